@@ -1,0 +1,224 @@
+"""Clean one article: normalise, drop what is not the article, split sentences, mark quotes.
+
+Everything removed is returned with its line number and kind, so a reader can check that
+cleaning took away bylines and adverts and not the author's words.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u2028\u2029\u2060\ufeff]")
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff]")
+
+
+def normalize(text: str) -> str:
+    """NFKC, one newline style, no control or zero-width characters.
+
+    Lexicon terms go through the same function, so text and lexicons always agree.
+    """
+    text = unicodedata.normalize("NFKC", text)
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return _CONTROL.sub("", text)
+
+
+@dataclass(frozen=True, slots=True)
+class Removed:
+    """A line (or part of one) that cleaning took out, and why."""
+
+    line: int
+    kind: str
+    text: str
+
+
+@dataclass(slots=True)
+class CleanText:
+    """The article as scored: its text, sentence spans, quoted spans and what was removed."""
+
+    text: str
+    sentences: list[tuple[int, int]] = field(default_factory=list)
+    quotes: list[tuple[int, int]] = field(default_factory=list)
+    removed: list[Removed] = field(default_factory=list)
+
+    def in_quote(self, pos: int) -> bool:
+        """Whether the character at ``pos`` lies inside quoted speech."""
+        return any(start <= pos < end for start, end in self.quotes)
+
+
+_AGENCIES = (
+    r"ロイター|AP|AFP|共同|時事|聯合|朝鮮中央通信|労働新聞|KCNA|Reuters|タス|TASS|"
+    r"スプートニク|Sputnik|ゲッティ|Getty|EPA|ブルームバーグ|Bloomberg|提供"
+)
+
+# Line patterns by kind. They are tried in order; the first that matches names the line.
+_LINE_RULES: list[tuple[str, re.Pattern[str]]] = [
+    (
+        "comment_form",
+        re.compile(
+            r"^(コメントを(残す|書く|投稿)|メールアドレスが公開されることはありません"
+            r"|.*は必須項目です|(名前|メールアドレス|サイト|コメント)\s*\*?$)"
+        ),
+    ),
+    (
+        "disclaimer",
+        re.compile(
+            r"(鄭重声明|免責事項|著作権は.{0,20}帰属|転載は.{0,30}目的|無断転載|"
+            r"All rights reserved|Copyright\s*©|侵害行為があれば)"
+        ),
+    ),
+    (
+        "advert",
+        re.compile(
+            r"(税込\s*\d|\d+\s*円\s*/\s*月|初月無料|購入済みの方|ご購入|有料(会員|記事|版)|"
+            r"会員登録|購読(する|はこちら|料)|ログインしてください|メルマガ|ニュースレター登録)"
+        ),
+    ),
+    (
+        "related",
+        re.compile(
+            r"^([•・●■◆▶►\-]\s*)*(【関連記事】|関連記事|\(参考資料[::]|参考資料[::]|"
+            r"あわせて読みたい|合わせて読みたい|続きを読む|おすすめ記事|Related)|の最近の記事$"
+        ),
+    ),
+    (
+        "caption",
+        re.compile(
+            rf"((写真|画像|撮影|Photo|Image credit)\s*[::=]|Creative Commons|wikicommons|"
+            rf"[=＝]\s*({_AGENCIES})[^。]*$|\(({_AGENCIES})[^)]*\)$|\([^)]{{1,20}}から\)$)",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        "byline",
+        re.compile(
+            r"(^[^。]{0,40}(記者|特派員|編集長|編集委員|論説委員|ジャーナリスト)$|"
+            r"\|\s*\d{4}年\d{1,2}月\d{1,2}日\s*$)"
+        ),
+    ),
+]
+_BIO = re.compile(
+    r"(^\S{1,20}(生まれ|出身)。|^[^「。]{1,30}は、?[^。]{0,60}(教授|所長|研究員|フェロー|"
+    r"編集長|記者|特派員|アナリスト|研究者|代表)[^。]*(。|$)|著書\d*冊|を歴任|会員。)"
+)
+_INLINE_BYLINE = re.compile(r"^【[^】]{1,30}[=＝][^】]{1,30}】")
+_SITE_HEADER = re.compile(r"^[^。、]{1,20}(ニュース|News|NEWS|新聞|通信|Online|オンライン)$")
+# Lines of these kinds near the end start the page's tail: nothing after them is article text.
+_TAIL_KINDS = {"comment_form", "disclaimer", "advert", "related", "bio", "latin_only"}
+_TAIL_FROM = 0.6  # the tail rule looks only at the last 40% of lines
+
+
+def classify_line(line: str, index: int, total: int) -> str | None:
+    """Name the kind of boilerplate ``line`` is, or None when it is article text."""
+    stripped = line.strip()
+    for kind, pattern in _LINE_RULES:
+        if pattern.search(stripped):
+            return kind
+    if not _CJK.search(stripped):
+        return "latin_only"
+    if index >= total * _TAIL_FROM and _BIO.search(stripped):
+        return "bio"
+    if index < 3 and _SITE_HEADER.match(stripped):
+        return "header"
+    return None
+
+
+_SENTENCE_END = re.compile(r"[。!?！？]+[」』”\")）]*")
+_OPEN_CLOSE = {"「": "」", "『": "』", "“": "”"}
+_CLOSERS = set(_OPEN_CLOSE.values())
+
+
+def split_sentences(text: str) -> list[tuple[int, int]]:
+    """Spans of sentences: split after 。!? (closing quotes stay attached) and at newlines."""
+    spans: list[tuple[int, int]] = []
+    pos = 0
+    for para in text.split("\n"):
+        start = pos
+        end_of_para = pos + len(para)
+        for m in _SENTENCE_END.finditer(para):
+            stop = pos + m.end()
+            _add_span(spans, text, start, stop)
+            start = stop
+        _add_span(spans, text, start, end_of_para)
+        pos = end_of_para + 1
+    return spans
+
+
+def _add_span(spans: list[tuple[int, int]], text: str, start: int, stop: int) -> None:
+    while start < stop and text[start].isspace():
+        start += 1
+    while stop > start and text[stop - 1].isspace():
+        stop -= 1
+    if stop > start:
+        spans.append((start, stop))
+
+
+def find_quotes(text: str) -> list[tuple[int, int]]:
+    """Spans of quoted speech: 「…」, 『…』, “…” and straight "…", nested ones merged.
+
+    A quote left open runs to the end of its paragraph, never further, so one stray bracket
+    cannot turn the rest of an article into someone else's words.
+    """
+    spans: list[tuple[int, int]] = []
+    pos = 0
+    for para in text.split("\n"):
+        stack: list[str] = []
+        start = 0
+        for i, ch in enumerate(para):
+            if ch == '"':
+                if stack and stack[-1] == '"':
+                    stack.pop()
+                    if not stack:
+                        spans.append((pos + start, pos + i + 1))
+                    continue
+                ch_close = '"'
+            elif ch in _OPEN_CLOSE:
+                ch_close = _OPEN_CLOSE[ch]
+            elif ch in _CLOSERS:
+                if ch in stack:
+                    while stack and stack.pop() != ch:
+                        pass
+                    if not stack:
+                        spans.append((pos + start, pos + i + 1))
+                continue
+            else:
+                continue
+            if not stack:
+                start = i
+            stack.append(ch_close)
+        if stack:
+            spans.append((pos + start, pos + len(para)))
+        pos += len(para) + 1
+    return spans
+
+
+def clean_article(raw: str) -> CleanText:
+    """Normalise ``raw`` and keep only the article's own text."""
+    lines = normalize(raw).split("\n")
+    total = len(lines)
+    kept: list[str] = []
+    removed: list[Removed] = []
+    tail_from: int | None = None
+    for index, line in enumerate(lines):
+        number = index + 1
+        if not line.strip():
+            continue
+        if tail_from is not None:
+            removed.append(Removed(number, "tail", line.strip()))
+            continue
+        kind = classify_line(line, index, total)
+        if kind is None:
+            m = _INLINE_BYLINE.match(line.strip())
+            if m:
+                removed.append(Removed(number, "byline", m.group(0)))
+                line = line.strip()[m.end() :]
+            kept.append(line.strip())
+            continue
+        removed.append(Removed(number, kind, line.strip()))
+        if kind in _TAIL_KINDS and index >= total * _TAIL_FROM:
+            tail_from = index
+    text = "\n".join(kept)
+    return CleanText(
+        text=text, sentences=split_sentences(text), quotes=find_quotes(text), removed=removed
+    )

@@ -1,0 +1,116 @@
+"""Command line: ``python -m pipeline run|lexicon|serve``.
+
+Exit codes: 0 the run completed (quarantined articles are listed, not fatal); 2 bad
+arguments, a missing corpus or a broken lexicon, with a one-line reason; 1 anything else.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+# Prefect reads these at import: no telemetry from an offline machine, and enough time for a
+# cold embedded server (database migrations) on a small machine.
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
+
+EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
+
+
+def _run_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--corpus", default="corpus", help="corpus folder (manifest.csv + articles)")
+    p.add_argument("--lexicons", default="lexicons", help="folder of *.yaml lexicons, one per frame")
+    p.add_argument("--out", default="outputs", help="output folder (runs/, latest, history.csv)")
+    p.add_argument("--workers", type=int, default=1, help="processes for the batches (default 1)")
+    p.add_argument("--batch-size", type=int, default=100, help="articles per task (default 100)")
+    p.add_argument("--bootstrap", type=int, default=1000, help="bootstrap resamples (default 1000)")
+    p.add_argument("--seed", type=int, default=20240618, help="bootstrap seed (recorded)")
+    p.add_argument("--max-bytes", type=int, default=5_000_000, help="larger files are quarantined")
+    p.add_argument("--keep", type=int, default=0, help="keep only the newest N runs (0 = all)")
+    p.add_argument("--strict", action="store_true", help="exit 1 if any article is quarantined")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m pipeline",
+        description="Compare how Japanese news sources frame a story, with framing lexicons.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    _run_options(sub.add_parser("run", help="score the corpus and write the dashboard"))
+    lex = sub.add_parser("lexicon", help="lexicon tools").add_subparsers(dest="action", required=True)
+    lint = lex.add_parser("lint", help="check lexicons; exit 2 on errors")
+    lint.add_argument("--lexicons", default="lexicons")
+    lint.add_argument("--json", action="store_true", help="machine-readable report")
+    return parser
+
+
+def _usage_error(message: str) -> int:
+    print(f"error: {message}", file=sys.stderr)
+    return EXIT_USAGE
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from pipeline.corpus import CorpusError, read_manifest
+    from pipeline.lexicons import LexiconError, load_lexicons
+
+    for name in ("workers", "batch_size", "bootstrap"):
+        if getattr(args, name) < 1:
+            return _usage_error(f"--{name.replace('_', '-')} must be at least 1")
+    try:
+        load_lexicons(Path(args.lexicons))
+        read_manifest(Path(args.corpus))
+    except (LexiconError, CorpusError) as exc:
+        return _usage_error(str(exc))
+
+    from pipeline.flows import Settings, run
+    from pipeline.runs import RunBusy
+
+    settings = Settings(
+        corpus=args.corpus,
+        lexicons=args.lexicons,
+        out=args.out,
+        batch_size=args.batch_size,
+        workers=args.workers,
+        bootstrap=args.bootstrap,
+        seed=args.seed,
+        max_bytes=args.max_bytes,
+        keep=args.keep,
+    )
+    try:
+        result = run(settings)
+    except RunBusy as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_FAIL
+    print(f"run {result['run_id']}: {result['scored']} articles scored, "
+          f"{len(result['quarantined'])} quarantined")  # fmt: skip
+    for q in result["quarantined"]:
+        print(f"  quarantined {q['article_id']}: {q['reason']}")
+    print(f"dashboard: {result['dashboard']}")
+    if args.strict and result["quarantined"]:
+        return EXIT_FAIL
+    return EXIT_OK
+
+
+def cmd_lexicon(args: argparse.Namespace) -> int:
+    from pipeline.lint import lint_command
+
+    return lint_command(Path(args.lexicons), as_json=args.json)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "run":
+            return cmd_run(args)
+        if args.command == "lexicon":
+            return cmd_lexicon(args)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return EXIT_FAIL
+    return EXIT_USAGE
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,257 @@
+"""The Prefect layer: wire the plain functions into one flow. Nothing here computes a score.
+
+Tasks work on batches of articles and pass file paths and hashes, never DataFrames or
+taggers. Each process compiles the lexicons once and keeps one tagger.
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+import shutil
+import time
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from functools import lru_cache
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.task_runners import ProcessPoolTaskRunner, ThreadPoolTaskRunner
+
+from pipeline import __version__, runs
+from pipeline.analyze import analyze_batch, write_batch
+from pipeline.corpus import MAX_BYTES, ArticleRef, read_manifest
+from pipeline.lexicons import Lexicon, bundle_hash, load_lexicons
+from pipeline.scores import DEFAULT_BOOTSTRAP, DEFAULT_SEED
+from pipeline.tables import write_tables
+from pipeline.tokens import versions as tokenizer_versions
+
+
+@dataclass(slots=True)
+class Settings:
+    """Everything a run depends on besides its inputs; recorded in run.json."""
+
+    corpus: str = "corpus"
+    lexicons: str = "lexicons"
+    out: str = "outputs"
+    batch_size: int = 100
+    workers: int = 1
+    bootstrap: int = DEFAULT_BOOTSTRAP
+    seed: int = DEFAULT_SEED
+    max_bytes: int = MAX_BYTES
+    keep: int = 0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@lru_cache(maxsize=4)
+def _lexicons(directory: str, sha: str) -> list[Lexicon]:
+    """Lexicons compiled once per process; ``sha`` keys the cache on their content."""
+    return load_lexicons(Path(directory))
+
+
+@task(name="analyze-batch", retries=0)
+def analyze_batch_task(batch_file: str, lexicon_dir: str, lexicons_sha: str, texts_dir: str) -> str:
+    """Clean, tokenize and match one batch; return the folder of its Parquet tables."""
+    batch = Path(batch_file)
+    refs = [
+        ArticleRef(**{**r, "path": Path(r["path"]) if r["path"] else None})
+        for r in json.loads(batch.read_text(encoding="utf-8"))
+    ]
+    max_bytes = int(json.loads((batch.parent / "settings.json").read_text())["max_bytes"])
+    tables = analyze_batch(refs, _lexicons(lexicon_dir, lexicons_sha), Path(texts_dir), max_bytes)
+    return str(write_batch(tables, batch.with_suffix("")))
+
+
+@task(name="aggregate")
+def aggregate_task(run_dir: str, batch_dirs: list[str], lexicon_dir: str, lexicons_sha: str,
+                   n_boot: int, seed: int) -> dict[str, Any]:  # fmt: skip
+    """Write data/*.csv; return what run.json and the artifacts need."""
+    lexicons = _lexicons(lexicon_dir, lexicons_sha)
+    tables = write_tables(Path(run_dir) / "data", [Path(d) for d in batch_dirs], lexicons, n_boot, seed)
+    return {
+        "scored": len(tables["corpus"]),
+        "quarantined": tables["quarantined"].to_dict("records"),
+        "sources": tables["sources"].round(2).to_dict("records"),
+    }
+
+
+@task(name="charts")
+def charts_task(run_dir: str) -> list[str]:
+    from pipeline.charts import make_charts
+
+    return [str(p) for p in make_charts(Path(run_dir))]
+
+
+@task(name="dashboard")
+def dashboard_task(run_dir: str) -> str:
+    from pipeline.dashboard import render_dashboard
+
+    return str(render_dashboard(Path(run_dir)))
+
+
+def tool_versions() -> dict[str, str]:
+    tv = tokenizer_versions()
+    return {
+        "python": platform.python_version(),
+        "pipeline": __version__,
+        "prefect": version("prefect"),
+        "fugashi": tv["fugashi"],
+        "unidic_lite": tv["unidic_lite"],
+        "pandas": version("pandas"),
+        "scikit_learn": version("scikit-learn"),
+    }
+
+
+def _plan(refs: list[ArticleRef], work: Path, settings: Settings) -> list[str]:
+    work.mkdir(parents=True, exist_ok=True)
+    (work / "settings.json").write_text(json.dumps({"max_bytes": settings.max_bytes}))
+    files = []
+    size = max(1, settings.batch_size)
+    for n, start in enumerate(range(0, len(refs), size)):
+        chunk = [{**asdict(r), "path": str(r.path) if r.path else None} for r in refs[start : start + size]]
+        path = work / f"batch-{n:05d}.json"
+        path.write_text(json.dumps(chunk, ensure_ascii=False), encoding="utf-8")
+        files.append(str(path))
+    return files
+
+
+@flow(name="framing-comparison", log_prints=True)
+def framing_flow(settings: Settings) -> dict[str, Any]:
+    """Score a corpus against every lexicon and publish a run folder with its dashboard."""
+    logger = get_run_logger()
+    started = datetime.now(UTC)
+    t0 = time.perf_counter()
+    out = Path(settings.out)
+    lexicons = load_lexicons(Path(settings.lexicons))
+    lex_sha = bundle_hash(lexicons)
+    with runs.locked(out):
+        for stale in runs.remove_partials(out):
+            logger.warning("removed %s left by an interrupted run", stale)
+        run_id = runs.new_run_id(started)
+        stage = runs.staging_dir(out, run_id)
+        manifest = read_manifest(Path(settings.corpus))
+        for w in manifest.warnings:
+            logger.warning(w)
+        work = stage / "_work"
+        batch_files = _plan(manifest.articles, work, settings)
+        texts = str(stage / "data" / "texts")
+        futures = [
+            analyze_batch_task.submit(b, settings.lexicons, lex_sha, texts) for b in batch_files
+        ]
+        batch_dirs = [f.result() for f in futures]
+        summary = aggregate_task(str(stage), batch_dirs, settings.lexicons, lex_sha,
+                                 settings.bootstrap, settings.seed)  # fmt: skip
+        quarantined = [asdict(q) for q in manifest.quarantined] + summary["quarantined"]
+        run_info = {
+            "run_id": run_id,
+            "started": started.isoformat(timespec="seconds"),
+            "finished": None,
+            "duration_s": None,
+            "corpus": {
+                "path": str(Path(settings.corpus).resolve()),
+                "sha256": manifest.sha256,
+                "articles": len(manifest.articles) + len(manifest.quarantined),
+                "scored": summary["scored"],
+                "quarantined": len(quarantined),
+            },
+            "lexicons": [
+                {"frame": lx.frame, "label": lx.label, "file": str(lx.path), "entries": len(lx.entries),
+                 "sha256": lx.sha256}  # fmt: skip
+                for lx in lexicons
+            ],
+            "lexicons_sha256": lex_sha,
+            "tools": tool_versions(),
+            "settings": {k: v for k, v in asdict(settings).items() if k != "extra"},
+            "quarantined": quarantined,
+            "warnings": manifest.warnings,
+        }
+        (stage / "run.json").write_text(json.dumps(run_info, ensure_ascii=False, indent=2))
+        charts_task(str(stage))
+        shutil.rmtree(work, ignore_errors=True)
+        finished = datetime.now(UTC)
+        run_info["finished"] = finished.isoformat(timespec="seconds")
+        run_info["duration_s"] = round(time.perf_counter() - t0, 2)
+        (stage / "run.json").write_text(json.dumps(run_info, ensure_ascii=False, indent=2))
+        dashboard_task(str(stage))
+        final = runs.publish(out, stage, run_id)
+        runs.append_history(out, run_id, run_info["finished"], lex_sha,
+                            pd.read_csv(final / "data" / "sources.csv"))  # fmt: skip
+        pruned = runs.prune(out, settings.keep)
+    _artifacts(summary["sources"], final)
+    return {
+        "run_id": run_id,
+        "run_dir": str(final),
+        "dashboard": str(final / "dashboard.html"),
+        "scored": summary["scored"],
+        "quarantined": quarantined,
+        "pruned": [str(p) for p in pruned],
+        "tasks": len(batch_files) + 3,
+    }
+
+
+def _artifacts(sources: list[dict[str, Any]], run_dir: Path) -> None:
+    create_table_artifact(
+        key="framing-sources",
+        table=sources,
+        description="Per source and frame: matches per 1,000 content tokens with 95% intervals.",
+    )
+    dashboard = (run_dir / "dashboard.html").resolve()
+    create_markdown_artifact(
+        key="framing-dashboard",
+        markdown=f"# Framing dashboard\n\n[{dashboard}]({dashboard.as_uri()})\n",
+        description="The run's self-contained HTML dashboard.",
+    )
+
+
+def task_runner(workers: int) -> ThreadPoolTaskRunner | ProcessPoolTaskRunner:
+    """Threads are bounded to one for a single worker (one tagger); processes beyond that."""
+    if workers <= 1:
+        return ThreadPoolTaskRunner(max_workers=1)
+    return ProcessPoolTaskRunner(max_workers=workers)
+
+
+def run(settings: Settings) -> dict[str, Any]:
+    """Run the flow and wait until the server has recorded its task runs, then return."""
+    state = framing_flow.with_options(task_runner=task_runner(settings.workers))(
+        settings, return_state=True
+    )
+    result = state.result()
+    settle(state.state_details.flow_run_id, expected=result["tasks"])
+    return result
+
+
+def settle(flow_run_id: Any, expected: int, timeout: float = 15.0) -> None:
+    """Wait until the API has recorded ``expected`` task runs of the flow in a final state.
+
+    A process that exits right after its flow otherwise stops the embedded server while it is
+    still writing task runs, which prints errors and loses the records.
+    """
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+    from prefect.client.schemas.sorting import TaskRunSort
+    from prefect.events.worker import EventsWorker
+
+    EventsWorker.drain_all(timeout=timeout)
+    deadline = time.monotonic() + timeout
+    page = 200
+    with get_client(sync_client=True) as client:
+        while time.monotonic() < deadline:
+            done, offset = 0, 0
+            while True:
+                batch = client.read_task_runs(
+                    flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[flow_run_id])),
+                    sort=TaskRunSort.ID_DESC,
+                    limit=page,
+                    offset=offset,
+                )
+                done += sum(1 for t in batch if t.state and t.state.is_final())
+                if len(batch) < page:
+                    break
+                offset += page
+            if done >= expected:
+                return
+            time.sleep(0.1)

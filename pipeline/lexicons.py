@@ -1,0 +1,176 @@
+"""Load framing lexicons (YAML, schema in lexicons/README.md) and compile them to lemma sequences.
+
+Lexicons are data: they are read with PyYAML's safe loader and checked key by key, and every
+error names the file and line.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from pipeline.clean import normalize
+from pipeline.tokens import FUNCTION_POS, lemmas, tokenize
+
+TOP_KEYS = {"frame", "label", "description", "entries"}
+ENTRY_KEYS = {"term", "category", "weight", "note", "shared"}
+_FRAME_ID = re.compile(r"^[a-z0-9_]+$")
+
+
+class LexiconError(ValueError):
+    """A lexicon that cannot be used; the message names the file and line."""
+
+    def __init__(self, path: Path, line: int | None, message: str) -> None:
+        self.path, self.line = path, line
+        where = f"{path}:{line}" if line else str(path)
+        super().__init__(f"{where}: {message}")
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One lexicon entry, compiled to the lemma sequence it matches."""
+
+    frame: str
+    term: str
+    category: str
+    weight: float
+    note: str
+    lemmas: tuple[str, ...]
+    line: int
+    shared: tuple[str, ...] = ()
+
+
+@dataclass(slots=True)
+class Lexicon:
+    """One frame: its entries and where they came from."""
+
+    frame: str
+    label: str
+    description: str
+    path: Path
+    sha256: str
+    entries: list[Entry] = field(default_factory=list)
+
+    def index(self) -> dict[str, list[Entry]]:
+        """Entries by first lemma, longest first: what the matcher looks up at each token."""
+        by_first: dict[str, list[Entry]] = {}
+        for entry in self.entries:
+            by_first.setdefault(entry.lemmas[0], []).append(entry)
+        for group in by_first.values():
+            group.sort(key=lambda e: (-len(e.lemmas), e.line))
+        return by_first
+
+
+def _line_map(text: str, path: Path) -> tuple[int | None, list[int]]:
+    """Line numbers of the ``entries`` list items, read from the YAML node tree."""
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark else None
+        raise LexiconError(path, line, f"malformed YAML: {getattr(exc, 'problem', exc)}") from None
+    if not isinstance(root, yaml.MappingNode):
+        return None, []
+    for key, value in root.value:
+        if key.value == "entries" and isinstance(value, yaml.SequenceNode):
+            return key.start_mark.line + 1, [item.start_mark.line + 1 for item in value.value]
+    return None, []
+
+
+def load_lexicon(path: Path) -> Lexicon:
+    """Read, check and compile one lexicon file; raise LexiconError on the first problem."""
+    path = Path(path)
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise LexiconError(path, None, "not UTF-8") from None
+    _, lines = _line_map(text, path)
+    data: Any = yaml.safe_load(text)
+    if not isinstance(data, dict):
+        raise LexiconError(path, 1, "expected a mapping with an `entries` list")
+    unknown = set(data) - TOP_KEYS
+    if unknown:
+        raise LexiconError(path, 1, f"unknown top-level key(s): {', '.join(sorted(map(str, unknown)))}")
+    frame = str(data.get("frame") or path.stem)
+    if not _FRAME_ID.match(frame):
+        raise LexiconError(path, 1, f"frame id {frame!r} must be lower-case letters, digits, _")
+    items = data.get("entries")
+    if not isinstance(items, list) or not items:
+        raise LexiconError(path, None, "`entries` must be a non-empty list")
+    lexicon = Lexicon(
+        frame=frame,
+        label=str(data.get("label") or frame),
+        description=str(data.get("description") or ""),
+        path=path,
+        sha256=hashlib.sha256(raw).hexdigest(),
+    )
+    for i, item in enumerate(items):
+        line = lines[i] if i < len(lines) else None
+        lexicon.entries.append(_entry(item, frame, path, line))
+    return lexicon
+
+
+def _entry(item: Any, frame: str, path: Path, line: int | None) -> Entry:
+    if not isinstance(item, dict):
+        raise LexiconError(path, line, "an entry must be a mapping with term, category and note")
+    unknown = set(item) - ENTRY_KEYS
+    if unknown:
+        raise LexiconError(path, line, f"unknown key(s): {', '.join(sorted(map(str, unknown)))}")
+    term = normalize(str(item.get("term") or "")).strip()
+    if not term:
+        raise LexiconError(path, line, "empty term")
+    for key in ("category", "note"):
+        if not str(item.get(key) or "").strip():
+            raise LexiconError(path, line, f"{term}: missing {key}")
+    weight = item.get("weight", 1)
+    if isinstance(weight, bool) or not isinstance(weight, int | float) or not weight > 0:
+        raise LexiconError(path, line, f"{term}: weight must be a number > 0, got {weight!r}")
+    shared = item.get("shared") or []
+    if isinstance(shared, str):
+        shared = [shared]
+    seq = lemmas(term)
+    if not seq:
+        raise LexiconError(path, line, f"{term}: compiles to no tokens")
+    if all(t.pos in FUNCTION_POS for t in tokenize(term)):
+        raise LexiconError(path, line, f"{term}: made only of function words")
+    return Entry(
+        frame=frame,
+        term=term,
+        category=str(item["category"]).strip(),
+        weight=float(weight),
+        note=" ".join(str(item["note"]).split()),
+        lemmas=seq,
+        line=line or 0,
+        shared=tuple(str(s) for s in shared),
+    )
+
+
+def load_lexicons(directory: Path) -> list[Lexicon]:
+    """Every ``*.yaml`` in ``directory`` as a frame, in file-name order."""
+    directory = Path(directory)
+    if not directory.is_dir():
+        raise LexiconError(directory, None, "lexicon folder not found")
+    paths = sorted(p for p in directory.glob("*.yaml") if p.is_file())
+    if not paths:
+        raise LexiconError(directory, None, "no *.yaml lexicon in this folder")
+    lexicons = [load_lexicon(p) for p in paths]
+    seen: dict[str, Path] = {}
+    for lex in lexicons:
+        if lex.frame in seen:
+            raise LexiconError(lex.path, 1, f"frame {lex.frame!r} also defined in {seen[lex.frame]}")
+        seen[lex.frame] = lex.path
+    return lexicons
+
+
+def bundle_hash(lexicons: list[Lexicon]) -> str:
+    """One hash for a set of lexicons: part of every cache key that depends on them."""
+    h = hashlib.sha256()
+    for lex in sorted(lexicons, key=lambda x: x.frame):
+        h.update(f"{lex.frame}\0{lex.sha256}\n".encode())
+    return h.hexdigest()

@@ -1,0 +1,98 @@
+"""Tokenize Japanese text with fugashi + unidic-lite: surface, lemma, part of speech, offsets.
+
+MeCab is asked for exactly the three fields used, through a node format, and the output is
+split in Python: reading fugashi's 29-field ``word.feature`` tuple costs about 2.8× the time.
+One tagger per process, created on first use (a tagger does not pickle).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from importlib.metadata import version
+
+import fugashi
+import unidic_lite
+
+# Punctuation, symbols and white space are not counted as content tokens: the denominator
+# of every rate is the number of tokens whose part of speech is none of these.
+NON_CONTENT_POS = frozenset({"補助記号", "記号", "空白"})
+# Parts of speech that carry no content of their own (used to reject function-word entries).
+FUNCTION_POS = frozenset({"助詞", "助動詞", "接続詞", "補助記号", "記号", "空白"})
+
+_FORMAT = r'-O "" -F "%m\t%f[7]\t%f[0]\n" -U "%m\t%m\t%f[0]\n" -E "EOS\n"'
+_tagger: fugashi.GenericTagger | None = None
+_tagger_pid: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    """One morpheme: its text, lemma, coarse part of speech and span in the source text."""
+
+    surface: str
+    lemma: str
+    pos: str
+    start: int
+    end: int
+
+    @property
+    def is_content(self) -> bool:
+        return self.pos not in NON_CONTENT_POS
+
+
+def tagger() -> fugashi.GenericTagger:
+    """This process's tagger, created on first use (and again after a fork)."""
+    global _tagger, _tagger_pid
+    if _tagger is None or _tagger_pid != os.getpid():
+        d = unidic_lite.DICDIR
+        _tagger = fugashi.GenericTagger(f'-d "{d}" -r "{d}/mecabrc" {_FORMAT}')
+        _tagger_pid = os.getpid()
+    return _tagger
+
+
+def clean_lemma(lemma: str) -> str:
+    """Strip UniDic's English gloss from loanword lemmas: ``コンピューター-computer`` → ``コンピューター``."""
+    head, sep, tail = lemma.partition("-")
+    if sep and head and tail and tail.isascii():
+        return head
+    return lemma
+
+
+def tokenize(text: str, offset: int = 0) -> list[Token]:
+    """Tokens of ``text`` with character offsets (plus ``offset``) into the caller's text.
+
+    MeCab skips white space and reports no offsets of its own, so each surface is found in
+    ``text`` from where the previous one ended.
+    """
+    if not text.strip():
+        return []
+    out: list[Token] = []
+    cursor = 0
+    for line in tagger().parse(text).split("\n"):
+        if not line or line == "EOS":
+            continue
+        parts = line.split("\t")
+        if len(parts) != 3:
+            continue
+        surface, lemma, pos = parts
+        start = text.find(surface, cursor)
+        if start < 0:
+            start = cursor
+        end = start + len(surface)
+        cursor = end
+        out.append(Token(surface, clean_lemma(lemma) or surface, pos, start + offset, end + offset))
+    return out
+
+
+def lemmas(text: str) -> tuple[str, ...]:
+    """The lemma sequence of ``text``, white space left out: how lexicon terms are compiled."""
+    return tuple(t.lemma for t in tokenize(text) if t.pos != "空白")
+
+
+def versions() -> dict[str, str]:
+    """Versions of the tokenizer parts, for run metadata and cache keys."""
+    return {
+        "fugashi": version("fugashi"),
+        "unidic_lite": version("unidic-lite"),
+        "mecab_format": _FORMAT,
+    }
