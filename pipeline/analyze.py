@@ -36,7 +36,9 @@ class Analysis:
         return sum(t.is_content for s in self.sentence_tokens for t in s)
 
 
-def analyze_text(raw: str, lexicons: list[Lexicon]) -> tuple[CleanText, list[list[Token]], list[Hit]]:
+def analyze_text(
+    raw: str, lexicons: list[Lexicon]
+) -> tuple[CleanText, list[list[Token]], list[Hit]]:
     """Clean, tokenize (sentence by sentence) and match one text."""
     clean = clean_article(raw)
     sentence_tokens = [tokenize(clean.text[a:b], offset=a) for a, b in clean.sentences]
@@ -87,7 +89,9 @@ def analyze_batch(
             continue
         (texts_dir / f"{ref.text_name}.txt").write_text(a.clean.text, encoding="utf-8")
         rows["articles"].append(_article_row(a))
-        for sid, ((start, end), toks) in enumerate(zip(a.clean.sentences, a.sentence_tokens, strict=True)):
+        for sid, ((start, end), toks) in enumerate(
+            zip(a.clean.sentences, a.sentence_tokens, strict=True)
+        ):
             rows["sentences"].append(
                 {
                     "article_id": ref.id,
@@ -107,18 +111,42 @@ def analyze_batch(
 def _columns(name: str) -> list[str]:
     return {
         "articles": [
-            "article_id", "source", "title", "author", "published", "url", "language",
-            "perspective", "encoding", "chars", "sentences", "tokens", "removed_lines",
-            "text_file", "meta",
+            "article_id",
+            "source",
+            "title",
+            "author",
+            "published",
+            "url",
+            "language",
+            "perspective",
+            "encoding",
+            "chars",
+            "sentences",
+            "tokens",
+            "removed_lines",
+            "text_file",
+            "meta",
         ],
         "sentences": ["article_id", "sentence_id", "char_start", "char_end", "tokens"],
         "hits": [
-            "article_id", "source", "frame", "category", "term", "matched", "sentence_id",
-            "char_start", "char_end", "voice", "negated", "weight", "left", "right",
+            "article_id",
+            "source",
+            "frame",
+            "category",
+            "term",
+            "matched",
+            "sentence_id",
+            "char_start",
+            "char_end",
+            "voice",
+            "negated",
+            "weight",
+            "left",
+            "right",
         ],
         "removed": ["article_id", "line", "kind", "text"],
         "quarantined": ["article_id", "file", "reason", "line"],
-    }[name]  # fmt: skip
+    }[name]
 
 
 def write_batch(tables: dict[str, pd.DataFrame], out_dir: Path) -> Path:

@@ -21,7 +21,9 @@ EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 
 def _run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--corpus", default="corpus", help="corpus folder (manifest.csv + articles)")
-    p.add_argument("--lexicons", default="lexicons", help="folder of *.yaml lexicons, one per frame")
+    p.add_argument(
+        "--lexicons", default="lexicons", help="folder of *.yaml lexicons, one per frame"
+    )
     p.add_argument("--out", default="outputs", help="output folder (runs/, latest, history.csv)")
     p.add_argument("--workers", type=int, default=1, help="processes for the batches (default 1)")
     p.add_argument("--batch-size", type=int, default=100, help="articles per task (default 100)")
@@ -39,7 +41,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True)
     _run_options(sub.add_parser("run", help="score the corpus and write the dashboard"))
-    lex = sub.add_parser("lexicon", help="lexicon tools").add_subparsers(dest="action", required=True)
+    lex = sub.add_parser("lexicon", help="lexicon tools").add_subparsers(
+        dest="action", required=True
+    )
     lint = lex.add_parser("lint", help="check lexicons; exit 2 on errors")
     lint.add_argument("--lexicons", default="lexicons")
     lint.add_argument("--json", action="store_true", help="machine-readable report")
@@ -83,8 +87,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     except RunBusy as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_FAIL
-    print(f"run {result['run_id']}: {result['scored']} articles scored, "
-          f"{len(result['quarantined'])} quarantined")  # fmt: skip
+    print(
+        f"run {result['run_id']}: {result['scored']} articles scored, "
+        f"{len(result['quarantined'])} quarantined"
+    )
     for q in result["quarantined"]:
         print(f"  quarantined {q['article_id']}: {q['reason']}")
     print(f"dashboard: {result['dashboard']}")

@@ -67,11 +67,14 @@ def analyze_batch_task(batch_file: str, lexicon_dir: str, lexicons_sha: str, tex
 
 
 @task(name="aggregate")
-def aggregate_task(run_dir: str, batch_dirs: list[str], lexicon_dir: str, lexicons_sha: str,
-                   n_boot: int, seed: int) -> dict[str, Any]:  # fmt: skip
+def aggregate_task(
+    run_dir: str, batch_dirs: list[str], lexicon_dir: str, lexicons_sha: str, n_boot: int, seed: int
+) -> dict[str, Any]:
     """Write data/*.csv; return what run.json and the artifacts need."""
     lexicons = _lexicons(lexicon_dir, lexicons_sha)
-    tables = write_tables(Path(run_dir) / "data", [Path(d) for d in batch_dirs], lexicons, n_boot, seed)
+    tables = write_tables(
+        Path(run_dir) / "data", [Path(d) for d in batch_dirs], lexicons, n_boot, seed
+    )
     return {
         "scored": len(tables["corpus"]),
         "quarantined": tables["quarantined"].to_dict("records"),
@@ -112,7 +115,10 @@ def _plan(refs: list[ArticleRef], work: Path, settings: Settings) -> list[str]:
     files = []
     size = max(1, settings.batch_size)
     for n, start in enumerate(range(0, len(refs), size)):
-        chunk = [{**asdict(r), "path": str(r.path) if r.path else None} for r in refs[start : start + size]]
+        chunk = [
+            {**asdict(r), "path": str(r.path) if r.path else None}
+            for r in refs[start : start + size]
+        ]
         path = work / f"batch-{n:05d}.json"
         path.write_text(json.dumps(chunk, ensure_ascii=False), encoding="utf-8")
         files.append(str(path))
@@ -143,8 +149,9 @@ def framing_flow(settings: Settings) -> dict[str, Any]:
             analyze_batch_task.submit(b, settings.lexicons, lex_sha, texts) for b in batch_files
         ]
         batch_dirs = [f.result() for f in futures]
-        summary = aggregate_task(str(stage), batch_dirs, settings.lexicons, lex_sha,
-                                 settings.bootstrap, settings.seed)  # fmt: skip
+        summary = aggregate_task(
+            str(stage), batch_dirs, settings.lexicons, lex_sha, settings.bootstrap, settings.seed
+        )
         quarantined = [asdict(q) for q in manifest.quarantined] + summary["quarantined"]
         run_info = {
             "run_id": run_id,
@@ -159,8 +166,13 @@ def framing_flow(settings: Settings) -> dict[str, Any]:
                 "quarantined": len(quarantined),
             },
             "lexicons": [
-                {"frame": lx.frame, "label": lx.label, "file": str(lx.path), "entries": len(lx.entries),
-                 "sha256": lx.sha256}  # fmt: skip
+                {
+                    "frame": lx.frame,
+                    "label": lx.label,
+                    "file": str(lx.path),
+                    "entries": len(lx.entries),
+                    "sha256": lx.sha256,
+                }
                 for lx in lexicons
             ],
             "lexicons_sha256": lex_sha,
@@ -178,8 +190,9 @@ def framing_flow(settings: Settings) -> dict[str, Any]:
         (stage / "run.json").write_text(json.dumps(run_info, ensure_ascii=False, indent=2))
         dashboard_task(str(stage))
         final = runs.publish(out, stage, run_id)
-        runs.append_history(out, run_id, run_info["finished"], lex_sha,
-                            pd.read_csv(final / "data" / "sources.csv"))  # fmt: skip
+        runs.append_history(
+            out, run_id, run_info["finished"], lex_sha, pd.read_csv(final / "data" / "sources.csv")
+        )
         pruned = runs.prune(out, settings.keep)
     _artifacts(summary["sources"], final)
     return {

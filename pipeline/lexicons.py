@@ -82,8 +82,12 @@ def _line_map(text: str, path: Path) -> tuple[int | None, list[int]]:
     return None, []
 
 
-def load_lexicon(path: Path) -> Lexicon:
-    """Read, check and compile one lexicon file; raise LexiconError on the first problem."""
+def load_lexicon(path: Path, errors: list[LexiconError] | None = None) -> Lexicon:
+    """Read, check and compile one lexicon file.
+
+    Raise LexiconError on the first problem, or, when ``errors`` is given, collect problems
+    with single entries there and leave those entries out (what ``lexicon lint`` reports).
+    """
     path = Path(path)
     raw = path.read_bytes()
     try:
@@ -96,7 +100,9 @@ def load_lexicon(path: Path) -> Lexicon:
         raise LexiconError(path, 1, "expected a mapping with an `entries` list")
     unknown = set(data) - TOP_KEYS
     if unknown:
-        raise LexiconError(path, 1, f"unknown top-level key(s): {', '.join(sorted(map(str, unknown)))}")
+        raise LexiconError(
+            path, 1, f"unknown top-level key(s): {', '.join(sorted(map(str, unknown)))}"
+        )
     frame = str(data.get("frame") or path.stem)
     if not _FRAME_ID.match(frame):
         raise LexiconError(path, 1, f"frame id {frame!r} must be lower-case letters, digits, _")
@@ -112,7 +118,12 @@ def load_lexicon(path: Path) -> Lexicon:
     )
     for i, item in enumerate(items):
         line = lines[i] if i < len(lines) else None
-        lexicon.entries.append(_entry(item, frame, path, line))
+        try:
+            lexicon.entries.append(_entry(item, frame, path, line))
+        except LexiconError as exc:
+            if errors is None:
+                raise
+            errors.append(exc)
     return lexicon
 
 
@@ -163,7 +174,9 @@ def load_lexicons(directory: Path) -> list[Lexicon]:
     seen: dict[str, Path] = {}
     for lex in lexicons:
         if lex.frame in seen:
-            raise LexiconError(lex.path, 1, f"frame {lex.frame!r} also defined in {seen[lex.frame]}")
+            raise LexiconError(
+                lex.path, 1, f"frame {lex.frame!r} also defined in {seen[lex.frame]}"
+            )
         seen[lex.frame] = lex.path
     return lexicons
 

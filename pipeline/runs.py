@@ -20,9 +20,19 @@ import pandas as pd
 
 PARTIAL = ".partial-"
 HISTORY_COLUMNS = [
-    "run_id", "finished", "lexicons_sha256", "source", "frame", "articles", "tokens", "hits",
-    "per_1k", "ci_low", "ci_high", "share",
-]  # fmt: skip
+    "run_id",
+    "finished",
+    "lexicons_sha256",
+    "source",
+    "frame",
+    "articles",
+    "tokens",
+    "hits",
+    "per_1k",
+    "ci_low",
+    "ci_high",
+    "share",
+]
 
 
 class RunBusy(RuntimeError):
@@ -43,7 +53,9 @@ def locked(out: Path) -> Iterator[None]:
         try:
             fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            raise RunBusy(f"another run is writing to {out}; try again when it has finished") from None
+            raise RunBusy(
+                f"another run is writing to {out}; try again when it has finished"
+            ) from None
         try:
             yield
         finally:
@@ -82,7 +94,9 @@ def publish(out: Path, staging: Path, run_id: str) -> Path:
     return final
 
 
-def append_history(out: Path, run_id: str, finished: str, lexicons_sha: str, sources: pd.DataFrame) -> Path:
+def append_history(
+    out: Path, run_id: str, finished: str, lexicons_sha: str, sources: pd.DataFrame
+) -> Path:
     """Add this run's per-source scores to ``history.csv`` (rewritten atomically)."""
     path = out / "history.csv"
     rows = sources.assign(run_id=run_id, finished=finished, lexicons_sha256=lexicons_sha)

@@ -13,12 +13,29 @@ import numpy as np
 import pandas as pd
 
 ARTICLE_COLUMNS = [
-    "article_id", "source", "published", "frame", "hits", "weighted", "tokens",
-    "per_1k", "share", "quoted_hits", "negated_hits",
-]  # fmt: skip
+    "article_id",
+    "source",
+    "published",
+    "frame",
+    "hits",
+    "weighted",
+    "tokens",
+    "per_1k",
+    "share",
+    "quoted_hits",
+    "negated_hits",
+]
 SOURCE_COLUMNS = [
-    "source", "frame", "articles", "tokens", "hits", "per_1k", "ci_low", "ci_high", "share",
-]  # fmt: skip
+    "source",
+    "frame",
+    "articles",
+    "tokens",
+    "hits",
+    "per_1k",
+    "ci_low",
+    "ci_high",
+    "share",
+]
 TERM_COLUMNS = ["source", "frame", "category", "term", "author_hits", "quoted_hits", "negated_hits"]
 DEFAULT_SEED = 20240618
 DEFAULT_BOOTSTRAP = 1000
@@ -53,8 +70,10 @@ def article_scores(articles: pd.DataFrame, hits: pd.DataFrame, frames: list[str]
     out["weighted"] = out["weighted"].fillna(0.0).astype(float)
     out["per_1k"] = np.where(out["tokens"] > 0, out["weighted"] * 1000 / out["tokens"].clip(1), 0.0)
     out["share"] = _share(out["per_1k"], out["article_id"])
-    return out[ARTICLE_COLUMNS].sort_values(["article_id", "frame"], kind="stable").reset_index(
-        drop=True
+    return (
+        out[ARTICLE_COLUMNS]
+        .sort_values(["article_id", "frame"], kind="stable")
+        .reset_index(drop=True)
     )
 
 
@@ -116,7 +135,7 @@ def source_scores(
     sents_by_article = {aid: g for aid, g in sentences.groupby("article_id")}
     rows = []
     for source, group in articles.groupby("source", sort=True):
-        ids = list(group["article_id"])
+        ids = sorted(group["article_id"])
         toks, wts = [], []
         for aid in ids:
             s = sents_by_article[aid].sort_values("sentence_id")

@@ -16,9 +16,21 @@ from pipeline.scores import article_scores, counted, source_scores, term_counts
 
 DECIMALS = 4
 CORPUS_COLUMNS = [
-    "article_id", "source", "title", "author", "published", "url", "language", "perspective",
-    "encoding", "chars", "sentences", "tokens", "removed_lines", "text_file",
-]  # fmt: skip
+    "article_id",
+    "source",
+    "title",
+    "author",
+    "published",
+    "url",
+    "language",
+    "perspective",
+    "encoding",
+    "chars",
+    "sentences",
+    "tokens",
+    "removed_lines",
+    "text_file",
+]
 
 
 def read_batches(batch_dirs: list[Path]) -> dict[str, pd.DataFrame]:
@@ -70,9 +82,11 @@ def write_tables(
     t = read_batches(batch_dirs)
     frames = [lex.frame for lex in lexicons]
     articles = t["articles"].sort_values("article_id", kind="stable").reset_index(drop=True)
-    hits = t["hits"].sort_values(
-        ["article_id", "frame", "char_start", "term"], kind="stable"
-    ).reset_index(drop=True)
+    hits = (
+        t["hits"]
+        .sort_values(["article_id", "frame", "char_start", "term"], kind="stable")
+        .reset_index(drop=True)
+    )
     hits["negated"] = hits["negated"].astype(bool)
     sentences = t["sentences"]
     tables = {

@@ -1,0 +1,136 @@
+"""Lint lexicons: schema, duplicates, entries that cannot match, collisions, over-matching.
+
+``python -m pipeline lexicon lint`` prints one line per problem (``file:line: level: text``)
+and exits 0 when there are no errors, 2 otherwise.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pipeline.hits import match_sentence
+from pipeline.lexicons import Entry, Lexicon, LexiconError, load_lexicon
+from pipeline.tokens import tokenize
+
+# Entries are checked in isolation and inside this carrier sentence: a term whose
+# segmentation changes with its neighbours will miss real text.
+CARRIER = "報道によれば、{term}について次のように述べた。"
+
+
+@dataclass(slots=True)
+class FrameReport:
+    """What lint found in one lexicon file."""
+
+    file: str
+    frame: str
+    entries: int = 0
+    errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def _self_matches(entry: Entry, index: dict[str, list[Entry]], text: str) -> bool:
+    toks = [t for t in tokenize(text) if t.pos != "空白"]
+    return any(e is entry for e, _, _ in match_sentence(toks, index))
+
+
+def lint_lexicon(lex: Lexicon, report: FrameReport) -> None:
+    """Checks within one frame."""
+    index = lex.index()
+    seen: dict[tuple[str, ...], Entry] = {}
+    for e in lex.entries:
+        where = f"{lex.path}:{e.line}"
+        if any(c in e.term for c in "*?[]"):
+            report.errors.append(
+                f"{where}: {e.term}: glob characters are not supported; "
+                "entries match whole lemma sequences"
+            )
+        if e.lemmas in seen:
+            first = seen[e.lemmas]
+            report.errors.append(
+                f"{where}: {e.term}: duplicate of {first.term!r} (line {first.line}): same lemmas"
+            )
+            continue
+        seen[e.lemmas] = e
+        if not _self_matches(e, index, e.term):
+            report.errors.append(f"{where}: {e.term}: does not match its own text")
+        elif not _self_matches(e, index, CARRIER.format(term=e.term)):
+            report.warnings.append(
+                f"{where}: {e.term}: tokenized differently inside a sentence; may miss real text"
+            )
+        if len(e.lemmas) == 1 and len(e.lemmas[0]) == 1:
+            report.warnings.append(
+                f"{where}: {e.term}: a single-character entry over-matches (it is any word "
+                "with that lemma)"
+            )
+
+
+def lint_collisions(lexicons: list[Lexicon], reports: dict[str, FrameReport]) -> None:
+    """Entries with the same lemmas in two frames, unless both mark them as shared."""
+    owners: dict[tuple[str, ...], list[Entry]] = {}
+    for lex in lexicons:
+        for e in lex.entries:
+            owners.setdefault(e.lemmas, []).append(e)
+    paths = {lex.frame: lex.path for lex in lexicons}
+    for group in owners.values():
+        frames = {e.frame for e in group}
+        if len(frames) < 2:
+            continue
+        for e in group:
+            others = sorted(frames - {e.frame})
+            if not set(others) <= set(e.shared):
+                reports[e.frame].warnings.append(
+                    f"{paths[e.frame]}:{e.line}: {e.term}: also in {', '.join(others)} "
+                    "(mark it `shared` in both files if deliberate)"
+                )
+
+
+def lint(directory: Path) -> dict[str, FrameReport]:
+    """Lint every ``*.yaml`` in ``directory``; reports keyed by frame."""
+    reports: dict[str, FrameReport] = {}
+    lexicons: list[Lexicon] = []
+    for path in sorted(Path(directory).glob("*.yaml")):
+        errors: list[LexiconError] = []
+        try:
+            lex = load_lexicon(path, errors=errors)
+        except LexiconError as exc:
+            reports[path.stem] = FrameReport(str(path), path.stem, errors=[str(exc)])
+            continue
+        report = FrameReport(str(path), lex.frame, entries=len(lex.entries))
+        report.errors.extend(str(e) for e in errors)
+        if lex.frame in reports:
+            report.errors.append(f"{path}:1: frame {lex.frame!r} defined twice")
+        lint_lexicon(lex, report)
+        reports[lex.frame] = report
+        lexicons.append(lex)
+    lint_collisions(lexicons, reports)
+    return reports
+
+
+def lint_command(directory: Path, as_json: bool = False) -> int:
+    """Print the lint report; 0 when clean of errors, 2 otherwise."""
+    if not Path(directory).is_dir() or not list(Path(directory).glob("*.yaml")):
+        print(f"error: no *.yaml lexicons in {directory}", file=sys.stderr)
+        return 2
+    reports = lint(directory)
+    n_errors = sum(len(r.errors) for r in reports.values())
+    if as_json:
+        payload = {
+            f: {"entries": r.entries, "errors": r.errors, "warnings": r.warnings}
+            for f, r in reports.items()
+        }
+        print(json.dumps(payload, ensure_ascii=False, indent=2))
+    else:
+        for r in reports.values():
+            for line in r.errors:
+                print(f"error: {line}")
+            for line in r.warnings:
+                print(f"warning: {line}")
+        for r in reports.values():
+            print(
+                f"{r.frame}: {r.entries} entries, {len(r.errors)} errors, "
+                f"{len(r.warnings)} warnings ({r.file})"
+            )
+    return 2 if n_errors else 0

@@ -1,0 +1,38 @@
+"""Shared fixtures: the repository's seed corpus and lexicons, and one real flow run."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
+
+
+@pytest.fixture(scope="session")
+def corpus_dir() -> Path:
+    return ROOT / "corpus"
+
+
+@pytest.fixture(scope="session")
+def lexicon_dir() -> Path:
+    return ROOT / "lexicons"
+
+
+@pytest.fixture(scope="session")
+def seed_run(tmp_path_factory: pytest.TempPathFactory, corpus_dir: Path, lexicon_dir: Path):
+    """The real flow on the seed corpus, once per test session, under a test harness."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    from pipeline.flows import Settings, framing_flow
+
+    out = tmp_path_factory.mktemp("outputs")
+    settings = Settings(
+        corpus=str(corpus_dir), lexicons=str(lexicon_dir), out=str(out), bootstrap=200, batch_size=2
+    )
+    with prefect_test_harness(server_startup_timeout=120):
+        result = framing_flow(settings)
+    return out, result

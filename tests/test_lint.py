@@ -1,0 +1,58 @@
+"""Lexicon lint: the shipped lexicons are clean; each kind of problem is reported."""
+
+from __future__ import annotations
+
+import json
+
+from pipeline.lint import lint, lint_command
+
+
+def _write(path, body):
+    path.write_text(body, encoding="utf-8")
+    return path
+
+
+def test_shipped_lexicons_lint_clean(lexicon_dir, capsys):
+    assert lint_command(lexicon_dir, as_json=True) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert set(report) >= {"pro_moscow", "western_analytic", "korean_press"}
+    for frame in report.values():
+        assert frame["entries"] >= 40
+        assert frame["errors"] == []
+
+
+def test_problems_are_reported_with_file_and_line(tmp_path):
+    _write(
+        tmp_path / "a.yaml",
+        "entries:\n"
+        "  - {term: 侵攻, category: x, note: n}\n"
+        "  - {term: 侵攻, category: x, note: duplicate}\n"
+        "  - {term: 米, category: x, note: single character}\n"
+        "  - {term: 衛星*, category: x, note: glob}\n"
+        "  - {term: 制裁, category: x, note: n, weight: heavy}\n"
+        "  - {term: 孤立, category: x, note: collides}\n",
+    )
+    _write(tmp_path / "b.yaml", "entries:\n  - {term: 孤立, category: y, note: n}\n")
+    reports = lint(tmp_path)
+    a, b = reports["a"], reports["b"]
+    text = "\n".join(a.errors)
+    assert "a.yaml:3" in text and "duplicate" in text
+    assert "a.yaml:5" in text and "glob" in text
+    assert "a.yaml:6" in text and "weight" in text
+    assert any("a.yaml:4" in w and "single-character" in w for w in a.warnings)
+    assert any("also in b" in w for w in a.warnings)
+    assert any("also in a" in w for w in b.warnings)
+
+
+def test_shared_entries_do_not_warn(tmp_path):
+    _write(tmp_path / "a.yaml", "entries:\n  - {term: 孤立, category: x, note: n, shared: [b]}\n")
+    _write(tmp_path / "b.yaml", "entries:\n  - {term: 孤立, category: y, note: n, shared: [a]}\n")
+    assert all(not r.warnings for r in lint(tmp_path).values())
+
+
+def test_exit_codes(tmp_path, capsys):
+    _write(tmp_path / "ok.yaml", "entries:\n  - {term: 侵攻, category: x, note: n}\n")
+    assert lint_command(tmp_path) == 0
+    _write(tmp_path / "bad.yaml", "entries: [\n")
+    assert lint_command(tmp_path) == 2
+    assert "bad.yaml" in capsys.readouterr().out

@@ -1,0 +1,104 @@
+"""Run folders: atomic publish, lock, cleanup after a killed run, history, pruning."""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+import signal
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from pipeline import runs
+
+
+def _publish(out: Path, run_id: str, payload: str = "x") -> Path:
+    stage = runs.staging_dir(out, run_id)
+    (stage / "dashboard.html").write_text(payload)
+    return runs.publish(out, stage, run_id)
+
+
+def test_publish_switches_latest(tmp_path):
+    _publish(tmp_path, "r1", "one")
+    _publish(tmp_path, "r2", "two")
+    assert (tmp_path / "latest").is_symlink()
+    assert (tmp_path / "latest" / "dashboard.html").read_text() == "two"
+    assert os.readlink(tmp_path / "latest") == str(Path("runs") / "r2")
+    assert not list(tmp_path.glob(".latest-*"))
+
+
+def test_partial_runs_are_removed_and_latest_untouched(tmp_path):
+    _publish(tmp_path, "r1", "good")
+    stage = runs.staging_dir(tmp_path, "r2")
+    (stage / "dashboard.html").write_text("half")
+    removed = runs.remove_partials(tmp_path)
+    assert removed == [stage]
+    assert not stage.exists()
+    assert (tmp_path / "latest" / "dashboard.html").read_text() == "good"
+
+
+def _hold_lock(out: str, ready, release) -> None:
+    with runs.locked(Path(out)):
+        ready.set()
+        release.wait(10)
+
+
+def test_second_run_on_the_same_out_is_refused(tmp_path):
+    ctx = mp.get_context("fork")
+    ready, release = ctx.Event(), ctx.Event()
+    proc = ctx.Process(target=_hold_lock, args=(str(tmp_path), ready, release))
+    proc.start()
+    try:
+        assert ready.wait(10)
+        with pytest.raises(runs.RunBusy, match="another run"), runs.locked(tmp_path):
+            pass
+    finally:
+        release.set()
+        proc.join(10)
+    with runs.locked(tmp_path):
+        pass
+
+
+def test_lock_is_released_when_its_holder_is_killed(tmp_path):
+    ctx = mp.get_context("fork")
+    ready, release = ctx.Event(), ctx.Event()
+    proc = ctx.Process(target=_hold_lock, args=(str(tmp_path), ready, release))
+    proc.start()
+    assert ready.wait(10)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.join(10)
+    with runs.locked(tmp_path):
+        pass
+
+
+def test_history_appends(tmp_path):
+    src = pd.DataFrame(
+        {
+            "source": ["A"],
+            "frame": ["f"],
+            "articles": [1],
+            "tokens": [10],
+            "hits": [1],
+            "per_1k": [100.0],
+            "ci_low": [0.0],
+            "ci_high": [200.0],
+            "share": [1.0],
+        }
+    )
+    runs.append_history(tmp_path, "r1", "t1", "h", src)
+    runs.append_history(tmp_path, "r2", "t2", "h", src)
+    h = pd.read_csv(tmp_path / "history.csv")
+    assert list(h["run_id"]) == ["r1", "r2"]
+    assert list(h.columns) == runs.HISTORY_COLUMNS
+
+
+def test_prune_keeps_newest_and_latest(tmp_path):
+    for i in range(4):
+        _publish(tmp_path, f"r{i}")
+        time.sleep(0.01)
+    removed = runs.prune(tmp_path, keep=2)
+    assert sorted(p.name for p in removed) == ["r0", "r1"]
+    assert sorted(p.name for p in (tmp_path / "runs").iterdir()) == ["r2", "r3"]
+    assert (tmp_path / "latest").resolve().name == "r3"
