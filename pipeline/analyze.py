@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from pipeline.cache import AnalysisCache, hits_key, token_key
 from pipeline.clean import CleanText, clean_article
 from pipeline.corpus import ArticleError, ArticleRef, Quarantined, read_article
 from pipeline.hits import Hit, find_hits
@@ -19,6 +20,44 @@ from pipeline.lexicons import Lexicon
 from pipeline.tokens import Token, tokenize
 
 TABLES = ("articles", "sentences", "hits", "removed", "quarantined")
+TABLE_COLUMNS: dict[str, list[str]] = {
+    "articles": [
+        "article_id",
+        "source",
+        "title",
+        "author",
+        "published",
+        "url",
+        "language",
+        "perspective",
+        "encoding",
+        "chars",
+        "sentences",
+        "tokens",
+        "removed_lines",
+        "text_file",
+        "meta",
+    ],
+    "sentences": ["article_id", "sentence_id", "char_start", "char_end", "tokens"],
+    "hits": [
+        "article_id",
+        "source",
+        "frame",
+        "category",
+        "term",
+        "matched",
+        "sentence_id",
+        "char_start",
+        "char_end",
+        "voice",
+        "negated",
+        "weight",
+        "left",
+        "right",
+    ],
+    "removed": ["article_id", "line", "kind", "text"],
+    "quarantined": ["article_id", "file", "reason", "line"],
+}
 
 
 @dataclass(slots=True)
@@ -36,21 +75,54 @@ class Analysis:
         return sum(t.is_content for s in self.sentence_tokens for t in s)
 
 
+def clean_and_tokenize(raw: str) -> tuple[CleanText, list[list[Token]]]:
+    """Clean one text and tokenize it sentence by sentence (offsets into the cleaned text)."""
+    clean = clean_article(raw)
+    return clean, [tokenize(clean.text[a:b], offset=a) for a, b in clean.sentences]
+
+
 def analyze_text(
     raw: str, lexicons: list[Lexicon]
 ) -> tuple[CleanText, list[list[Token]], list[Hit]]:
     """Clean, tokenize (sentence by sentence) and match one text."""
-    clean = clean_article(raw)
-    sentence_tokens = [tokenize(clean.text[a:b], offset=a) for a, b in clean.sentences]
+    clean, sentence_tokens = clean_and_tokenize(raw)
     return clean, sentence_tokens, find_hits(clean, sentence_tokens, lexicons)
 
 
-def analyze_article(ref: ArticleRef, lexicons: list[Lexicon], max_bytes: int) -> Analysis:
-    """Read and analyze one article; raise ArticleError when it cannot be scored."""
-    raw, encoding = read_article(ref, max_bytes=max_bytes)
-    clean, sentence_tokens, hits = analyze_text(raw, lexicons)
+def analyze_article(
+    ref: ArticleRef,
+    lexicons: list[Lexicon],
+    max_bytes: int,
+    text: str | None = None,
+    cache: AnalysisCache | None = None,
+    lexicons_sha: str = "",
+) -> Analysis:
+    """Read (unless ``text`` is given) and analyze one article, reusing cached work.
+
+    Raise ArticleError when it cannot be scored.
+    """
+    if text is None:
+        raw, encoding = read_article(ref, max_bytes=max_bytes)
+    else:
+        raw, encoding = text, "utf-8"
+        if len(raw.encode("utf-8", errors="surrogatepass")) > max_bytes:
+            raise ArticleError(f"text is over the {max_bytes:,}-byte limit")
+    tkey = token_key(raw) if cache else ""
+    cached = cache.get_tokens(tkey) if cache else None
+    if cached:
+        clean, sentence_tokens = cached
+    else:
+        clean, sentence_tokens = clean_and_tokenize(raw)
+        if cache:
+            cache.put_tokens(tkey, clean, sentence_tokens)
     if not any(t.is_content for s in sentence_tokens for t in s):
         raise ArticleError("no article text left after cleaning")
+    hkey = hits_key(tkey, lexicons_sha) if cache else ""
+    hits = cache.get_hits(hkey) if cache else None
+    if hits is None:
+        hits = find_hits(clean, sentence_tokens, lexicons)
+        if cache:
+            cache.put_hits(hkey, hits)
     return Analysis(ref, encoding, clean, sentence_tokens, hits)
 
 
@@ -76,14 +148,20 @@ def _article_row(a: Analysis) -> dict[str, object]:
 
 
 def analyze_batch(
-    refs: list[ArticleRef], lexicons: list[Lexicon], texts_dir: Path, max_bytes: int
+    items: list[tuple[ArticleRef, str | None]],
+    lexicons: list[Lexicon],
+    texts_dir: Path,
+    max_bytes: int,
+    cache: AnalysisCache | None = None,
+    lexicons_sha: str = "",
 ) -> dict[str, pd.DataFrame]:
-    """Analyze ``refs``; write each cleaned text to ``texts_dir``; return the batch's tables."""
+    """Analyze a batch of (reference, inline text or None); write each cleaned text to
+    ``texts_dir``; return the batch's tables."""
     rows: dict[str, list[dict[str, object]]] = {name: [] for name in TABLES}
     texts_dir.mkdir(parents=True, exist_ok=True)
-    for ref in refs:
+    for ref, text in items:
         try:
-            a = analyze_article(ref, lexicons, max_bytes)
+            a = analyze_article(ref, lexicons, max_bytes, text, cache, lexicons_sha)
         except (ArticleError, OSError) as exc:
             rows["quarantined"].append(asdict(Quarantined(ref.id, ref.file, str(exc), ref.line)))
             continue
@@ -105,48 +183,9 @@ def analyze_batch(
             rows["hits"].append({"article_id": ref.id, "source": ref.source, **asdict(h)})
         for r in a.clean.removed:
             rows["removed"].append({"article_id": ref.id, **asdict(r)})
-    return {name: pd.DataFrame(rows[name], columns=_columns(name)) for name in TABLES}
-
-
-def _columns(name: str) -> list[str]:
-    return {
-        "articles": [
-            "article_id",
-            "source",
-            "title",
-            "author",
-            "published",
-            "url",
-            "language",
-            "perspective",
-            "encoding",
-            "chars",
-            "sentences",
-            "tokens",
-            "removed_lines",
-            "text_file",
-            "meta",
-        ],
-        "sentences": ["article_id", "sentence_id", "char_start", "char_end", "tokens"],
-        "hits": [
-            "article_id",
-            "source",
-            "frame",
-            "category",
-            "term",
-            "matched",
-            "sentence_id",
-            "char_start",
-            "char_end",
-            "voice",
-            "negated",
-            "weight",
-            "left",
-            "right",
-        ],
-        "removed": ["article_id", "line", "kind", "text"],
-        "quarantined": ["article_id", "file", "reason", "line"],
-    }[name]
+    if cache:
+        cache.commit()
+    return {name: pd.DataFrame(rows[name], columns=TABLE_COLUMNS[name]) for name in TABLES}
 
 
 def write_batch(tables: dict[str, pd.DataFrame], out_dir: Path) -> Path:

@@ -381,8 +381,8 @@ def _shares(d: _Data) -> tuple[Figure, ChartNote]:
         labels = [f"{x:.0f}%" if x >= 8 else "" for x in v]
         ax.bar_label(bars, labels=labels, label_type="center", fontsize=9, color="white")
         left += v
-    for i, s in enumerate(d.names):
-        if left[i] == 0:
+    for i, total in enumerate(left):
+        if total == 0:
             ax.text(1, i, "no matches", va="center", ha="left", fontsize=9, color="#555555")
     ax.set_yticks(y, [display_label(s, 24) for s in d.names])
     ax.invert_yaxis()
@@ -396,7 +396,9 @@ def _shares(d: _Data) -> tuple[Figure, ChartNote]:
     for s in d.names:
         row = share.loc[s].dropna()
         if len(row) and row.sum() > 0:
-            parts.append(f"{s}: " + ", ".join(f"{d.labels[f]} {row[f] * 100:.0f}%" for f in row.index))
+            parts.append(
+                f"{s}: " + ", ".join(f"{d.labels[f]} {row[f] * 100:.0f}%" for f in row.index)
+            )
         else:
             parts.append(f"{s}: no matches")
     alt = "Stacked bars of frame shares (percent) per source. " + "; ".join(parts) + "."
@@ -415,7 +417,9 @@ def _articles(d: _Data) -> tuple[Figure, ChartNote]:
     if len(a):
         a = a.assign(
             src=pd.Categorical(a["source"], categories=d.names),
-            frm=pd.Categorical(a["frame"].map(d.labels), categories=[d.labels[f] for f in d.frames]),
+            frm=pd.Categorical(
+                a["frame"].map(d.labels), categories=[d.labels[f] for f in d.frames]
+            ),
         )
         sns.stripplot(
             data=a, x="per_1k", y="src", hue="frm", dodge=len(d.frames) > 1, ax=ax, size=6,
@@ -433,9 +437,7 @@ def _articles(d: _Data) -> tuple[Figure, ChartNote]:
     ax.set_ylabel("source")
     _legend_below(fig, ax)
     n = d.articles["article_id"].nunique() if len(d.articles) else 0
-    alt = (
-        f"Dot plot of {UNIT} for each of {n} articles, one row per source, coloured by frame."
-    )
+    alt = f"Dot plot of {UNIT} for each of {n} articles, one row per source, coloured by frame."
     guide = (
         "Each dot is one article: a source whose dots sit far apart has a rate driven by a "
         "few articles, not a steady habit."
@@ -523,7 +525,10 @@ def _top_terms(d: _Data, frame: str) -> tuple[Figure, ChartNote]:
             ax.set_xticks([])
             _empty_note(ax)
             continue
-        tops.append(f"{s}: " + ", ".join(f"{r.term} ({r.author_hits:.0f})" for r in top.head(3).itertuples()))
+        tops.append(
+            f"{s}: "
+            + ", ".join(f"{r.term} ({r.author_hits:.0f})" for r in top.head(3).itertuples())
+        )
         y = np.arange(len(top))
         bars = ax.barh(y, top["author_hits"], color=color, height=0.7)
         ax.bar_label(bars, fmt="%.0f", padding=2, fontsize=9)
@@ -537,8 +542,9 @@ def _top_terms(d: _Data, frame: str) -> tuple[Figure, ChartNote]:
     title = f"Top matched terms: {label}"
     fig.suptitle(display_label(title, 80, 1))
     fig.tight_layout()
-    alt = f"Bar charts, one per source, of the most-matched {label} terms in the author's voice. " + (
-        ("Top terms: " + "; ".join(tops) + ".") if tops else "No source used these terms."
+    alt = (
+        f"Bar charts, one per source, of the most-matched {label} terms in the author's voice. "
+        + (("Top terms: " + "; ".join(tops) + ".") if tops else "No source used these terms.")
     )
     guide = "Which words carry the frame in each source: one dominant term means a narrow signal."
     return fig, ChartNote(title, alt, guide)

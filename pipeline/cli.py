@@ -20,7 +20,11 @@ EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 
 
 def _run_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--corpus", default="corpus", help="corpus folder (manifest.csv + articles)")
+    p.add_argument(
+        "--corpus",
+        default="corpus",
+        help="corpus: a folder (manifest.csv + texts), a .jsonl or a .parquet file",
+    )
     p.add_argument(
         "--lexicons", default="lexicons", help="folder of *.yaml lexicons, one per frame"
     )
@@ -32,6 +36,7 @@ def _run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--max-bytes", type=int, default=5_000_000, help="larger files are quarantined")
     p.add_argument("--keep", type=int, default=0, help="keep only the newest N runs (0 = all)")
     p.add_argument("--strict", action="store_true", help="exit 1 if any article is quarantined")
+    p.add_argument("--no-cache", action="store_true", help="re-analyze every article")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -55,8 +60,22 @@ def _usage_error(message: str) -> int:
     return EXIT_USAGE
 
 
-def cmd_run(args: argparse.Namespace) -> int:
+def check_corpus(corpus: Path) -> None:
+    """Raise CorpusError unless ``corpus`` is a readable folder, .jsonl or .parquet file."""
+    from pipeline.batches import BULK_SUFFIXES
     from pipeline.corpus import CorpusError, read_manifest
+
+    if corpus.is_file():
+        if corpus.suffix not in BULK_SUFFIXES:
+            raise CorpusError(f"{corpus}: a corpus is a folder, a .jsonl or a .parquet file")
+    elif corpus.is_dir():
+        read_manifest(corpus)
+    else:
+        raise CorpusError(f"corpus not found: {corpus}")
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from pipeline.corpus import CorpusError
     from pipeline.lexicons import LexiconError, load_lexicons
 
     for name in ("workers", "batch_size", "bootstrap"):
@@ -64,7 +83,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             return _usage_error(f"--{name.replace('_', '-')} must be at least 1")
     try:
         load_lexicons(Path(args.lexicons))
-        read_manifest(Path(args.corpus))
+        check_corpus(Path(args.corpus))
     except (LexiconError, CorpusError) as exc:
         return _usage_error(str(exc))
 
@@ -81,6 +100,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         seed=args.seed,
         max_bytes=args.max_bytes,
         keep=args.keep,
+        cache=not args.no_cache,
     )
     try:
         result = run(settings)

@@ -10,12 +10,17 @@ from __future__ import annotations
 import csv
 import difflib
 import hashlib
+import io
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
+from html.parser import HTMLParser
 from pathlib import Path
 
 from charset_normalizer import from_bytes
+
+from pipeline.clean import normalize
 
 COLUMNS = ("id", "file", "source", "title", "author", "published", "url", "language")
 REQUIRED = ("id", "file", "source")
@@ -77,18 +82,62 @@ def safe_name(article_id: str) -> str:
     if _SAFE_ID.match(article_id) and ".." not in article_id:
         return article_id
     slug = re.sub(r"[^A-Za-z0-9_-]+", "-", article_id).strip("-")[:40] or "article"
-    return f"{slug}-{hashlib.sha256(article_id.encode()).hexdigest()[:12]}"
+    return f"{slug}-{hashlib.sha256(article_id.encode('utf-8', 'surrogatepass')).hexdigest()[:12]}"
+
+
+_DATE = re.compile(r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?(?:[T ].*)?")
 
 
 def _iso_date(value: str) -> str | None:
+    """``YYYY-MM-DD`` for ISO dates (with or without a time), ``2024/6/19`` or ``2024年6月19日``."""
+    m = _DATE.fullmatch(value.strip())
+    if not m:
+        return None
     try:
-        return date.fromisoformat(value.strip()[:10]).isoformat()
+        return date(int(m[1]), int(m[2]), int(m[3])).isoformat()
     except ValueError:
         return None
 
 
+def _header(path: Path, row: list[str], warnings: list[str]) -> list[str]:
+    """Column names of the manifest's first row; raise CorpusError when required ones lack."""
+    header = [h.strip() for h in row]
+    missing = [c for c in REQUIRED if c not in header]
+    if missing:
+        hints = []
+        for col in missing:
+            close = difflib.get_close_matches(col, [h.lower() for h in header], n=1, cutoff=0.6)
+            if close:
+                hints.append(
+                    f"{col!r} (found {header[[h.lower() for h in header].index(close[0])]!r}?)"
+                )
+            else:
+                hints.append(repr(col))
+        raise CorpusError(f"{path}:1: manifest lacks column(s) {', '.join(hints)}")
+    for i, col in enumerate(header):
+        if col in header[:i]:
+            warnings.append(f"{path}:1: column {col!r} appears twice; the first one is used")
+        elif col not in COLUMNS:
+            close = difflib.get_close_matches(col.lower(), COLUMNS, n=1, cutoff=0.75)
+            if close and close[0] not in header:
+                warnings.append(f"{path}:1: unknown column {col!r} (did you mean {close[0]!r}?)")
+    return header
+
+
+def _rows(text: str) -> list[tuple[int, list[str]]]:
+    """CSV rows with the manifest line each starts on; blank rows are left out."""
+    reader = csv.reader(io.StringIO(text, newline=""))
+    rows: list[tuple[int, list[str]]] = []
+    end = 0
+    for row in reader:
+        start, end = end + 1, reader.line_num
+        if any(cell.strip() for cell in row):
+            rows.append((start, row))
+    return rows
+
+
 def read_manifest(corpus: Path) -> Manifest:
-    """Read ``corpus/manifest.csv``; per-row problems quarantine that row."""
+    """Read ``corpus/manifest.csv``; per-row problems quarantine that row or add a warning."""
     corpus = Path(corpus)
     if not corpus.is_dir():
         raise CorpusError(f"corpus folder not found: {corpus}")
@@ -96,56 +145,79 @@ def read_manifest(corpus: Path) -> Manifest:
     if not path.is_file():
         raise CorpusError(f"no manifest.csv in {corpus}")
     raw = path.read_bytes()
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise CorpusError(f"{path}: manifest is not UTF-8") from None
-    reader = csv.DictReader(text.splitlines())
-    header = [h.strip() for h in (reader.fieldnames or [])]
-    missing = [c for c in REQUIRED if c not in header]
-    if missing:
-        raise CorpusError(f"{path}:1: manifest lacks column(s) {', '.join(missing)}")
     warnings: list[str] = []
-    for col in header:
-        if col not in COLUMNS:
-            close = difflib.get_close_matches(col, COLUMNS, n=1, cutoff=0.75)
-            if close and close[0] not in header:
-                warnings.append(f"{path}:1: unknown column {col!r} (did you mean {close[0]!r}?)")
+    try:
+        text, encoding = decode(raw)
+    except ArticleError as exc:
+        raise CorpusError(f"{path}: manifest is not readable text ({exc})") from None
+    if encoding not in ("utf-8", "utf-8-sig"):
+        warnings.append(f"{path}: manifest read as {encoding}; please save it as UTF-8")
+    try:
+        rows = _rows(text)
+    except csv.Error as exc:
+        raise CorpusError(f"{path}: malformed CSV: {exc}") from None
+    if not rows or rows[0][0] != 1:
+        raise CorpusError(f"{path}:1: manifest lacks column(s) {', '.join(REQUIRED)}")
+    header = _header(path, rows[0][1], warnings)
     articles: list[ArticleRef] = []
     quarantined: list[Quarantined] = []
-    seen: dict[str, int] = {}
+    seen_ids: dict[str, int] = {}
+    seen_files: dict[Path, int] = {}
     root = corpus.resolve()
-    for number, row in enumerate(reader, start=2):
-        row = {(k or "").strip(): (v or "").strip() for k, v in row.items() if k is not None}
+    for number, cells in rows[1:]:
+        if len(cells) > len(header):
+            extra = len(cells) - len(header)
+            warnings.append(
+                f"{path}:{number}: {extra} field(s) more than the header has "
+                "(an unquoted comma?); the extra ones are ignored"
+            )
+        row: dict[str, str] = {}
+        for col, cell in zip(header, cells, strict=False):
+            row.setdefault(col, cell.strip())
         aid, file, source = row.get("id", ""), row.get("file", ""), row.get("source", "")
 
         def reject(reason: str, aid: str = aid, file: str = file, number: int = number) -> None:
-            quarantined.append(Quarantined(aid or f"line-{number}", file, reason, number))
+            quarantined.append(
+                Quarantined(
+                    aid or f"line-{number}", file, f"manifest line {number}: {reason}", number
+                )
+            )
 
         if not aid:
-            reject(f"manifest line {number}: empty id")
+            reject("empty id")
             continue
-        if aid in seen:
-            reject(f"manifest line {number}: duplicate id (first on line {seen[aid]})")
+        if aid in seen_ids:
+            reject(f"duplicate id {aid!r} (first on line {seen_ids[aid]})")
             continue
-        seen[aid] = number
+        seen_ids[aid] = number
         if not source:
-            reject(f"manifest line {number}: empty source")
+            reject(f"{aid}: missing source")
             continue
-        target = (corpus / file).resolve() if file else None
-        if target is None or not target.is_relative_to(root):
-            reject(f"manifest line {number}: file {file!r} is not inside the corpus folder")
+        if not file:
+            reject(f"{aid}: no file given")
+            continue
+        target = (corpus / file).resolve()
+        if not target.is_relative_to(root):
+            reject(f"{aid}: file {file!r} is not inside the corpus folder")
+            continue
+        if not target.exists():
+            reject(f"{aid}: file not found: {file}")
             continue
         if not target.is_file():
-            reject(f"manifest line {number}: file not found: {file}")
+            reject(f"{aid}: {file} is not a regular file")
             continue
+        if target in seen_files:
+            reject(f"{aid}: same file as line {seen_files[target]} ({file})")
+            continue
+        seen_files[target] = number
         published = row.get("published", "")
-        if published and _iso_date(published) is None:
-            warnings.append(f"{path}:{number}: {aid}: unparseable date {published!r} (left empty)")
-            published = ""
-        elif published:
-            published = _iso_date(published) or ""
-        meta = {k: v for k, v in row.items() if k not in COLUMNS}
+        if published:
+            iso = _iso_date(published)
+            if iso is None:
+                warnings.append(
+                    f"{path}:{number}: {aid}: unparseable date {published!r} (left empty)"
+                )
+            published = iso or ""
         articles.append(
             ArticleRef(
                 id=aid,
@@ -158,48 +230,278 @@ def read_manifest(corpus: Path) -> Manifest:
                 published=published,
                 url=row.get("url", ""),
                 language=row.get("language") or "ja",
-                meta=meta,
+                meta={k: v for k, v in row.items() if k not in COLUMNS},
             )
         )
-    listed = {a.path for a in articles} | {
-        (corpus / q.file).resolve() for q in quarantined if q.file
-    }
-    for extra in sorted((corpus / "articles").glob("*")) if (corpus / "articles").is_dir() else []:
-        if extra.is_file() and extra.resolve() not in listed:
-            warnings.append(f"{extra}: file is not in the manifest (not scored)")
+    warnings.extend(_unlisted(corpus, set(seen_files) | _quarantined_paths(corpus, quarantined)))
     return Manifest(articles, quarantined, warnings, hashlib.sha256(raw).hexdigest())
 
 
+def _quarantined_paths(corpus: Path, quarantined: list[Quarantined]) -> set[Path]:
+    paths: set[Path] = set()
+    for q in quarantined:
+        if q.file:
+            try:
+                paths.add((corpus / q.file).resolve())
+            except (OSError, ValueError):
+                continue
+    return paths
+
+
+def _unlisted(corpus: Path, listed: set[Path]) -> list[str]:
+    """Warnings for files under ``corpus/articles`` that no manifest row names."""
+    folder = corpus / "articles"
+    if not folder.is_dir():
+        return []
+    return [
+        f"{extra}: file is not in the manifest (not scored)"
+        for extra in sorted(folder.rglob("*"))
+        if extra.is_file() and not extra.name.startswith(".") and extra.resolve() not in listed
+    ]
+
+
+_BOMS = (
+    (b"\xef\xbb\xbf", "utf-8-sig"),
+    (b"\xff\xfe\x00\x00", "utf-32"),
+    (b"\x00\x00\xfe\xff", "utf-32"),
+    (b"\xff\xfe", "utf-16"),
+    (b"\xfe\xff", "utf-16"),
+)
+_ISO2022_ESC = re.compile(rb"\x1b(\$[@B]|\$\(D|\([BJI])")
+# Tried in this order when the bytes are not UTF-8; ties go to the earlier one. shift_jis
+# before cp932 so that a Shift_JIS file round-trips (the two map 〜 and − differently).
+JAPANESE_CANDIDATES = ("shift_jis", "cp932", "euc_jp")
+_JAPANESE = re.compile(r"[\u3000-\u303f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uff01-\uff5e]")
+_HIRAGANA = re.compile(r"[\u3041-\u309f]")
+# What a wrong guess produces: half-width kana, private-use, C1 and C0 controls.
+_MOJIBAKE = re.compile(r"[\uff61-\uff9f\ue000-\uf8ff\x80-\x9f\x00-\x08\x0b\x0e-\x1a\x1c-\x1f]")
+_BAD = re.compile(r"[\ue000-\uf8ff\x80-\x9f\x00-\x08\x0b\x0e-\x1a\x1c-\x1f]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f]")
+
+
+def _score(text: str) -> int:
+    """How Japanese a decoding looks: kana and kanji count, the marks of a wrong guess subtract."""
+    return (
+        len(_JAPANESE.findall(text))
+        + len(_HIRAGANA.findall(text))
+        - 2 * len(_MOJIBAKE.findall(text))
+    )
+
+
+def _strict(raw: bytes, encoding: str) -> str | None:
+    try:
+        return raw.decode(encoding)
+    except (UnicodeDecodeError, LookupError):
+        return None
+
+
+def _utf16_without_bom(raw: bytes) -> tuple[str, str] | None:
+    """UTF-16 text saved without a BOM: NUL bytes all on one side of each code unit."""
+    if len(raw) % 2:
+        return None
+    odd = raw[1::2].count(0)
+    even = raw[0::2].count(0)
+    encoding = "utf-16-le" if odd > 9 * even else "utf-16-be" if even > 9 * odd else None
+    text = _strict(raw, encoding) if encoding else None
+    if text is None or _BAD.search(text):
+        return None
+    if any(unicodedata.category(c) in ("Cn", "Co", "Cs") for c in text):
+        return None
+    return text, encoding or ""
+
+
 def decode(raw: bytes) -> tuple[str, str]:
-    """Text and encoding name of an article's bytes; raise ArticleError when it is not text."""
-    if raw.startswith(b"\xef\xbb\xbf"):
-        return raw[3:].decode("utf-8", errors="strict"), "utf-8-sig"
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        try:
-            return raw.decode("utf-16"), "utf-16"
-        except UnicodeDecodeError:
-            raise ArticleError("undecodable UTF-16") from None
+    """Text and encoding name of an article's bytes; raise ArticleError when it is not text.
+
+    BOMs decide first; then ISO-2022-JP (7-bit, so it would pass as UTF-8), UTF-8, and the
+    Japanese legacy encodings by strict decoding, keeping the one that reads most like
+    Japanese. charset-normalizer is the last resort: it often guesses wrong on short texts.
+    """
+    for bom, encoding in _BOMS:
+        if raw.startswith(bom):
+            try:
+                return raw.decode(encoding), encoding
+            except UnicodeDecodeError as exc:
+                raise ArticleError(
+                    f"undecodable bytes: starts with a {encoding} BOM but byte {exc.start} "
+                    "is not valid"
+                ) from None
     if b"\x00" in raw:
+        utf16 = _utf16_without_bom(raw)
+        if utf16 is not None:
+            return utf16
         raise ArticleError("binary file (NUL bytes)")
+    if _ISO2022_ESC.search(raw):
+        text = _strict(raw, "iso2022_jp")
+        if text is not None:
+            return text, "iso2022_jp"
     try:
         return raw.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        pass
-    best = from_bytes(raw, cp_isolation=["cp932", "shift_jis", "euc_jp", "iso2022_jp"]).best()
-    if best is None:
-        best = from_bytes(raw).best()
-    if best is None:
-        raise ArticleError("undecodable bytes (no encoding fits)")
-    return str(best), best.encoding
+    except UnicodeDecodeError as exc:
+        bad_at = exc.start
+    decoded = [(e, t) for e in JAPANESE_CANDIDATES if (t := _strict(raw, e)) is not None]
+    clean = [(e, t) for e, t in decoded if not _BAD.search(t)]
+    if clean:
+        encoding, text = max(clean, key=lambda et: _score(et[1]))
+        return text, encoding
+    best = from_bytes(raw).best()
+    if best is not None and not best.encoding.startswith(("utf_16", "utf_32")):
+        text = str(best)
+        if not _BAD.search(text):
+            return text, best.encoding
+    raise ArticleError(
+        f"undecodable bytes: not UTF-8 (bad byte at offset {bad_at}), nor Shift_JIS, "
+        "CP932, EUC-JP or ISO-2022-JP"
+    )
+
+
+_HTML_NAMES = (
+    r"html|head|body|title|meta|link|script|style|p|div|span|br|hr|a|img|article|section|main|"
+    r"h[1-6]|ul|ol|li|dl|dt|dd|table|thead|tbody|tr|td|th|nav|header|footer|aside|blockquote|"
+    r"em|strong|b|i|u|small|figure|figcaption|iframe|noscript|form|input|button|time|pre|code"
+)
+_HTML = re.compile(
+    rf"<!doctype\s+html|<!--|<(?:{_HTML_NAMES})(?:\s[^<>]*)?/?>|</(?:{_HTML_NAMES})\s*>",
+    re.IGNORECASE,
+)
+# Elements whose text is never article text.
+_SKIP = frozenset(
+    {"script", "style", "nav", "header", "footer", "aside", "noscript", "template", "svg",
+     "form", "button", "select", "iframe", "head", "figcaption", "object"}
+)  # fmt: skip
+# Elements whose text is article text, one paragraph each.
+_KEEP = frozenset({"p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote"})
+# Elements that end a paragraph; all but <br> also close an open <p>, as in HTML.
+_BLOCK = frozenset(
+    {"div", "section", "article", "main", "ul", "ol", "dl", "dt", "dd", "table", "tr", "td",
+     "th", "pre", "hr", "br", "title", "figure", "figcaption", "address", "body", "html",
+     "nav", "header", "footer", "aside", "form", "head"}
+) | _KEEP  # fmt: skip
+_KEPT_SHARE = 0.3  # below this share of the visible text, paragraphs are not the article
+_CJK_CHAR = r"[\u3000-\u30ff\u3400-\u9fff\uf900-\ufaff\uff01-\uff9f]"
+_CJK_WRAP = re.compile(rf"(?<={_CJK_CHAR})[ \t]*\n\s*(?={_CJK_CHAR})")
+
+
+def looks_like_html(text: str) -> bool:
+    """Whether ``text`` is an HTML page (or carries HTML tags) rather than plain text."""
+    return _HTML.search(text) is not None
+
+
+class _ArticleHTML(HTMLParser):
+    """Collect the paragraphs of an HTML page: text of p/h1-h6/li/blockquote, nothing hidden."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.skip: list[str] = []
+        self.keep: list[str] = []
+        self.kept: list[str] = []
+        self.visible: list[str] = []
+        self._kept_buf: list[str] = []
+        self._visible_buf: list[str] = []
+
+    def _flush(self) -> None:
+        for buf, out in ((self._kept_buf, self.kept), (self._visible_buf, self.visible)):
+            para = "".join(buf)
+            buf.clear()
+            if para.strip():
+                out.append(para)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _BLOCK:
+            self._flush()
+            top = self.keep[-1] if self.keep else None
+            if tag != "br" and (top == "p" or (top == "li" and tag == "li")):
+                self.keep.pop()
+        if tag == "body" and "head" in self.skip:
+            self.handle_endtag("head")
+        if tag in _SKIP:
+            self.skip.append(tag)
+        elif tag in _KEEP:
+            self.keep.append(tag)
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _BLOCK:
+            self._flush()
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _BLOCK:
+            self._flush()
+        for stack in (self.skip, self.keep):
+            if tag in stack:
+                while stack.pop() != tag:
+                    pass
+
+    def handle_data(self, data: str) -> None:
+        if self.skip:
+            return
+        self._visible_buf.append(data)
+        if self.keep:
+            self._kept_buf.append(data)
+
+    def close(self) -> None:
+        super().close()
+        self._flush()
+
+
+def _paragraph(text: str) -> str:
+    text = _CJK_WRAP.sub("", text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def html_to_text(html: str) -> str:
+    """The article text of an HTML page, one paragraph a line; markup and page chrome dropped.
+
+    Text inside p/h1-h6/li/blockquote is kept; when a page has little or none, all visible
+    text outside script/style/nav/header/footer/aside is kept, line breaks and all.
+    """
+    parser = _ArticleHTML()
+    parser.feed(html)
+    parser.close()
+    kept, visible = (sum(len(p.strip()) for p in paras) for paras in (parser.kept, parser.visible))
+    if kept and kept >= _KEPT_SHARE * visible:
+        paragraphs = [_paragraph(p) for p in parser.kept]
+    else:
+        paragraphs = [
+            re.sub(r"[ \t\f\v]+", " ", line).strip()
+            for para in parser.visible
+            for line in para.split("\n")
+        ]
+    return "\n".join(p for p in paragraphs if p)
+
+
+def article_text(raw: bytes) -> tuple[str, str]:
+    """Decode an article's bytes, extract the text of an HTML page; raise ArticleError.
+
+    The encoding returned gets ``+html`` when the file was an HTML page.
+    """
+    if not raw:
+        raise ArticleError("empty file (0 bytes)")
+    text, encoding = decode(raw)
+    controls = len(_CONTROL.findall(text))
+    if controls > 0.05 * len(text):
+        raise ArticleError(f"binary file ({controls} control characters in {len(text)})")
+    if looks_like_html(text):
+        text = html_to_text(text)
+        encoding += "+html"
+        if not normalize(text).strip():
+            raise ArticleError("HTML page with no article text (no paragraphs outside page chrome)")
+    if not normalize(text).strip():
+        raise ArticleError("empty file (only white space or invisible characters)")
+    return text, encoding
 
 
 def read_article(ref: ArticleRef, max_bytes: int = MAX_BYTES) -> tuple[str, str]:
     """The article's text and its encoding; raise ArticleError with a reason."""
-    assert ref.path is not None
-    size = ref.path.stat().st_size
-    if size > max_bytes:
-        raise ArticleError(f"file is {size:,} bytes, over the {max_bytes:,}-byte limit")
-    text, encoding = decode(ref.path.read_bytes())
-    if not text.strip():
-        raise ArticleError("empty file")
-    return text, encoding
+    if ref.path is None:
+        raise ArticleError("no file for this article")
+    try:
+        size = ref.path.stat().st_size
+        if size > max_bytes:
+            raise ArticleError(f"file is {size:,} bytes, over the {max_bytes:,}-byte limit")
+        with ref.path.open("rb") as fh:
+            raw = fh.read(max_bytes + 1)
+    except OSError as exc:
+        raise ArticleError(f"cannot read file: {exc.strerror or exc}") from None
+    if len(raw) > max_bytes:
+        raise ArticleError(f"file is over the {max_bytes:,}-byte limit")
+    return article_text(raw)

@@ -80,6 +80,13 @@ def fmt_ci(low: Any, high: Any) -> str:
     return "–" if lo is None or hi is None else f"{lo:.2f}–{hi:.2f}"
 
 
+def count_of(n: Any, word: str, plural: str | None = None) -> str:
+    """``1 hit`` / ``3 hits``: a formatted count with its noun."""
+    f = _num(n)
+    noun = word if f == 1 else (plural or f"{word}s")
+    return f"{fmt_int(n)} {noun}"
+
+
 def _key(v: Any) -> str:
     """The ``data-sort`` value of a numeric cell ("" sorts last)."""
     f = _num(v)
@@ -126,7 +133,7 @@ def _summary_and_cells(
                     "rate_key": _key(rate),
                     "ci": fmt_ci(r.get("ci_low"), r.get("ci_high")),
                     "share": fmt_pct(r.get("share")),
-                    "hits": fmt_int(r.get("hits")),
+                    "hits": count_of(r.get("hits"), "hit"),
                     "passages": n,
                     "target": f"cell-{i}-{j}" if n else None,
                     "shade": f"{(rate or 0.0) / top:.3f}",
@@ -138,7 +145,7 @@ def _summary_and_cells(
         ranked = sorted(stats, key=lambda x: -x[0])
         item: dict[str, Any] = {
             "name": s,
-            "articles": fmt_int(first.get("articles")),
+            "articles": _num(first.get("articles")),
             "tokens": fmt_int(first.get("tokens")),
             "leads": [],
         }
@@ -195,13 +202,13 @@ def _passage_groups(
         g = groups.setdefault(
             (i, j),
             {"id": f"cell-{i}-{j}", "si": i, "fj": j, "source": names[i],
-             "frame": labels[frames[j]], "items": [], "counted": 0},
+             "frame": labels[frames[j]], "rows": [], "counted": 0},
         )  # fmt: skip
         negated = bool(r["negated"])
         voice = "quoted" if r["voice"] == "quoted" else "author"
         counted = voice == "author" and not negated
         g["counted"] += counted
-        g["items"].append(
+        g["rows"].append(
             {
                 "article": r["article_id"],
                 "anchor": article_anchor.get(r["article_id"]),
@@ -268,9 +275,7 @@ def _lexicons(
     run: dict, lexicon: pd.DataFrame, frames: list[str], labels: dict[str, str]
 ) -> list[dict[str, Any]]:
     """Per frame: its file and hash, its entries, and the entries never matched."""
-    meta = {
-        str(x.get("frame")): x for x in run.get("lexicons") or [] if isinstance(x, dict)
-    }
+    meta = {str(x.get("frame")): x for x in run.get("lexicons") or [] if isinstance(x, dict)}
     out = []
     for j, f in enumerate(frames):
         rows = _records(lexicon[lexicon["frame"] == f]) if len(lexicon) else []
@@ -427,7 +432,7 @@ def _environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters["rate"] = fmt_rate
+    env.filters["count_of"] = count_of
     return env
 
 

@@ -24,7 +24,9 @@ from prefect.task_runners import ProcessPoolTaskRunner, ThreadPoolTaskRunner
 
 from pipeline import __version__, runs
 from pipeline.analyze import analyze_batch, write_batch
-from pipeline.corpus import MAX_BYTES, ArticleRef, read_manifest
+from pipeline.batches import plan_batches, read_batch
+from pipeline.cache import AnalysisCache
+from pipeline.corpus import MAX_BYTES
 from pipeline.lexicons import Lexicon, bundle_hash, load_lexicons
 from pipeline.scores import DEFAULT_BOOTSTRAP, DEFAULT_SEED
 from pipeline.tables import write_tables
@@ -44,6 +46,7 @@ class Settings:
     seed: int = DEFAULT_SEED
     max_bytes: int = MAX_BYTES
     keep: int = 0
+    cache: bool = True
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -54,31 +57,38 @@ def _lexicons(directory: str, sha: str) -> list[Lexicon]:
 
 
 @task(name="analyze-batch", retries=0)
-def analyze_batch_task(batch_file: str, lexicon_dir: str, lexicons_sha: str, texts_dir: str) -> str:
+def analyze_batch_task(
+    batch_file: str, lexicon_dir: str, lexicons_sha: str, texts_dir: str, cache_path: str | None,
+    max_bytes: int,
+) -> str:  # fmt: skip
     """Clean, tokenize and match one batch; return the folder of its Parquet tables."""
     batch = Path(batch_file)
-    refs = [
-        ArticleRef(**{**r, "path": Path(r["path"]) if r["path"] else None})
-        for r in json.loads(batch.read_text(encoding="utf-8"))
-    ]
-    max_bytes = int(json.loads((batch.parent / "settings.json").read_text())["max_bytes"])
-    tables = analyze_batch(refs, _lexicons(lexicon_dir, lexicons_sha), Path(texts_dir), max_bytes)
+    cache = AnalysisCache(Path(cache_path)) if cache_path else None
+    try:
+        tables = analyze_batch(
+            read_batch(batch), _lexicons(lexicon_dir, lexicons_sha), Path(texts_dir), max_bytes,
+            cache, lexicons_sha,
+        )  # fmt: skip
+    finally:
+        if cache:
+            cache.close()
     return str(write_batch(tables, batch.with_suffix("")))
 
 
 @task(name="aggregate")
 def aggregate_task(
-    run_dir: str, batch_dirs: list[str], lexicon_dir: str, lexicons_sha: str, n_boot: int, seed: int
-) -> dict[str, Any]:
+    run_dir: str, batch_dirs: list[str], lexicon_dir: str, lexicons_sha: str, n_boot: int,
+    seed: int, source_counts: dict[str, int],
+) -> dict[str, Any]:  # fmt: skip
     """Write data/*.csv; return what run.json and the artifacts need."""
     lexicons = _lexicons(lexicon_dir, lexicons_sha)
-    tables = write_tables(
-        Path(run_dir) / "data", [Path(d) for d in batch_dirs], lexicons, n_boot, seed
+    summary = write_tables(
+        Path(run_dir) / "data", [Path(d) for d in batch_dirs], lexicons, n_boot, seed, source_counts
     )
     return {
-        "scored": len(tables["corpus"]),
-        "quarantined": tables["quarantined"].to_dict("records"),
-        "sources": tables["sources"].round(2).to_dict("records"),
+        "scored": summary["scored"],
+        "quarantined": summary["quarantined"],
+        "sources": summary["sources"].round(2).to_dict("records"),
     }
 
 
@@ -109,22 +119,6 @@ def tool_versions() -> dict[str, str]:
     }
 
 
-def _plan(refs: list[ArticleRef], work: Path, settings: Settings) -> list[str]:
-    work.mkdir(parents=True, exist_ok=True)
-    (work / "settings.json").write_text(json.dumps({"max_bytes": settings.max_bytes}))
-    files = []
-    size = max(1, settings.batch_size)
-    for n, start in enumerate(range(0, len(refs), size)):
-        chunk = [
-            {**asdict(r), "path": str(r.path) if r.path else None}
-            for r in refs[start : start + size]
-        ]
-        path = work / f"batch-{n:05d}.json"
-        path.write_text(json.dumps(chunk, ensure_ascii=False), encoding="utf-8")
-        files.append(str(path))
-    return files
-
-
 @flow(name="framing-comparison", log_prints=True)
 def framing_flow(settings: Settings) -> dict[str, Any]:
     """Score a corpus against every lexicon and publish a run folder with its dashboard."""
@@ -139,20 +133,24 @@ def framing_flow(settings: Settings) -> dict[str, Any]:
             logger.warning("removed %s left by an interrupted run", stale)
         run_id = runs.new_run_id(started)
         stage = runs.staging_dir(out, run_id)
-        manifest = read_manifest(Path(settings.corpus))
-        for w in manifest.warnings:
-            logger.warning(w)
         work = stage / "_work"
-        batch_files = _plan(manifest.articles, work, settings)
+        plan = plan_batches(Path(settings.corpus), work, settings.batch_size)
+        for w in plan.warnings:
+            logger.warning(w)
         texts = str(stage / "data" / "texts")
+        cache_path = str(out / "cache" / "analysis.sqlite") if settings.cache else None
         futures = [
-            analyze_batch_task.submit(b, settings.lexicons, lex_sha, texts) for b in batch_files
+            analyze_batch_task.submit(
+                b, settings.lexicons, lex_sha, texts, cache_path, settings.max_bytes
+            )
+            for b in plan.batch_files
         ]
         batch_dirs = [f.result() for f in futures]
         summary = aggregate_task(
-            str(stage), batch_dirs, settings.lexicons, lex_sha, settings.bootstrap, settings.seed
-        )
-        quarantined = [asdict(q) for q in manifest.quarantined] + summary["quarantined"]
+            str(stage), batch_dirs, settings.lexicons, lex_sha, settings.bootstrap, settings.seed,
+            plan.source_counts,
+        )  # fmt: skip
+        quarantined = [asdict(q) for q in plan.quarantined] + summary["quarantined"]
         run_info = {
             "run_id": run_id,
             "started": started.isoformat(timespec="seconds"),
@@ -160,8 +158,8 @@ def framing_flow(settings: Settings) -> dict[str, Any]:
             "duration_s": None,
             "corpus": {
                 "path": str(Path(settings.corpus).resolve()),
-                "sha256": manifest.sha256,
-                "articles": len(manifest.articles) + len(manifest.quarantined),
+                "sha256": plan.sha256,
+                "articles": plan.articles + len(plan.quarantined),
                 "scored": summary["scored"],
                 "quarantined": len(quarantined),
             },
@@ -179,7 +177,7 @@ def framing_flow(settings: Settings) -> dict[str, Any]:
             "tools": tool_versions(),
             "settings": {k: v for k, v in asdict(settings).items() if k != "extra"},
             "quarantined": quarantined,
-            "warnings": manifest.warnings,
+            "warnings": plan.warnings,
         }
         (stage / "run.json").write_text(json.dumps(run_info, ensure_ascii=False, indent=2))
         charts_task(str(stage))
@@ -202,7 +200,7 @@ def framing_flow(settings: Settings) -> dict[str, Any]:
         "scored": summary["scored"],
         "quarantined": quarantined,
         "pruned": [str(p) for p in pruned],
-        "tasks": len(batch_files) + 3,
+        "tasks": len(plan.batch_files) + 3,
     }
 
 

@@ -55,7 +55,7 @@ def _share(per_1k: pd.Series, groups: pd.Series) -> pd.Series:
 
 
 def article_scores(articles: pd.DataFrame, hits: pd.DataFrame, frames: list[str]) -> pd.DataFrame:
-    """One row per article × frame (``ARTICLE_COLUMNS``)."""
+    """One row per article × frame (``ARTICLE_COLUMNS``), in the articles' order."""
     grid = articles[["article_id", "source", "published", "tokens"]].merge(
         pd.DataFrame({"frame": frames}), how="cross"
     )
@@ -115,6 +115,105 @@ def bootstrap_rates(
     return wt * 1000 / np.maximum(tok, 1)[:, None]
 
 
+def bootstrap_article_rates(
+    tokens: np.ndarray, weights: np.ndarray, n_boot: int, rng: np.random.Generator
+) -> np.ndarray:
+    """Resampled per-1k rates over articles only, in O(articles) memory per resample.
+
+    Each resample draws how often every article is picked (a multinomial over the articles).
+    """
+    n = len(tokens)
+    out = np.empty((n_boot, weights.shape[1]))
+    uniform = np.full(n, 1.0 / n)
+    for b in range(n_boot):
+        picks = rng.multinomial(n, uniform)
+        out[b] = (picks @ weights) * 1000 / max(float(picks @ tokens), 1.0)
+    return out
+
+
+class SourceAccumulator:
+    """Collects what source intervals need, batch by batch, in bounded memory.
+
+    Sources with at most ``SENTENCE_RESAMPLING_MAX_ARTICLES`` articles (known from the plan)
+    keep per-sentence arrays; larger ones keep one total per article.
+    """
+
+    def __init__(self, frames: list[str], source_counts: dict[str, int] | None = None) -> None:
+        self.frames = frames
+        self.frame_pos = {f: k for k, f in enumerate(frames)}
+        self.counts = source_counts or {}
+        self.by_sentence: dict[str, dict[str, tuple[np.ndarray, np.ndarray]]] = {}
+        self.by_article: dict[str, tuple[list[float], list[np.ndarray], list[str]]] = {}
+        self.hits: dict[tuple[str, str], int] = {}
+
+    def _sentence_level(self, source: str) -> bool:
+        return self.counts.get(source, 0) <= SENTENCE_RESAMPLING_MAX_ARTICLES
+
+    def add(self, articles: pd.DataFrame, sentences: pd.DataFrame, hits: pd.DataFrame) -> None:
+        """Add one batch: its articles, their sentences and all their hits."""
+        own = hits[counted(hits)]
+        for (source, frame), n in own.groupby(["source", "frame"]).size().items():
+            self.hits[(source, frame)] = self.hits.get((source, frame), 0) + int(n)
+        sent_w = own.groupby(["article_id", "sentence_id", "frame"])["weight"].sum()
+        weights_by_article: dict[str, list[tuple[int, str, float]]] = {}
+        for (aid, sid, frame), w in sent_w.items():
+            weights_by_article.setdefault(aid, []).append((sid, frame, w))
+        sents_by_article = {aid: g for aid, g in sentences.groupby("article_id", sort=False)}
+        for aid, source in articles[["article_id", "source"]].itertuples(index=False):
+            s = sents_by_article[aid].sort_values("sentence_id")
+            w = np.zeros((len(s), len(self.frames)))
+            pos = {sid: k for k, sid in enumerate(s["sentence_id"])}
+            for sid, frame, weight in weights_by_article.get(aid, ()):
+                w[pos[sid], self.frame_pos[frame]] += weight
+            toks = s["tokens"].to_numpy(dtype=float)
+            if self._sentence_level(source):
+                self.by_sentence.setdefault(source, {})[aid] = (toks, w)
+            else:
+                t, ws, ids = self.by_article.setdefault(source, ([], [], []))
+                t.append(float(toks.sum()))
+                ws.append(w.sum(axis=0))
+                ids.append(aid)
+
+    def result(self, n_boot: int = DEFAULT_BOOTSTRAP, seed: int = DEFAULT_SEED) -> pd.DataFrame:
+        """One row per source × frame (``SOURCE_COLUMNS``) with 95% percentile intervals."""
+        rows = []
+        for source in sorted(set(self.by_sentence) | set(self.by_article)):
+            rng = _rng(seed, str(source))
+            if source in self.by_sentence:
+                per = self.by_sentence[source]
+                ids = sorted(per)
+                toks = [per[a][0] for a in ids]
+                wts = [per[a][1] for a in ids]
+                total_tokens = float(sum(t.sum() for t in toks))
+                weighted = np.sum([w.sum(axis=0) for w in wts], axis=0)
+                boot = bootstrap_rates(toks, wts, n_boot, rng)
+            else:
+                t, ws, ids = self.by_article[source]
+                order = np.argsort(ids, kind="stable")
+                tok_arr, w_arr = np.asarray(t)[order], np.vstack(ws)[order]
+                total_tokens = float(tok_arr.sum())
+                weighted = w_arr.sum(axis=0)
+                boot = bootstrap_article_rates(tok_arr, w_arr, n_boot, rng)
+            per_1k = weighted * 1000 / max(total_tokens, 1)
+            low, high = np.percentile(boot, [2.5, 97.5], axis=0)
+            for frame, k in self.frame_pos.items():
+                rows.append(
+                    {
+                        "source": source,
+                        "frame": frame,
+                        "articles": len(ids),
+                        "tokens": int(total_tokens),
+                        "hits": self.hits.get((source, frame), 0),
+                        "per_1k": per_1k[k],
+                        "ci_low": low[k],
+                        "ci_high": high[k],
+                    }
+                )
+        out = pd.DataFrame(rows, columns=SOURCE_COLUMNS[:-1])
+        out["share"] = _share(out["per_1k"], out["source"])
+        return out[SOURCE_COLUMNS]
+
+
 def source_scores(
     articles: pd.DataFrame,
     sentences: pd.DataFrame,
@@ -123,54 +222,10 @@ def source_scores(
     n_boot: int = DEFAULT_BOOTSTRAP,
     seed: int = DEFAULT_SEED,
 ) -> pd.DataFrame:
-    """One row per source × frame (``SOURCE_COLUMNS``) with 95% percentile intervals."""
-    own = hits[counted(hits)]
-    frame_pos = {f: k for k, f in enumerate(frames)}
-    sent_w = (
-        own.groupby(["article_id", "sentence_id", "frame"])["weight"].sum().reset_index()
-        if len(own)
-        else pd.DataFrame(columns=["article_id", "sentence_id", "frame", "weight"])
-    )
-    weights_by_article = {aid: g for aid, g in sent_w.groupby("article_id")}
-    sents_by_article = {aid: g for aid, g in sentences.groupby("article_id")}
-    rows = []
-    for source, group in articles.groupby("source", sort=True):
-        ids = sorted(group["article_id"])
-        toks, wts = [], []
-        for aid in ids:
-            s = sents_by_article[aid].sort_values("sentence_id")
-            toks.append(s["tokens"].to_numpy(dtype=float))
-            w = np.zeros((len(s), len(frames)))
-            g = weights_by_article.get(aid)
-            if g is not None:
-                pos = {sid: k for k, sid in enumerate(s["sentence_id"])}
-                for sid, frame, weight in g[["sentence_id", "frame", "weight"]].itertuples(False):
-                    w[pos[sid], frame_pos[frame]] += weight
-            wts.append(w)
-        total_tokens = float(sum(t.sum() for t in toks))
-        weighted = np.sum([w.sum(axis=0) for w in wts], axis=0)
-        per_1k = weighted * 1000 / max(total_tokens, 1)
-        boot = bootstrap_rates(
-            toks, wts, n_boot, _rng(seed, str(source)), len(ids) <= SENTENCE_RESAMPLING_MAX_ARTICLES
-        )
-        low, high = np.percentile(boot, [2.5, 97.5], axis=0)
-        counts = own[own["source"] == source].groupby("frame").size()
-        for frame, k in frame_pos.items():
-            rows.append(
-                {
-                    "source": source,
-                    "frame": frame,
-                    "articles": len(ids),
-                    "tokens": int(total_tokens),
-                    "hits": int(counts.get(frame, 0)),
-                    "per_1k": per_1k[k],
-                    "ci_low": low[k],
-                    "ci_high": high[k],
-                }
-            )
-    out = pd.DataFrame(rows, columns=SOURCE_COLUMNS[:-1])
-    out["share"] = _share(out["per_1k"], out["source"])
-    return out[SOURCE_COLUMNS]
+    """Source scores of tables held in memory (see ``SourceAccumulator`` for streaming)."""
+    acc = SourceAccumulator(frames, articles.groupby("source").size().to_dict())
+    acc.add(articles, sentences, hits)
+    return acc.result(n_boot, seed)
 
 
 def term_counts(hits: pd.DataFrame) -> pd.DataFrame:

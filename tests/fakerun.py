@@ -81,6 +81,86 @@ FILLERS = (
     "次回の会合の日程は未定だ。",
 )
 CONTEXT = 40
+TOOLS = {
+    "python": "3.11.2",
+    "pipeline": "0.1.0",
+    "prefect": "3.8.8",
+    "fugashi": "1.3.2",
+    "unidic_lite": "1.0.8",
+    "pandas": "2.2.3",
+    "scikit_learn": "1.5.0",
+}
+# The run-folder contract's CSV columns, written out independently of pipeline.charts.
+CONTRACT: dict[str, list[str]] = {
+    "articles": [
+        "article_id",
+        "source",
+        "published",
+        "frame",
+        "hits",
+        "weighted",
+        "tokens",
+        "per_1k",
+        "share",
+        "quoted_hits",
+        "negated_hits",
+    ],
+    "sources": [
+        "source",
+        "frame",
+        "articles",
+        "tokens",
+        "hits",
+        "per_1k",
+        "ci_low",
+        "ci_high",
+        "share",
+    ],
+    "hits": [
+        "article_id",
+        "source",
+        "frame",
+        "category",
+        "term",
+        "matched",
+        "sentence_id",
+        "char_start",
+        "char_end",
+        "voice",
+        "negated",
+        "weight",
+        "left",
+        "right",
+    ],
+    "terms": ["source", "frame", "category", "term", "author_hits", "quoted_hits", "negated_hits"],
+    "corpus": [
+        "article_id",
+        "source",
+        "title",
+        "author",
+        "published",
+        "url",
+        "language",
+        "perspective",
+        "encoding",
+        "chars",
+        "sentences",
+        "tokens",
+        "removed_lines",
+    ],
+    "removed": ["article_id", "line", "kind", "text"],
+    "lexicon": [
+        "frame",
+        "label",
+        "term",
+        "category",
+        "weight",
+        "note",
+        "lemmas",
+        "shared",
+        "author_hits",
+    ],
+}
 
 
 def _write_csv(path: Path, columns: Sequence[str], rows: Sequence[dict[str, object]]) -> None:
@@ -221,7 +301,7 @@ def make_fake_run(
                 )  # fmt: skip
             title = f"{source}の記事 {a_idx + 1}"
             if hostile and a_idx == 0:
-                title = f"<i>{title}</i> & \"引用\""
+                title = f'<i>{title}</i> & "引用"'
             corpus.append(
                 {
                     "article_id": article_id,
@@ -229,7 +309,9 @@ def make_fake_run(
                     "title": title,
                     "author": f"記者{a_idx + 1}",
                     "published": f"2024-0{1 + s_idx % 9}-{10 + a_idx:02d}",
-                    "url": "javascript:alert(1)" if hostile else f"https://example.org/{article_id}",
+                    "url": "javascript:alert(1)"
+                    if hostile
+                    else f"https://example.org/{article_id}",
                     "language": "ja",
                     "perspective": favourite if a_idx == 0 else "",
                     "encoding": "utf-8",
@@ -308,25 +390,17 @@ def make_fake_run(
              "entries": len(FRAMES[f][1]), "sha256": digest}
         )  # fmt: skip
 
-    _write_csv(data / "articles.csv", [
-        "article_id", "source", "published", "frame", "hits", "weighted", "tokens", "per_1k",
-        "share", "quoted_hits", "negated_hits"], article_rows)  # fmt: skip
-    _write_csv(data / "sources.csv", [
-        "source", "frame", "articles", "tokens", "hits", "per_1k", "ci_low", "ci_high", "share"
-    ], source_rows)  # fmt: skip
-    _write_csv(data / "hits.csv", [
-        "article_id", "source", "frame", "category", "term", "matched", "sentence_id",
-        "char_start", "char_end", "voice", "negated", "weight", "left", "right"], hits)  # fmt: skip
-    _write_csv(data / "terms.csv", [
-        "source", "frame", "category", "term", "author_hits", "quoted_hits", "negated_hits"
-    ], list(term_rows.values()))  # fmt: skip
-    _write_csv(data / "corpus.csv", [
-        "article_id", "source", "title", "author", "published", "url", "language",
-        "perspective", "encoding", "chars", "sentences", "tokens", "removed_lines"], corpus)  # fmt: skip
-    _write_csv(data / "removed.csv", ["article_id", "line", "kind", "text"], removed)
-    _write_csv(data / "lexicon.csv", [
-        "frame", "label", "term", "category", "weight", "note", "lemmas", "shared",
-        "author_hits"], lexicon_rows)  # fmt: skip
+    tables = {
+        "articles": article_rows,
+        "sources": source_rows,
+        "hits": hits,
+        "terms": list(term_rows.values()),
+        "corpus": corpus,
+        "removed": removed,
+        "lexicon": lexicon_rows,
+    }
+    for name, rows in tables.items():
+        _write_csv(data / f"{name}.csv", CONTRACT[name], rows)
 
     meta = {
         "run_id": "20240618T120000Z-abc123",
@@ -341,9 +415,7 @@ def make_fake_run(
             "quarantined": 1,
         },
         "lexicons": lex_meta,
-        "tools": {"python": "3.11.2", "pipeline": "0.1.0", "prefect": "3.8.8",
-                  "fugashi": "1.3.2", "unidic_lite": "1.0.8", "pandas": "2.2.3",
-                  "scikit_learn": "1.5.0"},  # fmt: skip
+        "tools": TOOLS,
         "settings": {"bootstrap": 1000, "seed": 20240618, "min_tokens": 50, "min_hits": 1},
         "quarantined": [
             {

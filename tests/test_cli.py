@@ -22,7 +22,7 @@ def test_missing_corpus_exits_2(tmp_path, capsys, lexicon_dir):
     )
     assert code == 2
     err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and "corpus folder not found" in err[0]
+    assert len(err) == 1 and "corpus not found" in err[0]
     assert not (tmp_path / "out").exists()
 
 

@@ -1,0 +1,244 @@
+"""Single-core throughput in characters per second, against the ``mecab`` binary as ceiling.
+
+(a) mecab + unidic-lite, default output to /dev/null; (b) fugashi reading ``feature.lemma``
+and ``pos1``; (c) ``pipeline.tokens.tokenize``; (d) the pipeline's clean → tokenize → match
+→ score per article; (e) optionally spaCy + GiNZA (own venv, bench/out/ginza-venv).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import tempfile
+import time
+from dataclasses import asdict
+from pathlib import Path
+
+import fugashi
+import pandas as pd
+import unidic_lite
+from _common import BENCH, OUT, ROOT, fmt_rate, table, write_section
+from synth import take_mb, write_blob
+
+from pipeline.analyze import analyze_text
+from pipeline.lexicons import Lexicon, load_lexicons
+from pipeline.scores import article_scores
+from pipeline.tokens import tokenize
+
+DICDIR = unidic_lite.DICDIR
+GINZA_VENV = OUT / "ginza-venv"
+GINZA_REQS = BENCH / "requirements-ginza.txt"
+TARGET, WITHIN_REACH = 0.6, 0.8
+FALLBACK_LEXICON = """\
+frame: bench_small
+label: bench
+description: A small lexicon for benchmarks when lexicons/ has none.
+entries:
+  - {term: 特別軍事作戦, category: naming, note: bench}
+  - {term: 制裁, category: policy, note: bench}
+  - {term: 同盟, category: alliance, note: bench}
+  - {term: 弾道ミサイル, category: military, note: bench}
+  - {term: 国連安全保障理事会, category: policy, note: bench}
+"""
+
+
+def lexicon_dir() -> Path:
+    """lexicons/ if it has any *.yaml, else a small one written to bench/out."""
+    real = ROOT / "lexicons"
+    if any(real.glob("*.yaml")):
+        return real
+    d = OUT / "lexicon-small"
+    d.mkdir(parents=True, exist_ok=True)
+    (d / "bench_small.yaml").write_text(FALLBACK_LEXICON, encoding="utf-8")
+    return d
+
+
+def best_of(fn, repeat: int) -> float:
+    """Fastest wall time of ``repeat`` calls."""
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return min(times)
+
+
+def run_mecab(blob: Path) -> float:
+    subprocess.run(
+        ["mecab", "-d", DICDIR, "-r", f"{DICDIR}/mecabrc", str(blob), "-o", "/dev/null"],
+        check=True,
+    )
+    return 0.0
+
+
+def mecab_startup(repeat: int) -> float:
+    """Wall time of mecab on an empty file: loading the dictionary, exiting."""
+    with tempfile.NamedTemporaryFile(suffix=".txt") as f:
+        return best_of(lambda: run_mecab(Path(f.name)), max(3, repeat))
+
+
+def fugashi_features(lines: list[str]) -> None:
+    tagger = fugashi.Tagger(f'-d "{DICDIR}" -r "{DICDIR}/mecabrc"')
+    n = 0
+    for line in lines:
+        for w in tagger(line):
+            f = w.feature
+            n += len(f.lemma or "") + len(f.pos1)
+
+
+def pipeline_tokenize(lines: list[str]) -> None:
+    for line in lines:
+        tokenize(line)
+
+
+def pipeline_analyze(arts: list[dict[str, str]], lexicons: list[Lexicon], batch: int = 100):
+    """analyze_text per article, article_scores per batch of ``batch`` articles."""
+    frames = [lx.frame for lx in lexicons]
+    hits_total = 0
+    for start in range(0, len(arts), batch):
+        rows, hit_rows = [], []
+        for a in arts[start : start + batch]:
+            _, sentence_tokens, hits = analyze_text(a["text"], lexicons)
+            tokens = sum(t.is_content for s in sentence_tokens for t in s)
+            rows.append(
+                {
+                    "article_id": a["id"],
+                    "source": a["source"],
+                    "published": a["published"],
+                    "tokens": tokens,
+                }
+            )
+            hit_rows.extend({"article_id": a["id"], **asdict(h)} for h in hits)
+        hits_df = pd.DataFrame(
+            hit_rows, columns=["article_id", "frame", "voice", "negated", "weight"]
+        )
+        article_scores(pd.DataFrame(rows), hits_df, frames)
+        hits_total += len(hit_rows)
+    return hits_total
+
+
+def ginza(blob: Path, lexicons: list[Lexicon], tok_chars: int, full_chars: int) -> dict:
+    """Run bench/ginza_bench.py in the GiNZA venv (installed on first use)."""
+    py = GINZA_VENV / "bin" / "python"
+    if not py.exists():
+        print(f"installing GiNZA into {GINZA_VENV} (once) ...", flush=True)
+        base = shutil.which("python3.11") or shutil.which("python3") or "python3"
+        log = OUT / "ginza-install.log"
+        with log.open("w") as f:
+            r = subprocess.run([base, "-m", "venv", str(GINZA_VENV)], stdout=f, stderr=f)
+            if r.returncode == 0:
+                r = subprocess.run(
+                    [str(py), "-m", "pip", "install", "-q", "-r", str(GINZA_REQS)],
+                    stdout=f,
+                    stderr=f,
+                )
+        if r.returncode != 0:
+            shutil.rmtree(GINZA_VENV, ignore_errors=True)
+            return {"skipped": f"GiNZA install failed (see {log})"}
+    terms = OUT / "ginza-terms.json"
+    terms.write_text(
+        json.dumps({lx.frame: [e.term for e in lx.entries] for lx in lexicons}, ensure_ascii=False)
+    )
+    cmd = [str(py), str(BENCH / "ginza_bench.py"), str(blob), str(terms)]
+    cmd += ["--tok-chars", str(tok_chars), "--full-chars", str(full_chars)]
+    r = subprocess.run(cmd, capture_output=True, text=True)
+    if r.returncode != 0:
+        return {"skipped": f"GiNZA run failed: {r.stderr.strip().splitlines()[-1:]}"}
+    return json.loads(r.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--mb", type=float, default=10, help="MB of synthetic text (default 10)")
+    p.add_argument("--repeat", type=int, default=1, help="runs per measurement; best is kept")
+    p.add_argument("--ginza", choices=["auto", "skip"], default="auto", help="(e) GiNZA")
+    p.add_argument("--ginza-tok-chars", type=int, default=1_000_000)
+    p.add_argument("--ginza-full-chars", type=int, default=60_000)
+    p.add_argument("--write", action="store_true", help="add the figures to bench/RESULTS.md")
+    a = p.parse_args()
+
+    arts = take_mb(a.mb)
+    blob = OUT / f"blob-{a.mb:g}mb.txt"
+    chars, size = write_blob(blob, arts)
+    lines = blob.read_text(encoding="utf-8").splitlines()
+    lexicons = load_lexicons(lexicon_dir())
+    n_entries = sum(len(lx.entries) for lx in lexicons)
+    tokenize("ウォームアップ")  # create this process's tagger outside the timings
+    print(
+        f"{len(arts):,} articles, {chars:,} chars, {size / 1e6:.1f} MB; "
+        f"{len(lexicons)} lexicons, {n_entries} entries",
+        flush=True,
+    )
+
+    results: list[tuple[str, float, int]] = []  # (name, seconds, chars measured)
+    startup = mecab_startup(a.repeat)
+    t = best_of(lambda: run_mecab(blob), a.repeat) - startup
+    results.append(("(a) mecab binary, default output (ceiling)", t, chars))
+    print(f"mecab: {chars / t:,.0f} chars/s (startup {startup:.2f}s subtracted)", flush=True)
+    t = best_of(lambda: fugashi_features(lines), a.repeat)
+    results.append(("(b) fugashi, feature.lemma + pos1", t, chars))
+    print(f"fugashi features: {chars / t:,.0f} chars/s", flush=True)
+    t = best_of(lambda: pipeline_tokenize(lines), a.repeat)
+    results.append(("(c) pipeline.tokens.tokenize", t, chars))
+    print(f"pipeline tokenize: {chars / t:,.0f} chars/s", flush=True)
+    hits = 0
+
+    def whole() -> None:
+        nonlocal hits
+        hits = pipeline_analyze(arts, lexicons)
+
+    t = best_of(whole, a.repeat)
+    results.append(("(d) pipeline clean+tokenize+match+score", t, chars))
+    print(f"pipeline whole: {chars / t:,.0f} chars/s, {hits:,} hits", flush=True)
+
+    notes = []
+    if a.ginza == "auto":
+        g = ginza(blob, lexicons, a.ginza_tok_chars, a.ginza_full_chars)
+        if "skipped" in g:
+            notes.append(f"(e) GiNZA skipped: {g['skipped']}")
+            print(notes[-1])
+        else:
+            results.append(("(e) GiNZA nlp.tokenizer only", g["tok_s"], g["tok_chars"]))
+            results.append(
+                ("(e) GiNZA tokenizer + PhraseMatcher", g["tok_match_s"], g["tok_chars"])
+            )
+            results.append(
+                ("(e) GiNZA full nlp() + PhraseMatcher", g["full_s"], g["full_chars"])
+            )
+            notes.append(
+                f"(e) GiNZA {g['versions']}, split mode C, PhraseMatcher on LEMMA with "
+                f"{g['patterns']} patterns; tokenizer on {g['tok_chars']:,} chars, full "
+                f"pipeline on {g['full_chars']:,} chars."
+            )
+    else:
+        notes.append("(e) GiNZA skipped (--ginza skip).")
+
+    ceiling = results[0][2] / results[0][1]
+    rows = []
+    for name, t, n in results:
+        rate = n / t
+        rows.append([name, f"{n:,}", f"{t:.2f}", fmt_rate(rate), f"{rate / ceiling:.2f}"])
+    text = table(["measurement (one core)", "chars", "seconds", "chars/s", "× mecab"], rows)
+    whole_ratio = (results[3][2] / results[3][1]) / ceiling
+    verdict = "met" if whole_ratio >= TARGET else "NOT met"
+    summary = [
+        f"Input: {len(arts):,} synthetic articles, {chars:,} chars ({size / 1e6:.1f} MB UTF-8); "
+        f"lexicons {', '.join(lx.frame for lx in lexicons)} ({n_entries} entries), "
+        f"{hits:,} hits.",
+        f"mecab's dictionary load ({startup:.2f} s, an empty file) is subtracted from (a).",
+        f"Target pipeline ≥ {TARGET} × mecab per core ({WITHIN_REACH} within reach): "
+        f"{whole_ratio:.2f}, {verdict}.",
+        *notes,
+    ]
+    print(text)
+    print("\n".join(summary))
+    if a.write:
+        write_section("throughput", "Throughput (one core)", text + "\n\n" + "\n".join(
+            f"- {s}" for s in summary
+        ))
+
+
+if __name__ == "__main__":
+    main()

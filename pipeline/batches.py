@@ -1,0 +1,185 @@
+"""Split a corpus into batch files for the tasks, streaming: a folder, JSON Lines or Parquet.
+
+A folder corpus (``manifest.csv`` + text files) gives batches of references that the tasks
+read from disk. A ``.jsonl`` or ``.parquet`` corpus (``id, source, published, text`` plus any
+metadata) is streamed in chunks and never loaded whole; its texts travel in the batch files.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from pipeline.corpus import COLUMNS, ArticleRef, CorpusError, Quarantined, read_manifest
+
+BULK_SUFFIXES = (".jsonl", ".parquet")
+_BATCH_SCHEMA = pa.schema(
+    [(c, pa.string()) for c in ("id", "source", "file", "path", "title", "author", "published",
+                                "url", "language", "meta", "text")]
+    + [("line", pa.int64())]
+)  # fmt: skip
+
+
+@dataclass(slots=True)
+class Plan:
+    """Batch files to analyze and what planning learned about the corpus."""
+
+    batch_files: list[str]
+    articles: int
+    sha256: str
+    quarantined: list[Quarantined] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    source_counts: dict[str, int] = field(default_factory=dict)
+
+
+def _file_sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def iter_bulk(path: Path, chunk_rows: int = 10_000) -> Iterator[tuple[int, dict[str, Any] | str]]:
+    """(line or row number, record) for each article; a string record is a parse error."""
+    if path.suffix == ".jsonl":
+        with open(path, encoding="utf-8", errors="replace") as fh:
+            for number, line in enumerate(fh, start=1):
+                if not line.strip():
+                    continue
+                try:
+                    record = json.loads(line)
+                except json.JSONDecodeError as exc:
+                    yield number, f"line {number}: not valid JSON ({exc.msg})"
+                    continue
+                yield (
+                    number,
+                    record if isinstance(record, dict) else f"line {number}: not an object",
+                )
+        return
+    try:
+        parquet = pq.ParquetFile(path)
+    except (pa.ArrowInvalid, OSError) as exc:
+        raise CorpusError(f"{path}: not a readable Parquet file ({exc})") from None
+    row = 0
+    for batch in parquet.iter_batches(batch_size=chunk_rows):
+        for record in batch.to_pylist():
+            row += 1
+            yield row, record
+
+
+def _bulk_ref(number: int, record: dict[str, Any]) -> tuple[ArticleRef, str]:
+    def text_of(key: str) -> str:
+        value = record.get(key)
+        return "" if value is None else str(value).strip()
+
+    meta = {
+        k: ("" if v is None else str(v)) for k, v in record.items() if k not in (*COLUMNS, "text")
+    }
+    ref = ArticleRef(
+        id=text_of("id"),
+        source=text_of("source"),
+        file="",
+        path=None,
+        line=number,
+        title=text_of("title"),
+        author=text_of("author"),
+        published=text_of("published")[:10],
+        url=text_of("url"),
+        language=text_of("language") or "ja",
+        meta=meta,
+    )
+    text = record.get("text")
+    return ref, text if isinstance(text, str) else ""
+
+
+def _write_batch(rows: list[dict[str, Any]], path: Path) -> str:
+    pq.write_table(pa.Table.from_pylist(rows, schema=_BATCH_SCHEMA), path)
+    return str(path)
+
+
+def _row(ref: ArticleRef, text: str | None) -> dict[str, Any]:
+    d = asdict(ref)
+    d["path"] = str(ref.path) if ref.path else None
+    d["meta"] = json.dumps(ref.meta, ensure_ascii=False, sort_keys=True)
+    d["text"] = text
+    return d
+
+
+def plan_batches(corpus: Path, work: Path, batch_size: int) -> Plan:
+    """Write ``work/batch-NNNNN.parquet`` files of at most ``batch_size`` articles each."""
+    corpus = Path(corpus)
+    work.mkdir(parents=True, exist_ok=True)
+    size = max(1, batch_size)
+    files: list[str] = []
+    counts: Counter[str] = Counter()
+    pending: list[dict[str, Any]] = []
+
+    def flush() -> None:
+        if pending:
+            files.append(_write_batch(pending, work / f"batch-{len(files):05d}.parquet"))
+            pending.clear()
+
+    if corpus.is_file() and corpus.suffix in BULK_SUFFIXES:
+        plan = Plan([], 0, _file_sha256(corpus))
+        seen: dict[str, int] = {}
+        for number, record in iter_bulk(corpus):
+            if isinstance(record, str):
+                plan.quarantined.append(Quarantined(f"line-{number}", corpus.name, record, number))
+                continue
+            ref, text = _bulk_ref(number, record)
+            problem = (
+                "empty id" if not ref.id
+                else f"duplicate id (first on line {seen[ref.id]})" if ref.id in seen
+                else "empty source" if not ref.source
+                else "empty text" if not text.strip()
+                else None
+            )  # fmt: skip
+            if problem:
+                plan.quarantined.append(
+                    Quarantined(
+                        ref.id or f"line-{number}", corpus.name, f"line {number}: {problem}", number
+                    )
+                )
+                continue
+            seen[ref.id] = number
+            counts[ref.source] += 1
+            pending.append(_row(ref, text))
+            plan.articles += 1
+            if len(pending) >= size:
+                flush()
+    elif corpus.is_file():
+        raise CorpusError(f"{corpus}: a corpus is a folder, a .jsonl or a .parquet file")
+    else:
+        manifest = read_manifest(corpus)
+        plan = Plan(
+            [], len(manifest.articles), manifest.sha256, manifest.quarantined, manifest.warnings
+        )
+        for ref in manifest.articles:
+            counts[ref.source] += 1
+            pending.append(_row(ref, None))
+            if len(pending) >= size:
+                flush()
+    flush()
+    plan.batch_files = files
+    plan.source_counts = dict(counts)
+    return plan
+
+
+def read_batch(path: Path) -> list[tuple[ArticleRef, str | None]]:
+    """The references (and inline texts, for bulk corpora) of one batch file."""
+    out = []
+    for row in pq.read_table(path).to_pylist():
+        text = row.pop("text")
+        row["path"] = Path(row["path"]) if row["path"] else None
+        row["meta"] = json.loads(row["meta"] or "{}")
+        out.append((ArticleRef(**row), text))
+    return out

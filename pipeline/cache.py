@@ -1,0 +1,138 @@
+"""Cache each article's analysis across runs, keyed by everything that could change it.
+
+Two levels, in one SQLite file per output folder:
+- tokens: the cleaned text and its tokens, keyed by the article's text, the cleaning and
+  tokenizing code, and the tokenizer's versions;
+- hits: the matches, keyed by the tokens key, the lexicons' hashes and the matching code.
+Editing a lexicon therefore re-matches from cached tokens but does not re-tokenize, and an
+unchanged article is neither tokenized nor matched again. Prefect's own cache keys look at a
+task's source, not at lexicon files, which is why the keys are built here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+import zlib
+from dataclasses import astuple
+from functools import cache
+from pathlib import Path
+
+from pipeline import clean as clean_mod
+from pipeline import hits as hits_mod
+from pipeline import lexicons as lexicons_mod
+from pipeline import tokens as tokens_mod
+from pipeline.clean import CleanText, Removed
+from pipeline.hits import Hit
+from pipeline.tokens import Token
+
+SCHEMA_VERSION = "1"
+
+
+@cache
+def code_hash(*modules: str) -> str:
+    """Hash of the source files of the named pipeline modules."""
+    files = {
+        "clean": clean_mod.__file__,
+        "tokens": tokens_mod.__file__,
+        "hits": hits_mod.__file__,
+        "lexicons": lexicons_mod.__file__,
+    }
+    h = hashlib.sha256(SCHEMA_VERSION.encode())
+    for name in modules:
+        h.update(Path(files[name]).read_bytes())
+    return h.hexdigest()
+
+
+def token_key(raw: str) -> str:
+    versions = json.dumps(tokens_mod.versions(), sort_keys=True)
+    h = hashlib.sha256(code_hash("clean", "tokens").encode() + versions.encode())
+    h.update(raw.encode("utf-8", errors="surrogatepass"))
+    return h.hexdigest()
+
+
+def hits_key(tkey: str, lexicons_sha: str) -> str:
+    return hashlib.sha256(
+        f"{tkey}:{lexicons_sha}:{code_hash('hits', 'lexicons')}".encode()
+    ).hexdigest()
+
+
+def _pack(obj: object) -> bytes:
+    return zlib.compress(json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode(), 1)
+
+
+def _unpack(blob: bytes) -> object:
+    return json.loads(zlib.decompress(blob))
+
+
+class AnalysisCache:
+    """A SQLite-backed store for tokens and hits; safe for several worker processes."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.db = sqlite3.connect(path, timeout=60, isolation_level=None)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=NORMAL")
+        for table in ("tokens", "hits"):
+            self.db.execute(f"CREATE TABLE IF NOT EXISTS {table} (key TEXT PRIMARY KEY, data BLOB)")
+        self.pending: list[tuple[str, str, bytes]] = []
+        self.hits_found = self.tokens_found = 0
+
+    def _get(self, table: str, key: str) -> object | None:
+        row = self.db.execute(f"SELECT data FROM {table} WHERE key = ?", (key,)).fetchone()
+        return _unpack(row[0]) if row else None
+
+    def get_tokens(self, key: str) -> tuple[CleanText, list[list[Token]]] | None:
+        data = self._get("tokens", key)
+        if data is None:
+            return None
+        self.tokens_found += 1
+        text = data["text"]
+        clean = CleanText(
+            text=text,
+            sentences=[tuple(s) for s in data["sentences"]],
+            quotes=[tuple(q) for q in data["quotes"]],
+            removed=[Removed(*r) for r in data["removed"]],
+        )
+        sentence_tokens = [
+            [Token(text[a:b], lemma, pos, a, b) for lemma, pos, a, b in sent]
+            for sent in data["tokens"]
+        ]
+        return clean, sentence_tokens
+
+    def put_tokens(self, key: str, clean: CleanText, sentence_tokens: list[list[Token]]) -> None:
+        data = {
+            "text": clean.text,
+            "sentences": clean.sentences,
+            "quotes": clean.quotes,
+            "removed": [astuple(r) for r in clean.removed],
+            "tokens": [
+                [(t.lemma, t.pos, t.start, t.end) for t in sent] for sent in sentence_tokens
+            ],
+        }
+        self.pending.append(("tokens", key, _pack(data)))
+
+    def get_hits(self, key: str) -> list[Hit] | None:
+        data = self._get("hits", key)
+        if data is None:
+            return None
+        self.hits_found += 1
+        return [Hit(*h) for h in data]
+
+    def put_hits(self, key: str, hits: list[Hit]) -> None:
+        self.pending.append(("hits", key, _pack([astuple(h) for h in hits])))
+
+    def commit(self) -> None:
+        """Write what this batch added, in one transaction."""
+        if not self.pending:
+            return
+        with self.db:
+            self.db.execute("BEGIN IMMEDIATE")
+            for table, key, blob in self.pending:
+                self.db.execute(f"INSERT OR REPLACE INTO {table} VALUES (?, ?)", (key, blob))
+        self.pending.clear()
+
+    def close(self) -> None:
+        self.commit()
+        self.db.close()
