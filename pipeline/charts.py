@@ -291,12 +291,15 @@ def _heatmap(d: _Data) -> tuple[Figure, ChartNote]:
     fig = Figure(figsize=(max(5.5, 3.2 + 1.5 * n_f), max(3.2, 1.6 + 0.55 * n_s)))
     ax = fig.subplots()
     if m.size:
+        # Labels go in already made safe: seaborn measures them while it lays the axes out.
         sns.heatmap(
             m, ax=ax, annot=True, fmt=".2f", cmap="Blues", linewidths=0.5, linecolor="white",
             cbar_kws={"label": UNIT}, mask=m.isna(), vmin=0,
+            xticklabels=[display_label(d.labels[f], 14, 3) for f in d.frames],
+            yticklabels=[display_label(s, 24) for s in d.names],
         )  # fmt: skip
-        ax.set_xticklabels([display_label(d.labels[f], 14, 3) for f in d.frames], rotation=0)
-        ax.set_yticklabels([display_label(s, 24) for s in d.names], rotation=0)
+        ax.tick_params(axis="x", labelrotation=0)
+        ax.tick_params(axis="y", labelrotation=0)
     else:
         _empty_note(ax, "no sources")
     ax.set_title("Framing intensity by source and frame")

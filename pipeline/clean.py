@@ -10,7 +10,12 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u2028\u2029\u2060\ufeff]")
+# C0/C1 controls (but tab and line breaks), zero-width and bidi marks, soft hyphen, lone
+# surrogates: invisible, and MeCab either chokes on them or makes tokens of them.
+_CONTROL = re.compile(
+    r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\xad\u200b-\u200f\u202a-\u202e\u2028\u2029"
+    r"\u2060-\u2064\u2066-\u2069\ufeff\ufff9-\ufffb\ud800-\udfff]"
+)
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff]")
 
 
@@ -19,9 +24,8 @@ def normalize(text: str) -> str:
 
     Lexicon terms go through the same function, so text and lexicons always agree.
     """
-    text = unicodedata.normalize("NFKC", text)
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    return _CONTROL.sub("", text)
+    text = unicodedata.normalize("NFKC", _CONTROL.sub("", text))
+    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,14 +102,21 @@ _LINE_RULES: list[tuple[str, re.Pattern[str]]] = [
         ),
     ),
 ]
+_DATELINE = re.compile(
+    r"^(\d{4}[年/.-]\d{1,2}[月/.-]\d{1,2}日?(\s*[(（]?[月火水木金土日][)）]?)?(\s*\d{1,2}:\d{2})?"
+    r"|\d{1,2}\s+[A-Z][a-z]+\.?\s+\d{4}|[A-Z][a-z]+\.?\s+\d{1,2},?\s+\d{4})$"
+)
+# A line of two to four capitalised Latin words: an author's or outlet's name.
+_LATIN_NAME = re.compile(r"^[A-Z][a-z]+(?:[ -][A-Z][a-z]+){1,3}$")
 _BIO = re.compile(
     r"(^\S{1,20}(生まれ|出身)。|^[^「。]{1,30}は、?[^。]{0,60}(教授|所長|研究員|フェロー|"
     r"編集長|記者|特派員|アナリスト|研究者|代表)[^。]*(。|$)|著書\d*冊|を歴任|会員。)"
 )
 _INLINE_BYLINE = re.compile(r"^【[^】]{1,30}[=＝][^】]{1,30}】")
+_BULLET = re.compile(r"^[•・●■◆▶►\-]")
 _SITE_HEADER = re.compile(r"^[^。、]{1,20}(ニュース|News|NEWS|新聞|通信|Online|オンライン)$")
 # Lines of these kinds near the end start the page's tail: nothing after them is article text.
-_TAIL_KINDS = {"comment_form", "disclaimer", "advert", "related", "bio", "latin_only"}
+_TAIL_KINDS = {"comment_form", "disclaimer", "advert", "related", "bio", "byline", "latin_only"}
 _TAIL_FROM = 0.6  # the tail rule looks only at the last 40% of lines
 
 
@@ -115,8 +126,10 @@ def classify_line(line: str, index: int, total: int) -> str | None:
     for kind, pattern in _LINE_RULES:
         if pattern.search(stripped):
             return kind
+    if _DATELINE.match(stripped):
+        return "dateline"
     if not _CJK.search(stripped):
-        return "latin_only"
+        return "byline" if _LATIN_NAME.match(stripped) else "latin_only"
     if index >= total * _TAIL_FROM and _BIO.search(stripped):
         return "bio"
     if index < 3 and _SITE_HEADER.match(stripped):
@@ -200,24 +213,29 @@ def clean_article(raw: str) -> CleanText:
     kept: list[str] = []
     removed: list[Removed] = []
     tail_from: int | None = None
+    tail_kind = ""
     for index, line in enumerate(lines):
         number = index + 1
-        if not line.strip():
-            continue
-        if tail_from is not None:
-            removed.append(Removed(number, "tail", line.strip()))
+        line = line.strip()
+        if not line:
             continue
         kind = classify_line(line, index, total)
+        if tail_from is not None:
+            if kind is None:
+                kind = "related" if tail_kind == "related" and _BULLET.match(line) else "tail"
+            removed.append(Removed(number, kind, line))
+            continue
         if kind is None:
-            m = _INLINE_BYLINE.match(line.strip())
+            m = _INLINE_BYLINE.match(line)
             if m:
                 removed.append(Removed(number, "byline", m.group(0)))
-                line = line.strip()[m.end() :]
-            kept.append(line.strip())
+                line = line[m.end() :].strip()
+            if line:
+                kept.append(line)
             continue
-        removed.append(Removed(number, kind, line.strip()))
+        removed.append(Removed(number, kind, line))
         if kind in _TAIL_KINDS and index >= total * _TAIL_FROM:
-            tail_from = index
+            tail_from, tail_kind = index, kind
     text = "\n".join(kept)
     return CleanText(
         text=text, sentences=split_sentences(text), quotes=find_quotes(text), removed=removed

@@ -271,21 +271,40 @@ _ISO2022_ESC = re.compile(rb"\x1b(\$[@B]|\$\(D|\([BJI])")
 # Tried in this order when the bytes are not UTF-8; ties go to the earlier one. shift_jis
 # before cp932 so that a Shift_JIS file round-trips (the two map 〜 and − differently).
 JAPANESE_CANDIDATES = ("shift_jis", "cp932", "euc_jp")
-_JAPANESE = re.compile(r"[\u3000-\u303f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uff01-\uff5e]")
-_HIRAGANA = re.compile(r"[\u3041-\u309f]")
+_JAPANESE = re.compile(r"[\u3000-\u303f\u3040-\u30ff\u4e00-\u9fff\uff01-\uff5e]")
+# Where a legacy two-byte pair misread as UTF-8 lands (Latin-1 letters like é do not count).
+_FOREIGN = re.compile(r"[\u0100-\u07ff]")
 # What a wrong guess produces: half-width kana, private-use, C1 and C0 controls.
 _MOJIBAKE = re.compile(r"[\uff61-\uff9f\ue000-\uf8ff\x80-\x9f\x00-\x08\x0b\x0e-\x1a\x1c-\x1f]")
 _BAD = re.compile(r"[\ue000-\uf8ff\x80-\x9f\x00-\x08\x0b\x0e-\x1a\x1c-\x1f]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f]")
 
 
+_SCORE_CHARS = 50_000  # enough to tell encodings apart; keeps a 5 MB file fast
+
+
+def _char_score(ch: str) -> int:
+    """How much one character speaks for a Japanese decoding: kana most, rare kanji least."""
+    if "\u3041" <= ch <= "\u309f":
+        return 3
+    if "\u30a0" <= ch <= "\u30ff":
+        return 2
+    if "\u4e00" <= ch <= "\u9fff":
+        try:
+            lead = ch.encode("euc_jp")[0]
+        except UnicodeEncodeError:
+            return 0
+        return 2 if 0xB0 <= lead <= 0xCF else 1  # JIS level 1 (common) or level 2 kanji
+    if _JAPANESE.match(ch):
+        return 1
+    if _MOJIBAKE.match(ch):
+        return -2
+    return 0
+
+
 def _score(text: str) -> int:
-    """How Japanese a decoding looks: kana and kanji count, the marks of a wrong guess subtract."""
-    return (
-        len(_JAPANESE.findall(text))
-        + len(_HIRAGANA.findall(text))
-        - 2 * len(_MOJIBAKE.findall(text))
-    )
+    """How Japanese a decoding looks; the marks of a wrong guess subtract."""
+    return sum(_char_score(ch) for ch in text[:_SCORE_CHARS] if ch > "\x7f")
 
 
 def _strict(raw: bytes, encoding: str) -> str | None:
@@ -310,12 +329,21 @@ def _utf16_without_bom(raw: bytes) -> tuple[str, str] | None:
     return text, encoding or ""
 
 
+def _bad_utf8_offset(raw: bytes) -> int:
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return exc.start
+    return -1
+
+
 def decode(raw: bytes) -> tuple[str, str]:
     """Text and encoding name of an article's bytes; raise ArticleError when it is not text.
 
-    BOMs decide first; then ISO-2022-JP (7-bit, so it would pass as UTF-8), UTF-8, and the
-    Japanese legacy encodings by strict decoding, keeping the one that reads most like
-    Japanese. charset-normalizer is the last resort: it often guesses wrong on short texts.
+    BOMs decide first; then ISO-2022-JP (7-bit, so it would pass as UTF-8), UTF-8 (unless it
+    reads as stray Latin-extended letters, as a short EUC-JP text can), and the Japanese
+    legacy encodings by strict decoding, keeping the one that reads most like Japanese.
+    charset-normalizer is the last resort: it often guesses wrong on short texts.
     """
     for bom, encoding in _BOMS:
         if raw.startswith(bom):
@@ -335,23 +363,25 @@ def decode(raw: bytes) -> tuple[str, str]:
         text = _strict(raw, "iso2022_jp")
         if text is not None:
             return text, "iso2022_jp"
-    try:
-        return raw.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError as exc:
-        bad_at = exc.start
+    utf8 = _strict(raw, "utf-8")
+    if utf8 is not None and (_JAPANESE.search(utf8) or not _FOREIGN.search(utf8)):
+        return utf8, "utf-8"
     decoded = [(e, t) for e in JAPANESE_CANDIDATES if (t := _strict(raw, e)) is not None]
     clean = [(e, t) for e, t in decoded if not _BAD.search(t)]
     if clean:
         encoding, text = max(clean, key=lambda et: _score(et[1]))
-        return text, encoding
+        if utf8 is None or _score(text) > 0:
+            return text, encoding
+    if utf8 is not None:
+        return utf8, "utf-8"
     best = from_bytes(raw).best()
     if best is not None and not best.encoding.startswith(("utf_16", "utf_32")):
         text = str(best)
         if not _BAD.search(text):
             return text, best.encoding
     raise ArticleError(
-        f"undecodable bytes: not UTF-8 (bad byte at offset {bad_at}), nor Shift_JIS, "
-        "CP932, EUC-JP or ISO-2022-JP"
+        "undecodable bytes: not UTF-8, Shift_JIS, CP932, EUC-JP or ISO-2022-JP "
+        f"(first byte that is not UTF-8 at offset {_bad_utf8_offset(raw)})"
     )
 
 

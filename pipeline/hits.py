@@ -43,7 +43,14 @@ class Hit:
 
 
 def _is_obligation(tokens: list[Token], j: int) -> bool:
+    """Whether the negator at ``j`` is part of a double negative that affirms.
+
+    なければならない, なくてはいけない, ないといけない and ざるを得ない all say the
+    predicate must or does happen.
+    """
     follow = [t.lemma for t in tokens[j + 1 : j + 4]]
+    if follow[:2] == ["を", "得る"] and tokens[j].lemma == "ず":
+        return True
     return bool(follow) and follow[0] in _OBLIGATION_LINK and bool(_OBLIGATION_VERB & set(follow))
 
 
@@ -58,7 +65,9 @@ def is_negated(tokens: list[Token], end: int) -> bool:
     return False
 
 
-def match_sentence(tokens: list[Token], index: dict[str, list[Entry]]) -> list[tuple[Entry, int, int]]:
+def match_sentence(
+    tokens: list[Token], index: dict[str, list[Entry]]
+) -> list[tuple[Entry, int, int]]:
     """Non-overlapping longest matches in one sentence: (entry, first token, end token)."""
     found: list[tuple[Entry, int, int]] = []
     lemmas = [t.lemma for t in tokens]
@@ -81,9 +90,11 @@ def find_hits(
     """All matches of all frames in one article, in text order per frame."""
     text = clean.text
     indexes = [lex.index() for lex in lexicons]
+    # Terms are compiled without white space (pipeline.tokens.lemmas); match the same way.
+    sentences = [[t for t in tokens if t.pos != "空白"] for tokens in sentence_tokens]
     hits: list[Hit] = []
     for index in indexes:
-        for sid, tokens in enumerate(sentence_tokens):
+        for sid, tokens in enumerate(sentences):
             for entry, a, b in match_sentence(tokens, index):
                 start, end = tokens[a].start, tokens[b - 1].end
                 hits.append(

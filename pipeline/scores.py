@@ -64,17 +64,15 @@ def article_scores(articles: pd.DataFrame, hits: pd.DataFrame, frames: list[str]
     agg = own.groupby(keys).agg(hits=("weight", "size"), weighted=("weight", "sum"))
     quoted = hits[hits["voice"] == "quoted"].groupby(keys).size().rename("quoted_hits")
     negated = hits[hits["negated"].astype(bool)].groupby(keys).size().rename("negated_hits")
-    out = grid.join(agg, on=keys).join(quoted, on=keys).join(negated, on=keys)
+    out = grid
+    for part in (agg, quoted, negated):
+        out = out.merge(part.reset_index(), on=keys, how="left", sort=False)
     for col in ("hits", "quoted_hits", "negated_hits"):
         out[col] = out[col].fillna(0).astype(int)
     out["weighted"] = out["weighted"].fillna(0.0).astype(float)
     out["per_1k"] = np.where(out["tokens"] > 0, out["weighted"] * 1000 / out["tokens"].clip(1), 0.0)
     out["share"] = _share(out["per_1k"], out["article_id"])
-    return (
-        out[ARTICLE_COLUMNS]
-        .sort_values(["article_id", "frame"], kind="stable")
-        .reset_index(drop=True)
-    )
+    return out[ARTICLE_COLUMNS].reset_index(drop=True)
 
 
 def _rng(seed: int, source: str) -> np.random.Generator:

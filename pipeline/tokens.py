@@ -8,6 +8,7 @@ One tagger per process, created on first use (a tagger does not pickle).
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from importlib.metadata import version
 
@@ -51,33 +52,45 @@ def tagger() -> fugashi.GenericTagger:
 
 
 def clean_lemma(lemma: str) -> str:
-    """Strip UniDic's English gloss from loanword lemmas: ``コンピューター-computer`` → ``コンピューター``."""
+    """Strip UniDic's sub-class from a lemma: ``コンピューター-computer`` → ``コンピューター``.
+
+    UniDic writes ``lemma-subclass`` (an English gloss, or 外国, 代名詞, …) and the sub-class
+    can differ between two readings of the same word (``ウルフ-wolf``, ``ウルフ-Wolfe``), so
+    a term would miss its own word. Dictionary lemma heads are never ASCII; an ASCII head is
+    an unknown word's own surface (``F-16``) and is left alone.
+    """
     head, sep, tail = lemma.partition("-")
-    if sep and head and tail and tail.isascii():
+    if sep and head and tail and not head.isascii():
         return head
     return lemma
+
+
+# MeCab reads a C string: a NUL ends the text, a lone surrogate cannot be encoded. Both are
+# replaced by a space of the same length, so offsets into the caller's text still hold.
+_UNPARSABLE = re.compile(r"[\x00\ud800-\udfff]")
 
 
 def tokenize(text: str, offset: int = 0) -> list[Token]:
     """Tokens of ``text`` with character offsets (plus ``offset``) into the caller's text.
 
     MeCab skips white space and reports no offsets of its own, so each surface is found in
-    ``text`` from where the previous one ended.
+    ``text`` from where the previous one ended; a surface that is not there (never seen, but
+    MeCab is C code) is dropped rather than given a wrong span.
     """
     if not text.strip():
         return []
     out: list[Token] = []
     cursor = 0
-    for line in tagger().parse(text).split("\n"):
+    for line in tagger().parse(_UNPARSABLE.sub(" ", text)).split("\n"):
         if not line or line == "EOS":
             continue
         parts = line.split("\t")
-        if len(parts) != 3:
+        if len(parts) != 3 or not parts[0]:
             continue
         surface, lemma, pos = parts
         start = text.find(surface, cursor)
         if start < 0:
-            start = cursor
+            continue
         end = start + len(surface)
         cursor = end
         out.append(Token(surface, clean_lemma(lemma) or surface, pos, start + offset, end + offset))

@@ -1,0 +1,107 @@
+"""Speed-up of the batch work (``pipeline.analyze.analyze_batch``) over worker processes.
+
+Batches are planned from a synthetic JSON Lines corpus exactly as the flow plans them
+(``pipeline.batches.plan_batches``); each worker reads a batch file, analyzes it and writes
+its Parquet tables, like the ``analyze-batch`` task, without Prefect and without the cache.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+from _common import OUT, ROOT, table, write_section
+from synth import write_jsonl
+
+from pipeline.analyze import analyze_batch, write_batch
+from pipeline.batches import plan_batches, read_batch
+from pipeline.corpus import MAX_BYTES
+from pipeline.lexicons import Lexicon, load_lexicons
+from pipeline.tokens import tokenize
+
+TARGET_EFFICIENCY = 0.85
+_lexicons: list[Lexicon] = []
+
+
+def _init(lexicon_dir: str) -> None:
+    """Per worker: compile the lexicons and create the tagger once, as the flow's tasks do."""
+    _lexicons[:] = load_lexicons(Path(lexicon_dir))
+    tokenize("ウォームアップ")
+
+
+def _work(batch_file: str, texts_dir: str) -> tuple[str, int]:
+    batch = Path(batch_file)
+    items = read_batch(batch)
+    tables = analyze_batch(items, _lexicons, Path(texts_dir), MAX_BYTES)
+    chars = sum(len(t or "") for _, t in items)
+    return str(write_batch(tables, batch.with_suffix(""))), chars
+
+
+def run_once(batches: list[str], workers: int, lexicon_dir: Path, scratch: Path) -> tuple[float, int]:
+    """Wall time from starting the pool to the last batch written; characters analyzed."""
+    shutil.rmtree(scratch, ignore_errors=True)
+    texts = scratch / "texts"
+    t0 = time.perf_counter()
+    with ProcessPoolExecutor(workers, initializer=_init, initargs=(str(lexicon_dir),)) as pool:
+        futures = [pool.submit(_work, b, str(texts)) for b in batches]
+        chars = sum(f.result()[1] for f in futures)
+    return time.perf_counter() - t0, chars
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--workers-list", default="1,2", help="comma-separated, e.g. 1,2,4,8,16")
+    p.add_argument("--articles", type=int, default=3000, help="synthetic articles (default 3000)")
+    p.add_argument("--batch-size", type=int, default=100, help="articles per batch, as the flow")
+    p.add_argument("--repeat", type=int, default=1, help="runs per worker count; best is kept")
+    p.add_argument("--lexicons", type=Path, default=ROOT / "lexicons")
+    p.add_argument("--out", type=Path, default=OUT / "scaling", help="scratch folder")
+    p.add_argument("--write", action="store_true", help="add the figures to bench/RESULTS.md")
+    a = p.parse_args()
+    workers = [int(w) for w in a.workers_list.split(",") if w.strip()]
+
+    corpus = a.out / f"corpus-{a.articles}.jsonl"
+    if not corpus.exists():
+        write_jsonl(corpus, a.articles)
+    work = a.out / "plan"
+    shutil.rmtree(work, ignore_errors=True)
+    batches = plan_batches(corpus, work, a.batch_size).batch_files
+    print(f"{a.articles:,} articles in {len(batches)} batches; cores: {os.cpu_count()}", flush=True)
+
+    rows, base = [], None
+    for w in workers:
+        t = float("inf")
+        chars = 0
+        for _ in range(a.repeat):
+            dt, chars = run_once(batches, w, a.lexicons, a.out / "run")
+            t = min(t, dt)
+        base = base or t * workers[0]
+        speedup = base / t
+        eff = speedup / w
+        rows.append([w, f"{t:.1f}", f"{chars / t:,.0f}", f"{a.articles / t:,.1f}",
+                     f"{speedup:.2f}", f"{eff:.2f}"])  # fmt: skip
+        print(f"{w} workers: {t:.1f} s, speed-up {speedup:.2f}, efficiency {eff:.2f}", flush=True)
+    text = table(
+        ["workers", "seconds", "chars/s", "articles/s", "speed-up", "efficiency"], rows
+    )
+    note = (
+        f"{a.articles:,} synthetic articles ({chars:,} chars) in {len(batches)} batches of "
+        f"{a.batch_size}; wall time includes starting the pool and compiling the lexicons in "
+        f"each worker. Speed-up is against {workers[0]} worker(s) × that count. "
+        f"Target efficiency ≥ {TARGET_EFFICIENCY}."
+    )
+    over = [w for w in workers if w > (os.cpu_count() or 1)]
+    if over:
+        note += f" Worker counts above the {os.cpu_count()} cores ({over}) cannot scale here."
+    print(text)
+    print(note)
+    if a.write:
+        write_section("scaling", "Scaling over worker processes", text + "\n\n" + note)
+
+
+if __name__ == "__main__":
+    main()
