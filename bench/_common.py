@@ -7,6 +7,7 @@ import platform
 import re
 import statistics
 import sys
+import time
 from datetime import date
 from pathlib import Path
 
@@ -60,10 +61,8 @@ def fmt_rate(x: float) -> str:
 def command_line() -> str:
     """How this script was invoked, relative to the repository root."""
     script = Path(sys.argv[0]).resolve()
-    try:
+    if script.is_relative_to(ROOT):
         script = script.relative_to(ROOT)
-    except ValueError:
-        pass
     return " ".join([".venv/bin/python", str(script), *sys.argv[1:]])
 
 
@@ -83,3 +82,45 @@ def write_section(name: str, title: str, body: str) -> None:
         text = text.rstrip("\n") + "\n\n" + block
     RESULTS.write_text(text, encoding="utf-8")
     print(f"wrote section {name!r} to {RESULTS}")
+
+
+def _busy_seconds() -> float:
+    """CPU seconds spent busy on all cores since boot (/proc/stat)."""
+    fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
+    idle = fields[3] + fields[4]
+    return (sum(fields) - idle) / os.sysconf("SC_CLK_TCK")
+
+
+def _own_seconds() -> float:
+    t = os.times()
+    return t.user + t.system + t.children_user + t.children_system
+
+
+class Background:
+    """Measure how many cores other processes kept busy during a block (0 = a quiet machine).
+
+    Our own CPU (this process and the children it waited for) is subtracted from the
+    machine's busy time, so the figure flags benchmarks disturbed by other work.
+    """
+
+    def __enter__(self) -> Background:
+        self._busy, self._own, self._t = _busy_seconds(), _own_seconds(), time.perf_counter()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        wall = max(time.perf_counter() - self._t, 1e-9)
+        other = (_busy_seconds() - self._busy) - (_own_seconds() - self._own)
+        self.cores = max(0.0, other / wall)
+
+
+def wait_quiet(threshold: float = 0.25, max_wait: float = 120.0) -> float:
+    """Wait until other processes use under ``threshold`` cores (1 s samples); return the last."""
+    deadline = time.monotonic() + max_wait
+    while True:
+        b = _busy_seconds()
+        time.sleep(1.0)
+        load = _busy_seconds() - b
+        if load < threshold or time.monotonic() > deadline:
+            if load >= threshold:
+                print(f"warning: machine still busy ({load:.2f} cores), measuring anyway")
+            return load

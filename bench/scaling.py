@@ -41,7 +41,9 @@ def _work(batch_file: str, texts_dir: str) -> tuple[str, int]:
     return str(write_batch(tables, batch.with_suffix(""))), chars
 
 
-def run_once(batches: list[str], workers: int, lexicon_dir: Path, scratch: Path) -> tuple[float, int]:
+def run_once(
+    batches: list[str], workers: int, lexicon_dir: Path, scratch: Path
+) -> tuple[float, int]:
     """Wall time from starting the pool to the last batch written; characters analyzed."""
     shutil.rmtree(scratch, ignore_errors=True)
     texts = scratch / "texts"
@@ -85,9 +87,7 @@ def main() -> None:
         rows.append([w, f"{t:.1f}", f"{chars / t:,.0f}", f"{a.articles / t:,.1f}",
                      f"{speedup:.2f}", f"{eff:.2f}"])  # fmt: skip
         print(f"{w} workers: {t:.1f} s, speed-up {speedup:.2f}, efficiency {eff:.2f}", flush=True)
-    text = table(
-        ["workers", "seconds", "chars/s", "articles/s", "speed-up", "efficiency"], rows
-    )
+    text = table(["workers", "seconds", "chars/s", "articles/s", "speed-up", "efficiency"], rows)
     note = (
         f"{a.articles:,} synthetic articles ({chars:,} chars) in {len(batches)} batches of "
         f"{a.batch_size}; wall time includes starting the pool and compiling the lexicons in "

@@ -13,19 +13,19 @@ from dataclasses import dataclass, field
 # C0/C1 controls (but tab and line breaks), zero-width and bidi marks, soft hyphen, lone
 # surrogates: invisible, and MeCab either chokes on them or makes tokens of them.
 _CONTROL = re.compile(
-    r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\xad\u200b-\u200f\u202a-\u202e\u2028\u2029"
+    r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\xad\u200b-\u200f\u202a-\u202e"
     r"\u2060-\u2064\u2066-\u2069\ufeff\ufff9-\ufffb\ud800-\udfff]"
 )
+_LINE_BREAK = re.compile(r"\r\n?|[\x85\u2028\u2029]")
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff]")
 
 
 def normalize(text: str) -> str:
-    """NFKC, one newline style, no control or zero-width characters.
+    """NFKC, every line break as ``\\n``, no control or zero-width characters.
 
     Lexicon terms go through the same function, so text and lexicons always agree.
     """
-    text = unicodedata.normalize("NFKC", _CONTROL.sub("", text))
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+    return _LINE_BREAK.sub("\n", unicodedata.normalize("NFKC", _CONTROL.sub("", text)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,19 +137,29 @@ def classify_line(line: str, index: int, total: int) -> str | None:
     return None
 
 
+# A terminator and the closing brackets after it; not a sentence end when a quotative
+# particle follows (「行く。」と言った is one sentence).
 _SENTENCE_END = re.compile(r"[。!?！？]+[」』”\")）]*")
+_QUOTATIVE = ("と", "っ")
 _OPEN_CLOSE = {"「": "」", "『": "』", "“": "”"}
 _CLOSERS = set(_OPEN_CLOSE.values())
+_CLOSING = {*_CLOSERS, '"', ")", "）"}
 
 
 def split_sentences(text: str) -> list[tuple[int, int]]:
-    """Spans of sentences: split after 。!? (closing quotes stay attached) and at newlines."""
+    """Spans of sentences: split after 。!? (closing quotes stay attached) and at newlines.
+
+    A quote closed after its own 。 and followed by と/って stays with the sentence it
+    belongs to.
+    """
     spans: list[tuple[int, int]] = []
     pos = 0
     for para in text.split("\n"):
         start = pos
         end_of_para = pos + len(para)
         for m in _SENTENCE_END.finditer(para):
+            if m.group()[-1] in _CLOSING and para[m.end() : m.end() + 1] in _QUOTATIVE:
+                continue
             stop = pos + m.end()
             _add_span(spans, text, start, stop)
             start = stop

@@ -10,6 +10,10 @@ import argparse
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pipeline.flows import Settings
 
 # Prefect reads these at import: no telemetry from an offline machine, and enough time for a
 # cold embedded server (database migrations) on a small machine.
@@ -37,6 +41,8 @@ def _run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--keep", type=int, default=0, help="keep only the newest N runs (0 = all)")
     p.add_argument("--strict", action="store_true", help="exit 1 if any article is quarantined")
     p.add_argument("--no-cache", action="store_true", help="re-analyze every article")
+    p.add_argument("--dask", action="store_true", help="run batches on a local Dask cluster")
+    p.add_argument("--dask-address", help="run batches on this Dask scheduler (tcp://HOST:PORT)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -46,6 +52,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True)
     _run_options(sub.add_parser("run", help="score the corpus and write the dashboard"))
+    serve = sub.add_parser("serve", help="serve the run as a Prefect deployment on a schedule")
+    serve.add_argument("--cron", required=True, help='cron schedule, e.g. "0 6 * * *"')
+    serve.add_argument("--name", default="daily", help="deployment name (default daily)")
+    _run_options(serve)
     lex = sub.add_parser("lexicon", help="lexicon tools").add_subparsers(
         dest="action", required=True
     )
@@ -87,10 +97,41 @@ def cmd_run(args: argparse.Namespace) -> int:
     except (LexiconError, CorpusError) as exc:
         return _usage_error(str(exc))
 
-    from pipeline.flows import Settings, run
+    settings = _settings(args)
+    if args.command == "serve":
+        from prefect.client.schemas.schedules import CronSchedule
+
+        try:
+            CronSchedule(cron=args.cron)
+        except ValueError:
+            return _usage_error(f"--cron {args.cron!r} is not a valid cron expression")
+        from pipeline.flows import serve
+
+        serve(settings, args.cron, args.name)
+        return EXIT_OK
+
+    from pipeline.flows import run
     from pipeline.runs import RunBusy
 
-    settings = Settings(
+    try:
+        result = run(settings)
+    except RunBusy as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_FAIL
+    print(f"run {result['run_id']}: {result['scored']} articles scored, "
+          f"{len(result['quarantined'])} quarantined")  # fmt: skip
+    for q in result["quarantined"]:
+        print(f"  quarantined {q['article_id']}: {q['reason']}")
+    print(f"dashboard: {result['dashboard']}")
+    if args.strict and result["quarantined"]:
+        return EXIT_FAIL
+    return EXIT_OK
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    from pipeline.flows import Settings
+
+    return Settings(
         corpus=args.corpus,
         lexicons=args.lexicons,
         out=args.out,
@@ -101,22 +142,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         max_bytes=args.max_bytes,
         keep=args.keep,
         cache=not args.no_cache,
+        dask=args.dask,
+        dask_address=args.dask_address,
     )
-    try:
-        result = run(settings)
-    except RunBusy as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_FAIL
-    print(
-        f"run {result['run_id']}: {result['scored']} articles scored, "
-        f"{len(result['quarantined'])} quarantined"
-    )
-    for q in result["quarantined"]:
-        print(f"  quarantined {q['article_id']}: {q['reason']}")
-    print(f"dashboard: {result['dashboard']}")
-    if args.strict and result["quarantined"]:
-        return EXIT_FAIL
-    return EXIT_OK
 
 
 def cmd_lexicon(args: argparse.Namespace) -> int:
@@ -128,7 +156,7 @@ def cmd_lexicon(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        if args.command == "run":
+        if args.command in ("run", "serve"):
             return cmd_run(args)
         if args.command == "lexicon":
             return cmd_lexicon(args)

@@ -81,7 +81,7 @@ def safe_name(article_id: str) -> str:
     """A file name for ``article_id`` that cannot leave its folder (``../x`` gets a hash)."""
     if _SAFE_ID.match(article_id) and ".." not in article_id:
         return article_id
-    slug = re.sub(r"[^A-Za-z0-9_-]+", "-", article_id).strip("-")[:40] or "article"
+    slug = re.sub(r"[^A-Za-z0-9_-]+", "-", article_id).strip("-_")[:40] or "article"
     return f"{slug}-{hashlib.sha256(article_id.encode('utf-8', 'surrogatepass')).hexdigest()[:12]}"
 
 
@@ -99,8 +99,8 @@ def _iso_date(value: str) -> str | None:
         return None
 
 
-def _header(path: Path, row: list[str], warnings: list[str]) -> list[str]:
-    """Column names of the manifest's first row; raise CorpusError when required ones lack."""
+def _header(path: Path, line: int, row: list[str], warnings: list[str]) -> list[str]:
+    """Column names of the manifest's header row; raise CorpusError when required ones lack."""
     header = [h.strip() for h in row]
     missing = [c for c in REQUIRED if c not in header]
     if missing:
@@ -113,14 +113,16 @@ def _header(path: Path, row: list[str], warnings: list[str]) -> list[str]:
                 )
             else:
                 hints.append(repr(col))
-        raise CorpusError(f"{path}:1: manifest lacks column(s) {', '.join(hints)}")
+        raise CorpusError(f"{path}:{line}: manifest lacks column(s) {', '.join(hints)}")
     for i, col in enumerate(header):
         if col in header[:i]:
-            warnings.append(f"{path}:1: column {col!r} appears twice; the first one is used")
+            warnings.append(f"{path}:{line}: column {col!r} appears twice; the first is used")
         elif col not in COLUMNS:
             close = difflib.get_close_matches(col.lower(), COLUMNS, n=1, cutoff=0.75)
             if close and close[0] not in header:
-                warnings.append(f"{path}:1: unknown column {col!r} (did you mean {close[0]!r}?)")
+                warnings.append(
+                    f"{path}:{line}: unknown column {col!r} (did you mean {close[0]!r}?)"
+                )
     return header
 
 
@@ -156,9 +158,9 @@ def read_manifest(corpus: Path) -> Manifest:
         rows = _rows(text)
     except csv.Error as exc:
         raise CorpusError(f"{path}: malformed CSV: {exc}") from None
-    if not rows or rows[0][0] != 1:
+    if not rows:
         raise CorpusError(f"{path}:1: manifest lacks column(s) {', '.join(REQUIRED)}")
-    header = _header(path, rows[0][1], warnings)
+    header = _header(path, rows[0][0], rows[0][1], warnings)
     articles: list[ArticleRef] = []
     quarantined: list[Quarantined] = []
     seen_ids: dict[str, int] = {}
@@ -271,14 +273,18 @@ _ISO2022_ESC = re.compile(rb"\x1b(\$[@B]|\$\(D|\([BJI])")
 # Tried in this order when the bytes are not UTF-8; ties go to the earlier one. shift_jis
 # before cp932 so that a Shift_JIS file round-trips (the two map 〜 and − differently).
 JAPANESE_CANDIDATES = ("shift_jis", "cp932", "euc_jp")
+# Other encodings a news corpus may plausibly hold, for charset-normalizer to choose from;
+# left to itself it reads junk as EBCDIC or BOM-less UTF-16.
+FALLBACK_CANDIDATES = ("gb18030", "big5", "euc_kr", "cp949", "cp1252", "cp1251", "latin_1")
 _JAPANESE = re.compile(r"[\u3000-\u303f\u3040-\u30ff\u4e00-\u9fff\uff01-\uff5e]")
 # Where a legacy two-byte pair misread as UTF-8 lands (Latin-1 letters like é do not count).
 _FOREIGN = re.compile(r"[\u0100-\u07ff]")
-# What a wrong guess produces: half-width kana, private-use, C1 and C0 controls.
-_MOJIBAKE = re.compile(r"[\uff61-\uff9f\ue000-\uf8ff\x80-\x9f\x00-\x08\x0b\x0e-\x1a\x1c-\x1f]")
-_BAD = re.compile(r"[\ue000-\uf8ff\x80-\x9f\x00-\x08\x0b\x0e-\x1a\x1c-\x1f]")
+# What no real text holds but a wrong guess produces: private-use, C1 and C0 controls.
+_BAD_CHARS = r"\ue000-\uf8ff\x7f-\x9f\x00-\x08\x0b\x0e-\x1a\x1c-\x1f"
+_BAD = re.compile(f"[{_BAD_CHARS}]")
+# ... and half-width kana, rare in real text and common in EUC-JP misread as Shift_JIS.
+_MOJIBAKE = re.compile(f"[\uff61-\uff9f{_BAD_CHARS}]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f]")
-
 
 _SCORE_CHARS = 50_000  # enough to tell encodings apart; keeps a 5 MB file fast
 
@@ -329,12 +335,17 @@ def _utf16_without_bom(raw: bytes) -> tuple[str, str] | None:
     return text, encoding or ""
 
 
-def _bad_utf8_offset(raw: bytes) -> int:
-    try:
-        raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        return exc.start
-    return -1
+def _failures(raw: bytes) -> str:
+    """Where each encoding stops making sense of ``raw``: ``UTF-8 at byte 6, CP932 at …``."""
+    where = []
+    for encoding, name in (("utf-8", "UTF-8"), ("cp932", "CP932"), ("euc_jp", "EUC-JP")):
+        try:
+            raw.decode(encoding)
+        except UnicodeDecodeError as exc:
+            where.append(f"{name} at byte {exc.start}")
+        else:
+            where.append(f"{name} gives control or private-use characters")
+    return ", ".join(where)
 
 
 def decode(raw: bytes) -> tuple[str, str]:
@@ -374,14 +385,13 @@ def decode(raw: bytes) -> tuple[str, str]:
             return text, encoding
     if utf8 is not None:
         return utf8, "utf-8"
-    best = from_bytes(raw).best()
-    if best is not None and not best.encoding.startswith(("utf_16", "utf_32")):
+    best = from_bytes(raw, cp_isolation=list(FALLBACK_CANDIDATES)).best()
+    if best is not None:
         text = str(best)
         if not _BAD.search(text):
             return text, best.encoding
     raise ArticleError(
-        "undecodable bytes: not UTF-8, Shift_JIS, CP932, EUC-JP or ISO-2022-JP "
-        f"(first byte that is not UTF-8 at offset {_bad_utf8_offset(raw)})"
+        f"undecodable bytes: not UTF-8, Shift_JIS, CP932, EUC-JP or ISO-2022-JP ({_failures(raw)})"
     )
 
 
@@ -390,8 +400,9 @@ _HTML_NAMES = (
     r"h[1-6]|ul|ol|li|dl|dt|dd|table|thead|tbody|tr|td|th|nav|header|footer|aside|blockquote|"
     r"em|strong|b|i|u|small|figure|figcaption|iframe|noscript|form|input|button|time|pre|code"
 )
+_ATTRS = r"""(?:\s+[\w:-]+\s*=\s*(?:"[^"]*"|'[^']*'|[^\s"'<>]+))*\s*/?>"""
 _HTML = re.compile(
-    rf"<!doctype\s+html|<!--|<(?:{_HTML_NAMES})(?:\s[^<>]*)?/?>|</(?:{_HTML_NAMES})\s*>",
+    rf"<!doctype\s+html|<!--|<(?:{_HTML_NAMES}){_ATTRS}|</(?:{_HTML_NAMES})\s*>",
     re.IGNORECASE,
 )
 # Elements whose text is never article text.
@@ -500,13 +511,21 @@ def html_to_text(html: str) -> str:
 
 
 def article_text(raw: bytes) -> tuple[str, str]:
-    """Decode an article's bytes, extract the text of an HTML page; raise ArticleError.
+    """Decode an article's bytes and extract its text; raise ArticleError.
 
     The encoding returned gets ``+html`` when the file was an HTML page.
     """
     if not raw:
         raise ArticleError("empty file (0 bytes)")
-    text, encoding = decode(raw)
+    return extract_text(*decode(raw))
+
+
+def extract_text(text: str, encoding: str = "utf-8") -> tuple[str, str]:
+    """Check decoded text and strip an HTML page down to its paragraphs; raise ArticleError.
+
+    Separate from :func:`article_text` so text that arrives already decoded gets the same
+    checks.
+    """
     controls = len(_CONTROL.findall(text))
     if controls > 0.05 * len(text):
         raise ArticleError(f"binary file ({controls} control characters in {len(text)})")

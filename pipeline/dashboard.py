@@ -33,6 +33,9 @@ from pipeline.charts import (
 
 TEMPLATES = Path(__file__).parent / "templates"
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+# Passages listed per source × frame; beyond this the page says how many were left out (the
+# full list is in data/hits.csv), so a large corpus cannot make the page unusably heavy.
+MAX_PASSAGES_PER_CELL = 400
 SECTIONS = (
     ("summary", "Summary"),
     ("comparison", "Comparison"),
@@ -148,6 +151,8 @@ def _summary_and_cells(
             "articles": _num(first.get("articles")),
             "tokens": fmt_int(first.get("tokens")),
             "leads": [],
+            "runner": None,
+            "overlap": None,
         }
         if ranked and ranked[0][0] > 0:
             best = ranked[0][0]
@@ -202,12 +207,15 @@ def _passage_groups(
         g = groups.setdefault(
             (i, j),
             {"id": f"cell-{i}-{j}", "si": i, "fj": j, "source": names[i],
-             "frame": labels[frames[j]], "rows": [], "counted": 0},
+             "frame": labels[frames[j]], "rows": [], "counted": 0, "total": 0},
         )  # fmt: skip
         negated = bool(r["negated"])
         voice = "quoted" if r["voice"] == "quoted" else "author"
         counted = voice == "author" and not negated
         g["counted"] += counted
+        g["total"] += 1
+        if len(g["rows"]) >= MAX_PASSAGES_PER_CELL:
+            continue
         g["rows"].append(
             {
                 "article": r["article_id"],
@@ -418,6 +426,7 @@ def build_context(run_dir: Path) -> dict[str, Any]:
         "tools": {k: _scalar(v) for k, v in (run.get("tools") or {}).items()},
         "settings": {k: _scalar(v) for k, v in (run.get("settings") or {}).items()},
         "times": {k: _scalar(run.get(k)) for k in ("started", "finished", "duration_s")},
+        "lexicons_sha256": _scalar(run.get("lexicons_sha256")),
     }
 
 

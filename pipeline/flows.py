@@ -20,7 +20,8 @@ from typing import Any
 import pandas as pd
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
-from prefect.task_runners import ProcessPoolTaskRunner, ThreadPoolTaskRunner
+from prefect.deployments.runner import RunnerDeployment
+from prefect.task_runners import ProcessPoolTaskRunner, TaskRunner, ThreadPoolTaskRunner
 
 from pipeline import __version__, runs
 from pipeline.analyze import analyze_batch, write_batch
@@ -47,6 +48,8 @@ class Settings:
     max_bytes: int = MAX_BYTES
     keep: int = 0
     cache: bool = True
+    dask: bool = False
+    dask_address: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -218,16 +221,43 @@ def _artifacts(sources: list[dict[str, Any]], run_dir: Path) -> None:
     )
 
 
-def task_runner(workers: int) -> ThreadPoolTaskRunner | ProcessPoolTaskRunner:
-    """Threads are bounded to one for a single worker (one tagger); processes beyond that."""
-    if workers <= 1:
+def task_runner(settings: Settings) -> TaskRunner:
+    """Where batches run: one thread (one tagger), N processes, or a Dask cluster."""
+    if settings.dask_address or settings.dask:
+        from prefect_dask import DaskTaskRunner
+
+        if settings.dask_address:
+            return DaskTaskRunner(address=settings.dask_address)
+        return DaskTaskRunner(
+            cluster_class="distributed.LocalCluster",
+            cluster_kwargs={"n_workers": max(1, settings.workers), "threads_per_worker": 1,
+                            "processes": True, "dashboard_address": None},
+        )  # fmt: skip
+    if settings.workers <= 1:
         return ThreadPoolTaskRunner(max_workers=1)
-    return ProcessPoolTaskRunner(max_workers=workers)
+    return ProcessPoolTaskRunner(max_workers=settings.workers)
+
+
+def deployment(settings: Settings, cron: str, name: str = "daily") -> RunnerDeployment:
+    """The flow as a deployment on a cron schedule, with these settings as its parameters."""
+    return framing_flow.to_deployment(
+        name=name,
+        cron=cron,
+        parameters={"settings": asdict(settings)},
+        description="Framing comparison of the corpus, on a schedule.",
+    )
+
+
+def serve(settings: Settings, cron: str, name: str = "daily") -> None:
+    """Serve the scheduled deployment until interrupted (Prefect's ``serve``)."""
+    from prefect import serve as prefect_serve
+
+    prefect_serve(deployment(settings, cron, name))
 
 
 def run(settings: Settings) -> dict[str, Any]:
     """Run the flow and wait until the server has recorded its task runs, then return."""
-    state = framing_flow.with_options(task_runner=task_runner(settings.workers))(
+    state = framing_flow.with_options(task_runner=task_runner(settings))(
         settings, return_state=True
     )
     result = state.result()

@@ -23,16 +23,23 @@ def lexicon_dir() -> Path:
 
 
 @pytest.fixture(scope="session")
-def seed_run(tmp_path_factory: pytest.TempPathFactory, corpus_dir: Path, lexicon_dir: Path):
-    """The real flow on the seed corpus, once per test session, under a test harness."""
+def harness():
+    """One temporary Prefect server for every flow run of the session."""
     from prefect.testing.utilities import prefect_test_harness
 
+    with prefect_test_harness(server_startup_timeout=120):
+        yield
+
+
+@pytest.fixture(scope="session")
+def seed_run(
+    harness, tmp_path_factory: pytest.TempPathFactory, corpus_dir: Path, lexicon_dir: Path
+):
+    """The real flow on the seed corpus, once per test session."""
     from pipeline.flows import Settings, framing_flow
 
     out = tmp_path_factory.mktemp("outputs")
     settings = Settings(
         corpus=str(corpus_dir), lexicons=str(lexicon_dir), out=str(out), bootstrap=200, batch_size=2
     )
-    with prefect_test_harness(server_startup_timeout=120):
-        result = framing_flow(settings)
-    return out, result
+    return out, framing_flow(settings)

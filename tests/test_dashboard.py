@@ -104,20 +104,20 @@ def test_lang_scope_and_alt(plain_run) -> None:
 def test_summary_names_each_sources_leading_frame(plain_run) -> None:
     run, html, _ = plain_run
     sources = read_table(run, "sources")
-    labels = dict(zip(read_table(run, "lexicon")["frame"], read_table(run, "lexicon")["label"]))
+    lexicon = read_table(run, "lexicon")
+    labels = dict(zip(lexicon["frame"], lexicon["label"], strict=True))
     summary = html[html.index('id="summary"') : html.index('id="comparison"')]
-    items = Page(summary)
-    text = items.all_text
+    items = [Page(chunk.split("</li>")[0]).all_text for chunk in summary.split("<li>")[1:]]
+    assert len(items) == sources["source"].nunique()
     for source, group in sources.groupby("source"):
         best = group.sort_values("per_1k", ascending=False).iloc[0]
-        chunk = text[text.index(source) :]
-        chunk = chunk[: chunk.find(".", chunk.find("content tokens)") + 20) + 1]
+        (item,) = [t for t in items if t.startswith(source)]
         if best["per_1k"] > 0:
-            assert labels[best["frame"]] in chunk, chunk
-            assert f"{best['per_1k']:.2f}" in chunk
-            assert f"{best['ci_low']:.2f}–{best['ci_high']:.2f}" in chunk
+            assert f"mostly as {labels[best['frame']]}" in item
+            assert f"{best['per_1k']:.2f}" in item
+            assert f"95% interval {best['ci_low']:.2f}–{best['ci_high']:.2f}" in item
         else:
-            assert "no framing vocabulary matched" in chunk
+            assert "no framing vocabulary matched" in item
 
 
 def test_hostile_names_are_escaped(hostile_run) -> None:
@@ -135,13 +135,13 @@ def test_hostile_names_are_escaped(hostile_run) -> None:
     text = page.all_text
     for name in (*HOSTILE_SOURCES, HOSTILE_LABEL, "javascript:alert(1)"):
         assert name in text  # shown as text, not dropped
-    for tag, attrs in page.elements:
+    for _tag, attrs in page.elements:
         for value in attrs.values():
             assert "javascript:" not in (value or "")
 
 
 def test_embedded_json_is_escaped(hostile_run) -> None:
-    _, html, page = hostile_run
+    _, _, page = hostile_run
     raw = next(body for attrs, body in page.scripts if attrs.get("type") == "application/json")
     assert "<" not in raw and ">" not in raw and "&" not in raw and "'" not in raw
     data = json.loads(raw)
@@ -150,7 +150,7 @@ def test_embedded_json_is_escaped(hostile_run) -> None:
 
 
 def test_no_external_urls(hostile_run) -> None:
-    _, html, page = hostile_run
+    _, _, page = hostile_run
     for tag, attrs in page.elements:
         for key in ("src", "href", "action", "srcset", "poster", "data"):
             value = attrs.get(key)
@@ -169,7 +169,7 @@ def test_no_external_urls(hostile_run) -> None:
     nonce = re.search(r"'nonce-([^']+)'", csp["content"]).group(1)
     inline = [a for t, a in page.elements if t == "script" and a.get("type") is None]
     assert [a.get("nonce") for a in inline] == [nonce]
-    for attrs, body in page.scripts:
+    for _attrs, body in page.scripts:
         assert "http:" not in body and "https:" not in body and "fetch(" not in body
 
 
@@ -285,3 +285,12 @@ def test_first_render_crash_creates_nothing(tmp_path: Path, monkeypatch) -> None
         render_dashboard(run)
     assert not (run / "dashboard.html").exists()
     assert _leftovers(run) == []
+
+
+def test_passages_are_capped_per_cell(tmp_path: Path, monkeypatch) -> None:
+    run = make_fake_run(tmp_path / "run")
+    monkeypatch.setattr("pipeline.dashboard.MAX_PASSAGES_PER_CELL", 2)
+    html = render_dashboard(run).read_text("utf-8")
+    sizes = [len(re.findall(r'<li class="passage"', g)) for g in html.split("<details")[1:]]
+    assert max(sizes) == 2
+    assert "Showing the first 2 of" in Page(html).all_text

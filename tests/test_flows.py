@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pandas as pd
 
+from pipeline.cache import AnalysisCache
+from pipeline.flows import Settings, deployment, framing_flow, task_runner
 from pipeline.scores import ARTICLE_COLUMNS, SOURCE_COLUMNS
 
 
@@ -93,3 +101,92 @@ def test_history_gets_this_runs_sources(seed_run):
     history = pd.read_csv(out / "history.csv")
     mine = history[history["run_id"] == result["run_id"]]
     assert len(mine) == len(pd.read_csv(Path(result["run_dir"]) / "data" / "sources.csv"))
+
+
+def _csv_bytes(run_dir: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted((run_dir / "data").glob("*.csv"))}
+
+
+def _settings(out: Path, corpus_dir: Path, lexicon_dir: Path, **kw) -> Settings:
+    return Settings(corpus=str(corpus_dir), lexicons=str(lexicon_dir), out=str(out), bootstrap=200,
+                    **kw)  # fmt: skip
+
+
+def test_serial_process_and_dask_runs_give_identical_csvs(
+    seed_run, tmp_path, corpus_dir, lexicon_dir
+):
+    reference = _csv_bytes(Path(seed_run[1]["run_dir"]))
+    for name, kw in {
+        "serial": {"batch_size": 5},
+        "processes": {"workers": 2, "batch_size": 1},
+        "dask": {"dask": True, "workers": 2, "batch_size": 2},
+    }.items():
+        settings = _settings(tmp_path / name, corpus_dir, lexicon_dir, **kw)
+        result = framing_flow.with_options(task_runner=task_runner(settings))(settings)
+        assert _csv_bytes(Path(result["run_dir"])) == reference, name
+
+
+def test_unchanged_rerun_reuses_the_cache_and_a_lexicon_edit_rematches(
+    seed_run, tmp_path, corpus_dir, lexicon_dir
+):
+    lex = tmp_path / "lex"
+    shutil.copytree(lexicon_dir, lex)
+    settings = _settings(tmp_path / "out", corpus_dir, lex)
+    first = framing_flow(settings)
+    cache = AnalysisCache(tmp_path / "out" / "cache" / "analysis.sqlite")
+    n_tokens = cache.db.execute("SELECT count(*) FROM tokens").fetchone()[0]
+    n_hits = cache.db.execute("SELECT count(*) FROM hits").fetchone()[0]
+    assert n_tokens == 5 and n_hits == 5
+    second = framing_flow(settings)
+    assert _csv_bytes(Path(first["run_dir"])) == _csv_bytes(Path(second["run_dir"]))
+    assert cache.db.execute("SELECT count(*) FROM tokens").fetchone()[0] == 5
+    path = lex / "pro_moscow.yaml"
+    with path.open("a", encoding="utf-8") as fh:
+        fh.write("  - term: 協力\n    category: test\n    note: an edit that matches every seed\n")
+    third = framing_flow(settings)
+    assert cache.db.execute("SELECT count(*) FROM tokens").fetchone()[0] == 5, "no re-tokenizing"
+    assert cache.db.execute("SELECT count(*) FROM hits").fetchone()[0] == 10, "re-matched"
+    assert (
+        _csv_bytes(Path(third["run_dir"]))["sources.csv"]
+        != _csv_bytes(Path(first["run_dir"]))["sources.csv"]
+    )
+
+
+def test_deployment_and_schedule_are_registered(harness, tmp_path, corpus_dir, lexicon_dir):
+    from prefect.client.orchestration import get_client
+
+    settings = _settings(tmp_path, corpus_dir, lexicon_dir)
+    deployment_id = deployment(settings, "0 6 * * *", name="test-daily").apply()
+    with get_client(sync_client=True) as client:
+        dep = client.read_deployment(deployment_id)
+    assert dep.name == "test-daily"
+    assert [s.schedule.cron for s in dep.schedules] == ["0 6 * * *"]
+    assert dep.parameters["settings"]["corpus"] == str(corpus_dir)
+
+
+def test_a_killed_run_leaves_latest_intact_and_the_next_run_cleans_up(
+    seed_run, tmp_path, corpus_dir, lexicon_dir
+):
+    out = tmp_path / "out"
+    settings = _settings(out, corpus_dir, lexicon_dir)
+    before = framing_flow(settings)
+    snapshot = _csv_bytes(out / "latest")
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "pipeline", "run", "--corpus", str(corpus_dir), "--lexicons",
+         str(lexicon_dir), "--out", str(out), "--batch-size", "1", "--no-cache"],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and not list(
+        (out / "runs").glob(".partial-*/_work/*.parquet")
+    ):
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(30)
+    assert list((out / "runs").glob(".partial-*")), "the kill should land mid-run"
+    assert (out / "latest").resolve() == Path(before["run_dir"]).resolve()
+    assert _csv_bytes(out / "latest") == snapshot
+    after = framing_flow(settings)
+    assert not list((out / "runs").glob(".partial-*"))
+    assert (out / "latest").resolve() == Path(after["run_dir"]).resolve()

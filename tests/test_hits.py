@@ -1,0 +1,258 @@
+"""Matching: longest match, inflection, quoted voice, negation, and arbitrary input."""
+
+from __future__ import annotations
+
+from itertools import pairwise
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pipeline.clean import CleanText, clean_article
+from pipeline.hits import Hit, find_hits
+from pipeline.lexicons import Lexicon, load_lexicon
+from pipeline.tokens import tokenize
+
+NAMING = """\
+frame: naming
+entries:
+  - term: 特別軍事作戦
+    category: naming
+    weight: 2
+    note: The Kremlin's name for the war.
+  - term: 軍事作戦
+    category: naming
+    note: Shorter, overlapping entry.
+  - term: 挑発する
+    category: blame
+    note: Provocation, as a verb.
+  - term: 支持
+    category: support
+    note: Support.
+"""
+WAR = """\
+frame: war
+entries:
+  - term: 軍事作戦
+    category: naming
+    note: The same words seen from another frame.
+"""
+
+
+def write_lexicon(directory: Path, name: str, text: str) -> Lexicon:
+    path = directory / f"{name}.yaml"
+    path.write_text(text, encoding="utf-8")
+    return load_lexicon(path)
+
+
+@pytest.fixture(scope="module")
+def lexicons(tmp_path_factory: pytest.TempPathFactory) -> list[Lexicon]:
+    folder = tmp_path_factory.mktemp("lexicons")
+    return [write_lexicon(folder, "naming", NAMING), write_lexicon(folder, "war", WAR)]
+
+
+def hits_of(text: str, lexicons: list[Lexicon]) -> tuple[CleanText, list[Hit]]:
+    clean = clean_article(text)
+    sentence_tokens = [tokenize(clean.text[a:b], offset=a) for a, b in clean.sentences]
+    return clean, find_hits(clean, sentence_tokens, lexicons)
+
+
+def frame_hits(text: str, lexicons: list[Lexicon], frame: str = "naming") -> list[Hit]:
+    return [h for h in hits_of(text, lexicons)[1] if h.frame == frame]
+
+
+# --- longest match ---------------------------------------------------------------------
+
+
+def test_longest_entry_wins_and_is_counted_once(lexicons: list[Lexicon]) -> None:
+    hits = frame_hits("ロシアは特別軍事作戦を始めた。", lexicons)
+    assert [(h.term, h.matched) for h in hits] == [("特別軍事作戦", "特別軍事作戦")]
+    assert hits[0].weight == 2.0
+
+
+def test_shorter_entry_matches_on_its_own(lexicons: list[Lexicon]) -> None:
+    hits = frame_hits("大規模な軍事作戦が続く。", lexicons)
+    assert [h.term for h in hits] == ["軍事作戦"]
+
+
+def test_frames_match_independently(lexicons: list[Lexicon]) -> None:
+    _, hits = hits_of("ロシアは特別軍事作戦を始めた。", lexicons)
+    assert sorted((h.frame, h.term) for h in hits) == [
+        ("naming", "特別軍事作戦"),
+        ("war", "軍事作戦"),
+    ]
+
+
+def test_matches_never_overlap_within_a_frame(lexicons: list[Lexicon]) -> None:
+    text = "特別軍事作戦と軍事作戦、また特別軍事作戦軍事作戦。"
+    hits = frame_hits(text, lexicons)
+    assert [h.term for h in hits] == ["特別軍事作戦", "軍事作戦", "特別軍事作戦", "軍事作戦"]
+    spans = sorted((h.char_start, h.char_end) for h in hits)
+    assert all(b <= c for (_, b), (c, _) in pairwise(spans))
+
+
+def test_white_space_inside_a_term_still_matches(lexicons: list[Lexicon]) -> None:
+    text = "特別\u3000軍事作戦"
+    clean = CleanText(text=text, sentences=[(0, len(text))])
+    hits = find_hits(clean, [tokenize(text)], lexicons[:1])
+    assert [(h.term, h.matched) for h in hits] == [("特別軍事作戦", text)]
+
+
+# --- inflection ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "matched"),
+    [
+        ("北朝鮮が挑発する。", "挑発する"),
+        ("北朝鮮が挑発した。", "挑発し"),
+        ("北朝鮮が挑発して", "挑発し"),
+        ("北朝鮮は挑発せず", "挑発せ"),
+    ],
+)
+def test_inflected_forms_match(lexicons: list[Lexicon], text: str, matched: str) -> None:
+    hits = frame_hits(text, lexicons)
+    assert [(h.term, h.matched) for h in hits] == [("挑発する", matched)]
+
+
+def test_noun_alone_does_not_match_the_verb_entry(lexicons: list[Lexicon]) -> None:
+    assert frame_hits("挑発の意図。", lexicons) == []
+
+
+# --- voice -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "西側はこれを「特別軍事作戦」と呼ぶ。",
+        "いわゆる『特別軍事作戦』だ。",
+        "彼らは“特別軍事作戦”と言う。",
+        '彼らは"特別軍事作戦"と言う。',
+        "「我々は「特別軍事作戦」を続ける」と述べた。",
+        "「閉じられない特別軍事作戦の話",
+    ],
+)
+def test_quoted_voice(lexicons: list[Lexicon], text: str) -> None:
+    (hit,) = frame_hits(text, lexicons)
+    assert hit.term == "特別軍事作戦" and hit.voice == "quoted"
+
+
+def test_author_voice_after_a_quote_closes(lexicons: list[Lexicon]) -> None:
+    hits = frame_hits("「支持する」と述べたが、特別軍事作戦は続く。", lexicons)
+    assert [(h.term, h.voice) for h in hits] == [("支持", "quoted"), ("特別軍事作戦", "author")]
+
+
+def test_open_quote_does_not_reach_the_next_paragraph(lexicons: list[Lexicon]) -> None:
+    hits = frame_hits("彼は「と言いかけた。\n特別軍事作戦が続く。", lexicons)
+    assert [(h.term, h.voice) for h in hits] == [("特別軍事作戦", "author")]
+
+
+# --- negation --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "北朝鮮は挑発しない。",
+        "北朝鮮は挑発せず、沈黙した。",
+        "北朝鮮は挑発せぬ。",
+        "北朝鮮は挑発しません。",
+        "北朝鮮は挑発しなかった。",
+        "これは支持ではない。",
+        "全面的に支持するわけではない。",
+        "支持しておらず",
+        "特別軍事作戦ではなく戦争だ。",
+    ],
+)
+def test_negated(lexicons: list[Lexicon], text: str) -> None:
+    hits = frame_hits(text, lexicons)
+    assert hits and all(h.negated for h in hits)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "北朝鮮は挑発した。",
+        "ロシアを支持しなければならない。",
+        "ロシアを支持しなくてはいけない。",
+        "ロシアを支持しないといけない。",
+        "ロシアを支持せざるを得なかった。",
+        "ロシアを支持した、だが戦争は終わらない。",
+        "支持は、ない。",
+    ],
+)
+def test_not_negated(lexicons: list[Lexicon], text: str) -> None:
+    hits = frame_hits(text, lexicons)
+    assert hits and not any(h.negated for h in hits)
+
+
+def test_hit_context_is_single_line(lexicons: list[Lexicon]) -> None:
+    (hit,) = frame_hits(
+        "前の段落です。\n北朝鮮は特別軍事作戦を支援した。\n次の段落です。", lexicons, "war"
+    )
+    assert "\n" not in hit.left + hit.right
+    assert hit.left.endswith("北朝鮮は特別") and hit.right.startswith("を支援した。")
+
+
+# --- any input -------------------------------------------------------------------------
+
+FRAGMENTS = st.sampled_from(
+    [
+        "特別軍事作戦",
+        "軍事作戦",
+        "挑発した",
+        "挑発しない",
+        "支持ではない",
+        "しなければならない",
+        "「",
+        "」",
+        "『",
+        "』",
+        "“",
+        "”",
+        '"',
+        "。",
+        "、",
+        "\n",
+        "\r\n",
+        " ",
+        "\t",
+        "\u3000",
+        "\x00",
+        "\x1b",
+        "\u200b",
+        "\ufeff",
+        "😀",
+        "ｶﾀｶﾅ",
+        "【ソウル=記者】",
+        "コメントを残す",
+    ]
+)
+ANY_TEXT = st.one_of(
+    st.text(),
+    st.lists(st.one_of(st.text(max_size=15), FRAGMENTS), max_size=80).map("".join),
+    st.builds(
+        lambda a, n: a * n, st.sampled_from(["特別軍事作戦を。", "あ", "x"]), st.integers(1, 400)
+    ),
+)
+
+
+@settings(max_examples=100, deadline=None)
+@given(ANY_TEXT)
+def test_any_text_runs_through_with_exact_spans(lexicons: list[Lexicon], text: str) -> None:
+    clean = clean_article(text)
+    sentence_tokens = [tokenize(clean.text[a:b], offset=a) for a, b in clean.sentences]
+    for tokens in sentence_tokens:
+        for t in tokens:
+            assert clean.text[t.start : t.end] == t.surface
+    hits = find_hits(clean, sentence_tokens, lexicons)
+    for h in hits:
+        assert clean.text[h.char_start : h.char_end] == h.matched
+        a, b = clean.sentences[h.sentence_id]
+        assert a <= h.char_start < h.char_end <= b
+        assert h.voice in ("author", "quoted")
+    for frame in {h.frame for h in hits}:
+        spans = sorted((h.char_start, h.char_end) for h in hits if h.frame == frame)
+        assert all(b <= c for (_, b), (c, _) in pairwise(spans))
