@@ -14,7 +14,7 @@ import pandas as pd
 
 from pipeline.cache import AnalysisCache, hits_key, token_key
 from pipeline.clean import CleanText, clean_article
-from pipeline.corpus import ArticleError, ArticleRef, Quarantined, read_article
+from pipeline.corpus import ArticleError, ArticleRef, Quarantined, extract_text, read_article
 from pipeline.hits import Hit, find_hits
 from pipeline.lexicons import Lexicon
 from pipeline.tokens import Token, tokenize
@@ -104,9 +104,9 @@ def analyze_article(
     if text is None:
         raw, encoding = read_article(ref, max_bytes=max_bytes)
     else:
-        raw, encoding = text, "utf-8"
-        if len(raw.encode("utf-8", errors="surrogatepass")) > max_bytes:
+        if len(text.encode("utf-8", errors="surrogatepass")) > max_bytes:
             raise ArticleError(f"text is over the {max_bytes:,}-byte limit")
+        raw, encoding = extract_text(text)
     tkey = token_key(raw) if cache else ""
     cached = cache.get_tokens(tkey) if cache else None
     if cached:

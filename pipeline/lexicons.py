@@ -95,7 +95,14 @@ def load_lexicon(path: Path, errors: list[LexiconError] | None = None) -> Lexico
     except UnicodeDecodeError:
         raise LexiconError(path, None, "not UTF-8") from None
     _, lines = _line_map(text, path)
-    data: Any = yaml.safe_load(text)
+    try:
+        data: Any = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        problem = getattr(exc, "problem", None) or exc
+        raise LexiconError(
+            path, mark.line + 1 if mark else None, f"cannot load YAML: {problem}"
+        ) from None
     if not isinstance(data, dict):
         raise LexiconError(path, 1, "expected a mapping with an `entries` list")
     unknown = set(data) - TOP_KEYS
