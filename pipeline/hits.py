@@ -66,16 +66,16 @@ def is_negated(tokens: list[Token], end: int) -> bool:
 
 
 def match_sentence(
-    tokens: list[Token], index: dict[str, list[Entry]]
+    tokens: list[Token], index: dict[str, list[tuple[tuple[str, ...], Entry]]]
 ) -> list[tuple[Entry, int, int]]:
     """Non-overlapping longest matches in one sentence: (entry, first token, end token)."""
     found: list[tuple[Entry, int, int]] = []
     lemmas = [t.lemma for t in tokens]
     i, n = 0, len(tokens)
     while i < n:
-        for entry in index.get(lemmas[i], ()):
-            k = len(entry.lemmas)
-            if i + k <= n and tuple(lemmas[i : i + k]) == entry.lemmas:
+        for seq, entry in index.get(lemmas[i], ()):
+            k = len(seq)
+            if i + k <= n and tuple(lemmas[i : i + k]) == seq:
                 found.append((entry, i, i + k))
                 i += k
                 break

@@ -43,6 +43,7 @@ class Entry:
     lemmas: tuple[str, ...]
     line: int
     shared: tuple[str, ...] = ()
+    variants: tuple[tuple[str, ...], ...] = ()
 
 
 @dataclass(slots=True)
@@ -56,13 +57,14 @@ class Lexicon:
     sha256: str
     entries: list[Entry] = field(default_factory=list)
 
-    def index(self) -> dict[str, list[Entry]]:
-        """Entries by first lemma, longest first: what the matcher looks up at each token."""
-        by_first: dict[str, list[Entry]] = {}
+    def index(self) -> dict[str, list[tuple[tuple[str, ...], Entry]]]:
+        """(lemma sequence, entry) by first lemma, longest first: what the matcher looks up."""
+        by_first: dict[str, list[tuple[tuple[str, ...], Entry]]] = {}
         for entry in self.entries:
-            by_first.setdefault(entry.lemmas[0], []).append(entry)
+            for seq in entry.variants or (entry.lemmas,):
+                by_first.setdefault(seq[0], []).append((seq, entry))
         for group in by_first.values():
-            group.sort(key=lambda e: (-len(e.lemmas), e.line))
+            group.sort(key=lambda item: (-len(item[0]), item[1].line))
         return by_first
 
 
@@ -166,7 +168,29 @@ def _entry(item: Any, frame: str, path: Path, line: int | None) -> Entry:
         lemmas=seq,
         line=line or 0,
         shared=tuple(str(s) for s in shared),
+        variants=variants(term, seq),
     )
+
+
+# A term is also compiled inside these sentences: MeCab segments some words (foreign names
+# above all) differently in running text than alone, and an entry should match both ways.
+CONTEXTS = ("報道によれば、{}について述べた。", "{}は", "この{}の問題")
+
+
+def variants(term: str, seq: tuple[str, ...]) -> tuple[tuple[str, ...], ...]:
+    """The distinct lemma sequences ``term`` takes alone and inside ``CONTEXTS``."""
+    found = [seq]
+    for context in CONTEXTS:
+        start = context.index("{}")
+        end = start + len(term)
+        toks = [t for t in tokenize(context.format(term)) if t.pos != "空白"]
+        inside = [t for t in toks if t.start < end and t.end > start]
+        if not inside or inside[0].start != start or inside[-1].end != end:
+            continue
+        alt = tuple(t.lemma for t in inside)
+        if alt not in found:
+            found.append(alt)
+    return tuple(found)
 
 
 def load_lexicons(directory: Path) -> list[Lexicon]:

@@ -17,7 +17,7 @@ from pipeline.tokens import tokenize
 
 # Entries are checked in isolation and inside this carrier sentence: a term whose
 # segmentation changes with its neighbours will miss real text.
-CARRIER = "報道によれば、{term}について次のように述べた。"
+CARRIER = "昨日、{term}が話題になり、各紙が伝えた。"
 
 
 @dataclass(slots=True)
@@ -31,7 +31,9 @@ class FrameReport:
     warnings: list[str] = field(default_factory=list)
 
 
-def _self_matches(entry: Entry, index: dict[str, list[Entry]], text: str) -> bool:
+def _self_matches(
+    entry: Entry, index: dict[str, list[tuple[tuple[str, ...], Entry]]], text: str
+) -> bool:
     toks = [t for t in tokenize(text) if t.pos != "空白"]
     return any(e is entry for e, _, _ in match_sentence(toks, index))
 
