@@ -70,8 +70,11 @@ def measure(cmd: list[str], env: dict[str, str], interval: float = 0.1) -> dict[
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--sizes", default="10000,100000", help="articles per run, comma-separated")
-    p.add_argument("--big", action="store_true", help="also 1,000,000 articles")
+    p.add_argument(
+        "--sizes", default="10000", help="articles per run, comma-separated (default 10000)"
+    )
+    p.add_argument("--full", action="store_true", help="10k and 100k articles (~15 min)")
+    p.add_argument("--big", action="store_true", help="also 1,000,000 articles (hours)")
     p.add_argument(
         "--mean-chars",
         type=float,
@@ -84,7 +87,9 @@ def main() -> None:
     p.add_argument("--extra", default="", help="more arguments for `pipeline run`")
     p.add_argument("--write", action="store_true", help="add the figures to bench/RESULTS.md")
     a = p.parse_args()
-    sizes = [int(s) for s in a.sizes.split(",") if s.strip()] + ([1_000_000] if a.big else [])
+    sizes = [int(s) for s in a.sizes.split(",") if s.strip()]
+    if a.full or a.big:
+        sizes = sorted({*sizes, 10_000, 100_000} | ({1_000_000} if a.big else set()))
     mean = None if a.full_length else a.mean_chars
 
     reason = supports_jsonl()

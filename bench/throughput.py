@@ -155,7 +155,7 @@ def ginza(blob: Path, lexicons: list[Lexicon], tok_chars: int, full_chars: int) 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--mb", type=float, default=10, help="MB of synthetic text (default 10)")
-    p.add_argument("--repeat", type=int, default=1, help="runs per measurement; best is kept")
+    p.add_argument("--repeat", type=int, default=3, help="runs per measurement; best is kept")
     p.add_argument("--ginza", choices=["auto", "skip"], default="auto", help="(e) GiNZA")
     p.add_argument("--ginza-tok-chars", type=int, default=1_000_000)
     p.add_argument("--ginza-full-chars", type=int, default=60_000)

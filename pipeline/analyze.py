@@ -19,7 +19,7 @@ from pipeline.hits import Hit, find_hits
 from pipeline.lexicons import Lexicon
 from pipeline.tokens import Token, tokenize
 
-TABLES = ("articles", "sentences", "hits", "removed", "quarantined")
+TABLES = ("articles", "sentences", "hits", "removed", "quarantined", "docs")
 TABLE_COLUMNS: dict[str, list[str]] = {
     "articles": [
         "article_id",
@@ -57,7 +57,21 @@ TABLE_COLUMNS: dict[str, list[str]] = {
     ],
     "removed": ["article_id", "line", "kind", "text"],
     "quarantined": ["article_id", "file", "reason", "line"],
+    "docs": ["article_id", "source", "lemmas"],
 }
+# What an article's lemma document keeps (for similarity and lexicon suggestions): content
+# words, without the light verbs and formal nouns that every text is full of.
+DOC_POS = frozenset({"名詞", "動詞", "形容詞", "形状詞", "副詞"})
+DOC_STOP = frozenset(
+    {"為る", "居る", "有る", "成る", "言う", "事", "物", "為", "所", "様", "有り", "出来る"}
+)
+
+
+def doc_lemmas(sentence_tokens: list[list[Token]]) -> list[str]:
+    """The content lemmas of an article, in order."""
+    return [
+        t.lemma for s in sentence_tokens for t in s if t.pos in DOC_POS and t.lemma not in DOC_STOP
+    ]
 
 
 @dataclass(slots=True)
@@ -183,6 +197,13 @@ def analyze_batch(
             rows["hits"].append({"article_id": ref.id, "source": ref.source, **asdict(h)})
         for r in a.clean.removed:
             rows["removed"].append({"article_id": ref.id, **asdict(r)})
+        rows["docs"].append(
+            {
+                "article_id": ref.id,
+                "source": ref.source,
+                "lemmas": " ".join(doc_lemmas(a.sentence_tokens)),
+            }
+        )
     if cache:
         cache.commit()
     return {name: pd.DataFrame(rows[name], columns=TABLE_COLUMNS[name]) for name in TABLES}

@@ -22,10 +22,24 @@ from pipeline.corpus import COLUMNS, ArticleRef, CorpusError, Quarantined, read_
 
 BULK_SUFFIXES = (".jsonl", ".parquet")
 _BATCH_SCHEMA = pa.schema(
-    [(c, pa.string()) for c in ("id", "source", "file", "path", "title", "author", "published",
-                                "url", "language", "meta", "text")]
+    [
+        (c, pa.string())
+        for c in (
+            "id",
+            "source",
+            "file",
+            "path",
+            "title",
+            "author",
+            "published",
+            "url",
+            "language",
+            "meta",
+            "text",
+        )
+    ]
     + [("line", pa.int64())]
-)  # fmt: skip
+)
 
 
 @dataclass(slots=True)
@@ -137,12 +151,16 @@ def plan_batches(corpus: Path, work: Path, batch_size: int) -> Plan:
                 continue
             ref, text = _bulk_ref(number, record)
             problem = (
-                "empty id" if not ref.id
-                else f"duplicate id (first on line {seen[ref.id]})" if ref.id in seen
-                else "empty source" if not ref.source
-                else "empty text" if not text.strip()
+                "empty id"
+                if not ref.id
+                else f"duplicate id (first on line {seen[ref.id]})"
+                if ref.id in seen
+                else "empty source"
+                if not ref.source
+                else "empty text"
+                if not text.strip()
                 else None
-            )  # fmt: skip
+            )
             if problem:
                 plan.quarantined.append(
                     Quarantined(

@@ -38,6 +38,24 @@ def _run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--bootstrap", type=int, default=1000, help="bootstrap resamples (default 1000)")
     p.add_argument("--seed", type=int, default=20240618, help="bootstrap seed (recorded)")
     p.add_argument("--max-bytes", type=int, default=5_000_000, help="larger files are quarantined")
+    p.add_argument(
+        "--min-tokens",
+        type=int,
+        default=100,
+        help="fewer content tokens: low evidence, no share (default 100)",
+    )
+    p.add_argument(
+        "--min-hits",
+        type=int,
+        default=3,
+        help="fewer counted matches: low evidence, no share (default 3)",
+    )
+    p.add_argument(
+        "--permutations",
+        type=int,
+        default=1000,
+        help="permutations per source pair and frame (default 1000)",
+    )
     p.add_argument("--keep", type=int, default=0, help="keep only the newest N runs (0 = all)")
     p.add_argument("--strict", action="store_true", help="exit 1 if any article is quarantined")
     p.add_argument("--no-cache", action="store_true", help="re-analyze every article")
@@ -118,8 +136,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     except RunBusy as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_FAIL
-    print(f"run {result['run_id']}: {result['scored']} articles scored, "
-          f"{len(result['quarantined'])} quarantined")  # fmt: skip
+    print(
+        f"run {result['run_id']}: {result['scored']} articles scored, "
+        f"{len(result['quarantined'])} quarantined"
+    )
     for q in result["quarantined"]:
         print(f"  quarantined {q['article_id']}: {q['reason']}")
     print(f"dashboard: {result['dashboard']}")
@@ -143,6 +163,9 @@ def _settings(args: argparse.Namespace) -> Settings:
         keep=args.keep,
         cache=not args.no_cache,
         dask=args.dask,
+        min_tokens=args.min_tokens,
+        min_hits=args.min_hits,
+        permutations=args.permutations,
         dask_address=args.dask_address,
     )
 

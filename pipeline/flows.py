@@ -27,9 +27,10 @@ from pipeline import __version__, runs
 from pipeline.analyze import analyze_batch, write_batch
 from pipeline.batches import plan_batches, read_batch
 from pipeline.cache import AnalysisCache
+from pipeline.compare import DEFAULT_PERMUTATIONS
 from pipeline.corpus import MAX_BYTES
 from pipeline.lexicons import Lexicon, bundle_hash, load_lexicons
-from pipeline.scores import DEFAULT_BOOTSTRAP, DEFAULT_SEED
+from pipeline.scores import DEFAULT_BOOTSTRAP, DEFAULT_SEED, MIN_HITS, MIN_TOKENS
 from pipeline.tables import write_tables
 from pipeline.tokens import versions as tokenizer_versions
 
@@ -48,6 +49,9 @@ class Settings:
     max_bytes: int = MAX_BYTES
     keep: int = 0
     cache: bool = True
+    min_tokens: int = MIN_TOKENS
+    min_hits: int = MIN_HITS
+    permutations: int = DEFAULT_PERMUTATIONS
     dask: bool = False
     dask_address: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
@@ -61,17 +65,25 @@ def _lexicons(directory: str, sha: str) -> list[Lexicon]:
 
 @task(name="analyze-batch", retries=0)
 def analyze_batch_task(
-    batch_file: str, lexicon_dir: str, lexicons_sha: str, texts_dir: str, cache_path: str | None,
+    batch_file: str,
+    lexicon_dir: str,
+    lexicons_sha: str,
+    texts_dir: str,
+    cache_path: str | None,
     max_bytes: int,
-) -> str:  # fmt: skip
+) -> str:
     """Clean, tokenize and match one batch; return the folder of its Parquet tables."""
     batch = Path(batch_file)
     cache = AnalysisCache(Path(cache_path)) if cache_path else None
     try:
         tables = analyze_batch(
-            read_batch(batch), _lexicons(lexicon_dir, lexicons_sha), Path(texts_dir), max_bytes,
-            cache, lexicons_sha,
-        )  # fmt: skip
+            read_batch(batch),
+            _lexicons(lexicon_dir, lexicons_sha),
+            Path(texts_dir),
+            max_bytes,
+            cache,
+            lexicons_sha,
+        )
     finally:
         if cache:
             cache.close()
@@ -80,18 +92,32 @@ def analyze_batch_task(
 
 @task(name="aggregate")
 def aggregate_task(
-    run_dir: str, batch_dirs: list[str], lexicon_dir: str, lexicons_sha: str, n_boot: int,
-    seed: int, source_counts: dict[str, int],
-) -> dict[str, Any]:  # fmt: skip
+    run_dir: str,
+    batch_dirs: list[str],
+    lexicon_dir: str,
+    lexicons_sha: str,
+    settings: Settings,
+    source_counts: dict[str, int],
+) -> dict[str, Any]:
     """Write data/*.csv; return what run.json and the artifacts need."""
     lexicons = _lexicons(lexicon_dir, lexicons_sha)
     summary = write_tables(
-        Path(run_dir) / "data", [Path(d) for d in batch_dirs], lexicons, n_boot, seed, source_counts
+        Path(run_dir) / "data",
+        [Path(d) for d in batch_dirs],
+        lexicons,
+        n_boot=settings.bootstrap,
+        seed=settings.seed,
+        source_counts=source_counts,
+        min_tokens=settings.min_tokens,
+        min_hits=settings.min_hits,
+        n_perm=settings.permutations,
     )
     return {
         "scored": summary["scored"],
         "quarantined": summary["quarantined"],
         "sources": summary["sources"].round(2).to_dict("records"),
+        "warnings": summary["warnings"],
+        "validation": summary["validation"],
     }
 
 
@@ -150,9 +176,8 @@ def framing_flow(settings: Settings) -> dict[str, Any]:
         ]
         batch_dirs = [f.result() for f in futures]
         summary = aggregate_task(
-            str(stage), batch_dirs, settings.lexicons, lex_sha, settings.bootstrap, settings.seed,
-            plan.source_counts,
-        )  # fmt: skip
+            str(stage), batch_dirs, settings.lexicons, lex_sha, settings, plan.source_counts
+        )
         quarantined = [asdict(q) for q in plan.quarantined] + summary["quarantined"]
         run_info = {
             "run_id": run_id,
@@ -180,7 +205,8 @@ def framing_flow(settings: Settings) -> dict[str, Any]:
             "tools": tool_versions(),
             "settings": {k: v for k, v in asdict(settings).items() if k != "extra"},
             "quarantined": quarantined,
-            "warnings": plan.warnings,
+            "warnings": plan.warnings + summary["warnings"],
+            "validation": summary["validation"],
         }
         (stage / "run.json").write_text(json.dumps(run_info, ensure_ascii=False, indent=2))
         charts_task(str(stage))
@@ -230,9 +256,13 @@ def task_runner(settings: Settings) -> TaskRunner:
             return DaskTaskRunner(address=settings.dask_address)
         return DaskTaskRunner(
             cluster_class="distributed.LocalCluster",
-            cluster_kwargs={"n_workers": max(1, settings.workers), "threads_per_worker": 1,
-                            "processes": True, "dashboard_address": None},
-        )  # fmt: skip
+            cluster_kwargs={
+                "n_workers": max(1, settings.workers),
+                "threads_per_worker": 1,
+                "processes": True,
+                "dashboard_address": None,
+            },
+        )
     if settings.workers <= 1:
         return ThreadPoolTaskRunner(max_workers=1)
     return ProcessPoolTaskRunner(max_workers=settings.workers)

@@ -12,31 +12,30 @@ import hashlib
 import numpy as np
 import pandas as pd
 
+# fmt: off
 ARTICLE_COLUMNS = [
-    "article_id",
-    "source",
-    "published",
-    "frame",
-    "hits",
-    "weighted",
-    "tokens",
-    "per_1k",
-    "share",
-    "quoted_hits",
-    "negated_hits",
+    "article_id", "source", "published", "frame", "hits", "weighted", "tokens",
+    "per_1k", "share", "quoted_hits", "negated_hits", "low_evidence",
 ]
 SOURCE_COLUMNS = [
+    "source", "frame", "articles", "tokens", "hits", "per_1k", "ci_low", "ci_high", "share",
+    "low_evidence",
+]
+# fmt: on
+TERM_COLUMNS = [
     "source",
     "frame",
-    "articles",
-    "tokens",
-    "hits",
-    "per_1k",
-    "ci_low",
-    "ci_high",
-    "share",
+    "category",
+    "term",
+    "author_hits",
+    "quoted_hits",
+    "negated_hits",
+    "all_hits",
 ]
-TERM_COLUMNS = ["source", "frame", "category", "term", "author_hits", "quoted_hits", "negated_hits"]
+# Minimum evidence: an article or source with fewer content tokens, or fewer counted hits
+# over all frames, is flagged and given no share rather than an extreme one.
+MIN_TOKENS = 100
+MIN_HITS = 3
 DEFAULT_SEED = 20240618
 DEFAULT_BOOTSTRAP = 1000
 # Above this many articles in a source, only articles are resampled: between-article variation
@@ -54,7 +53,13 @@ def _share(per_1k: pd.Series, groups: pd.Series) -> pd.Series:
     return (per_1k / total).where(total > 0)
 
 
-def article_scores(articles: pd.DataFrame, hits: pd.DataFrame, frames: list[str]) -> pd.DataFrame:
+def article_scores(
+    articles: pd.DataFrame,
+    hits: pd.DataFrame,
+    frames: list[str],
+    min_tokens: int = MIN_TOKENS,
+    min_hits: int = MIN_HITS,
+) -> pd.DataFrame:
     """One row per article × frame (``ARTICLE_COLUMNS``), in the articles' order."""
     grid = articles[["article_id", "source", "published", "tokens"]].merge(
         pd.DataFrame({"frame": frames}), how="cross"
@@ -71,7 +76,9 @@ def article_scores(articles: pd.DataFrame, hits: pd.DataFrame, frames: list[str]
         out[col] = out[col].fillna(0).astype(int)
     out["weighted"] = out["weighted"].fillna(0.0).astype(float)
     out["per_1k"] = np.where(out["tokens"] > 0, out["weighted"] * 1000 / out["tokens"].clip(1), 0.0)
-    out["share"] = _share(out["per_1k"], out["article_id"])
+    total_hits = out.groupby("article_id", sort=False)["hits"].transform("sum")
+    out["low_evidence"] = (out["tokens"] < min_tokens) | (total_hits < min_hits)
+    out["share"] = _share(out["per_1k"], out["article_id"]).where(~out["low_evidence"])
     return out[ARTICLE_COLUMNS].reset_index(drop=True)
 
 
@@ -143,6 +150,7 @@ class SourceAccumulator:
         self.by_sentence: dict[str, dict[str, tuple[np.ndarray, np.ndarray]]] = {}
         self.by_article: dict[str, tuple[list[float], list[np.ndarray], list[str]]] = {}
         self.hits: dict[tuple[str, str], int] = {}
+        self.boots: dict[str, np.ndarray] = {}
 
     def _sentence_level(self, source: str) -> bool:
         return self.counts.get(source, 0) <= SENTENCE_RESAMPLING_MAX_ARTICLES
@@ -172,7 +180,13 @@ class SourceAccumulator:
                 ws.append(w.sum(axis=0))
                 ids.append(aid)
 
-    def result(self, n_boot: int = DEFAULT_BOOTSTRAP, seed: int = DEFAULT_SEED) -> pd.DataFrame:
+    def result(
+        self,
+        n_boot: int = DEFAULT_BOOTSTRAP,
+        seed: int = DEFAULT_SEED,
+        min_tokens: int = MIN_TOKENS,
+        min_hits: int = MIN_HITS,
+    ) -> pd.DataFrame:
         """One row per source × frame (``SOURCE_COLUMNS``) with 95% percentile intervals."""
         rows = []
         for source in sorted(set(self.by_sentence) | set(self.by_article)):
@@ -193,6 +207,7 @@ class SourceAccumulator:
                 weighted = w_arr.sum(axis=0)
                 boot = bootstrap_article_rates(tok_arr, w_arr, n_boot, rng)
             per_1k = weighted * 1000 / max(total_tokens, 1)
+            self.boots[source] = boot
             low, high = np.percentile(boot, [2.5, 97.5], axis=0)
             for frame, k in self.frame_pos.items():
                 rows.append(
@@ -207,8 +222,10 @@ class SourceAccumulator:
                         "ci_high": high[k],
                     }
                 )
-        out = pd.DataFrame(rows, columns=SOURCE_COLUMNS[:-1])
-        out["share"] = _share(out["per_1k"], out["source"])
+        out = pd.DataFrame(rows, columns=SOURCE_COLUMNS[:-2])
+        total_hits = out.groupby("source", sort=False)["hits"].transform("sum")
+        out["low_evidence"] = (out["tokens"] < min_tokens) | (total_hits < min_hits)
+        out["share"] = _share(out["per_1k"], out["source"]).where(~out["low_evidence"])
         return out[SOURCE_COLUMNS]
 
 
@@ -219,11 +236,13 @@ def source_scores(
     frames: list[str],
     n_boot: int = DEFAULT_BOOTSTRAP,
     seed: int = DEFAULT_SEED,
+    min_tokens: int = MIN_TOKENS,
+    min_hits: int = MIN_HITS,
 ) -> pd.DataFrame:
     """Source scores of tables held in memory (see ``SourceAccumulator`` for streaming)."""
     acc = SourceAccumulator(frames, articles.groupby("source").size().to_dict())
     acc.add(articles, sentences, hits)
-    return acc.result(n_boot, seed)
+    return acc.result(n_boot, seed, min_tokens, min_hits)
 
 
 def term_counts(hits: pd.DataFrame) -> pd.DataFrame:
@@ -234,9 +253,10 @@ def term_counts(hits: pd.DataFrame) -> pd.DataFrame:
         author_hits=counted(hits).astype(int),
         quoted_hits=(hits["voice"] == "quoted").astype(int),
         negated_hits=hits["negated"].astype(bool).astype(int),
+        all_hits=1,
     )
     out = h.groupby(["source", "frame", "category", "term"], as_index=False)[
-        ["author_hits", "quoted_hits", "negated_hits"]
+        ["author_hits", "quoted_hits", "negated_hits", "all_hits"]
     ].sum()
     return out.sort_values(
         ["source", "frame", "author_hits", "term"], ascending=[True, True, False, True]

@@ -13,17 +13,55 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from pipeline.analyze import TABLE_COLUMNS, TABLES
+from pipeline.compare import (
+    DEFAULT_PERMUTATIONS,
+    SimilarityAccumulator,
+    differences,
+    keyness,
+    stance,
+)
 from pipeline.lexicons import Lexicon
-from pipeline.scores import ARTICLE_COLUMNS, SourceAccumulator, article_scores, term_counts
+from pipeline.scores import (
+    ARTICLE_COLUMNS,
+    MIN_HITS,
+    MIN_TOKENS,
+    SourceAccumulator,
+    article_scores,
+    counted,
+    term_counts,
+)
+from pipeline.validate import (
+    VALIDATION_COLUMNS,
+    agreement,
+    confusion,
+    dominant_frames,
+    metrics,
+    reversals,
+    source_perspectives,
+)
 
 DECIMALS = 4
 PASSAGES_PER_CELL = 200  # matched passages kept per source × frame for the dashboard
 CORPUS_COLUMNS = [
-    "article_id", "source", "title", "author", "published", "url", "language", "perspective",
-    "encoding", "chars", "sentences", "tokens", "removed_lines", "text_file",
-]  # fmt: skip
+    "article_id",
+    "source",
+    "title",
+    "author",
+    "published",
+    "url",
+    "language",
+    "perspective",
+    "encoding",
+    "chars",
+    "sentences",
+    "tokens",
+    "removed_lines",
+    "text_file",
+]
 
 
 def _format(df: pd.DataFrame) -> pd.DataFrame:
@@ -82,6 +120,9 @@ def write_tables(
     n_boot: int,
     seed: int,
     source_counts: dict[str, int] | None = None,
+    min_tokens: int = MIN_TOKENS,
+    min_hits: int = MIN_HITS,
+    n_perm: int = DEFAULT_PERMUTATIONS,
 ) -> dict[str, Any]:
     """Aggregate batches (in plan order) into ``data_dir``'s CSVs; return a summary."""
     frames = [lex.frame for lex in lexicons]
@@ -91,13 +132,21 @@ def write_tables(
         "hits": CsvAppender(data_dir / "hits.csv", TABLE_COLUMNS["hits"]),
         "corpus": CsvAppender(data_dir / "corpus.csv", CORPUS_COLUMNS),
         "removed": CsvAppender(data_dir / "removed.csv", TABLE_COLUMNS["removed"]),
+        "validation": CsvAppender(data_dir / "validation.csv", VALIDATION_COLUMNS),
     }
     acc = SourceAccumulator(frames, source_counts)
+    similarity = SimilarityAccumulator()
     terms: list[pd.DataFrame] = []
     passages: list[pd.DataFrame] = []
     kept: Counter[tuple[str, str]] = Counter()
+    positions: list[pd.DataFrame] = []
+    months: list[pd.DataFrame] = []
+    rates: list[pd.DataFrame] = []
+    validation: list[pd.DataFrame] = []
+    coverage: Counter[str] = Counter()
     quarantined: list[dict[str, Any]] = []
     scored = 0
+    lemma_writer = None
     for d in batch_dirs:
         t = {name: pd.read_parquet(Path(d) / f"{name}.parquet") for name in TABLES}
         articles, hits = t["articles"], t["hits"]
@@ -108,25 +157,121 @@ def write_tables(
             key=lambda c: c.map(order) if c.name == "article_id" else c,
             kind="stable",
         )
-        out["articles"].add(article_scores(articles, hits, frames))
+        scores = article_scores(articles, hits, frames, min_tokens, min_hits)
+        out["articles"].add(scores)
         out["hits"].add(hits)
         out["corpus"].add(articles)
         out["removed"].add(t["removed"])
         acc.add(articles, t["sentences"], hits)
         terms.append(term_counts(hits))
         passages.append(_sample(hits, kept))
+        positions.append(_positions(hits, articles))
+        months.append(_months(scores))
+        rates.append(scores[["article_id", "source", "frame", "per_1k"]])
+        perspective = dict(
+            zip(articles["article_id"], articles["perspective"].fillna(""), strict=True)
+        )
+        batch_validation = dominant_frames(scores, perspective)
+        out["validation"].add(batch_validation)
+        validation.append(batch_validation)
+        for frame, n in scores[scores["hits"] >= min_hits].groupby("frame").size().items():
+            coverage[frame] += int(n)
+        docs = t["docs"]
+        for source, g in docs.groupby("source", sort=True):
+            similarity.add(str(source), [str(x).split() for x in g["lemmas"]])
+        table = pa.Table.from_pandas(docs, preserve_index=False)
+        if lemma_writer is None:
+            lemma_writer = pq.ParquetWriter(data_dir / "lemmas.parquet", table.schema)
+        lemma_writer.write_table(table)
         quarantined.extend(t["quarantined"].to_dict("records"))
         scored += len(articles)
+    if lemma_writer is not None:
+        lemma_writer.close()
     term_table = _sum_terms(terms)
-    sources = acc.result(n_boot, seed)
-    write_csv(sources, data_dir / "sources.csv")
-    write_csv(term_table, data_dir / "terms.csv")
-    write_csv(pd.concat(passages, ignore_index=True) if passages else pd.DataFrame(
-        columns=TABLE_COLUMNS["hits"]), data_dir / "passages.csv")  # fmt: skip
+    sources = acc.result(n_boot, seed, min_tokens, min_hits)
+    corpus = pd.read_csv(
+        data_dir / "corpus.csv", usecols=["source", "perspective"], dtype=str, keep_default_na=False
+    )
+    known = source_perspectives(corpus)
+    validation_table = (
+        pd.concat(validation, ignore_index=True)
+        if validation
+        else pd.DataFrame(columns=VALIDATION_COLUMNS)
+    )
+    metric_table = metrics(validation_table, frames)
+    tables = {
+        "sources": sources,
+        "terms": term_table,
+        "passages": pd.concat(passages, ignore_index=True)
+        if passages
+        else pd.DataFrame(columns=TABLE_COLUMNS["hits"]),
+        "differences": differences(acc, sources, n_perm, seed),
+        "keyness": keyness(term_table, sources),
+        "stance": stance(sources, acc.boots, frames),
+        "similarity": similarity.result(),
+        "positions": _sum(positions, ["source", "frame", "decile"], ["hits", "weighted"]),
+        "timeline": _timeline(months),
+        "coverage": pd.DataFrame(
+            [(f, scored, coverage[f], coverage[f] / scored if scored else None) for f in frames],
+            columns=["frame", "articles", "covered", "share"],
+        ),
+        "confusion": confusion(validation_table),
+        "validation_metrics": metric_table,
+        "agreement": agreement(pd.concat(rates, ignore_index=True), frames) if rates else None,
+    }
     by_entry = term_table.groupby(["frame", "term"])["author_hits"].sum()
     author = Counter({key: int(n) for key, n in by_entry.items()})
-    write_csv(lexicon_table(lexicons, author), data_dir / "lexicon.csv")
-    return {"scored": scored, "quarantined": quarantined, "sources": sources}
+    tables["lexicon"] = lexicon_table(lexicons, author)
+    for name, df in tables.items():
+        if df is not None:
+            write_csv(df, data_dir / f"{name}.csv")
+    accuracy = metric_table.loc[metric_table["metric"] == "accuracy", "value"]
+    return {
+        "scored": scored,
+        "quarantined": quarantined,
+        "sources": sources,
+        "warnings": reversals(sources, known),
+        "validation": {
+            "articles": int((validation_table["evidence"] == "ok").sum()),
+            "accuracy": float(accuracy.iloc[0]) if len(accuracy) else None,
+        },
+    }
+
+
+def _positions(hits: pd.DataFrame, articles: pd.DataFrame) -> pd.DataFrame:
+    """Counted hits by decile of sentence position within their article."""
+    own = hits[counted(hits)]
+    if own.empty:
+        return pd.DataFrame(columns=["source", "frame", "decile", "hits", "weighted"])
+    n = own["article_id"].map(dict(zip(articles["article_id"], articles["sentences"], strict=True)))
+    decile = (own["sentence_id"] * 10 // n.clip(lower=1)).clip(0, 9).astype(int)
+    return (
+        own.assign(decile=decile, hits=1)
+        .groupby(["source", "frame", "decile"], as_index=False)[["hits", "weight"]]
+        .sum()
+        .rename(columns={"weight": "weighted"})
+    )
+
+
+def _months(scores: pd.DataFrame) -> pd.DataFrame:
+    month = scores["published"].fillna("").astype(str).str.slice(0, 7)
+    dated = scores[month.str.match(r"^\d{4}-\d{2}$")].assign(month=month, articles=1)
+    return dated.groupby(["source", "month", "frame"], as_index=False)[
+        ["articles", "tokens", "weighted"]
+    ].sum()
+
+
+def _sum(parts: list[pd.DataFrame], keys: list[str], values: list[str]) -> pd.DataFrame:
+    parts = [p for p in parts if len(p)]
+    if not parts:
+        return pd.DataFrame(columns=keys + values)
+    return pd.concat(parts).groupby(keys, as_index=False)[values].sum()
+
+
+def _timeline(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    t = _sum(parts, ["source", "month", "frame"], ["articles", "tokens", "weighted"])
+    t["per_1k"] = t["weighted"] * 1000 / t["tokens"].clip(lower=1) if len(t) else []
+    return t[["source", "month", "frame", "articles", "tokens", "weighted", "per_1k"]]
 
 
 def _sample(hits: pd.DataFrame, kept: Counter[tuple[str, str]]) -> pd.DataFrame:
@@ -151,7 +296,7 @@ def _sum_terms(parts: list[pd.DataFrame]) -> pd.DataFrame:
         )
     merged = pd.concat(parts, ignore_index=True)
     total = merged.groupby(["source", "frame", "category", "term"], as_index=False)[
-        ["author_hits", "quoted_hits", "negated_hits"]
+        ["author_hits", "quoted_hits", "negated_hits", "all_hits"]
     ].sum()
     return total.sort_values(
         ["source", "frame", "author_hits", "term"],

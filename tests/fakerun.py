@@ -1,8 +1,11 @@
-"""Write a small, internally consistent synthetic run folder for the chart and dashboard tests.
+"""Write an internally consistent synthetic run folder for the chart and dashboard tests.
 
-The texts are built from sentences that contain lexicon terms, and every table (hits, terms,
-articles, sources, lexicon, corpus, removed, run.json) is derived from those texts, so offsets,
-counts and scores agree with each other the way a real run's do.
+The texts are built from sentences that contain lexicon terms, and every table (hits, passages,
+terms, articles, sources, lexicon, corpus, removed, differences, keyness, similarity, stance,
+positions, timeline, coverage, validation, confusion, validation_metrics, agreement, run.json
+and, on request, the output folder's history.csv) is derived from those texts, so offsets,
+counts and scores agree with each other the way a real run's do. ``legacy=True`` writes the
+older layout (no low-evidence flags, no all_hits, none of the comparison files).
 """
 
 from __future__ import annotations
@@ -10,18 +13,28 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import math
 import random
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import combinations
 from pathlib import Path
+
+import numpy as np
+import pandas as pd
 
 DEFAULT_SOURCES: tuple[str, ...] = (
     "Valdai Club",
     "Toda Peace Institute",
     "聯合ニュース日本語版（ソウル発の長い媒体名をここで折り返して表示する）",
     "沈黙新聞",
+    "ミニ通信",
 )
 QUIET_SOURCES: tuple[str, ...] = ("沈黙新聞",)
+# Sources whose articles are too short to be scored with confidence (low evidence), but that
+# have one counted match: a naive share would read 100%.
+THIN_SOURCES: tuple[str, ...] = ("ミニ通信",)
 HOSTILE_SOURCES: tuple[str, ...] = (
     "<script>alert(1)</script>",
     'x" onerror="alert(1)',
@@ -90,85 +103,70 @@ TOOLS = {
     "pandas": "2.2.3",
     "scikit_learn": "1.5.0",
 }
+# fmt: off
 # The run-folder contract's CSV columns, written out independently of pipeline.charts.
-CONTRACT: dict[str, list[str]] = {
+LEGACY: dict[str, list[str]] = {
     "articles": [
-        "article_id",
-        "source",
-        "published",
-        "frame",
-        "hits",
-        "weighted",
-        "tokens",
-        "per_1k",
-        "share",
-        "quoted_hits",
-        "negated_hits",
+        "article_id", "source", "published", "frame", "hits", "weighted", "tokens", "per_1k",
+        "share", "quoted_hits", "negated_hits",
     ],
     "sources": [
-        "source",
-        "frame",
-        "articles",
-        "tokens",
-        "hits",
-        "per_1k",
-        "ci_low",
-        "ci_high",
-        "share",
+        "source", "frame", "articles", "tokens", "hits", "per_1k", "ci_low", "ci_high", "share",
     ],
     "hits": [
-        "article_id",
-        "source",
-        "frame",
-        "category",
-        "term",
-        "matched",
-        "sentence_id",
-        "char_start",
-        "char_end",
-        "voice",
-        "negated",
-        "weight",
-        "left",
-        "right",
+        "article_id", "source", "frame", "category", "term", "matched", "sentence_id",
+        "char_start", "char_end", "voice", "negated", "weight", "left", "right",
     ],
     "terms": ["source", "frame", "category", "term", "author_hits", "quoted_hits", "negated_hits"],
     "corpus": [
-        "article_id",
-        "source",
-        "title",
-        "author",
-        "published",
-        "url",
-        "language",
-        "perspective",
-        "encoding",
-        "chars",
-        "sentences",
-        "tokens",
-        "removed_lines",
+        "article_id", "source", "title", "author", "published", "url", "language", "perspective",
+        "encoding", "chars", "sentences", "tokens", "removed_lines",
     ],
     "removed": ["article_id", "line", "kind", "text"],
     "lexicon": [
-        "frame",
-        "label",
-        "term",
-        "category",
-        "weight",
-        "note",
-        "lemmas",
-        "shared",
-        "author_hits",
+        "frame", "label", "term", "category", "weight", "note", "lemmas", "shared", "author_hits",
     ],
 }
+CONTRACT: dict[str, list[str]] = {
+    **LEGACY,
+    "articles": [*LEGACY["articles"], "low_evidence"],
+    "sources": [*LEGACY["sources"], "low_evidence"],
+    "terms": [*LEGACY["terms"], "all_hits"],
+    "passages": LEGACY["hits"],
+    "differences": [
+        "source_a", "source_b", "frame", "diff", "ci_low", "ci_high", "p_value", "p_adjusted",
+        "unit", "significant",
+    ],
+    "keyness": ["source", "frame", "term", "count", "count_rest", "log_odds", "z"],
+    "similarity": ["source_a", "source_b", "cosine"],
+    "stance": [
+        "source", "pc1", "pc2", "pc1_low", "pc1_high", "pc2_low", "pc2_high", "var1", "var2",
+    ],
+    "positions": ["source", "frame", "decile", "hits", "weighted"],
+    "timeline": ["source", "month", "frame", "articles", "tokens", "weighted", "per_1k"],
+    "coverage": ["frame", "articles", "covered", "share"],
+    "validation": ["article_id", "source", "perspective", "dominant", "match", "evidence"],
+    "confusion": ["perspective", "predicted", "count"],
+    "validation_metrics": ["metric", "frame", "value"],
+    "agreement": ["source", "frame_a", "frame_b", "articles", "spearman"],
+}
+HISTORY = [
+    "run_id", "finished", "lexicons_sha256", "source", "frame", "articles", "tokens", "hits",
+    "per_1k", "ci_low", "ci_high", "share",
+]
+SETTINGS = {"bootstrap": 1000, "seed": 20240618, "min_tokens": 50, "min_hits": 2,
+            "permutations": 200}
+PASSAGES_PER_CELL = 200
+BOOT = 200  # resamples for the fake intervals
+# fmt: on
 
 
 def _write_csv(path: Path, columns: Sequence[str], rows: Sequence[dict[str, object]]) -> None:
     def cell(v: object) -> object:
-        if isinstance(v, bool):
+        if isinstance(v, bool | np.bool_):
             return "true" if v else "false"
-        if isinstance(v, float):
-            return "" if v != v else round(v, 4)
+        if isinstance(v, float | np.floating):
+            return "" if v != v else round(float(v), 4)
         return "" if v is None else v
 
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -225,19 +223,48 @@ def _find_hits(text: str, sentences: list[tuple[int, int]], frame: str) -> list[
     return out
 
 
-def _bootstrap(
-    per_article: list[tuple[float, int]], rng: random.Random, reps: int = 200
-) -> tuple[float, float]:
-    """A percentile interval of the pooled rate, resampling articles."""
-    if not per_article:
-        return float("nan"), float("nan")
-    rates = []
-    for _ in range(reps):
-        draw = [rng.choice(per_article) for _ in per_article]
-        tok = sum(t for _, t in draw)
-        rates.append(sum(w for w, _ in draw) * 1000 / max(tok, 1))
-    rates.sort()
-    return rates[int(0.025 * (reps - 1))], rates[int(0.975 * (reps - 1))]
+def _frame_df(rows: list[dict[str, object]], columns: Sequence[str]) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=list(columns))
+
+
+def _write_df(path: Path, columns: Sequence[str], df: pd.DataFrame) -> None:
+    _write_csv(path, columns, df.to_dict("records") if len(df) else [])
+
+
+def _boot_rates(weights: np.ndarray, tokens: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """(BOOT, frames) resampled pooled rates of one source, resampling its articles."""
+    n = len(tokens)
+    picks = rng.multinomial(n, np.full(n, 1.0 / n), size=BOOT).astype(float)
+    return (picks @ weights) * 1000 / np.maximum(picks @ tokens, 1.0)[:, None]
+
+
+def _holm(p: np.ndarray) -> np.ndarray:
+    m = len(p)
+    if not m:
+        return p
+    order = np.argsort(p, kind="stable")
+    adjusted = np.maximum.accumulate((m - np.arange(m)) * p[order])
+    out = np.empty(m)
+    out[order] = np.minimum(adjusted, 1.0)
+    return out
+
+
+def _permutation_p(
+    wa: np.ndarray, ta: np.ndarray, wb: np.ndarray, tb: np.ndarray, n_perm: int, rng
+) -> np.ndarray:
+    """Two-sided permutation p-value per frame, permuting articles between two sources."""
+    w, t = np.vstack([wa, wb]), np.concatenate([ta, tb])
+    n_a = len(ta)
+
+    def diff(idx: np.ndarray) -> np.ndarray:
+        ia, ib = idx[:n_a], idx[n_a:]
+        return w[ia].sum(0) * 1000 / max(t[ia].sum(), 1) - w[ib].sum(0) * 1000 / max(t[ib].sum(), 1)
+
+    observed = np.abs(diff(np.arange(len(t))))
+    extreme = np.zeros(w.shape[1])
+    for _ in range(n_perm):
+        extreme += np.abs(diff(rng.permutation(len(t)))) >= observed - 1e-12
+    return (extreme + 1) / (n_perm + 1)
 
 
 def make_fake_run(
@@ -248,11 +275,20 @@ def make_fake_run(
     articles_per_source: int = 2,
     quiet: Sequence[str] = QUIET_SOURCES,
     seed: int = 7,
+    thin: Sequence[str] = THIN_SOURCES,
+    legacy: bool = False,
+    history_runs: int = 0,
+    texts: bool = True,
+    passages_per_cell: int = PASSAGES_PER_CELL,
 ) -> Path:
     """Write a run folder under ``dir`` and return it.
 
     ``hostile`` adds sources, a frame label, a title, a URL and article text that try to inject
-    markup. Sources in ``quiet`` get articles with no lexicon term at all (zero hits).
+    markup. Sources in ``quiet`` get articles with no lexicon term at all (zero hits); sources
+    in ``thin`` get very short articles with one counted match (low evidence). ``legacy``
+    writes a run of the older layout. ``history_runs`` earlier runs are written to
+    ``dir.parent.parent / "history.csv"`` (the output folder's, for ``out/runs/<id>``).
+    ``texts=False`` skips ``data/texts`` (for very large fake runs).
     """
     rng = random.Random(seed)
     frame_ids = list(frames) if frames is not None else list(FRAMES)
@@ -263,14 +299,23 @@ def make_fake_run(
     run = Path(dir)
     data = run / "data"
     (data / "texts").mkdir(parents=True, exist_ok=True)
+    min_tokens, min_hits = SETTINGS["min_tokens"], SETTINGS["min_hits"]
 
     corpus, removed, hits, article_rows = [], [], [], []
+    lemmas: dict[str, Counter[str]] = {}
+    positions: Counter[tuple[str, str, int]] = Counter()
+    position_weight: Counter[tuple[str, str, int]] = Counter()
     for s_idx, source in enumerate(sources):
         favourite = frame_ids[s_idx % len(frame_ids)]
+        bag = lemmas.setdefault(source, Counter())
         for a_idx in range(articles_per_source):
             article_id = f"s{s_idx:02d}-a{a_idx}"
-            parts = [rng.choice(FILLERS) for _ in range(3)]
-            if source not in quiet:
+            if source in thin:
+                entry = FRAMES[favourite][1][0]
+                parts = [rng.choice(FILLERS), _sentence(rng, entry.term, "author", False)]
+            else:
+                parts = [rng.choice(FILLERS) for _ in range(3)]
+            if source not in quiet and source not in thin:
                 for _ in range(rng.randint(4, 7)):
                     frame = favourite if rng.random() < 0.6 else rng.choice(frame_ids)
                     entry = rng.choice(FRAMES[frame][1][:-1])
@@ -282,17 +327,23 @@ def make_fake_run(
                 if source not in quiet:
                     parts.append(f"記事は{FRAMES[frame_ids[0]][1][0].term}を強調した。")
             rng.shuffle(parts)
+            bag.update(parts)
             text = "".join(parts)
             sentences, pos = [], 0
             for p in parts:
                 sentences.append((pos, pos + len(p)))
                 pos += len(p)
-            (data / "texts" / f"{article_id}.txt").write_text(text, encoding="utf-8")
+            if texts:
+                (data / "texts" / f"{article_id}.txt").write_text(text, encoding="utf-8")
             tokens = max(1, len(text) // 2)
             found = [h for f in frame_ids for h in _find_hits(text, sentences, f)]
             for h in found:
                 h.pop("_sentence")
                 hits.append({"article_id": article_id, "source": source, **h})
+                if h["voice"] == "author" and not h["negated"]:
+                    decile = min(9, int(10 * int(h["sentence_id"]) / len(sentences)))
+                    positions[(source, str(h["frame"]), decile)] += 1
+                    position_weight[(source, str(h["frame"]), decile)] += float(h["weight"])
             kinds = ["byline", "advert", "related"][: 1 + a_idx % 3]
             for line, kind in enumerate(kinds):
                 removed.append(
@@ -302,18 +353,22 @@ def make_fake_run(
             title = f"{source}の記事 {a_idx + 1}"
             if hostile and a_idx == 0:
                 title = f'<i>{title}</i> & "引用"'
+            published = f"2024-{1 + (s_idx + a_idx) % 12:02d}-{1 + a_idx % 28:02d}"
+            perspective = favourite if a_idx < 2 else ""
+            if s_idx == 1 and a_idx == 1:  # a known-groups article that the lexicons miss
+                perspective = frame_ids[(s_idx + 1) % len(frame_ids)]
             corpus.append(
                 {
                     "article_id": article_id,
                     "source": source,
                     "title": title,
                     "author": f"記者{a_idx + 1}",
-                    "published": f"2024-0{1 + s_idx % 9}-{10 + a_idx:02d}",
+                    "published": "" if a_idx % 9 == 8 else published,
                     "url": "javascript:alert(1)"
                     if hostile
                     else f"https://example.org/{article_id}",
                     "language": "ja",
-                    "perspective": favourite if a_idx == 0 else "",
+                    "perspective": perspective,
                     "encoding": "utf-8",
                     "chars": len(text),
                     "sentences": len(sentences),
@@ -339,28 +394,42 @@ def make_fake_run(
                     "negated_hits": sum(bool(h["negated"]) for h in own),
                 }
             total = sum(r["per_1k"] for r in per.values())
+            low = tokens < min_tokens or sum(r["hits"] for r in per.values()) < min_hits
             for r in per.values():
-                r["share"] = r["per_1k"] / total if total > 0 else None
+                r["low_evidence"] = low
+                r["share"] = r["per_1k"] / total if total > 0 and (legacy or not low) else None
                 article_rows.append(r)
 
-    source_rows = []
+    art = _frame_df(article_rows, CONTRACT["articles"])
+    nrng = np.random.default_rng(seed)
+    source_rows, boots, unit_data = [], {}, {}
     for source in sources:
-        rows = [r for r in article_rows if r["source"] == source]
-        tok = sum(r["tokens"] for r in rows) // len(frame_ids)
+        rows = art[art["source"] == source]
+        wide = rows.pivot_table(
+            index="article_id", columns="frame", values="weighted", sort=False
+        ).reindex(columns=frame_ids, fill_value=0.0)
+        tokens = rows.drop_duplicates("article_id").set_index("article_id")["tokens"]
+        tokens = tokens.reindex(wide.index).to_numpy(dtype=float)
+        weights = wide.to_numpy(dtype=float)
+        unit_data[source] = (weights, tokens)
+        boots[source] = _boot_rates(weights, tokens, nrng)
+        low_b, high_b = np.percentile(boots[source], [2.5, 97.5], axis=0)
+        tok = float(tokens.sum())
         block = []
-        for f in frame_ids:
-            fr = [r for r in rows if r["frame"] == f]
-            weighted = sum(r["weighted"] for r in fr)
-            low, high = _bootstrap([(r["weighted"], r["tokens"]) for r in fr], rng)
+        for k, f in enumerate(frame_ids):
+            fr = rows[rows["frame"] == f]
             block.append(
-                {"source": source, "frame": f, "articles": len(fr), "tokens": tok,
-                 "hits": sum(r["hits"] for r in fr), "per_1k": weighted * 1000 / tok,
-                 "ci_low": low, "ci_high": high}
+                {"source": source, "frame": f, "articles": len(fr), "tokens": int(tok),
+                 "hits": int(fr["hits"].sum()), "per_1k": weights[:, k].sum() * 1000 / tok,
+                 "ci_low": low_b[k], "ci_high": high_b[k]}
             )  # fmt: skip
         total = sum(b["per_1k"] for b in block)
+        low = tok < min_tokens or sum(b["hits"] for b in block) < min_hits
         for b in block:
-            b["share"] = b["per_1k"] / total if total > 0 else None
+            b["low_evidence"] = low
+            b["share"] = b["per_1k"] / total if total > 0 and (legacy or not low) else None
         source_rows.extend(block)
+    src = _frame_df(source_rows, CONTRACT["sources"])
 
     term_rows: dict[tuple[str, str, str, str], dict[str, object]] = {}
     for h in hits:
@@ -368,21 +437,23 @@ def make_fake_run(
         row = term_rows.setdefault(
             key,
             {"source": key[0], "frame": key[1], "category": key[2], "term": key[3],
-             "author_hits": 0, "quoted_hits": 0, "negated_hits": 0},
+             "author_hits": 0, "quoted_hits": 0, "negated_hits": 0, "all_hits": 0},
         )  # fmt: skip
         row["author_hits"] += int(h["voice"] == "author" and not h["negated"])
         row["quoted_hits"] += int(h["voice"] == "quoted")
         row["negated_hits"] += int(bool(h["negated"]))
+        row["all_hits"] += 1
 
+    author = Counter(
+        (h["frame"], h["term"]) for h in hits if h["voice"] == "author" and not h["negated"]
+    )
     lexicon_rows, lex_meta = [], []
     for f in frame_ids:
         for e in FRAMES[f][1]:
             lexicon_rows.append(
                 {"frame": f, "label": labels[f], "term": e.term, "category": e.category,
                  "weight": e.weight, "note": e.note, "lemmas": " ".join(e.term),
-                 "shared": "",
-                 "author_hits": sum(1 for h in hits if h["frame"] == f and h["term"] == e.term
-                                    and h["voice"] == "author" and not h["negated"])}
+                 "shared": "", "author_hits": author.get((f, e.term), 0)}
             )  # fmt: skip
         digest = hashlib.sha256(f"{f}{labels[f]}".encode()).hexdigest()
         lex_meta.append(
@@ -390,6 +461,15 @@ def make_fake_run(
              "entries": len(FRAMES[f][1]), "sha256": digest}
         )  # fmt: skip
 
+    kept: Counter[tuple[str, str]] = Counter()
+    passages = []
+    for h in hits:
+        key = (str(h["source"]), str(h["frame"]))
+        if kept[key] < passages_per_cell:
+            kept[key] += 1
+            passages.append(h)
+
+    columns = LEGACY if legacy else CONTRACT
     tables = {
         "articles": article_rows,
         "sources": source_rows,
@@ -399,9 +479,45 @@ def make_fake_run(
         "removed": removed,
         "lexicon": lexicon_rows,
     }
+    if not legacy:
+        tables["passages"] = passages
     for name, rows in tables.items():
-        _write_csv(data / f"{name}.csv", CONTRACT[name], rows)
+        _write_csv(data / f"{name}.csv", columns[name], rows)
 
+    warnings: list[str] = []
+    validation: dict[str, object] = {}
+    if not legacy:
+        names = list(sources)
+        _write_df(data / "differences.csv", CONTRACT["differences"],
+                  _differences(names, frame_ids, src, boots, unit_data, nrng))  # fmt: skip
+        term_df = _frame_df(list(term_rows.values()), CONTRACT["terms"])
+        _write_df(data / "keyness.csv", CONTRACT["keyness"], _keyness(term_df, src))
+        _write_df(data / "similarity.csv", CONTRACT["similarity"], _similarity(names, lemmas))
+        _write_df(data / "stance.csv", CONTRACT["stance"], _stance(src, boots, frame_ids))
+        _write_df(data / "positions.csv", CONTRACT["positions"], pd.DataFrame(
+            [{"source": s, "frame": f, "decile": d, "hits": n,
+              "weighted": position_weight[(s, f, d)]}
+             for (s, f, d), n in sorted(positions.items(), key=lambda kv: kv[0][2])]
+        ))  # fmt: skip
+        _write_df(data / "timeline.csv", CONTRACT["timeline"], _timeline(art))
+        _write_df(data / "coverage.csv", CONTRACT["coverage"], _coverage(art, frame_ids, min_hits))
+        corp = pd.DataFrame(corpus)
+        val = _validation(art, corp)
+        _write_df(data / "validation.csv", CONTRACT["validation"], val)
+        _write_df(data / "confusion.csv", CONTRACT["confusion"], _confusion(val))
+        metrics = _metrics(val, frame_ids)
+        _write_df(data / "validation_metrics.csv", CONTRACT["validation_metrics"], metrics)
+        _write_df(data / "agreement.csv", CONTRACT["agreement"], _agreement(art, frame_ids))
+        warnings = _reversals(src, corp)
+        acc = metrics.loc[metrics["metric"] == "accuracy", "value"]
+        validation = {"articles": len(val), "accuracy": float(acc.iloc[0]) if len(acc) else None}
+    if history_runs:
+        _history(run.parent.parent / "history.csv", src, history_runs)
+
+    settings = dict(SETTINGS)
+    if legacy:
+        for key in ("min_tokens", "min_hits", "permutations"):
+            settings.pop(key)
     meta = {
         "run_id": "20240618T120000Z-abc123",
         "started": "2024-06-18T12:00:00Z",
@@ -415,8 +531,11 @@ def make_fake_run(
             "quarantined": 1,
         },
         "lexicons": lex_meta,
+        "lexicons_sha256": hashlib.sha256(
+            "".join(m["sha256"] for m in lex_meta).encode()
+        ).hexdigest(),
         "tools": TOOLS,
-        "settings": {"bootstrap": 1000, "seed": 20240618, "min_tokens": 50, "min_hits": 1},
+        "settings": settings,
         "quarantined": [
             {
                 "article_id": "broken-001" if not hostile else "<script>alert(4)</script>",
@@ -424,7 +543,226 @@ def make_fake_run(
                 "reason": "undecodable bytes (tried utf-8, cp932, euc-jp)",
             }
         ],
-        "warnings": ["1 article quarantined"] + (["<b>warning</b> & co"] if hostile else []),
+        "warnings": ["1 article quarantined"]
+        + (["<b>warning</b> & co"] if hostile else [])
+        + warnings,
     }
+    if not legacy:
+        meta["validation"] = validation
     (run / "run.json").write_text(json.dumps(meta, ensure_ascii=False, indent=2), "utf-8")
     return run
+
+
+def _differences(
+    names: list[str],
+    frames: list[str],
+    src: pd.DataFrame,
+    boots: dict[str, np.ndarray],
+    units: dict[str, tuple[np.ndarray, np.ndarray]],
+    rng: np.random.Generator,
+) -> pd.DataFrame:
+    rate = src.set_index(["source", "frame"])["per_1k"]
+    rows = []
+    for a, b in combinations(names, 2):
+        (wa, ta), (wb, tb) = units[a], units[b]
+        boot = boots[a] - boots[b]
+        low, high = np.percentile(boot, [2.5, 97.5], axis=0)
+        diff = np.array([rate[(a, f)] - rate[(b, f)] for f in frames])
+        if min(len(ta), len(tb)) >= 5 and len(ta) + len(tb) <= 2000:
+            p = _permutation_p(wa, ta, wb, tb, SETTINGS["permutations"], rng)
+            unit = "articles"
+        else:
+            se = boot.std(axis=0, ddof=1)
+            p = np.array([math.erfc(abs(d) / s / math.sqrt(2)) if s > 0 else float(d == 0)
+                          for d, s in zip(diff, se, strict=True)])  # fmt: skip
+            unit = "sentences" if min(len(ta), len(tb)) < 2 else "bootstrap-z"
+        for k, f in enumerate(frames):
+            rows.append(
+                {"source_a": a, "source_b": b, "frame": f, "diff": diff[k], "ci_low": low[k],
+                 "ci_high": high[k], "p_value": float(p[k]), "unit": unit}
+            )  # fmt: skip
+    out = pd.DataFrame(
+        rows, columns=[c for c in CONTRACT["differences"] if c not in ("p_adjusted", "significant")]
+    )
+    out["p_adjusted"] = _holm(out["p_value"].to_numpy(dtype=float)) if len(out) else []
+    out["significant"] = out["p_adjusted"] < 0.05
+    return out[CONTRACT["differences"]]
+
+
+def _keyness(terms: pd.DataFrame, src: pd.DataFrame) -> pd.DataFrame:
+    """Monroe et al. (2008) log-odds with the whole corpus as informative Dirichlet prior."""
+    cols = CONTRACT["keyness"]
+    if terms.empty:
+        return pd.DataFrame(columns=cols)
+    tokens = src.drop_duplicates("source").set_index("source")["tokens"].astype(float)
+    total = float(tokens.sum())
+    counts = terms.pivot_table(
+        index=["frame", "term"], columns="source", values="author_hits", aggfunc="sum",
+        fill_value=0,
+    ).reindex(columns=tokens.index, fill_value=0)  # fmt: skip
+    prior = counts.sum(axis=1).to_numpy(dtype=float)
+    rows = []
+    for source in tokens.index:
+        y = counts[source].to_numpy(dtype=float)
+        rest, n_a = prior - y, tokens[source]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            la = np.log(y + prior) - np.log(n_a + total - y - prior)
+            lb = np.log(rest + prior) - np.log(total - n_a + total - rest - prior)
+            delta = la - lb
+            z = delta / np.sqrt(1 / (y + prior) + 1 / (rest + prior))
+        for (frame, term), c, r, d, zz in zip(counts.index, y, rest, delta, z, strict=True):
+            if c + r > 0:
+                rows.append((source, frame, term, int(c), int(r), d, zz))
+    return pd.DataFrame(rows, columns=cols)
+
+
+def _similarity(names: list[str], bags: dict[str, Counter[str]]) -> pd.DataFrame:
+    vocab = sorted({w for b in bags.values() for w in b})
+    index = {w: i for i, w in enumerate(vocab)}
+    m = np.zeros((len(names), len(vocab)))
+    for i, s in enumerate(names):
+        for w, n in bags.get(s, {}).items():
+            m[i, index[w]] = 1 + math.log(n)
+    df = (m > 0).sum(axis=0)
+    m *= np.log((1 + len(names)) / (1 + df)) + 1
+    norm = np.linalg.norm(m, axis=1, keepdims=True)
+    m = np.divide(m, norm, out=np.zeros_like(m), where=norm > 0)
+    sim = m @ m.T
+    return pd.DataFrame(
+        [(a, b, float(sim[i, j])) for i, a in enumerate(names) for j, b in enumerate(names)],
+        columns=CONTRACT["similarity"],
+    )
+
+
+def _stance(src: pd.DataFrame, boots: dict[str, np.ndarray], frames: list[str]) -> pd.DataFrame:
+    cols = CONTRACT["stance"]
+    profile = src.pivot(index="source", columns="frame", values="per_1k").reindex(columns=frames)
+    profile = profile.reindex(list(dict.fromkeys(src["source"])))
+    if len(profile) < 2 or len(frames) < 2:
+        return pd.DataFrame(columns=cols)
+    x = profile.to_numpy(dtype=float)
+    mean = x.mean(axis=0)
+    _, s, vt = np.linalg.svd(x - mean, full_matrices=False)
+    k = min(2, len(s))
+    comp = vt[:k]
+    var = list((s**2 / max((s**2).sum(), 1e-12))[:k]) + [0.0] * (2 - k)
+    rows = []
+    for i, source in enumerate(profile.index):
+        point = list((x[i] - mean) @ comp.T) + [0.0] * (2 - k)
+        proj = (boots[source] - mean) @ comp.T
+        lo, hi = np.percentile(proj, [2.5, 97.5], axis=0)
+        lo, hi = list(lo) + [0.0] * (2 - k), list(hi) + [0.0] * (2 - k)
+        rows.append((source, point[0], point[1], lo[0], hi[0], lo[1], hi[1], var[0], var[1]))
+    return pd.DataFrame(rows, columns=cols)
+
+
+def _timeline(art: pd.DataFrame) -> pd.DataFrame:
+    dated = art[art["published"].astype(str).str.len() >= 7].copy()
+    dated["month"] = dated["published"].str.slice(0, 7)
+    out = (
+        dated.groupby(["source", "month", "frame"], sort=False)
+        .agg(articles=("article_id", "nunique"), tokens=("tokens", "sum"),
+             weighted=("weighted", "sum"))
+        .reset_index()
+    )  # fmt: skip
+    out["per_1k"] = out["weighted"] * 1000 / out["tokens"].clip(lower=1)
+    return out.sort_values(["source", "month", "frame"], kind="stable")
+
+
+def _coverage(art: pd.DataFrame, frames: list[str], min_hits: int) -> pd.DataFrame:
+    n = art["article_id"].nunique()
+    rows = []
+    for f in frames:
+        covered = int((art.loc[art["frame"] == f, "hits"] >= min_hits).sum())
+        rows.append({"frame": f, "articles": n, "covered": covered, "share": covered / max(n, 1)})
+    return pd.DataFrame(rows)
+
+
+def _validation(art: pd.DataFrame, corpus: pd.DataFrame) -> pd.DataFrame:
+    known = corpus[corpus["perspective"] != ""].set_index("article_id")["perspective"]
+    rows = []
+    for aid, want in known.items():
+        g = art[art["article_id"] == aid].sort_values(
+            ["per_1k", "frame"], ascending=[False, True], kind="stable"
+        )
+        low = bool(g["low_evidence"].iloc[0]) or float(g["per_1k"].iloc[0]) == 0.0
+        dominant = "" if low else str(g["frame"].iloc[0])
+        rows.append(
+            {"article_id": aid, "source": g["source"].iloc[0], "perspective": want,
+             "dominant": dominant, "match": None if low else dominant == want,
+             "evidence": "low" if low else "ok"}
+        )  # fmt: skip
+    return pd.DataFrame(rows, columns=CONTRACT["validation"])
+
+
+def _confusion(val: pd.DataFrame) -> pd.DataFrame:
+    ok = val[val["evidence"] == "ok"]
+    if ok.empty:
+        return pd.DataFrame(columns=CONTRACT["confusion"])
+    out = ok.groupby(["perspective", "dominant"]).size().reset_index(name="count")
+    return out.rename(columns={"dominant": "predicted"})
+
+
+def _metrics(val: pd.DataFrame, frames: list[str]) -> pd.DataFrame:
+    ok = val[val["evidence"] == "ok"]
+    rows: list[tuple[str, str, float]] = []
+    if len(ok):
+        rows.append(("accuracy", "", float((ok["dominant"] == ok["perspective"]).mean())))
+    for f in frames:
+        predicted, actual = ok["dominant"] == f, ok["perspective"] == f
+        tp = float((predicted & actual).sum())
+        if actual.any() or predicted.any():
+            rows.append(("precision", f, tp / predicted.sum() if predicted.any() else math.nan))
+            rows.append(("recall", f, tp / actual.sum() if actual.any() else math.nan))
+            rows.append(("support", f, float(actual.sum())))
+    return pd.DataFrame(rows, columns=CONTRACT["validation_metrics"])
+
+
+def _agreement(art: pd.DataFrame, frames: list[str]) -> pd.DataFrame:
+    wide = art.pivot_table(index=["source", "article_id"], columns="frame", values="per_1k")
+    rows = []
+    for source, g in wide.groupby(level="source", sort=False):
+        for i, fa in enumerate(frames):
+            for fb in frames[i + 1 :]:
+                rho = None
+                if len(g) >= 3:
+                    value = g[fa].rank().corr(g[fb].rank())
+                    rho = None if pd.isna(value) else float(value)
+                rows.append((source, fa, fb, len(g), rho))
+    return pd.DataFrame(rows, columns=CONTRACT["agreement"])
+
+
+def _reversals(src: pd.DataFrame, corpus: pd.DataFrame) -> list[str]:
+    known: dict[str, str] = {}
+    for source, g in corpus[corpus["perspective"] != ""].groupby("source", sort=False):
+        values = g["perspective"].unique()
+        if len(values) == 1:
+            known[str(source)] = str(values[0])
+    rate = src.set_index(["source", "frame"])
+    out = []
+    for a, pa in known.items():
+        for b, pb in known.items():
+            if pb == pa or (b, pa) not in rate.index or (a, pa) not in rate.index:
+                continue
+            ra, rb = rate.loc[(a, pa)], rate.loc[(b, pa)]
+            if rb["per_1k"] > ra["per_1k"]:
+                out.append(
+                    f"reversal: {b} (known {pb}) scores higher on {pa} than {a} (known {pa}): "
+                    f"{rb['per_1k']:.2f} vs {ra['per_1k']:.2f} per 1,000 tokens"
+                )
+    return out
+
+
+def _history(path: Path, src: pd.DataFrame, runs: int) -> None:
+    """Earlier runs' per-source scores, drifting towards this run's."""
+    rows = []
+    for k in range(runs):
+        factor = 0.7 + 0.3 * (k + 1) / (runs + 1)
+        for r in src.to_dict("records"):
+            rows.append(
+                {**{c: r.get(c) for c in HISTORY}, "run_id": f"2024050{k + 1}T090000Z-old{k}",
+                 "finished": f"2024-05-0{k + 1}T09:00:{k:02d}+00:00",
+                 "lexicons_sha256": "0" * 64, "per_1k": r["per_1k"] * factor,
+                 "ci_low": r["ci_low"] * factor, "ci_high": r["ci_high"] * factor}
+            )  # fmt: skip
+    _write_csv(path, HISTORY, rows)

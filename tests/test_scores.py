@@ -57,7 +57,7 @@ def data():
 
 def test_article_scores_count_author_unnegated_only(data):
     articles, _, hits = data
-    s = article_scores(articles, hits, FRAMES).set_index(["article_id", "frame"])
+    s = article_scores(articles, hits, FRAMES, min_hits=1).set_index(["article_id", "frame"])
     assert s.loc[("x1", "a"), "hits"] == 1
     assert s.loc[("x1", "a"), "weighted"] == 2.0
     assert s.loc[("x1", "a"), "per_1k"] == pytest.approx(20.0)
@@ -78,7 +78,7 @@ def test_share_is_empty_without_evidence():
 
 def test_source_scores_pool_articles(data):
     articles, sentences, hits = data
-    s = source_scores(articles, sentences, hits, FRAMES, n_boot=300, seed=1)
+    s = source_scores(articles, sentences, hits, FRAMES, n_boot=300, seed=1, min_hits=1)
     x = s.set_index(["source", "frame"]).loc["X"]
     assert x.loc["a", "per_1k"] == pytest.approx(3.0 * 1000 / 400)
     assert x.loc["a", "articles"] == 2 and x.loc["a", "tokens"] == 400
@@ -123,3 +123,13 @@ def test_term_counts(data):
     assert t.loc[("X", "a", "t1"), "author_hits"] == 1
     assert t.loc[("X", "a", "t1"), "quoted_hits"] == 1
     assert t.loc[("X", "b", "t2"), "negated_hits"] == 1
+
+
+def test_low_evidence_gets_no_share(data):
+    articles, sentences, hits = data
+    s = article_scores(articles, hits, FRAMES, min_hits=3).set_index(["article_id", "frame"])
+    assert s.loc[("x1", "a"), "low_evidence"]
+    assert pd.isna(s.loc[("x1", "a"), "share"]), "one hit must not read as a 100% share"
+    short = article_scores(articles, hits, FRAMES, min_tokens=150, min_hits=1)
+    assert short.set_index(["article_id", "frame"]).loc[("x1", "a"), "low_evidence"]
+    assert not short.set_index(["article_id", "frame"]).loc[("x2", "a"), "low_evidence"]
