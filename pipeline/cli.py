@@ -80,6 +80,26 @@ def build_parser() -> argparse.ArgumentParser:
     lint = lex.add_parser("lint", help="check lexicons; exit 2 on errors")
     lint.add_argument("--lexicons", default="lexicons")
     lint.add_argument("--json", action="store_true", help="machine-readable report")
+    sug = lex.add_parser("suggest", help="candidate entries for a frame, from a finished run")
+    sug.add_argument(
+        "--frame", required=True, help="frame id = the manifest perspective to contrast"
+    )
+    sug.add_argument("--run", default="outputs/latest", help="run folder (default outputs/latest)")
+    sug.add_argument("--lexicons", default="lexicons", help="existing entries are left out")
+    sug.add_argument("--top", type=int, default=30)
+    sug.add_argument(
+        "--by",
+        choices=("articles", "sources"),
+        default="articles",
+        help="contrast tagged articles, or all articles of tagged sources",
+    )
+    sug.add_argument("--json", action="store_true")
+    imp = lex.add_parser("import", help="convert a quanteda YAML or LIWC .dic dictionary")
+    imp.add_argument("file", help="dictionary file (.yml/.yaml = quanteda, .dic = LIWC)")
+    imp.add_argument("--to", required=True, help="folder to write one lexicon YAML per frame")
+    exp = lex.add_parser("export", help="write lexicons as a quanteda YAML dictionary")
+    exp.add_argument("--lexicons", default="lexicons")
+    exp.add_argument("--out", help="file to write (default: standard output)")
     return parser
 
 
@@ -171,9 +191,67 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 
 def cmd_lexicon(args: argparse.Namespace) -> int:
-    from pipeline.lint import lint_command
+    from pipeline.lexicons import LexiconError, load_lexicons
 
-    return lint_command(Path(args.lexicons), as_json=args.json)
+    if args.action == "lint":
+        from pipeline.lint import lint_command
+
+        return lint_command(Path(args.lexicons), as_json=args.json)
+    if args.action == "suggest":
+        import json
+
+        from pipeline.suggest import SuggestError, format_candidates, suggest
+
+        try:
+            lexicons = load_lexicons(Path(args.lexicons))
+            found = suggest(Path(args.run), args.frame, lexicons, top=args.top, by=args.by)
+        except (LexiconError, SuggestError) as exc:
+            return _usage_error(str(exc))
+        if args.json:
+            print(
+                json.dumps(
+                    [
+                        {
+                            "term": c.term,
+                            "lemmas": c.lemmas,
+                            "z": round(c.z, 3),
+                            "count": c.count,
+                            "count_rest": c.count_rest,
+                            "contexts": c.contexts,
+                        }
+                        for c in found
+                    ],
+                    ensure_ascii=False,
+                    indent=2,
+                )
+            )
+        else:
+            print(format_candidates(found, args.frame))
+        return EXIT_OK
+    from pipeline import dictionaries as dic
+
+    if args.action == "import":
+        path = Path(args.file)
+        if not path.is_file():
+            return _usage_error(f"dictionary not found: {path}")
+        try:
+            imported = dic.read_liwc(path) if path.suffix == ".dic" else dic.read_quanteda(path)
+        except dic.DictionaryError as exc:
+            return _usage_error(str(exc))
+        for note in imported.notes:
+            print(f"note: {note}", file=sys.stderr)
+        for written in dic.write_lexicons(imported, Path(args.to), path):
+            print(f"wrote {written}")
+        return EXIT_OK
+    try:
+        text = dic.to_quanteda(load_lexicons(Path(args.lexicons)))
+    except LexiconError as exc:
+        return _usage_error(str(exc))
+    if args.out:
+        Path(args.out).write_text(text, encoding="utf-8")
+    else:
+        print(text, end="")
+    return EXIT_OK
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -126,7 +126,7 @@ def test_term_counts(data):
 
 
 def test_low_evidence_gets_no_share(data):
-    articles, sentences, hits = data
+    articles, _, hits = data
     s = article_scores(articles, hits, FRAMES, min_hits=3).set_index(["article_id", "frame"])
     assert s.loc[("x1", "a"), "low_evidence"]
     assert pd.isna(s.loc[("x1", "a"), "share"]), "one hit must not read as a 100% share"
