@@ -825,32 +825,27 @@ def _similarity(d: _Data) -> tuple[Figure, ChartNote]:
         if pd.isna(m.loc[s, s]):
             m.loc[s, s] = 1.0
     n = len(names)
-    side = max(5.5, 2.8 + 0.45 * n)
-    fig = Figure(figsize=(side + 2.2, side))
+    side = max(4.5, 1.5 + 0.42 * n)
     clustered = n >= 3
     labels = [display_label(s, 22) for s in names]
+    fig = Figure(figsize=(side + 3.2, side + (2.6 if clustered else 1.8)), layout="constrained")
     if clustered:
         dist = (1.0 - m.fillna(0.0).to_numpy()).clip(0, 2)
         dist = (dist + dist.T) / 2
         np.fill_diagonal(dist, 0)
         link = hierarchy.linkage(squareform(dist, checks=False), method="average")
-        grid = fig.add_gridspec(
-            2, 3, width_ratios=(0.9, side, 0.25), height_ratios=(0.9, side), wspace=0.02,
-            hspace=0.02,
-        )  # fmt: skip
-        ax_row = fig.add_subplot(grid[1, 0])
-        ax_col = fig.add_subplot(grid[0, 1])
-        ax = fig.add_subplot(grid[1, 1])
-        cax = fig.add_subplot(grid[1, 2])
+        # The clustermap layout, on this figure: the tree over the columns (the matrix is
+        # symmetric, so rows follow the same order), the heatmap, its colour bar.
+        grid = fig.add_gridspec(2, 2, width_ratios=(side, 0.22), height_ratios=(1.0, side))
+        ax_tree = fig.add_subplot(grid[0, 0])
+        ax = fig.add_subplot(grid[1, 0])
+        cax = fig.add_subplot(grid[1, 1])
         frame = pd.DataFrame(m.fillna(0).to_numpy(), index=labels, columns=labels)
-        rows = sns.matrix.dendrogram(frame, linkage=link, axis=0, rotate=True, label=False,
-                                     ax=ax_row)  # fmt: skip
-        sns.matrix.dendrogram(frame, linkage=link, axis=1, label=False, ax=ax_col)
-        for extra in (ax_row, ax_col):
-            extra.set_xticks([])
-            extra.set_yticks([])
-            extra.grid(False)
-        order = rows.reordered_ind
+        tree = sns.matrix.dendrogram(frame, linkage=link, axis=1, label=False, ax=ax_tree)
+        ax_tree.set_xticks([])
+        ax_tree.set_yticks([])
+        ax_tree.grid(False)
+        order = tree.reordered_ind
     else:
         ax = fig.add_subplot(1, 1, 1)
         cax = None
@@ -860,23 +855,18 @@ def _similarity(d: _Data) -> tuple[Figure, ChartNote]:
     if n:
         sns.heatmap(
             shown, ax=ax, cbar_ax=cax, vmin=0, vmax=1, cmap="viridis", annot=n <= 15,
-            fmt=".2f", square=not clustered, xticklabels=tick, yticklabels=tick,
+            fmt=".2f", xticklabels=tick, yticklabels=tick,
             cbar_kws={"label": "cosine similarity of TF-IDF lemma vectors (0–1)"},
             annot_kws={"fontsize": 8},
         )  # fmt: skip
         ax.tick_params(axis="x", labelrotation=90)
         ax.tick_params(axis="y", labelrotation=0)
-        if clustered:
-            ax.yaxis.tick_right()
-            ax.yaxis.set_label_position("right")
     else:
         _empty_note(ax, "no sources")
     ax.set_xlabel("source")
     ax.set_ylabel("source")
     title = "Vocabulary similarity between sources" + (" (clustered)" if clustered else "")
     fig.suptitle(title)
-    if not clustered:
-        fig.tight_layout()
     pairs = [
         (m.iloc[i, j], names[i], names[j])
         for i in range(n)
