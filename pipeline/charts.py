@@ -423,7 +423,8 @@ def _shares_matrix(d: _Data) -> pd.DataFrame:
 
 
 def _empty_note(ax: Axes, text: str = "no matches") -> None:
-    ax.text(0.5, 0.5, text, ha="center", va="center", transform=ax.transAxes, color="#555555")
+    ax.text(0.5, 0.5, text, ha="center", va="center", transform=ax.transAxes, color="#555555",
+            bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.85})  # fmt: skip
 
 
 def _legend_below(fig: Figure, ax: Axes, title: str = "frame") -> None:
@@ -758,7 +759,9 @@ def _keyness(
     k = d.table("keyness")
     k = k[(k["frame"] == frame) & (k["z"] > 0)].dropna(subset=["z"])
     n = max(len(names), 1)
-    fig = Figure(figsize=(4.4 * min(n, 3), 1.2 + 3.3 * math.ceil(n / 3)))
+    per = k[k["source"].isin(names)].groupby("source").size()
+    slots = int(min(TOP_TERMS, max(2, per.max() if len(per) else 2)))
+    fig = Figure(figsize=(4.4 * min(n, 3), 1.0 + (0.32 * slots + 1.3) * math.ceil(n / 3)))
     axes, _ = _grid(fig, n, 3)
     color = _palette(d.frames)[frame]
     tops, none = [], []
@@ -769,7 +772,8 @@ def _keyness(
             .sort_values(["z", "term"], ascending=[False, True], kind="stable")
             .head(TOP_TERMS)
         )
-        ax.set_title(d.src_label(s, 30).replace("\n", " "), fontsize=11,
+        name = display_label(s, 30 if s not in d.low else 18, 1)
+        ax.set_title(name + (f" ({LOW_EVIDENCE})" if s in d.low else ""), fontsize=11,
                      color=GREY if s in d.low else "#1b1f24")  # fmt: skip
         ax.set_xlabel("z of the log-odds (this source vs the others)")
         ax.grid(axis="y", visible=False)
@@ -792,7 +796,7 @@ def _keyness(
         )  # fmt: skip
         ax.bar_label(bars, labels=[f"{z:.1f}" for z in top["z"]], padding=2, fontsize=8)
         ax.set_yticks(y, [display_label(x, 16, 1) for x in top["term"]])
-        ax.set_ylim(TOP_TERMS - 0.5, -0.5)
+        ax.set_ylim(slots - 0.5, -0.5)
     label = d.label(frame)
     part = f" ({page} of {pages})" if pages > 1 else ""
     title = f"Distinctive terms: {label}{part}"
@@ -1116,9 +1120,10 @@ def _lines_by_source(
     x: str,
     title: str,
     xlabel: str,
-    dates: bool = False,
+    ticks: list[str] | None = None,
 ) -> Figure:
-    """One panel per frame, one line per source, y = per_1k."""
+    """One panel per frame, one line per source, y = per_1k; x is a date, or a position in
+    ``ticks`` (labels of 0, 1, 2, …)."""
     names = [s for s in d.names if s in set(df["source"])] + [
         s for s in pd.unique(df["source"]) if s not in d.names
     ]
@@ -1137,14 +1142,14 @@ def _lines_by_source(
         ax.set_xlabel(xlabel)
         ax.set_ylabel(UNIT)
         ax.set_ylim(bottom=0)
-        if dates:
+        if ticks is None:
             locator = mdates.AutoDateLocator(maxticks=6)
             ax.xaxis.set_major_locator(locator)
             ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
         else:
-            ticks = sorted(set(df[x]))
             step = max(1, math.ceil(len(ticks) / 8))
-            ax.set_xticks(ticks[::step])
+            ax.set_xticks(range(0, len(ticks), step), ticks[::step])
+            ax.set_xlim(-0.5, len(ticks) - 0.5)
             ax.tick_params(axis="x", labelrotation=45)
         if g.empty:
             _empty_note(ax, "no data")
@@ -1161,8 +1166,11 @@ def _timeline_months(d: _Data) -> tuple[Figure, ChartNote]:
     t = d.table("timeline")
     t = t[t["month"].astype(str).str.fullmatch(r"\d{4}-\d{2}")].dropna(subset=["per_1k"])
     title = "Framing over time: rate per month"
-    fig = _lines_by_source(d, t, "month", title, "month of publication (YYYY-MM)")
     months = sorted(set(t["month"]))
+    if months:  # every month from the first to the last, so gaps keep their width
+        months = list(pd.period_range(months[0], months[-1], freq="M").strftime("%Y-%m"))
+    t = t.assign(x=t["month"].map({m: i for i, m in enumerate(months)}))
+    fig = _lines_by_source(d, t, "x", title, "month of publication (YYYY-MM)", months)
     if len(t):
         top = t.loc[t["per_1k"].idxmax()]
         alt = (
@@ -1198,7 +1206,7 @@ def _run_history(d: _Data) -> pd.DataFrame:
 
 def _timeline_runs(d: _Data, h: pd.DataFrame) -> tuple[Figure, ChartNote]:
     title = "Framing across runs: rate per source in each run"
-    fig = _lines_by_source(d, h, "when", title, "run finished (date, UTC)", dates=True)
+    fig = _lines_by_source(d, h, "when", title, "run finished (date, UTC)")
     runs = h.drop_duplicates("run_id").sort_values("when")
     first, last = runs["run_id"].iloc[0], runs["run_id"].iloc[-1]
     changes = []
@@ -1206,8 +1214,9 @@ def _timeline_runs(d: _Data, h: pd.DataFrame) -> tuple[Figure, ChartNote]:
         a = h[(h["source"] == s) & (h["run_id"] == first)].set_index("frame")["per_1k"]
         b = h[(h["source"] == s) & (h["run_id"] == last)].set_index("frame")["per_1k"]
         common = a.index.intersection(b.index)
-        if len(common):
-            f = (b[common] - a[common]).abs().idxmax()
+        delta = (b[common] - a[common]).abs()
+        if len(common) and delta.max() > 0:
+            f = delta.idxmax()
             changes.append(f"{s}: {d.label(f)} {a[f]:.2f} → {b[f]:.2f}")
     alt = (
         f"Line charts, one per frame, of each source's {UNIT} in {len(runs)} runs from "

@@ -149,9 +149,10 @@ def cmd_run(args: argparse.Namespace) -> int:
         return EXIT_OK
 
     from pipeline.flows import run
-    from pipeline.runs import RunBusy
+    from pipeline.runs import RunBusy, ensure_free
 
     try:
+        ensure_free(Path(settings.out))
         result = run(settings)
     except RunBusy as exc:
         print(f"error: {exc}", file=sys.stderr)

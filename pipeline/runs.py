@@ -62,6 +62,13 @@ def locked(out: Path) -> Iterator[None]:
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
+def ensure_free(out: Path) -> None:
+    """Raise RunBusy now if another run holds ``out`` (the flow takes the lock itself)."""
+    if (out / ".lock").exists():
+        with locked(out):
+            pass
+
+
 def remove_partials(out: Path) -> list[Path]:
     """Delete run folders that a killed run left half-written (call while holding the lock)."""
     runs = out / "runs"

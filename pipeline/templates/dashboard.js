@@ -62,14 +62,19 @@
   });
 
   /* ---- table filters --------------------------------------------------------------- */
+  /* A text box filters rows by their text; an optional "only" checkbox for the same table
+     keeps just the rows flagged data-flag="1" (e.g. differences that hold). */
   function filterTable(input) {
     var id = input.getAttribute("data-filter");
     var table = document.getElementById(id);
     if (!table) return;
     var q = norm(input.value.trim());
+    var only = document.querySelector('input.only[data-only="' + id + '"]');
+    var flagged = !!(only && only.checked);
     var shown = 0, rows = table.tBodies[0] ? table.tBodies[0].rows : [];
     Array.prototype.forEach.call(rows, function (r) {
-      var ok = !q || norm(r.textContent).indexOf(q) !== -1;
+      var ok = (!q || norm(r.textContent).indexOf(q) !== -1) &&
+        (!flagged || r.getAttribute("data-flag") === "1");
       r.hidden = !ok;
       if (ok) shown++;
     });
@@ -79,6 +84,10 @@
   document.querySelectorAll("input.filter").forEach(function (input) {
     input.addEventListener("input", function () { filterTable(input); });
     filterTable(input);
+  });
+  document.querySelectorAll("input.only").forEach(function (box) {
+    var input = document.querySelector('input.filter[data-filter="' + box.getAttribute("data-only") + '"]');
+    if (input) box.addEventListener("change", function () { filterTable(input); });
   });
 
   /* ---- passages: filters ----------------------------------------------------------- */

@@ -1,0 +1,169 @@
+"""The analysis cache: keys, an exact round trip, and what a second run skips."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pipeline import analyze as analyze_mod
+from pipeline.analyze import analyze_article, analyze_text
+from pipeline.cache import AnalysisCache, hits_key, token_key
+from pipeline.corpus import ArticleRef, read_manifest
+from pipeline.lexicons import Lexicon, bundle_hash, load_lexicons
+
+MAX_BYTES = 5_000_000
+
+
+@pytest.fixture(scope="module")
+def lexicons(lexicon_dir: Path) -> list[Lexicon]:
+    return load_lexicons(lexicon_dir)
+
+
+@pytest.fixture(scope="module")
+def refs(corpus_dir: Path) -> list[ArticleRef]:
+    return read_manifest(corpus_dir).articles
+
+
+def test_token_key_changes_with_the_text() -> None:
+    base = token_key("北朝鮮とロシアの首脳会談。")
+    assert base == token_key("北朝鮮とロシアの首脳会談。")
+    assert len(base) == 64 and int(base, 16) >= 0
+    for other in (
+        "北朝鮮とロシアの首脳会談!",
+        "北朝鮮とロシアの首脳会談。 ",
+        "北朝鮮とロシアの首脳会議。",
+    ):
+        assert token_key(other) != base
+
+
+def test_hits_key_changes_with_the_lexicon_hash() -> None:
+    t1, t2 = token_key("一つ目の記事。"), token_key("二つ目の記事。")
+    assert hits_key(t1, "lexA") == hits_key(t1, "lexA")
+    assert hits_key(t1, "lexA") != hits_key(t1, "lexB")
+    assert hits_key(t1, "lexA") != hits_key(t2, "lexA")
+    assert hits_key(t1, "lexA") not in (t1, t2)
+
+
+def test_put_commit_get_round_trips_exactly(tmp_path: Path, lexicons, refs) -> None:
+    raw = refs[0].path.read_text(encoding="utf-8")
+    clean, sentence_tokens, hits = analyze_text(raw, lexicons)
+    assert hits and clean.removed and clean.quotes, "the example must exercise every part"
+    db = tmp_path / "cache" / "analysis.sqlite"
+    cache = AnalysisCache(db)
+    tkey = token_key(raw)
+    hkey = hits_key(tkey, bundle_hash(lexicons))
+    cache.put_tokens(tkey, clean, sentence_tokens)
+    cache.put_hits(hkey, hits)
+    assert cache.get_tokens(tkey) is None, "nothing is visible before commit"
+    assert cache.get_hits(hkey) is None
+    cache.close()  # commits
+
+    again = AnalysisCache(db)
+    got = again.get_tokens(tkey)
+    assert got is not None
+    got_clean, got_tokens = got
+    assert got_clean == clean
+    assert got_clean.sentences == [tuple(s) for s in clean.sentences]
+    assert all(isinstance(s, tuple) for s in got_clean.sentences + got_clean.quotes)
+    assert got_tokens == sentence_tokens
+    for sentence in got_tokens:
+        for t in sentence:
+            assert t.surface == got_clean.text[t.start : t.end]
+    got_hits = again.get_hits(hkey)
+    assert got_hits == hits
+    assert all(isinstance(h.negated, bool) and isinstance(h.weight, float) for h in got_hits)
+    assert (again.tokens_found, again.hits_found) == (1, 1)
+    assert again.get_tokens(token_key(raw + "x")) is None
+    assert (again.tokens_found, again.hits_found) == (1, 1), "a miss is not counted"
+    again.close()
+
+
+def _same(a, b) -> None:
+    assert a.ref == b.ref
+    assert a.encoding == b.encoding
+    assert a.clean == b.clean
+    assert a.sentence_tokens == b.sentence_tokens
+    assert a.hits == b.hits
+    assert a.content_tokens == b.content_tokens
+
+
+def test_cached_analysis_equals_uncached_and_is_served_from_the_cache(
+    tmp_path: Path, lexicons, refs, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sha = bundle_hash(lexicons)
+    plain = [analyze_article(r, lexicons, MAX_BYTES) for r in refs]
+    db = tmp_path / "analysis.sqlite"
+    first = AnalysisCache(db)
+    cached = [analyze_article(r, lexicons, MAX_BYTES, cache=first, lexicons_sha=sha) for r in refs]
+    assert (first.tokens_found, first.hits_found) == (0, 0)
+    first.close()
+    for a, b in zip(plain, cached, strict=True):
+        _same(a, b)
+
+    def must_not_run(*args, **kwargs):
+        raise AssertionError("work done again although it is cached")
+
+    monkeypatch.setattr(analyze_mod, "clean_and_tokenize", must_not_run)
+    monkeypatch.setattr(analyze_mod, "find_hits", must_not_run)
+    second = AnalysisCache(db)
+    served = [analyze_article(r, lexicons, MAX_BYTES, cache=second, lexicons_sha=sha) for r in refs]
+    assert (second.tokens_found, second.hits_found) == (len(refs), len(refs))
+    for a, b in zip(plain, served, strict=True):
+        _same(a, b)
+    second.close()
+
+
+def test_new_lexicon_hash_rematches_without_retokenizing(
+    tmp_path: Path, lexicons, refs, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = tmp_path / "analysis.sqlite"
+    first = AnalysisCache(db)
+    for r in refs:
+        analyze_article(r, lexicons, MAX_BYTES, cache=first, lexicons_sha="all-frames")
+    first.close()
+
+    fewer = lexicons[:1]
+    expected = [analyze_article(r, fewer, MAX_BYTES) for r in refs]
+
+    def must_not_tokenize(*args, **kwargs):
+        raise AssertionError("re-tokenized although the tokens are cached")
+
+    calls: list[int] = []
+    real_find_hits = analyze_mod.find_hits
+
+    def counting_find_hits(*args, **kwargs):
+        calls.append(1)
+        return real_find_hits(*args, **kwargs)
+
+    monkeypatch.setattr(analyze_mod, "clean_and_tokenize", must_not_tokenize)
+    monkeypatch.setattr(analyze_mod, "find_hits", counting_find_hits)
+    second = AnalysisCache(db)
+    got = [
+        analyze_article(r, fewer, MAX_BYTES, cache=second, lexicons_sha="one-frame") for r in refs
+    ]
+    assert (second.tokens_found, second.hits_found) == (len(refs), 0)
+    assert len(calls) == len(refs)
+    for a, b in zip(expected, got, strict=True):
+        _same(a, b)
+    assert {h.frame for a in got for h in a.hits} == {fewer[0].frame}
+    second.close()
+
+    third = AnalysisCache(db)
+    again = analyze_article(refs[0], fewer, MAX_BYTES, cache=third, lexicons_sha="one-frame")
+    assert (third.tokens_found, third.hits_found) == (1, 1)
+    assert len(calls) == len(refs), "the re-matched hits were cached too"
+    assert again.hits == expected[0].hits
+    third.close()
+
+
+def test_inline_text_uses_the_same_cache_entry_as_the_file(tmp_path: Path, lexicons, refs) -> None:
+    ref = refs[2]
+    text = ref.path.read_text(encoding="utf-8")
+    cache = AnalysisCache(tmp_path / "a.sqlite")
+    from_file = analyze_article(ref, lexicons, MAX_BYTES, cache=cache, lexicons_sha="x")
+    cache.commit()
+    inline = analyze_article(ref, lexicons, MAX_BYTES, text=text, cache=cache, lexicons_sha="x")
+    assert (cache.tokens_found, cache.hits_found) == (1, 1)
+    assert inline.hits == from_file.hits
+    cache.close()
