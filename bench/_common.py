@@ -96,6 +96,11 @@ def _own_seconds() -> float:
     return t.user + t.system + t.children_user + t.children_system
 
 
+def cpu_seconds() -> float:
+    """CPU seconds of this process and of the children it has waited for."""
+    return _own_seconds()
+
+
 class Background:
     """Measure how many cores other processes kept busy during a block (0 = a quiet machine).
 
@@ -113,7 +118,7 @@ class Background:
         self.cores = max(0.0, other / wall)
 
 
-def wait_quiet(threshold: float = 0.25, max_wait: float = 120.0) -> float:
+def wait_quiet(threshold: float = 0.25, max_wait: float = 30.0) -> float:
     """Wait until other processes use under ``threshold`` cores (1 s samples); return the last."""
     deadline = time.monotonic() + max_wait
     while True:

@@ -18,7 +18,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from pipeline.corpus import COLUMNS, ArticleRef, CorpusError, Quarantined, read_manifest
+from pipeline.corpus import COLUMNS, ArticleRef, CorpusError, Quarantined, iso_date, read_manifest
 
 BULK_SUFFIXES = (".jsonl", ".parquet")
 _BATCH_SCHEMA = pa.schema(
@@ -65,7 +65,7 @@ def _file_sha256(path: Path) -> str:
 def iter_bulk(path: Path, chunk_rows: int = 10_000) -> Iterator[tuple[int, dict[str, Any] | str]]:
     """(line or row number, record) for each article; a string record is a parse error."""
     if path.suffix == ".jsonl":
-        with open(path, encoding="utf-8", errors="replace") as fh:
+        with open(path, encoding="utf-8-sig", errors="replace") as fh:
             for number, line in enumerate(fh, start=1):
                 if not line.strip():
                     continue
@@ -84,7 +84,14 @@ def iter_bulk(path: Path, chunk_rows: int = 10_000) -> Iterator[tuple[int, dict[
     except (pa.ArrowInvalid, OSError) as exc:
         raise CorpusError(f"{path}: not a readable Parquet file ({exc})") from None
     row = 0
-    for batch in parquet.iter_batches(batch_size=chunk_rows):
+    batches = parquet.iter_batches(batch_size=chunk_rows)
+    while True:
+        try:
+            batch = next(batches)
+        except StopIteration:
+            return
+        except (pa.ArrowException, OSError) as exc:
+            raise CorpusError(f"{path}: unreadable Parquet data after row {row} ({exc})") from None
         for record in batch.to_pylist():
             row += 1
             yield row, record
@@ -106,7 +113,7 @@ def _bulk_ref(number: int, record: dict[str, Any]) -> tuple[ArticleRef, str]:
         line=number,
         title=text_of("title"),
         author=text_of("author"),
-        published=text_of("published")[:10],
+        published=iso_date(text_of("published")) or "",
         url=text_of("url"),
         language=text_of("language") or "ja",
         meta=meta,
@@ -150,6 +157,11 @@ def plan_batches(corpus: Path, work: Path, batch_size: int) -> Plan:
                 plan.quarantined.append(Quarantined(f"line-{number}", corpus.name, record, number))
                 continue
             ref, text = _bulk_ref(number, record)
+            raw_date = record.get("published")
+            if raw_date not in (None, "") and not ref.published:
+                plan.warnings.append(
+                    f"{corpus}:{number}: {ref.id}: unparseable date {raw_date!r} (left empty)"
+                )
             problem = (
                 "empty id"
                 if not ref.id
@@ -178,8 +190,12 @@ def plan_batches(corpus: Path, work: Path, batch_size: int) -> Plan:
         raise CorpusError(f"{corpus}: a corpus is a folder, a .jsonl or a .parquet file")
     else:
         manifest = read_manifest(corpus)
+        digest = hashlib.sha256(manifest.sha256.encode())
+        for ref in manifest.articles:
+            if ref.path is not None:
+                digest.update(f"\0{ref.file}\0{_file_sha256(ref.path)}".encode())
         plan = Plan(
-            [], len(manifest.articles), manifest.sha256, manifest.quarantined, manifest.warnings
+            [], len(manifest.articles), digest.hexdigest(), manifest.quarantined, manifest.warnings
         )
         for ref in manifest.articles:
             counts[ref.source] += 1

@@ -79,7 +79,7 @@ class Manifest:
 
 def safe_name(article_id: str) -> str:
     """A file name for ``article_id`` that cannot leave its folder (``../x`` gets a hash)."""
-    if _SAFE_ID.match(article_id) and ".." not in article_id:
+    if _SAFE_ID.fullmatch(article_id) and ".." not in article_id:
         return article_id
     slug = re.sub(r"[^A-Za-z0-9_-]+", "-", article_id).strip("-_")[:40] or "article"
     return f"{slug}-{hashlib.sha256(article_id.encode('utf-8', 'surrogatepass')).hexdigest()[:12]}"
@@ -88,7 +88,7 @@ def safe_name(article_id: str) -> str:
 _DATE = re.compile(r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?(?:[T ].*)?")
 
 
-def _iso_date(value: str) -> str | None:
+def iso_date(value: str) -> str | None:
     """``YYYY-MM-DD`` for ISO dates (with or without a time), ``2024/6/19`` or ``2024年6月19日``."""
     m = _DATE.fullmatch(value.strip())
     if not m:
@@ -214,7 +214,7 @@ def read_manifest(corpus: Path) -> Manifest:
         seen_files[target] = number
         published = row.get("published", "")
         if published:
-            iso = _iso_date(published)
+            iso = iso_date(published)
             if iso is None:
                 warnings.append(
                     f"{path}:{number}: {aid}: unparseable date {published!r} (left empty)"

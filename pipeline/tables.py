@@ -64,11 +64,17 @@ CORPUS_COLUMNS = [
 ]
 
 
+_BOOL_TEXT = {True: "true", False: "false"}
+_DOCS_SCHEMA = pa.schema(
+    [("article_id", pa.string()), ("source", pa.string()), ("lemmas", pa.string())]
+)
+
+
 def _format(df: pd.DataFrame) -> pd.DataFrame:
     df = df.copy()
     for col in df.columns:
         if df[col].dtype == bool:
-            df[col] = df[col].map({True: "true", False: "false"})
+            df[col] = df[col].map(_BOOL_TEXT)
         elif pd.api.types.is_float_dtype(df[col]):
             df[col] = df[col].round(DECIMALS)
     return df
@@ -179,9 +185,9 @@ def write_tables(
         docs = t["docs"]
         for source, g in docs.groupby("source", sort=True):
             similarity.add(str(source), [str(x).split() for x in g["lemmas"]])
-        table = pa.Table.from_pandas(docs, preserve_index=False)
+        table = pa.Table.from_pandas(docs.astype(str), schema=_DOCS_SCHEMA, preserve_index=False)
         if lemma_writer is None:
-            lemma_writer = pq.ParquetWriter(data_dir / "lemmas.parquet", table.schema)
+            lemma_writer = pq.ParquetWriter(data_dir / "lemmas.parquet", _DOCS_SCHEMA)
         lemma_writer.write_table(table)
         quarantined.extend(t["quarantined"].to_dict("records"))
         scored += len(articles)

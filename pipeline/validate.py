@@ -11,7 +11,8 @@ VALIDATION_COLUMNS = ["article_id", "source", "perspective", "dominant", "match"
 
 def dominant_frames(scores: pd.DataFrame, perspective: dict[str, str]) -> pd.DataFrame:
     """Per article with a known perspective: its dominant frame (highest per_1k) and whether
-    it matches; ``match`` is empty when the article has too little evidence to say."""
+    it matches (``true``/``false``, written as text so every batch writes the same bytes);
+    ``match`` is empty when the article has too little evidence to say."""
     known = scores[scores["article_id"].map(lambda a: bool(perspective.get(a, "")))]
     if known.empty:
         return pd.DataFrame(columns=VALIDATION_COLUMNS)
@@ -27,7 +28,7 @@ def dominant_frames(scores: pd.DataFrame, perspective: dict[str, str]) -> pd.Dat
                 "source": g["source"].iloc[0],
                 "perspective": want,
                 "dominant": dominant,
-                "match": None if low else dominant == want,
+                "match": "" if low else str(dominant == want).lower(),
                 "evidence": "low" if low else "ok",
             }
         )

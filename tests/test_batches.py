@@ -221,11 +221,6 @@ def test_extra_keys_are_kept_as_metadata(tmp_path: Path, kind: str) -> None:
     assert ref.title == "題" and text == "本文です。"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: iter_bulk opens .jsonl as utf-8, not utf-8-sig; a BOM makes line 1 "
-    "'not valid JSON' and the article is quarantined (manifest.csv and lexicons accept BOMs)",
-)
 def test_jsonl_with_a_byte_order_mark_reads_its_first_line(tmp_path: Path) -> None:
     corpus = tmp_path / "c.jsonl"
     line = json.dumps({"id": "a", "source": "S", "text": "本文"}, ensure_ascii=False)
@@ -235,11 +230,6 @@ def test_jsonl_with_a_byte_order_mark_reads_its_first_line(tmp_path: Path) -> No
     assert plan.articles == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: bulk corpora keep `published` as given ([:10]); the folder path normalises "
-    "2024/6/17 and 2024年6月17日 to ISO, so these articles silently drop out of timeline.csv",
-)
 @pytest.mark.parametrize("published", ["2024/6/17", "2024年6月17日"])
 def test_bulk_dates_are_normalised_like_manifest_dates(tmp_path: Path, published: str) -> None:
     line = json.dumps({"id": "a", "source": "S", "published": published, "text": "本文"})
@@ -301,11 +291,6 @@ def test_unreadable_parquet_is_a_corpus_error(
         plan_batches(bad, tmp_path / "work", 2)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: iter_bulk wraps only ParquetFile() in CorpusError; a damaged page found "
-    "while iterating escapes plan_batches as a raw OSError (exit 1, not 2)",
-)
 def test_parquet_with_a_damaged_page_is_a_corpus_error(
     tmp_path: Path, seed_records: list[dict]
 ) -> None:
@@ -381,11 +366,6 @@ def test_folder_sha256_follows_one_byte_of_the_manifest(tmp_path: Path, corpus_d
     assert plan_batches(copy, tmp_path / "w2", 5).sha256 != before
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a folder corpus's sha256 is the hash of manifest.csv only; editing an "
-    "article changes the scores but not the corpus hash recorded in run.json",
-)
 def test_folder_sha256_follows_one_byte_of_an_article(tmp_path: Path, corpus_dir: Path) -> None:
     copy = shutil.copytree(corpus_dir, tmp_path / "corpus")
     before = plan_batches(copy, tmp_path / "w1", 5).sha256

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import matplotlib as mpl
 import pytest
-from fakerun import HOSTILE_SOURCES, make_fake_run
+from fakerun import HOSTILE_SOURCES, THIN_SOURCES, make_fake_run
 from fontTools.ttLib import TTFont
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -22,6 +22,8 @@ from pipeline import charts
 from pipeline.charts import display_label, make_charts, read_notes, read_table
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+BASE = ["heatmap_per1k.png", "per1k_intervals.png", "frame_shares.png", "articles_per1k.png",
+        "voices.png"]  # fmt: skip
 JAPANESE = "親モスクワ・西側分析・韓国報道 特別軍事作戦 聯合ニュース 沈黙新聞 ー「」（）…"
 
 
@@ -46,18 +48,40 @@ def _png_size(path: Path) -> tuple[int, int]:
     return int.from_bytes(head[16:20], "big"), int.from_bytes(head[20:24], "big")
 
 
-def test_make_charts_writes_pngs_and_notes(tmp_path: Path) -> None:
-    run = make_fake_run(tmp_path / "run")
-    paths, records = _charts_with_warnings(run)
+def _nested(tmp_path: Path, **kw) -> Path:
+    """A fake run at out/runs/<id>, so out/history.csv is the output folder's history."""
+    return make_fake_run(tmp_path / "out" / "runs" / "20240618T120000Z-abc123", **kw)
+
+
+class _Logs(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+@pytest.fixture(scope="module")
+def full_run(tmp_path_factory: pytest.TempPathFactory):
+    """Every chart of a complete fake run (with two earlier runs in history.csv), drawn once;
+    with the warnings and matplotlib log messages seen while drawing."""
+    run = _nested(tmp_path_factory.mktemp("full"), history_runs=2)
+    logs = _Logs()
+    logger = logging.getLogger("matplotlib")
+    logger.addHandler(logs)
+    try:
+        paths, records = _charts_with_warnings(run)
+    finally:
+        logger.removeHandler(logs)
+    return run, [p.name for p in paths], records, logs.messages
+
+
+def test_make_charts_writes_pngs_and_notes(full_run) -> None:
+    run, names, records, _ = full_run
     assert _glyph_problems(records) == []
-    names = [p.name for p in paths]
-    assert names[:5] == [
-        "heatmap_per1k.png",
-        "per1k_intervals.png",
-        "frame_shares.png",
-        "articles_per1k.png",
-        "voices.png",
-    ]
+    paths = [run / "charts" / n for n in names]
+    assert names[:5] == BASE
     frames = list(dict.fromkeys(read_table(run, "lexicon")["frame"]))
     assert len([n for n in names if n.startswith("top_terms_")]) == len(frames)
     for p in paths:
@@ -73,12 +97,10 @@ def test_make_charts_writes_pngs_and_notes(tmp_path: Path) -> None:
     assert not list((run / "charts").glob(".*")), "temporary files left behind"
 
 
-def test_no_missing_glyph_warnings_for_japanese_labels(tmp_path: Path, caplog) -> None:
-    run = make_fake_run(tmp_path / "run")
-    with caplog.at_level(logging.WARNING, logger="matplotlib"):
-        _, records = _charts_with_warnings(run)
+def test_no_missing_glyph_warnings_for_japanese_labels(full_run, tmp_path: Path) -> None:
+    _, _, records, messages = full_run
     assert _glyph_problems(records) == []
-    assert not [r for r in caplog.records if "findfont" in r.getMessage()]
+    assert not [m for m in messages if "findfont" in m]
 
     # A figure drawn the way make_charts draws them, with Japanese in every text element.
     with warnings.catch_warnings(record=True) as records, mpl.rc_context(charts._rc()):
@@ -136,17 +158,24 @@ def test_small_and_empty_runs(tmp_path: Path, sources, frames, quiet) -> None:
     run = make_fake_run(tmp_path / "run", sources=sources, frames=frames, quiet=quiet)
     paths, records = _charts_with_warnings(run)
     assert _glyph_problems(records) == []
-    assert len(paths) == 5 + len(frames)
     for p in paths:
         _png_size(p)
+    names = [p.name for p in paths]
+    assert names[:5] == BASE
+    assert len([n for n in names if n.startswith("top_terms_")]) == len(frames)
+    assert ("shares_ternary.png" in names) == (len(frames) == 3)
+    assert ("stance_map.png" in names) == (len(sources) >= 2 and len(frames) >= 2)
+    assert "similarity.png" in names and "timeline_months.png" in names
+    assert "timeline_runs.png" not in names  # no history.csv
     if set(quiet) == set(sources):
         assert "No source has any counted match" in read_notes(run)["heatmap_per1k.png"].alt
+        assert "positions.png" not in names  # no counted match to place
 
 
 def test_dollar_signs_and_emoji_in_names(tmp_path: Path) -> None:
     run = make_fake_run(tmp_path / "run", sources=["$5 a $day", "Budget $ news 📰"])
     paths, records = _charts_with_warnings(run)
-    assert len(paths) == 8
+    assert {p.name for p in paths} >= set(BASE) | {"stance_map.png", "similarity.png"}
     assert _glyph_problems(records) == []
 
 
@@ -196,3 +225,112 @@ def test_display_label_fits(text: str, width: int, max_lines: int) -> None:
     for line in lines:
         assert _width(line.replace(r"\$", "$")) <= width
     assert out.count("$") == out.count(r"\$")  # every dollar escaped: never mathtext
+
+
+NEW_CHARTS = {
+    "shares_ternary.png", "stance_map.png", "similarity.png", "positions.png",
+    "timeline_months.png", "timeline_runs.png", "keyness_01_1.png", "keyness_02_2.png",
+    "keyness_03_3.png",
+}  # fmt: skip
+
+
+def test_new_charts_are_drawn_with_notes(full_run) -> None:
+    run, names, _, _ = full_run
+    assert set(names) >= NEW_CHARTS
+    notes = read_notes(run)
+    for name in NEW_CHARTS:
+        width, height = _png_size(run / "charts" / name)
+        assert width > 300 and height > 200
+        assert notes[name].title and notes[name].alt and notes[name].guide
+    stance = read_table(run, "stance")
+    assert f"PC1 {stance['var1'].iloc[0] * 100:.0f}%" in notes["stance_map.png"].alt
+    assert "z > 1.96" in notes["keyness_01_1.png"].guide
+    assert "3 runs" in notes["timeline_runs.png"].alt  # two earlier runs and this one
+    assert not (run / "data" / "history.csv").exists()  # history is never copied in
+    for name in names:
+        assert re.fullmatch(r"[a-z0-9_]+\.png", name), name
+    assert all(re.fullmatch(r"keyness_\d{2}_\d+\.png", n) for n in names if "keyness" in n)
+
+
+def test_low_evidence_sources_get_no_share_in_charts(tmp_path: Path) -> None:
+    run = make_fake_run(tmp_path / "run")
+    # Even if a writer filled in the share of a low-evidence source, the charts ignore it.
+    path = run / "data" / "sources.csv"
+    sources = read_table(run, "sources")
+    low = sources["low_evidence"]
+    assert set(sources.loc[low, "source"]) >= set(THIN_SOURCES)
+    raw = path.read_text("utf-8").splitlines()
+    rows = [raw[0]] + [
+        line.replace(",,true", ",1.0,true") if line.endswith(",,true") else line for line in raw[1:]
+    ]
+    path.write_text("\n".join(rows) + "\n", "utf-8")
+    d = charts._Data(run)
+    assert read_table(run, "sources").loc[low, "share"].eq(1.0).all()
+    with mpl.rc_context(charts._rc()):
+        shares, ternary_note = charts._shares(d)[1], charts._ternary(d)[1]
+    thin = THIN_SOURCES[0]
+    assert f"{thin}: low evidence, no share" in shares.alt
+    assert "100%" not in shares.alt
+    ternary = ternary_note.alt
+    assert f"{thin}: " not in ternary.split("Left out")[0]
+    assert thin in ternary.split("Left out")[1]
+
+
+def test_old_runs_skip_the_new_charts(tmp_path: Path) -> None:
+    run = _nested(tmp_path, legacy=True)
+    names = {p.name for p in make_charts(run)}
+    assert names & NEW_CHARTS == {"shares_ternary.png"}  # drawn from sources.csv alone
+    assert set(BASE) <= names
+
+
+def _planned(run: Path) -> dict:
+    """The charts make_charts would draw for a run: file name → drawing function."""
+    return dict(charts._jobs(charts._Data(run)))
+
+
+def test_timeline_across_runs_needs_two_runs(tmp_path: Path) -> None:
+    one = _nested(tmp_path / "a")
+    assert "timeline_runs.png" not in _planned(one)
+    two = _nested(tmp_path / "b", history_runs=1)
+    with mpl.rc_context(charts._rc()):
+        _, note = _planned(two)["timeline_runs.png"]()
+    assert "2 runs" in note.alt
+
+
+def test_keyness_pages_and_plain_names(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr(charts, "KEYNESS_PER_PAGE", 2)
+    run = make_fake_run(tmp_path / "run", hostile=True)  # 8 sources: 4 pages per frame
+    jobs = _planned(run)
+    names = [n for n in jobs if n.startswith("keyness_")]
+    assert names == [f"keyness_{k + 1:02d}_{k // 4 + 1}.png" for k in range(12)]
+    with mpl.rc_context(charts._rc()):
+        fig, note = jobs["keyness_02_1.png"]()
+    assert "(2 of 4)" in note.title
+    assert len(fig.axes) >= 2
+
+
+def test_article_points_are_sampled(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr(charts, "MAX_POINTS", 4)
+    run = make_fake_run(tmp_path / "run")
+    with mpl.rc_context(charts._rc()):
+        _, note = charts._articles(charts._Data(run))
+    assert "sample of 4 of 10" in note.title
+    ids = read_table(run, "articles")["article_id"]
+    assert charts.sample_ids(ids, 4) == charts.sample_ids(list(reversed(ids)), 4)
+
+
+def test_voices_from_terms_equal_voices_from_hits(tmp_path: Path) -> None:
+    run = make_fake_run(tmp_path / "run", hostile=True)
+    from_terms, total = charts._voice_counts(charts._Data(run))
+    terms = read_table(run, "terms").drop(columns=["all_hits"])
+    terms.to_csv(run / "data" / "terms.csv", index=False)
+    from_hits, total_hits = charts._voice_counts(charts._Data(run))
+    assert total == total_hits == len(read_table(run, "hits"))
+    assert from_terms[from_terms > 0].sort_index().to_dict() == from_hits.astype(float).to_dict()
+
+
+def test_similarity_without_clustering_for_two_sources(tmp_path: Path) -> None:
+    run = make_fake_run(tmp_path / "run", sources=["甲", "乙"], quiet=(), thin=())
+    with mpl.rc_context(charts._rc()):
+        _, note = charts._similarity(charts._Data(run))
+    assert "clustered" not in note.title and "甲 and 乙" in note.alt

@@ -111,12 +111,6 @@ def test_one_batch_or_five_give_byte_identical_csvs(runs, corpus: str) -> None:
     pd.testing.assert_frame_equal(one, five)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: validation.csv `match` is a bool column (written true/false) in a batch "
-    "where every article has evidence, but object (written True/False) in a batch with a "
-    "low-evidence article; the CSV depends on how articles fall into batches",
-)
 def test_validation_csv_does_not_depend_on_batching_with_low_evidence(
     tmp_path: Path, corpora, lexicons
 ) -> None:
@@ -289,11 +283,6 @@ def test_quarantined_articles_are_reported_and_the_rest_scored(
     assert "broken" not in set(read_corpus(data)["article_id"])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a batch whose articles are all quarantined has an empty docs table with null "
-    "columns; write_tables' lemmas.parquet ParquetWriter then fails on the schema mismatch",
-)
 @pytest.mark.parametrize("where", ["first", "last"])
 def test_a_batch_of_only_broken_articles_does_not_stop_the_tables(
     tmp_path: Path, corpora, lexicons, where: str
@@ -307,3 +296,4 @@ def test_a_batch_of_only_broken_articles_does_not_stop_the_tables(
     data, summary = run(tmp_path, ordered, sizes, lexicons)
     assert summary["scored"] == 5
     assert [q["article_id"] for q in summary["quarantined"]] == ["broken"]
+    assert len(pd.read_parquet(data / "lemmas.parquet")) == 5
