@@ -46,22 +46,7 @@ from pipeline.validate import (
 
 DECIMALS = 4
 PASSAGES_PER_CELL = 200  # matched passages kept per source × frame for the dashboard
-CORPUS_COLUMNS = [
-    "article_id",
-    "source",
-    "title",
-    "author",
-    "published",
-    "url",
-    "language",
-    "perspective",
-    "encoding",
-    "chars",
-    "sentences",
-    "tokens",
-    "removed_lines",
-    "text_file",
-]
+CORPUS_COLUMNS = [c for c in TABLE_COLUMNS["articles"] if c != "meta"]
 
 
 _BOOL_TEXT = {True: "true", False: "false"}

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import jinja2
 import pytest
-from fakerun import HOSTILE_LABEL, HOSTILE_SOURCES, make_fake_run
+from fakerun import HOSTILE_LABEL, HOSTILE_SOURCES, THIN_SOURCES, make_fake_run
 
 from pipeline.charts import make_charts, read_table
-from pipeline.dashboard import render_dashboard
+from pipeline.dashboard import MAX_ARTICLE_ROWS, fmt_p, fmt_signed, render_dashboard
 
 
 class Page(HTMLParser):
@@ -58,9 +58,14 @@ class Page(HTMLParser):
         return {a["id"]: (t, a) for t, a in self.elements if a.get("id")}
 
 
+def _nested(base: Path, **kw) -> Path:
+    """A fake run at out/runs/<id>, so out/history.csv is the output folder's history."""
+    return make_fake_run(base / "out" / "runs" / "20240618T120000Z-abc123", **kw)
+
+
 @pytest.fixture(scope="module")
 def hostile_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str, Page]:
-    run = make_fake_run(tmp_path_factory.mktemp("hostile") / "run", hostile=True)
+    run = _nested(tmp_path_factory.mktemp("hostile"), hostile=True, history_runs=2)
     make_charts(run)
     html = render_dashboard(run).read_text("utf-8")
     return run, html, Page(html)
@@ -68,7 +73,7 @@ def hostile_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str, Pa
 
 @pytest.fixture(scope="module")
 def plain_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str, Page]:
-    run = make_fake_run(tmp_path_factory.mktemp("plain") / "run")
+    run = _nested(tmp_path_factory.mktemp("plain"), history_runs=1)
     make_charts(run)
     html = render_dashboard(run).read_text("utf-8")
     return run, html, Page(html)
@@ -78,6 +83,20 @@ def _norm(s: str) -> str:
     return " ".join(s.split())
 
 
+def _part(html: str, start: str, end: str) -> Page:
+    """The page from the first ``start`` to the next ``end`` after it, parsed."""
+    i = html.index(start)
+    return Page(html[i : html.index(end, i)])
+
+
+def _section(html: str, section: str) -> Page:
+    return _part(html, f'<section id="{section}"', "</section>")
+
+
+def _table(html: str, table: str) -> Page:
+    return _part(html, f'<table id="{table}"', "</table>")
+
+
 def test_every_source_and_frame_is_shown(plain_run) -> None:
     run, _, page = plain_run
     text = page.all_text
@@ -85,8 +104,8 @@ def test_every_source_and_frame_is_shown(plain_run) -> None:
         assert _norm(source) in text
     for label in set(read_table(run, "lexicon")["label"]):
         assert label in text
-    for section in ("summary", "comparison", "charts", "articles", "passages", "terms",
-                    "lexicons", "cleaning", "quarantine", "run"):  # fmt: skip
+    for section in ("summary", "comparison", "differences", "charts", "validation", "articles",
+                    "passages", "terms", "lexicons", "cleaning", "quarantine", "run"):  # fmt: skip
         assert section in page.by_id()
         assert any(a.get("href") == f"#{section}" for t, a in page.elements if t == "a")
 
@@ -107,12 +126,20 @@ def test_summary_names_each_sources_leading_frame(plain_run) -> None:
     lexicon = read_table(run, "lexicon")
     labels = dict(zip(lexicon["frame"], lexicon["label"], strict=True))
     summary = html[html.index('id="summary"') : html.index('id="comparison"')]
-    items = [Page(chunk.split("</li>")[0]).all_text for chunk in summary.split("<li>")[1:]]
+    chunks = re.split(r"<li[ >]", summary)[1:]
+    items = [Page("<li " + chunk.split("</li>")[0]).all_text for chunk in chunks]
     assert len(items) == sources["source"].nunique()
     for source, group in sources.groupby("source"):
         best = group.sort_values("per_1k", ascending=False).iloc[0]
         (item,) = [t for t in items if t.startswith(source)]
-        if best["per_1k"] > 0:
+        if group["low_evidence"].any():
+            assert "low evidence" in item and "%" not in item
+            if best["per_1k"] > 0:
+                assert "too little evidence to call its framing" in item
+                assert f"{best['per_1k']:.2f}" in item
+            else:
+                assert "no framing vocabulary matched" in item
+        elif best["per_1k"] > 0:
             assert f"mostly as {labels[best['frame']]}" in item
             assert f"{best['per_1k']:.2f}" in item
             assert f"95% interval {best['ci_low']:.2f}–{best['ci_high']:.2f}" in item
@@ -294,3 +321,219 @@ def test_passages_are_capped_per_cell(tmp_path: Path, monkeypatch) -> None:
     sizes = [len(re.findall(r'<li class="passage"', g)) for g in html.split("<details")[1:]]
     assert max(sizes) == 2
     assert "Showing the first 2 of" in Page(html).all_text
+
+
+# --- the comparison files: differences, validation, coverage, low evidence, scale ------------
+
+
+def _labels(run: Path) -> dict[str, str]:
+    lexicon = read_table(run, "lexicon")
+    return dict(zip(lexicon["frame"], lexicon["label"], strict=True))
+
+
+def test_differences_in_words_and_table(plain_run) -> None:
+    run, html, _ = plain_run
+    diffs = read_table(run, "differences")
+    labels = _labels(run)
+    text = _section(html, "differences").all_text
+    holds = int(diffs["significant"].sum())
+    assert holds and holds < len(diffs)  # the fake has both kinds
+    assert f"{holds} of {len(diffs)} comparisons" in text
+    for r in diffs.itertuples():
+        label = labels[r.frame]
+        if r.significant:
+            more, less = (r.source_a, r.source_b) if r.diff >= 0 else (r.source_b, r.source_a)
+            lo, hi = (
+                sorted((abs(r.ci_low), abs(r.ci_high))) if r.diff < 0 else (r.ci_low, r.ci_high)
+            )
+            assert (
+                f"{more} uses {label} framing more than {less}: {fmt_signed(abs(r.diff))} per "
+                f"1,000 tokens [{fmt_signed(lo).lstrip('+')}, {fmt_signed(hi).lstrip('+')}], "
+                f"{fmt_p(r.p_adjusted)} (Holm)"
+            ) in text
+        else:
+            assert (
+                f"No reliable difference between {r.source_a} and {r.source_b} on {label} "
+                f"({fmt_p(r.p_adjusted)}, Holm)"
+            ) in text
+    rows = [a for t, a in _table(html, "t-diff").elements if t == "tr" and "data-flag" in a]
+    assert len(rows) == len(diffs)
+    flags = [a["data-flag"] for a in rows]
+    assert flags == sorted(flags, reverse=True)  # differences that hold come first
+    assert flags.count("1") == holds
+
+
+def test_validation_section(plain_run) -> None:
+    run, html, _ = plain_run
+    val = read_table(run, "validation")
+    decided = val[val["evidence"] == "ok"]
+    matched = int((decided["match"] == "true").sum())
+    meta = json.loads((run / "run.json").read_text("utf-8"))
+    text = _section(html, "validation").all_text
+    accuracy = f"{meta['validation']['accuracy'] * 100:.0f}%"
+    assert f"for {matched} of {len(decided)} ({accuracy}) the dominant frame" in text
+    assert f"{len(val)} articles name a perspective" in text
+    reversals = [w.removeprefix("reversal:").strip() for w in meta["warnings"]
+                 if w.startswith("reversal:")]  # fmt: skip
+    assert reversals
+    for w in reversals:
+        assert _norm(w) in text
+    confusion = read_table(run, "confusion")
+    cells = [t for t, _ in _table(html, "t-confusion").elements if t == "td"]
+    assert len(cells) == confusion["perspective"].nunique() * len(
+        set(confusion["perspective"]) | set(confusion["predicted"])
+    )
+    assert "mismatch" in _table(html, "t-validation").all_text
+    agreement = read_table(run, "agreement")
+    rows = [t for t, _ in _table(html, "t-agreement").elements if t == "tr"]
+    assert len(rows) == len(agreement) + 1
+    metrics = _table(html, "t-metrics").all_text
+    for f in set(read_table(run, "validation_metrics")["frame"]) - {""}:
+        assert labels_in(run, f) in metrics
+
+
+def labels_in(run: Path, frame: str) -> str:
+    return _labels(run).get(frame, frame)
+
+
+def test_coverage_and_never_matched_entries(plain_run) -> None:
+    run, html, _ = plain_run
+    coverage = read_table(run, "coverage")
+    text = _table(html, "t-coverage").all_text
+    for r in coverage.itertuples():
+        assert (
+            f"{labels_in(run, r.frame)} {r.articles:.0f} {r.covered:.0f} {r.share * 100:.0f}%"
+            in text
+        )
+    lexicons = _section(html, "lexicons")
+    never = html[html.index('<details class="never-list">') : html.index("<h3>All entries</h3>")]
+    never_text = Page(never).all_text
+    for term in ("新植民地主義", "核拡散", "南北統一"):
+        assert term in never_text
+    assert "特別軍事作戦" not in never_text  # it matched
+    lexicon, terms = read_table(run, "lexicon"), read_table(run, "terms")
+    other = terms.groupby(["frame", "term"])[["quoted_hits", "negated_hits"]].sum().sum(axis=1)
+    for frame, group in lexicon.groupby("frame"):
+        never = [
+            t for t, n in zip(group["term"], group["author_hits"], strict=True)
+            if n == 0 and other.get((frame, t), 0) == 0
+        ]  # fmt: skip
+        assert f"{labels_in(run, frame)} — {len(never)} of {len(group)} entries never matched" in (
+            lexicons.all_text
+        )
+
+
+def test_new_tables_escape_hostile_names(hostile_run) -> None:
+    _, html, _ = hostile_run
+    for table in ("t-diff", "t-agreement", "t-validation", "t-compare"):
+        part = html[html.index(f'<table id="{table}"') :]
+        part = part[: part.index("</table>")]
+        assert "<script>" not in part and "<b>" not in part and 'x" onerror' not in part
+        text = Page(part).all_text
+        assert any(name in text for name in HOSTILE_SOURCES), table
+    diff_text = _table(html, "t-diff").all_text
+    for name in HOSTILE_SOURCES:
+        assert name in diff_text
+    assert HOSTILE_LABEL in diff_text
+    words = _section(html, "differences").all_text
+    assert HOSTILE_SOURCES[0] in words
+
+
+def _fill_low_shares(run: Path) -> None:
+    """What a careless writer might do: give low-evidence rows a share of 1 (100%)."""
+    for name in ("sources", "articles"):
+        path = run / "data" / f"{name}.csv"
+        lines = path.read_text("utf-8").splitlines()
+        lines = [lines[0]] + [
+            line[: -len(",,true")] + ",1.0,true" if line.endswith(",,true") else line
+            for line in lines[1:]
+        ]
+        path.write_text("\n".join(lines) + "\n", "utf-8")
+
+
+def test_low_evidence_is_never_a_full_share(tmp_path: Path) -> None:
+    run = make_fake_run(tmp_path / "run")
+    _fill_low_shares(run)
+    sources = read_table(run, "sources")
+    low = sorted(set(sources.loc[sources["low_evidence"], "source"]))
+    assert set(THIN_SOURCES) <= set(low)
+    assert (sources.loc[sources["low_evidence"], "share"] == 1.0).all()
+    make_charts(run)
+    html = render_dashboard(run).read_text("utf-8")
+    compare = html[html.index('<table id="t-compare"') :]
+    compare = compare[: compare.index("</table>")]
+    rows = [Page(r.split("</tr>")[0]).all_text for r in compare.split('<tr class="low">')[1:]]
+    assert len(rows) == len(low)
+    for row in rows:
+        assert "100%" not in row and "no share" in row and "low evidence" in row
+    summary = _section(html, "summary").all_text
+    for name in low:
+        item = summary[summary.index(name) :][:400]
+        assert "100%" not in item.split("Sources")[0]
+    article_rows = [
+        a for t, a in _table(html, "t-articles").elements if t == "tr" and a.get("class") == "low"
+    ]
+    low_articles = read_table(run, "articles")
+    assert (
+        len(article_rows) == low_articles.loc[low_articles["low_evidence"], "article_id"].nunique()
+    )
+
+
+def test_big_run_is_capped(tmp_path: Path) -> None:
+    run = make_fake_run(tmp_path / "run", articles_per_source=1000, texts=False)
+    articles = read_table(run, "articles")
+    n = articles["article_id"].nunique()
+    assert n == 5000
+    html = render_dashboard(run).read_text("utf-8")
+    page = Page(html)
+    rows = [a for t, a in _table(html, "t-articles").elements if t == "tr" and a.get("id")]
+    assert len(rows) == MAX_ARTICLE_ROWS
+    strong = articles.groupby("article_id")["low_evidence"].any()
+    if (~strong).sum() >= MAX_ARTICLE_ROWS:  # enough well-evidenced articles: no weak one shown
+        assert not [a for a in rows if a.get("class") == "low"]
+    assert f"Showing the {MAX_ARTICLE_ROWS} articles with the most evidence" in page.all_text
+    assert f"of {n}; data/articles.csv" in page.all_text
+    clean = [t for t, _ in _table(html, "t-clean-sum").elements if t == "tr"]
+    assert len(clean) <= MAX_ARTICLE_ROWS + 1
+    removed = [t for t, _ in _table(html, "t-removed").elements if t == "tr"]
+    assert len(removed) <= 2_001
+    passages = read_table(run, "passages")
+    shown = [a for t, a in page.elements if t == "li" and a.get("class") == "passage"]
+    assert len(shown) == len(passages) < len(read_table(run, "hits"))
+    assert len(html) < 12_000_000
+
+
+def test_passages_come_from_the_sample(tmp_path: Path) -> None:
+    run = make_fake_run(tmp_path / "run", passages_per_cell=1)
+    terms = read_table(run, "terms")
+    (run / "data" / "hits.csv").unlink()  # the page must not need the full list
+    html = render_dashboard(run).read_text("utf-8")
+    page = Page(html)
+    totals = terms.groupby(["source", "frame"])["all_hits"].sum()
+    groups = html.split('<details class="group"')[1:]
+    assert len(groups) == (totals > 0).sum()
+    for g in groups:
+        assert len(re.findall(r'<li class="passage"', g)) == 1
+    text = page.all_text
+    for total in totals[totals > 1]:
+        assert (
+            f"Showing the first 1 of {total:.0f} passages; {total - 1:.0f} more in data/hits.csv"
+            in text
+        )
+    assert "A sample of the matches" in text
+    facts = _part(html, '<dl class="facts">', "</dl>").all_text
+    assert f"Matches (all voices) {terms['all_hits'].sum():.0f}" in facts
+
+
+def test_older_run_says_what_is_not_available(tmp_path: Path) -> None:
+    run = _nested(tmp_path, legacy=True)
+    make_charts(run)
+    page = Page(render_dashboard(run).read_text("utf-8"))
+    text = page.all_text
+    assert "Pairwise differences are not available in this run" in text
+    assert "The known-groups check is not available in this run" in text
+    assert "Coverage is not available in this run" in text
+    assert "Lexicon agreement is not available in this run" in text
+    assert "Not available in this run: stance map (data/stance.csv)" in text
+    assert "Every match with about 40 characters" in text
+    assert not [a for t, a in page.elements if a.get("id") == "t-diff"]
