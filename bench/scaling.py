@@ -14,7 +14,7 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-from _common import OUT, ROOT, Background, table, wait_quiet, write_section
+from _common import OUT, ROOT, Background, cpu_seconds, table, wait_quiet, write_section
 from synth import write_jsonl
 
 from pipeline.analyze import analyze_batch, write_batch
@@ -43,20 +43,20 @@ def _work(batch_file: str, texts_dir: str) -> tuple[str, int]:
 
 def run_once(
     batches: list[str], workers: int, lexicon_dir: Path, scratch: Path
-) -> tuple[float, int, float]:
-    """Wall time from starting the pool to the last batch written, characters analyzed and
-    background load (cores)."""
+) -> tuple[float, float, int, float]:
+    """Wall time from starting the pool to the last batch written, CPU seconds of the pool's
+    processes, characters analyzed and background load (cores)."""
     shutil.rmtree(scratch, ignore_errors=True)
     texts = scratch / "texts"
     wait_quiet()
     with Background() as bg:
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), cpu_seconds()
         init = (str(lexicon_dir),)
         with ProcessPoolExecutor(workers, initializer=_init, initargs=init) as pool:
             futures = [pool.submit(_work, b, str(texts)) for b in batches]
             chars = sum(f.result()[1] for f in futures)
-        dt = time.perf_counter() - t0
-    return dt, chars, bg.cores
+        dt, cpu = time.perf_counter() - t0, cpu_seconds() - c0
+    return dt, cpu, chars, bg.cores
 
 
 def main() -> None:
@@ -79,26 +79,33 @@ def main() -> None:
     batches = plan_batches(corpus, work, a.batch_size).batch_files
     print(f"{a.articles:,} articles in {len(batches)} batches; cores: {os.cpu_count()}", flush=True)
 
-    rows, base = [], None
+    rows, base, base_cpu = [], 0.0, 0.0
     for w in workers:
-        t, bg, chars = float("inf"), 0.0, 0
+        t, cpu, bg, chars = float("inf"), 0.0, 0.0, 0
         for _ in range(a.repeat):
-            dt, chars, load = run_once(batches, w, a.lexicons, a.out / "run")
-            t, bg = min((t, bg), (dt, load))
-        base = base or t * workers[0]
+            dt, dcpu, chars, load = run_once(batches, w, a.lexicons, a.out / "run")
+            t, cpu, bg = min((t, cpu, bg), (dt, dcpu, load))
+        base, base_cpu = base or t * workers[0], base_cpu or cpu
         speedup = base / t
-        eff = speedup / w
+        eff, cpu_eff = speedup / w, base_cpu / cpu
         rows.append([w, f"{t:.1f}", f"{chars / t:,.0f}", f"{a.articles / t:,.1f}",
-                     f"{speedup:.2f}", f"{eff:.2f}", f"{bg:.2f}"])  # fmt: skip
-        print(f"{w} workers: {t:.1f} s, speed-up {speedup:.2f}, efficiency {eff:.2f}", flush=True)
-    headers = ["workers", "seconds", "chars/s", "articles/s", "speed-up", "efficiency"]
-    text = table([*headers, "background"], rows)
+                     f"{speedup:.2f}", f"{eff:.2f}", f"{cpu:.1f}", f"{cpu_eff:.2f}",
+                     f"{bg:.2f}"])  # fmt: skip
+        print(
+            f"{w} workers: {t:.1f} s, speed-up {speedup:.2f}, efficiency {eff:.2f}, "
+            f"CPU {cpu:.1f} s, background {bg:.2f} cores",
+            flush=True,
+        )
+    headers = ["workers", "wall s", "chars/s", "articles/s", "speed-up", "efficiency"]
+    text = table([*headers, "CPU s", "CPU efficiency", "background"], rows)
     note = (
         f"{a.articles:,} synthetic articles ({chars:,} chars) in {len(batches)} batches of "
         f"{a.batch_size}; wall time includes starting the pool and compiling the lexicons in "
         f"each worker. Speed-up is against {workers[0]} worker(s) × that count. "
-        f"Target efficiency ≥ {TARGET_EFFICIENCY}. background: cores kept busy by other "
-        "processes during the run."
+        f"Target efficiency ≥ {TARGET_EFFICIENCY}. CPU s: CPU time of the pool's processes; "
+        "CPU efficiency: that of 1 worker over it (1.00 = no work added by parallelism, "
+        "valid even when other processes share the cores); background: cores kept busy by "
+        "other processes during the run (wall figures are only valid near 0)."
     )
     over = [w for w in workers if w > (os.cpu_count() or 1)]
     if over:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -17,7 +18,7 @@ from pipeline.clean import CleanText, clean_article
 from pipeline.corpus import ArticleError, ArticleRef, Quarantined, extract_text, read_article
 from pipeline.hits import Hit, find_hits
 from pipeline.lexicons import Lexicon
-from pipeline.tokens import Token, tokenize
+from pipeline.tokens import NON_CONTENT_POS, Token, tokenize
 
 TABLES = ("articles", "sentences", "hits", "removed", "quarantined", "docs")
 TABLE_COLUMNS: dict[str, list[str]] = {
@@ -76,17 +77,23 @@ def doc_lemmas(sentence_tokens: list[list[Token]]) -> list[str]:
 
 @dataclass(slots=True)
 class Analysis:
-    """One article after cleaning, tokenizing and matching."""
+    """One article after cleaning, tokenizing and matching: what the tables need of it."""
 
     ref: ArticleRef
     encoding: str
     clean: CleanText
-    sentence_tokens: list[list[Token]]
+    sentence_counts: list[int]
+    doc: list[str]
     hits: list[Hit]
 
     @property
     def content_tokens(self) -> int:
-        return sum(t.is_content for s in self.sentence_tokens for t in s)
+        return sum(self.sentence_counts)
+
+
+def content_counts(sentence_tokens: list[list[Token]]) -> list[int]:
+    """Content tokens per sentence."""
+    return [sum(1 for t in s if t.pos not in NON_CONTENT_POS) for s in sentence_tokens]
 
 
 def clean_and_tokenize(raw: str) -> tuple[CleanText, list[list[Token]]]:
@@ -122,22 +129,28 @@ def analyze_article(
             raise ArticleError(f"text is over the {max_bytes:,}-byte limit")
         raw, encoding = extract_text(text)
     tkey = token_key(raw) if cache else ""
-    cached = cache.get_tokens(tkey) if cache else None
-    if cached:
-        clean, sentence_tokens = cached
+    summary = cache.get_summary(tkey) if cache else None
+    sentence_tokens = None
+    if summary:
+        clean, counts, doc = summary
     else:
         clean, sentence_tokens = clean_and_tokenize(raw)
+        counts, doc = content_counts(sentence_tokens), doc_lemmas(sentence_tokens)
         if cache:
-            cache.put_tokens(tkey, clean, sentence_tokens)
-    if not any(t.is_content for s in sentence_tokens for t in s):
+            cache.put_tokens(tkey, clean, counts, doc, sentence_tokens)
+    if not any(counts):
         raise ArticleError("no article text left after cleaning")
     hkey = hits_key(tkey, lexicons_sha) if cache else ""
     hits = cache.get_hits(hkey) if cache else None
     if hits is None:
+        if sentence_tokens is None:
+            sentence_tokens = cache.get_tokens(tkey, clean.text) if cache else None
+        if sentence_tokens is None:
+            clean, sentence_tokens = clean_and_tokenize(raw)
         hits = find_hits(clean, sentence_tokens, lexicons)
         if cache:
             cache.put_hits(hkey, hits)
-    return Analysis(ref, encoding, clean, sentence_tokens, hits)
+    return Analysis(ref, encoding, clean, counts, doc, hits)
 
 
 def _article_row(a: Analysis) -> dict[str, object]:
@@ -171,7 +184,7 @@ def analyze_batch(
 ) -> dict[str, pd.DataFrame]:
     """Analyze a batch of (reference, inline text or None); write each cleaned text to
     ``texts_dir``; return the batch's tables."""
-    rows: dict[str, list[dict[str, object]]] = {name: [] for name in TABLES}
+    rows: dict[str, list[Any]] = {name: [] for name in TABLES}
     texts_dir.mkdir(parents=True, exist_ok=True)
     for ref, text in items:
         try:
@@ -181,32 +194,20 @@ def analyze_batch(
             continue
         (texts_dir / f"{ref.text_name}.txt").write_text(a.clean.text, encoding="utf-8")
         rows["articles"].append(_article_row(a))
-        for sid, ((start, end), toks) in enumerate(
-            zip(a.clean.sentences, a.sentence_tokens, strict=True)
-        ):
-            rows["sentences"].append(
-                {
-                    "article_id": ref.id,
-                    "sentence_id": sid,
-                    "char_start": start,
-                    "char_end": end,
-                    "tokens": sum(t.is_content for t in toks),
-                }
+        rows["sentences"].extend(
+            (ref.id, sid, start, end, n)
+            for sid, ((start, end), n) in enumerate(
+                zip(a.clean.sentences, a.sentence_counts, strict=True)
             )
-        for h in a.hits:
-            rows["hits"].append({"article_id": ref.id, "source": ref.source, **asdict(h)})
-        for r in a.clean.removed:
-            rows["removed"].append({"article_id": ref.id, **asdict(r)})
-        rows["docs"].append(
-            {
-                "article_id": ref.id,
-                "source": ref.source,
-                "lemmas": " ".join(doc_lemmas(a.sentence_tokens)),
-            }
         )
+        rows["hits"].extend((ref.id, ref.source, *h) for h in a.hits)
+        rows["removed"].extend((ref.id, r.line, r.kind, r.text) for r in a.clean.removed)
+        rows["docs"].append((ref.id, ref.source, " ".join(a.doc)))
     if cache:
         cache.commit()
-    return {name: pd.DataFrame(rows[name], columns=TABLE_COLUMNS[name]) for name in TABLES}
+    return {
+        name: pd.DataFrame.from_records(rows[name], columns=TABLE_COLUMNS[name]) for name in TABLES
+    }
 
 
 def write_batch(tables: dict[str, pd.DataFrame], out_dir: Path) -> Path:

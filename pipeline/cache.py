@@ -18,6 +18,7 @@ import zlib
 from dataclasses import astuple
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from pipeline import clean as clean_mod
 from pipeline import hits as hits_mod
@@ -27,7 +28,7 @@ from pipeline.clean import CleanText, Removed
 from pipeline.hits import Hit
 from pipeline.tokens import Token
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
 
 
 @cache
@@ -67,51 +68,72 @@ def _unpack(blob: bytes) -> object:
 
 
 class AnalysisCache:
-    """A SQLite-backed store for tokens and hits; safe for several worker processes."""
+    """A SQLite-backed store for article analyses; safe for several worker processes.
+
+    Per tokens key it keeps a small summary (cleaned text, sentences, quotes, removals,
+    content tokens per sentence, content lemmas) and, apart, the tokens themselves, which
+    are read back only when the article has to be matched again.
+    """
+
+    TABLES = ("summaries", "token_lists", "hits")
 
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.db = sqlite3.connect(path, timeout=60, isolation_level=None)
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
-        for table in ("tokens", "hits"):
+        for table in self.TABLES:
             self.db.execute(f"CREATE TABLE IF NOT EXISTS {table} (key TEXT PRIMARY KEY, data BLOB)")
         self.pending: list[tuple[str, str, bytes]] = []
         self.hits_found = self.tokens_found = 0
 
-    def _get(self, table: str, key: str) -> object | None:
+    def _get(self, table: str, key: str) -> Any:
         row = self.db.execute(f"SELECT data FROM {table} WHERE key = ?", (key,)).fetchone()
         return _unpack(row[0]) if row else None
 
-    def get_tokens(self, key: str) -> tuple[CleanText, list[list[Token]]] | None:
-        data = self._get("tokens", key)
+    def count(self, table: str) -> int:
+        return self.db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+
+    def get_summary(self, key: str) -> tuple[CleanText, list[int], list[str]] | None:
+        """(cleaned text, content tokens per sentence, content lemmas), or None."""
+        data = self._get("summaries", key)
         if data is None:
             return None
         self.tokens_found += 1
-        text = data["text"]
         clean = CleanText(
-            text=text,
+            text=data["text"],
             sentences=[tuple(s) for s in data["sentences"]],
             quotes=[tuple(q) for q in data["quotes"]],
             removed=[Removed(*r) for r in data["removed"]],
         )
-        sentence_tokens = [
-            [Token(text[a:b], lemma, pos, a, b) for lemma, pos, a, b in sent]
-            for sent in data["tokens"]
-        ]
-        return clean, sentence_tokens
+        return clean, data["counts"], data["doc"]
 
-    def put_tokens(self, key: str, clean: CleanText, sentence_tokens: list[list[Token]]) -> None:
-        data = {
+    def get_tokens(self, key: str, text: str) -> list[list[Token]] | None:
+        """The tokens of the cleaned ``text`` stored under ``key``, or None."""
+        data = self._get("token_lists", key)
+        if data is None:
+            return None
+        return [[Token(text[a:b], lemma, pos, a, b) for lemma, pos, a, b in s] for s in data]
+
+    def put_tokens(
+        self,
+        key: str,
+        clean: CleanText,
+        counts: list[int],
+        doc: list[str],
+        sentence_tokens: list[list[Token]],
+    ) -> None:
+        summary = {
             "text": clean.text,
             "sentences": clean.sentences,
             "quotes": clean.quotes,
             "removed": [astuple(r) for r in clean.removed],
-            "tokens": [
-                [(t.lemma, t.pos, t.start, t.end) for t in sent] for sent in sentence_tokens
-            ],
+            "counts": counts,
+            "doc": doc,
         }
-        self.pending.append(("tokens", key, _pack(data)))
+        tokens = [[(t.lemma, t.pos, t.start, t.end) for t in s] for s in sentence_tokens]
+        self.pending.append(("summaries", key, _pack(summary)))
+        self.pending.append(("token_lists", key, _pack(tokens)))
 
     def get_hits(self, key: str) -> list[Hit] | None:
         data = self._get("hits", key)
@@ -121,7 +143,7 @@ class AnalysisCache:
         return [Hit(*h) for h in data]
 
     def put_hits(self, key: str, hits: list[Hit]) -> None:
-        self.pending.append(("hits", key, _pack([astuple(h) for h in hits])))
+        self.pending.append(("hits", key, _pack([tuple(h) for h in hits])))
 
     def commit(self) -> None:
         """Write what this batch added, in one transaction."""

@@ -43,6 +43,8 @@ TOP_TERMS = 8
 CHARTS_JSON = "charts.json"
 MAX_POINTS = 5_000  # articles plotted one point each: a deterministic sample beyond this
 KEYNESS_PER_PAGE = 12  # sources per keyness chart; more sources make more pages
+MAX_LINES = 12  # sources drawn as coloured, labelled lines; beyond, grey lines + pooled line
+MAX_POINT_LABELS = 20  # sources named on the stance map; beyond, the furthest from the centre
 Z_CRIT = 1.96
 LOW_EVIDENCE = "low evidence"
 GREY = "#8a949e"
@@ -829,7 +831,7 @@ def _similarity(d: _Data) -> tuple[Figure, ChartNote]:
         if pd.isna(m.loc[s, s]):
             m.loc[s, s] = 1.0
     n = len(names)
-    side = max(4.5, 1.5 + 0.42 * n)
+    side = max(4.5, 1.5 + 0.42 * min(n, 20) + 0.2 * max(0, n - 20))
     clustered = n >= 3
     labels = [display_label(s, 22) for s in names]
     fig = Figure(figsize=(side + 3.2, side + (2.6 if clustered else 1.8)), layout="constrained")
@@ -915,6 +917,8 @@ def _stance(d: _Data) -> tuple[Figure, ChartNote]:
     colors = _palette(d.frames)
     lead = _leading(d)
     small = 8 if n > 15 else 9
+    dist = np.hypot(st["pc1"].to_numpy(), st["pc2"].to_numpy())
+    named = set(st["source"].to_numpy()[np.argsort(-dist, kind="stable")[:MAX_POINT_LABELS]])
     for r in st.itertuples():
         s = str(r.source)
         low = s in d.low
@@ -922,9 +926,12 @@ def _stance(d: _Data) -> tuple[Figure, ChartNote]:
         xerr = np.nan_to_num([[max(r.pc1 - r.pc1_low, 0)], [max(r.pc1_high - r.pc1, 0)]])
         yerr = np.nan_to_num([[max(r.pc2 - r.pc2_low, 0)], [max(r.pc2_high - r.pc2, 0)]])
         ax.errorbar(
-            r.pc1, r.pc2, xerr=xerr, yerr=yerr, fmt="o", color=c, ecolor=c, elinewidth=1,
-            capsize=2, markersize=7, markerfacecolor="white" if low else c, alpha=0.9,
+            r.pc1, r.pc2, xerr=xerr, yerr=yerr, fmt="o", color=c, ecolor=(*mpl.colors.to_rgb(c),
+            0.35 if n > 15 else 0.8), elinewidth=0.8 if n > 15 else 1, capsize=2,
+            markersize=6 if n > 15 else 7, markerfacecolor="white" if low else c,
         )  # fmt: skip
+        if s not in named:
+            continue
         ax.annotate(
             display_label(s, 22, 1) + (f" ({LOW_EVIDENCE})" if low else ""), (r.pc1, r.pc2),
             xytext=(6, 5), textcoords="offset points", fontsize=small,
@@ -979,6 +986,8 @@ def _stance(d: _Data) -> tuple[Figure, ChartNote]:
             spread += f" {d.label(main[0])} rises towards the {side} of PC1."
     else:
         spread = ""
+    if n > MAX_POINT_LABELS:
+        spread += f" Only the {MAX_POINT_LABELS} sources furthest from the centre are named."
     alt = (
         f"Scatter of {n} sources on the first two principal components of their frame rates "
         f"(PC1 {pct1}, PC2 {pct2} of the variance), with 95% bootstrap intervals.{spread}"
@@ -1123,21 +1132,33 @@ def _lines_by_source(
     ticks: list[str] | None = None,
 ) -> Figure:
     """One panel per frame, one line per source, y = per_1k; x is a date, or a position in
-    ``ticks`` (labels of 0, 1, 2, …)."""
+    ``ticks`` (labels of 0, 1, 2, …). Beyond ``MAX_LINES`` sources the sources are thin grey
+    lines under a bold pooled line (all sources' weight over all their tokens)."""
     names = [s for s in d.names if s in set(df["source"])] + [
         s for s in pd.unique(df["source"]) if s not in d.names
     ]
-    pal = _source_palette(names)
+    many = len(names) > MAX_LINES
+    pal = {s: (0.62, 0.66, 0.70) for s in names} if many else _source_palette(names)
     frames = [f for f in d.frames if f in set(df["frame"])] or d.frames
     fig = Figure(figsize=(12 if len(frames) > 1 else 8, 1.8 + 3.4 * math.ceil(len(frames) / 3)))
     axes, _ = _grid(fig, max(len(frames), 1), 3, sharey=True)
     for ax, f in zip(axes, frames, strict=False):
         g = df[df["frame"] == f]
-        for s in names:
+        for k, s in enumerate(names):
             line = g[g["source"] == s].sort_values(x)
             if len(line):
-                ax.plot(line[x], line["per_1k"], marker="o", markersize=3.5, linewidth=1.3,
-                        color=pal[s], label=display_label(s, 24, 1))  # fmt: skip
+                label = ("one source" if k == 0 else "_") if many else display_label(s, 24, 1)
+                ax.plot(line[x], line["per_1k"], marker="" if many else "o", markersize=3.5,
+                        linewidth=0.8 if many else 1.3, alpha=0.45 if many else 1.0,
+                        color=pal[s], label=label)  # fmt: skip
+        if many and len(g):
+            sums = g.groupby(x)[["weighted", "tokens"]].sum()
+            if (sums["tokens"] > 0).all():
+                pooled, what = sums["weighted"] * 1000 / sums["tokens"], "pooled"
+            else:  # no token counts (an old history.csv): the plain mean of the sources
+                pooled, what = g.groupby(x)["per_1k"].mean(), "mean"
+            ax.plot(pooled.index, pooled, color="#1b1f24", linewidth=2.4, marker="o",
+                    markersize=4, label=f"all sources ({what})")  # fmt: skip
         ax.set_title(display_label(d.label(f), 30, 1), fontsize=11)
         ax.set_xlabel(xlabel)
         ax.set_ylabel(UNIT)
@@ -1155,10 +1176,9 @@ def _lines_by_source(
             _empty_note(ax, "no data")
     fig.suptitle(title)
     handles, labels = axes[0].get_legend_handles_labels()
-    if len(names) <= 16:
-        _fig_legend(fig, handles, labels, "source", ncol=4)
-    else:
-        fig.tight_layout()
+    keep = [(h, lab) for h, lab in zip(handles, labels, strict=True) if not lab.startswith("_")]
+    _fig_legend(fig, [h for h, _ in keep], [lab for _, lab in keep],
+                f"{len(names)} sources" if many else "source", ncol=4)  # fmt: skip
     return fig
 
 
@@ -1194,10 +1214,11 @@ def _run_history(d: _Data) -> pd.DataFrame:
     h = d.table("history")
     run_id = str(d.run.get("run_id") or d.dir.name)
     when = d.run.get("finished") or d.run.get("started") or ""
-    now = d.sources[["source", "frame", "per_1k", "ci_low", "ci_high"]].assign(
+    now = d.sources[["source", "frame", "per_1k", "ci_low", "ci_high", "tokens"]].assign(
         run_id=run_id, finished=str(when)
     )
     h = pd.concat([h[h["run_id"] != run_id], now], ignore_index=True)
+    h["weighted"] = h["per_1k"] * h["tokens"].fillna(0) / 1000
     h["when"] = pd.to_datetime(h["finished"], errors="coerce", utc=True, format="ISO8601")
     h = h.dropna(subset=["when", "per_1k"])
     h["when"] = h["when"].dt.tz_convert(None)

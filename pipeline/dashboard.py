@@ -566,7 +566,8 @@ def _differences(
                     "frame": label,
                     "diff": fmt_signed(r["diff"], 2),
                     "diff_key": _key(r["diff"]),
-                    "ci": fmt_ci(r["ci_low"], r["ci_high"]),
+                    "ci": f"[{fmt_signed(r['ci_low'], 2).lstrip('+')}, "
+                    f"{fmt_signed(r['ci_high'], 2).lstrip('+')}]",
                     "p": fmt_p(r["p_value"]).removeprefix("p = "),
                     "p_key": _key(r["p_value"]),
                     "p_adj": fmt_p(r["p_adjusted"]).removeprefix("p = "),

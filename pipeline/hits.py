@@ -6,7 +6,7 @@ position wins and matches never overlap; frames are matched independently.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from pipeline.clean import CleanText
 from pipeline.lexicons import Entry, Lexicon
@@ -24,9 +24,8 @@ NEGATION_WINDOW = 6  # tokens after a match in which a negator still belongs to 
 CONTEXT_CHARS = 40
 
 
-@dataclass(frozen=True, slots=True)
-class Hit:
-    """One match of a lexicon entry in an article."""
+class Hit(NamedTuple):
+    """One match of a lexicon entry in an article (a named tuple: cheap to make and store)."""
 
     frame: str
     category: str
@@ -66,11 +65,14 @@ def is_negated(tokens: list[Token], end: int) -> bool:
 
 
 def match_sentence(
-    tokens: list[Token], index: dict[str, list[tuple[tuple[str, ...], Entry]]]
+    tokens: list[Token],
+    index: dict[str, list[tuple[tuple[str, ...], Entry]]],
+    lemmas: list[str] | None = None,
 ) -> list[tuple[Entry, int, int]]:
     """Non-overlapping longest matches in one sentence: (entry, first token, end token)."""
     found: list[tuple[Entry, int, int]] = []
-    lemmas = [t.lemma for t in tokens]
+    if lemmas is None:
+        lemmas = [t.lemma for t in tokens]
     i, n = 0, len(tokens)
     while i < n:
         for seq, entry in index.get(lemmas[i], ()):
@@ -92,10 +94,11 @@ def find_hits(
     indexes = [lex.index() for lex in lexicons]
     # Terms are compiled without white space (pipeline.tokens.lemmas); match the same way.
     sentences = [[t for t in tokens if t.pos != "空白"] for tokens in sentence_tokens]
+    sentence_lemmas = [[t.lemma for t in tokens] for tokens in sentences]
     hits: list[Hit] = []
     for index in indexes:
         for sid, tokens in enumerate(sentences):
-            for entry, a, b in match_sentence(tokens, index):
+            for entry, a, b in match_sentence(tokens, index, sentence_lemmas[sid]):
                 start, end = tokens[a].start, tokens[b - 1].end
                 hits.append(
                     Hit(

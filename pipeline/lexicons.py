@@ -56,15 +56,24 @@ class Lexicon:
     path: Path
     sha256: str
     entries: list[Entry] = field(default_factory=list)
+    _index: dict[str, list[tuple[tuple[str, ...], Entry]]] | None = field(
+        default=None, repr=False, compare=False
+    )
 
     def index(self) -> dict[str, list[tuple[tuple[str, ...], Entry]]]:
-        """(lemma sequence, entry) by first lemma, longest first: what the matcher looks up."""
+        """(lemma sequence, entry) by first lemma, longest first: what the matcher looks up.
+
+        Built once; entries are not meant to change after loading.
+        """
+        if self._index is not None:
+            return self._index
         by_first: dict[str, list[tuple[tuple[str, ...], Entry]]] = {}
         for entry in self.entries:
             for seq in entry.variants or (entry.lemmas,):
                 by_first.setdefault(seq[0], []).append((seq, entry))
         for group in by_first.values():
             group.sort(key=lambda item: (-len(item[0]), item[1].line))
+        self._index = by_first
         return by_first
 
 

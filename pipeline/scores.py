@@ -102,11 +102,13 @@ def bootstrap_rates(
     """
     n_art = len(sentence_tokens)
     n_frames = sentence_weights[0].shape[1]
-    draws = rng.integers(0, n_art, size=(n_boot, n_art))
+    draws = rng.integers(0, n_art, size=(n_boot, n_art)).ravel()
+    order = np.argsort(draws, kind="stable")
+    bounds = np.searchsorted(draws[order], np.arange(n_art + 1))
     tok = np.zeros(n_boot)
     wt = np.zeros((n_boot, n_frames))
     for i in range(n_art):
-        rows = np.nonzero(draws == i)[0]
+        rows = order[bounds[i] : bounds[i + 1]] // n_art
         if rows.size == 0:
             continue
         t_i, w_i = sentence_tokens[i], sentence_weights[i]

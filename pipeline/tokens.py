@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
 from importlib.metadata import version
+from typing import NamedTuple
 
 import fugashi
 import unidic_lite
@@ -26,9 +26,11 @@ _tagger: fugashi.GenericTagger | None = None
 _tagger_pid: int | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Token:
-    """One morpheme: its text, lemma, coarse part of speech and span in the source text."""
+class Token(NamedTuple):
+    """One morpheme: its text, lemma, coarse part of speech and span in the source text.
+
+    A named tuple: millions are made per corpus, and tuples are the cheapest to create.
+    """
 
     surface: str
     lemma: str
@@ -80,21 +82,40 @@ def tokenize(text: str, offset: int = 0) -> list[Token]:
     if not text.strip():
         return []
     out: list[Token] = []
+    append, find, known = out.append, text.find, _LINES
     cursor = 0
     for line in tagger().parse(_UNPARSABLE.sub(" ", text)).split("\n"):
-        if not line or line == "EOS":
+        entry = known.get(line, _NEW)
+        if entry is None:
             continue
-        parts = line.split("\t")
-        if len(parts) != 3 or not parts[0]:
-            continue
-        surface, lemma, pos = parts
-        start = text.find(surface, cursor)
+        if entry is _NEW:
+            entry = _parse_line(line)
+            if len(known) < _LINES_MAX:
+                known[line] = entry
+            if entry is None:
+                continue
+        surface, lemma, pos = entry
+        start = find(surface, cursor)
         if start < 0:
             continue
-        end = start + len(surface)
-        cursor = end
-        out.append(Token(surface, clean_lemma(lemma) or surface, pos, start + offset, end + offset))
+        cursor = start + len(surface)
+        append(Token(surface, lemma, pos, start + offset, cursor + offset))
     return out
+
+
+# MeCab's output lines repeat (common words), so each distinct line is split and its lemma
+# cleaned once per process; EOS and malformed lines map to None.
+_NEW = object()
+_LINES: dict[str, tuple[str, str, str] | None] = {"": None, "EOS": None}
+_LINES_MAX = 1_000_000
+
+
+def _parse_line(line: str) -> tuple[str, str, str] | None:
+    parts = line.split("\t")
+    if len(parts) != 3 or not parts[0]:
+        return None
+    surface, lemma, pos = parts
+    return surface, clean_lemma(lemma) or surface, pos
 
 
 def lemmas(text: str) -> tuple[str, ...]:

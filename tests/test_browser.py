@@ -49,7 +49,9 @@ def browser():
 
 @pytest.fixture(scope="module")
 def dashboard(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    run = make_fake_run(tmp_path_factory.mktemp("browser") / "run", hostile=True)
+    base = tmp_path_factory.mktemp("browser")
+    run = make_fake_run(base / "out" / "runs" / "20240618T120000Z-abc123", hostile=True,
+                        history_runs=2)  # fmt: skip
     make_charts(run)
     return render_dashboard(run)
 
@@ -126,6 +128,34 @@ def test_dashboard_in_chromium(browser, dashboard: Path, tmp_path: Path) -> None
     shown = page.locator("#t-terms tbody tr:visible").count()
     assert 0 < shown < total
     assert page.locator('[data-count="t-terms"]').inner_text().startswith(f"{shown} of {total}")
+
+    # Differences: sorting by A − B orders rows numerically; "only differences that hold"
+    # leaves the flagged rows.
+    diff_col = 3
+    head = page.locator("#t-diff thead th").nth(diff_col)
+    head.locator("button").click()
+    keys = [float(x) for x in _column(page, "t-diff", diff_col)]
+    assert len(keys) > 2 and keys == sorted(keys)
+    head.locator("button").click()
+    assert [float(x) for x in _column(page, "t-diff", diff_col)] == sorted(keys, reverse=True)
+    rows = page.locator("#t-diff tbody tr").count()
+    page.check('input.only[data-only="t-diff"]')
+    flags = page.eval_on_selector_all(
+        "#t-diff tbody tr", "rs => rs.filter(r => !r.hidden).map(r => r.dataset.flag)"
+    )
+    assert flags and set(flags) == {"1"} and len(flags) < rows
+    page.uncheck('input.only[data-only="t-diff"]')
+    assert page.locator("#t-diff tbody tr:visible").count() == rows
+
+    # Validation: the section, its verdict and its confusion matrix are on screen when visited.
+    page.locator('nav a[href="#validation"]').click()
+    section = page.locator("#validation")
+    assert section.is_visible()
+    assert page.locator("#validation .verdict").is_visible()
+    assert page.locator("#t-confusion").is_visible()
+    vbox = page.locator("#h-validation").bounding_box()
+    assert vbox is not None and 0 <= vbox["y"] < 900
+    page.screenshot(path=str(tmp_path / "validation.png"))
 
     # Passage filters: voice = quoted leaves only quoted passages.
     page.click("#pf-reset")

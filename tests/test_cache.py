@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from pipeline import analyze as analyze_mod
-from pipeline.analyze import analyze_article, analyze_text
+from pipeline.analyze import analyze_article, analyze_text, content_counts, doc_lemmas
 from pipeline.cache import AnalysisCache, hits_key, token_key
 from pipeline.corpus import ArticleRef, read_manifest
 from pipeline.lexicons import Lexicon, bundle_hash, load_lexicons
@@ -53,16 +53,19 @@ def test_put_commit_get_round_trips_exactly(tmp_path: Path, lexicons, refs) -> N
     cache = AnalysisCache(db)
     tkey = token_key(raw)
     hkey = hits_key(tkey, bundle_hash(lexicons))
-    cache.put_tokens(tkey, clean, sentence_tokens)
+    counts, doc = content_counts(sentence_tokens), doc_lemmas(sentence_tokens)
+    cache.put_tokens(tkey, clean, counts, doc, sentence_tokens)
     cache.put_hits(hkey, hits)
-    assert cache.get_tokens(tkey) is None, "nothing is visible before commit"
+    assert cache.get_summary(tkey) is None, "nothing is visible before commit"
     assert cache.get_hits(hkey) is None
     cache.close()  # commits
 
     again = AnalysisCache(db)
-    got = again.get_tokens(tkey)
+    got = again.get_summary(tkey)
     assert got is not None
-    got_clean, got_tokens = got
+    got_clean, got_counts, got_doc = got
+    assert (got_counts, got_doc) == (counts, doc)
+    got_tokens = again.get_tokens(tkey, got_clean.text)
     assert got_clean == clean
     assert got_clean.sentences == [tuple(s) for s in clean.sentences]
     assert all(isinstance(s, tuple) for s in got_clean.sentences + got_clean.quotes)
@@ -74,7 +77,7 @@ def test_put_commit_get_round_trips_exactly(tmp_path: Path, lexicons, refs) -> N
     assert got_hits == hits
     assert all(isinstance(h.negated, bool) and isinstance(h.weight, float) for h in got_hits)
     assert (again.tokens_found, again.hits_found) == (1, 1)
-    assert again.get_tokens(token_key(raw + "x")) is None
+    assert again.get_summary(token_key(raw + "x")) is None
     assert (again.tokens_found, again.hits_found) == (1, 1), "a miss is not counted"
     again.close()
 
@@ -83,7 +86,7 @@ def _same(a, b) -> None:
     assert a.ref == b.ref
     assert a.encoding == b.encoding
     assert a.clean == b.clean
-    assert a.sentence_tokens == b.sentence_tokens
+    assert (a.sentence_counts, a.doc) == (b.sentence_counts, b.doc)
     assert a.hits == b.hits
     assert a.content_tokens == b.content_tokens
 

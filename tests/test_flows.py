@@ -135,18 +135,18 @@ def test_unchanged_rerun_reuses_the_cache_and_a_lexicon_edit_rematches(
     settings = _settings(tmp_path / "out", corpus_dir, lex)
     first = framing_flow(settings)
     cache = AnalysisCache(tmp_path / "out" / "cache" / "analysis.sqlite")
-    n_tokens = cache.db.execute("SELECT count(*) FROM tokens").fetchone()[0]
-    n_hits = cache.db.execute("SELECT count(*) FROM hits").fetchone()[0]
+    n_tokens = cache.count("summaries")
+    n_hits = cache.count("hits")
     assert n_tokens == 5 and n_hits == 5
     second = framing_flow(settings)
     assert _csv_bytes(Path(first["run_dir"])) == _csv_bytes(Path(second["run_dir"]))
-    assert cache.db.execute("SELECT count(*) FROM tokens").fetchone()[0] == 5
+    assert cache.count("summaries") == 5
     path = lex / "pro_moscow.yaml"
     with path.open("a", encoding="utf-8") as fh:
         fh.write("  - term: 協力\n    category: test\n    note: an edit that matches every seed\n")
     third = framing_flow(settings)
-    assert cache.db.execute("SELECT count(*) FROM tokens").fetchone()[0] == 5, "no re-tokenizing"
-    assert cache.db.execute("SELECT count(*) FROM hits").fetchone()[0] == 10, "re-matched"
+    assert cache.count("summaries") == 5, "no re-tokenizing"
+    assert cache.count("hits") == 10, "re-matched"
     assert (
         _csv_bytes(Path(third["run_dir"]))["sources.csv"]
         != _csv_bytes(Path(first["run_dir"]))["sources.csv"]
