@@ -106,7 +106,13 @@ def agreement(article_rates: pd.DataFrame, frames: list[str]) -> pd.DataFrame:
         for i, fa in enumerate(frames):
             for fb in frames[i + 1 :]:
                 rho = None
-                if len(g) >= 3 and fa in g and fb in g:
+                if (
+                    len(g) >= 3
+                    and fa in g
+                    and fb in g
+                    and g[fa].nunique() > 1
+                    and g[fb].nunique() > 1
+                ):
                     value = g[fa].rank().corr(g[fb].rank())
                     rho = None if pd.isna(value) else float(value)
                 rows.append((source, fa, fb, len(g), rho))

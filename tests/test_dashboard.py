@@ -470,7 +470,6 @@ def test_low_evidence_is_never_a_full_share(tmp_path: Path) -> None:
     low = sorted(set(sources.loc[sources["low_evidence"], "source"]))
     assert set(THIN_SOURCES) <= set(low)
     assert (sources.loc[sources["low_evidence"], "share"] == 1.0).all()
-    make_charts(run)
     html = render_dashboard(run).read_text("utf-8")
     compare = html[html.index('<table id="t-compare"') :]
     compare = compare[: compare.index("</table>")]
