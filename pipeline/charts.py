@@ -906,6 +906,13 @@ def _leading(d: _Data) -> dict[str, str]:
     return out
 
 
+def _corr(a: np.ndarray, b: np.ndarray) -> float:
+    """Pearson correlation; 0 when either side does not vary."""
+    if len(a) < 2 or np.std(a) == 0 or np.std(b) == 0:
+        return 0.0
+    return float(np.nan_to_num(np.corrcoef(a, b)[0, 1]))
+
+
 def _stance(d: _Data) -> tuple[Figure, ChartNote]:
     st = d.table("stance").dropna(subset=["pc1"])
     st = st.assign(pc2=st["pc2"].fillna(0.0))
@@ -949,10 +956,8 @@ def _stance(d: _Data) -> tuple[Figure, ChartNote]:
             ok = ~np.isnan(v)
             if ok.sum() < 3 or np.nanstd(v) == 0:
                 continue
-            r1 = np.corrcoef(v[ok], st["pc1"].to_numpy()[ok])[0, 1]
-            sd2 = np.std(st["pc2"].to_numpy()[ok])
-            r2 = np.corrcoef(v[ok], st["pc2"].to_numpy()[ok])[0, 1] if sd2 > 0 else 0.0
-            r1, r2 = np.nan_to_num(r1), np.nan_to_num(r2)
+            r1 = _corr(v[ok], st["pc1"].to_numpy()[ok])
+            r2 = _corr(v[ok], st["pc2"].to_numpy()[ok])
             ax.annotate(
                 "", xy=(r1 * extent * 0.8, r2 * extent * 0.8), xytext=(0, 0),
                 arrowprops={"arrowstyle": "->", "color": colors[f], "alpha": 0.6, "lw": 1.5},
@@ -1102,9 +1107,9 @@ def _positions(d: _Data) -> tuple[Figure, ChartNote]:
         ax.set_xticks(DECILES + 1)
         ax.set_xlabel("tenth of the article (1 = opening)")
         ax.set_ylabel("share of the frame's weight (%)")
-        ax.set_ylim(bottom=0)
         if not shares:
             _empty_note(ax, "no counted matches")
+    axes[0].set_ylim(bottom=0)  # after every panel is drawn: the axes share y
     fig.suptitle("Where in the article each frame appears")
     handles = [Line2D([], [], color=colors[f], marker="o", label=display_label(d.label(f), 28, 1))
                for f in d.frames]  # fmt: skip
@@ -1162,7 +1167,6 @@ def _lines_by_source(
         ax.set_title(display_label(d.label(f), 30, 1), fontsize=11)
         ax.set_xlabel(xlabel)
         ax.set_ylabel(UNIT)
-        ax.set_ylim(bottom=0)
         if ticks is None:
             locator = mdates.AutoDateLocator(maxticks=6)
             ax.xaxis.set_major_locator(locator)
@@ -1174,6 +1178,7 @@ def _lines_by_source(
             ax.tick_params(axis="x", labelrotation=45)
         if g.empty:
             _empty_note(ax, "no data")
+    axes[0].set_ylim(bottom=0)  # after every panel is drawn: the axes share y
     fig.suptitle(title)
     handles, labels = axes[0].get_legend_handles_labels()
     keep = [(h, lab) for h, lab in zip(handles, labels, strict=True) if not lab.startswith("_")]
@@ -1227,7 +1232,7 @@ def _run_history(d: _Data) -> pd.DataFrame:
 
 def _timeline_runs(d: _Data, h: pd.DataFrame) -> tuple[Figure, ChartNote]:
     title = "Framing across runs: rate per source in each run"
-    fig = _lines_by_source(d, h, "when", title, "run finished (date, UTC)")
+    fig = _lines_by_source(d, h, "when", title, "run finished (UTC)")
     runs = h.drop_duplicates("run_id").sort_values("when")
     first, last = runs["run_id"].iloc[0], runs["run_id"].iloc[-1]
     changes = []

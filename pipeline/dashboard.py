@@ -111,7 +111,11 @@ def fmt_p(v: Any) -> str:
         return "p = –"
     if f < 0.001:
         return "p < 0.001"
-    return f"p = {f:.3f}" if f < 0.01 else f"p = {f:.2f}"
+    for digits in range(3 if f < 0.01 else 2, 8):  # never round across the 0.05 line
+        text = f"{f:.{digits}f}"
+        if (float(text) < ALPHA) == (f < ALPHA):
+            break
+    return f"p = {text}"
 
 
 def fmt_signed(v: Any, digits: int = 1) -> str:

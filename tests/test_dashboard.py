@@ -548,3 +548,13 @@ def test_older_run_says_what_is_not_available(tmp_path: Path) -> None:
     assert "Not available in this run: stance map (data/stance.csv)" in text
     assert "Every match with about 40 characters" in text
     assert not [a for t, a in page.elements if a.get("id") == "t-diff"]
+
+
+def test_p_values_never_round_across_the_line() -> None:
+    assert fmt_p(0.41) == "p = 0.41"
+    assert fmt_p(0.002) == "p = 0.002"
+    assert fmt_p(0.0004) == "p < 0.001"
+    assert fmt_p(0.0499) == "p = 0.0499"
+    assert fmt_p(0.0501) == "p = 0.05" and fmt_p(0.04995) == "p = 0.04995"
+    assert fmt_p(None) == "p = –"
+    assert fmt_signed(-4.04) == "−4.0" and fmt_signed(12.34) == "+12.3"
