@@ -84,14 +84,41 @@ def _permutation_p(
     return (1 + extreme) / (n_perm + 1)
 
 
+def _exposure_permutation_p(
+    ta: np.ndarray,
+    wa: np.ndarray,
+    tb: np.ndarray,
+    wb: np.ndarray,
+    n_perm: int,
+    rng: np.random.Generator,
+) -> np.ndarray:
+    """Two-sided p-values (per frame) when each source is one or two texts.
+
+    Sentences of two articles are not exchangeable (their lengths differ systematically), so
+    instead the matches, kept together by sentence, are re-assigned to the two sources at
+    random in proportion to their content tokens: the null is "the same rate per token".
+    """
+    total_a, total_b = max(float(ta.sum()), 1.0), max(float(tb.sum()), 1.0)
+    w = np.vstack([wa, wb])
+    w = w[w.sum(axis=1) > 0]
+    observed = wa.sum(0) * 1000 / total_a - wb.sum(0) * 1000 / total_b
+    assign = rng.random((n_perm, len(w))) < total_a / (total_a + total_b)
+    w_a = assign.astype(float) @ w
+    w_b = w.sum(axis=0) - w_a
+    diffs = w_a * 1000 / total_a - w_b * 1000 / total_b
+    extreme = (np.abs(diffs) >= np.abs(observed) - 1e-9).sum(axis=0)
+    return (1 + extreme) / (n_perm + 1)
+
+
 def differences(
     acc: SourceAccumulator, sources: pd.DataFrame, n_perm: int = DEFAULT_PERMUTATIONS, seed: int = 0
 ) -> pd.DataFrame:
     """Every pair of sources × frame: difference of per_1k, its 95% bootstrap interval and a
     permutation p-value, Holm-adjusted over all rows.
 
-    The permuted unit is the article when both sources have at least two articles (and six
-    together), else the sentence; very large pairs use the bootstrap's normal approximation.
+    Articles are permuted when both sources have at least two articles (six together);
+    otherwise matches are re-assigned in proportion to content tokens (``tokens``); very large
+    pairs use the bootstrap's normal approximation (``bootstrap-z``).
     """
     rate = sources.set_index(["source", "frame"])["per_1k"]
     names = sorted(acc.boots)
@@ -105,13 +132,12 @@ def differences(
         (ta, wa), (tb, wb) = _units(acc, a, level), _units(acc, b, level)
         boot = acc.boots[a] - acc.boots[b]
         low, high = np.percentile(boot, [2.5, 97.5], axis=0)
-        if (
-            len(ta) + len(tb) <= PERMUTATION_MAX_UNITS
-            and a in acc.by_sentence
-            and b in acc.by_sentence
-        ):
-            p = _permutation_p(ta, wa, tb, wb, n_perm, _rng(seed, f"{a}\0{b}"))
-            unit = level
+        rng = _rng(seed, f"{a}\0{b}")
+        small = a in acc.by_sentence and b in acc.by_sentence
+        if small and len(ta) + len(tb) <= PERMUTATION_MAX_UNITS and level == "articles":
+            p, unit = _permutation_p(ta, wa, tb, wb, n_perm, rng), "articles"
+        elif small and len(ta) + len(tb) <= PERMUTATION_MAX_UNITS:
+            p, unit = _exposure_permutation_p(ta, wa, tb, wb, n_perm, rng), "tokens"
         else:
             se = boot.std(axis=0, ddof=1)
             diff = np.array([rate[(a, f)] - rate[(b, f)] for f in acc.frames])

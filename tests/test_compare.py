@@ -176,7 +176,7 @@ def test_differences_are_reproducible_with_a_seed() -> None:
     assert len(one) == 3 * 2
     units = one.drop_duplicates(["source_a", "source_b"]).set_index(["source_a", "source_b"])
     assert units.loc[("A", "B"), "unit"] == "articles"
-    assert units.loc[("A", "C"), "unit"] == "sentences", "one article: sentences are the units"
+    assert units.loc[("A", "C"), "unit"] == "tokens", "one article: matches re-assigned by tokens"
     acc2, sources2, _ = accumulate(spec, 9, ["f", "g"])
     pd.testing.assert_frame_equal(one, differences(acc2, sources2, n_perm=150, seed=4))
 
@@ -279,3 +279,18 @@ def test_similarity_is_partial_for_overlap_and_batch_free() -> None:
     pd.testing.assert_frame_equal(a, b)
     assert 0.0 < cosine(a)[("A", "B")] < 1.0
     assert SimilarityAccumulator().result().empty
+
+
+def test_exposure_permutation_does_not_reward_short_sentences() -> None:
+    """Two matches in one short text against none in a longer one is weak evidence: the
+    p-value must not depend on the texts having sentences of different lengths."""
+    from pipeline.compare import _exposure_permutation_p
+
+    ta, wa = np.full(41, 25.0), np.zeros((41, 1))
+    wa[21, 0], wa[39, 0] = 2.0, 0.5
+    tb, wb = np.full(63, 35.0), np.zeros((63, 1))
+    p = _exposure_permutation_p(ta, wa, tb, wb, 2000, np.random.default_rng(0))
+    assert 0.05 < p[0] < 0.2, "about P(both matches fall in the shorter text) = 0.32 ** 2"
+    wa[:30, 0] = 2.0
+    strong = _exposure_permutation_p(ta, wa, tb, wb, 2000, np.random.default_rng(0))
+    assert strong[0] < 0.001
