@@ -14,7 +14,6 @@ import shutil
 import subprocess
 import tempfile
 import time
-from dataclasses import asdict
 from pathlib import Path
 
 import fugashi
@@ -127,7 +126,7 @@ def pipeline_analyze(arts: list[dict[str, str]], lexicons: list[Lexicon], batch:
                     "tokens": tokens,
                 }
             )
-            hit_rows.extend({"article_id": a["id"], **asdict(h)} for h in hits)
+            hit_rows.extend({"article_id": a["id"], **h._asdict()} for h in hits)
         hits_df = pd.DataFrame(
             hit_rows, columns=["article_id", "frame", "voice", "negated", "weight"]
         )

@@ -73,16 +73,17 @@ def match_sentence(
     found: list[tuple[Entry, int, int]] = []
     if lemmas is None:
         lemmas = [t.lemma for t in tokens]
-    i, n = 0, len(tokens)
-    while i < n:
-        for seq, entry in index.get(lemmas[i], ()):
+    n = len(lemmas)
+    free = 0
+    for i in [i for i, lemma in enumerate(lemmas) if lemma in index]:
+        if i < free:
+            continue
+        for seq, entry in index[lemmas[i]]:
             k = len(seq)
-            if i + k <= n and tuple(lemmas[i : i + k]) == seq:
+            if i + k <= n and (k == 1 or tuple(lemmas[i : i + k]) == seq):
                 found.append((entry, i, i + k))
-                i += k
+                free = i + k
                 break
-        else:
-            i += 1
     return found
 
 
