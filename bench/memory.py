@@ -13,6 +13,7 @@ import shutil
 import subprocess
 import tempfile
 import time
+from pathlib import Path
 
 import psutil
 from _common import OUT, PYTHON, ROOT, Background, table, wait_quiet, write_section
@@ -43,28 +44,40 @@ def _tree_rss(proc: psutil.Process) -> tuple[int, int, int]:
     return sum(rss), max(rss, default=0), len(rss)
 
 
-def measure(cmd: list[str], env: dict[str, str], interval: float = 0.1) -> dict[str, float]:
-    """Run ``cmd``; poll its tree's RSS every ``interval`` s until it exits."""
+def measure(
+    cmd: list[str], env: dict[str, str], log: Path, interval: float = 0.1
+) -> dict[str, object]:
+    """Run ``cmd`` (output to ``log``); poll its tree's RSS every ``interval`` s until it exits.
+
+    Descendants left running after it exits (an orphaned server) are terminated.
+    """
     t0 = time.perf_counter()
-    pipe, merged = subprocess.PIPE, subprocess.STDOUT
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=pipe, stderr=merged)
-    ps = psutil.Process(proc.pid)
-    peak_sum = peak_one = procs = 0
-    while proc.poll() is None:
-        try:
-            s, one, n = _tree_rss(ps)
-        except psutil.NoSuchProcess:
-            break
-        peak_sum, peak_one, procs = max(peak_sum, s), max(peak_one, one), max(procs, n)
-        time.sleep(interval)
-    out = proc.communicate()[0].decode(errors="replace")
+    seen: dict[int, psutil.Process] = {}
+    with log.open("wb") as fh:
+        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=fh, stderr=subprocess.STDOUT)
+        ps = psutil.Process(proc.pid)
+        peak_sum = peak_one = procs = 0
+        while proc.poll() is None:
+            with contextlib.suppress(psutil.NoSuchProcess):
+                seen.update({c.pid: c for c in ps.children(recursive=True)})
+                s, one, n = _tree_rss(ps)
+                peak_sum, peak_one, procs = max(peak_sum, s), max(peak_one, one), max(procs, n)
+            time.sleep(interval)
+        rc = proc.wait()
+    seconds = time.perf_counter() - t0
+    left = [p for p in seen.values() if p.is_running()]
+    for p in left:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            p.terminate()
+    psutil.wait_procs(left, timeout=10)
     return {
-        "rc": proc.wait(),
-        "seconds": time.perf_counter() - t0,
+        "rc": rc,
+        "seconds": seconds,
         "peak_sum_mb": peak_sum / 2**20,
         "peak_one_mb": peak_one / 2**20,
         "procs": procs,
-        "tail": out.strip()[-600:],
+        "orphans": len(left),
+        "tail": log.read_text(errors="replace").strip()[-600:],
     }
 
 
@@ -114,15 +127,17 @@ def main() -> None:
             env = {**os.environ, "PREFECT_HOME": home}
             wait_quiet()
             with Background() as bg:
-                r = measure(cmd, env)
+                r = measure(cmd, env, OUT / f"mem-{n}.log")
         print(
             f"{n:,} articles: rc {r['rc']}, {r['seconds']:.0f} s, tree peak "
             f"{r['peak_sum_mb']:,.0f} MB, largest process {r['peak_one_mb']:,.0f} MB",
             flush=True,
         )
         if r["rc"] != 0:
-            notes.append(f"{n:,} articles: exit {r['rc']}: {r['tail'][-300:]}")
+            notes.append(f"{n:,} articles: exit {r['rc']}; log in bench/out/mem-{n}.log")
             print(r["tail"])
+        if r["orphans"]:
+            notes.append(f"{n:,} articles: {r['orphans']} process(es) left running, terminated")
         size_mb = corpus.stat().st_size / 1e6
         verdict = "yes" if r["peak_sum_mb"] < TARGET_MB and r["rc"] == 0 else "no"
         rows.append(

@@ -176,14 +176,15 @@ def test_a_killed_run_leaves_latest_intact_and_the_next_run_cleans_up(
     proc = subprocess.Popen(
         [sys.executable, "-m", "pipeline", "run", "--corpus", str(corpus_dir), "--lexicons",
          str(lexicon_dir), "--out", str(out), "--batch-size", "1", "--no-cache"],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
     )  # fmt: skip
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and not list(
         (out / "runs").glob(".partial-*/_work/*.parquet")
     ):
         time.sleep(0.05)
-    proc.send_signal(signal.SIGKILL)
+    # The whole process group: the run and the embedded Prefect server it started.
+    os.killpg(proc.pid, signal.SIGKILL)
     proc.wait(30)
     assert list((out / "runs").glob(".partial-*")), "the kill should land mid-run"
     assert (out / "latest").resolve() == Path(before["run_dir"]).resolve()
