@@ -45,6 +45,8 @@ from pipeline.validate import (
 )
 
 DECIMALS = 4
+POSITION_KEYS, POSITION_VALUES = ["source", "frame", "decile"], ["hits", "weighted"]
+MONTH_KEYS, MONTH_VALUES = ["source", "month", "frame"], ["articles", "tokens", "weighted"]
 PASSAGES_PER_CELL = 200  # matched passages kept per source × frame for the dashboard
 CORPUS_COLUMNS = [c for c in TABLE_COLUMNS["articles"] if c != "meta"]
 
@@ -127,13 +129,15 @@ def write_tables(
     }
     acc = SourceAccumulator(frames, source_counts)
     similarity = SimilarityAccumulator()
-    terms: list[pd.DataFrame] = []
+    # Per-batch results are folded into running totals at once: a list of a thousand small
+    # DataFrames costs more memory than the rows in them.
+    term_table = _sum_terms([])
     passages: list[pd.DataFrame] = []
     kept: Counter[tuple[str, str]] = Counter()
-    positions: list[pd.DataFrame] = []
-    months: list[pd.DataFrame] = []
-    rates: list[pd.DataFrame] = []
-    validation: list[pd.DataFrame] = []
+    positions = _sum([], POSITION_KEYS, POSITION_VALUES)
+    months = _sum([], MONTH_KEYS, MONTH_VALUES)
+    rates: list[tuple[str, str, str, float]] = []
+    validation: list[tuple[Any, ...]] = []
     coverage: Counter[str] = Counter()
     quarantined: list[dict[str, Any]] = []
     scored = 0
@@ -154,17 +158,19 @@ def write_tables(
         out["corpus"].add(articles)
         out["removed"].add(t["removed"])
         acc.add(articles, t["sentences"], hits)
-        terms.append(term_counts(hits))
+        term_table = _sum_terms([term_table, term_counts(hits)])
         passages.append(_sample(hits, kept))
-        positions.append(_positions(hits, articles))
-        months.append(_months(scores))
-        rates.append(scores[["article_id", "source", "frame", "per_1k"]])
+        positions = _sum([positions, _positions(hits, articles)], POSITION_KEYS, POSITION_VALUES)
+        months = _sum([months, _months(scores)], MONTH_KEYS, MONTH_VALUES)
+        rates.extend(
+            scores[["article_id", "source", "frame", "per_1k"]].itertuples(index=False, name=None)
+        )
         perspective = dict(
             zip(articles["article_id"], articles["perspective"].fillna(""), strict=True)
         )
         batch_validation = dominant_frames(scores, perspective)
         out["validation"].add(batch_validation)
-        validation.append(batch_validation)
+        validation.extend(batch_validation.itertuples(index=False, name=None))
         for frame, n in scores[scores["hits"] >= min_hits].groupby("frame").size().items():
             coverage[frame] += int(n)
         docs = t["docs"]
@@ -178,17 +184,12 @@ def write_tables(
         scored += len(articles)
     if lemma_writer is not None:
         lemma_writer.close()
-    term_table = _sum_terms(terms)
     sources = acc.result(n_boot, seed, min_tokens, min_hits)
     corpus = pd.read_csv(
         data_dir / "corpus.csv", usecols=["source", "perspective"], dtype=str, keep_default_na=False
     )
     known = source_perspectives(corpus)
-    validation_table = (
-        pd.concat(validation, ignore_index=True)
-        if validation
-        else pd.DataFrame(columns=VALIDATION_COLUMNS)
-    )
+    validation_table = pd.DataFrame(validation, columns=VALIDATION_COLUMNS)
     metric_table = metrics(validation_table, frames)
     tables = {
         "sources": sources,
@@ -200,7 +201,7 @@ def write_tables(
         "keyness": keyness(term_table, sources),
         "stance": stance(sources, acc.boots, frames),
         "similarity": similarity.result(),
-        "positions": _sum(positions, ["source", "frame", "decile"], ["hits", "weighted"]),
+        "positions": positions,
         "timeline": _timeline(months),
         "coverage": pd.DataFrame(
             [(f, scored, coverage[f], coverage[f] / scored if scored else None) for f in frames],
@@ -208,7 +209,11 @@ def write_tables(
         ),
         "confusion": confusion(validation_table),
         "validation_metrics": metric_table,
-        "agreement": agreement(pd.concat(rates, ignore_index=True), frames) if rates else None,
+        "agreement": agreement(
+            pd.DataFrame(rates, columns=["article_id", "source", "frame", "per_1k"]), frames
+        )
+        if rates
+        else None,
     }
     by_entry = term_table.groupby(["frame", "term"])["author_hits"].sum()
     author = Counter({key: int(n) for key, n in by_entry.items()})
@@ -259,8 +264,8 @@ def _sum(parts: list[pd.DataFrame], keys: list[str], values: list[str]) -> pd.Da
     return pd.concat(parts).groupby(keys, as_index=False)[values].sum()
 
 
-def _timeline(parts: list[pd.DataFrame]) -> pd.DataFrame:
-    t = _sum(parts, ["source", "month", "frame"], ["articles", "tokens", "weighted"])
+def _timeline(months: pd.DataFrame) -> pd.DataFrame:
+    t = months.copy()
     t["per_1k"] = t["weighted"] * 1000 / t["tokens"].clip(lower=1) if len(t) else []
     return t[["source", "month", "frame", "articles", "tokens", "weighted", "per_1k"]]
 
