@@ -10,12 +10,14 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import subprocess
 import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
+import unidic_lite
 from _common import OUT, ROOT, Background, cpu_seconds, table, wait_quiet, write_section
-from synth import write_jsonl
+from synth import take_mb, write_blob, write_jsonl
 
 from pipeline.analyze import analyze_batch, write_batch
 from pipeline.batches import plan_batches, read_batch
@@ -59,6 +61,28 @@ def run_once(
     return dt, cpu, chars, bg.cores
 
 
+def mecab_baseline(workers: list[int], mb: float = 5) -> list[list[object]]:
+    """The machine's own scaling: ``w`` independent mecab processes on ``mb`` MB each."""
+    blob = OUT / f"blob-{mb:g}mb.txt"
+    write_blob(blob, take_mb(mb))
+    d = unidic_lite.DICDIR
+    cmd = ["mecab", "-d", d, "-r", f"{d}/mecabrc", str(blob), "-o", "/dev/null"]
+    rows, base, base_cpu = [], 0.0, 0.0
+    for w in workers:
+        wait_quiet()
+        with Background() as bg:
+            t0, c0 = time.perf_counter(), cpu_seconds()
+            procs = [subprocess.Popen(cmd) for _ in range(w)]
+            for proc in procs:
+                proc.wait()
+            t, cpu = time.perf_counter() - t0, cpu_seconds() - c0
+        base, base_cpu = base or t, base_cpu or cpu
+        rows.append([w, f"{t:.1f}", f"{w * base / t:.2f}", f"{base / t:.2f}", f"{cpu:.1f}",
+                     f"{w * base_cpu / cpu:.2f}", f"{bg.cores:.2f}"])  # fmt: skip
+        print(f"mecab ×{w}: {t:.1f} s, efficiency {base / t:.2f}", flush=True)
+    return rows
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--workers-list", default="1,2", help="comma-separated, e.g. 1,2,4,8,16")
@@ -67,6 +91,7 @@ def main() -> None:
     p.add_argument("--repeat", type=int, default=1, help="runs per worker count; best is kept")
     p.add_argument("--lexicons", type=Path, default=ROOT / "lexicons")
     p.add_argument("--out", type=Path, default=OUT / "scaling", help="scratch folder")
+    p.add_argument("--no-baseline", action="store_true", help="skip the mecab ×N baseline")
     p.add_argument("--write", action="store_true", help="add the figures to bench/RESULTS.md")
     a = p.parse_args()
     workers = [int(w) for w in a.workers_list.split(",") if w.strip()]
@@ -110,6 +135,15 @@ def main() -> None:
     over = [w for w in workers if w > (os.cpu_count() or 1)]
     if over:
         note += f" Worker counts above the {os.cpu_count()} cores ({over}) cannot scale here."
+    if not a.no_baseline and shutil.which("mecab"):
+        base_rows = mecab_baseline(workers)
+        text += "\n\nMachine baseline, N independent `mecab` processes on 5 MB each:\n\n"
+        headers = ["processes", "wall s", "speed-up", "efficiency", "CPU s", "CPU efficiency"]
+        text += table([*headers, "background"], base_rows)
+        note += (
+            " The baseline shows how far the machine itself scales (no Python, no shared "
+            "work): the pipeline cannot beat its efficiency."
+        )
     print(text)
     print(note)
     if a.write:

@@ -165,6 +165,10 @@ def ginza(blob: Path, lexicons: list[Lexicon], tok_chars: int, full_chars: int) 
     return json.loads(r.stdout.strip().splitlines()[-1])
 
 
+def ratio(x: float) -> str:
+    return f"{x:.2f}" if x >= 0.01 else f"{x:.4f}"
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--mb", type=float, default=10, help="MB of synthetic text (default 10)")
@@ -244,7 +248,7 @@ def main() -> None:
     for name, cpu, wall, n, bg in results:
         rate = n / cpu
         rows.append(
-            [name, f"{n:,}", f"{cpu:.2f}", fmt_rate(rate), f"{rate / ceiling:.2f}",
+            [name, f"{n:,}", f"{cpu:.2f}", fmt_rate(rate), ratio(rate / ceiling),
              f"{wall:.2f}", fmt_rate(n / wall), "" if bg is None else f"{bg:.2f}"]
         )  # fmt: skip
     headers = ["measurement (one core)", "chars", "CPU s", "chars/CPU-s", "× mecab"]

@@ -177,6 +177,9 @@ def _add_span(spans: list[tuple[int, int]], text: str, start: int, stop: int) ->
         spans.append((start, stop))
 
 
+_QUOTE_MARK = re.compile('[「」『』“”"]')
+
+
 def find_quotes(text: str) -> list[tuple[int, int]]:
     """Spans of quoted speech: 「…」, 『…』, “…” and straight "…", nested ones merged.
 
@@ -188,7 +191,8 @@ def find_quotes(text: str) -> list[tuple[int, int]]:
     for para in text.split("\n"):
         stack: list[str] = []
         start = 0
-        for i, ch in enumerate(para):
+        for m in _QUOTE_MARK.finditer(para):
+            i, ch = m.start(), m.group()
             if ch == '"':
                 if stack and stack[-1] == '"':
                     stack.pop()
