@@ -99,13 +99,14 @@ def tokenize(text: str, offset: int = 0) -> list[Token]:
         if start < 0:
             continue
         cursor = start + len(surface)
-        append(Token(surface, lemma, pos, start + offset, cursor + offset))
+        append(_new(Token, (surface, lemma, pos, start + offset, cursor + offset)))
     return out
 
 
 # MeCab's output lines repeat (common words), so each distinct line is split and its lemma
 # cleaned once per process; EOS and malformed lines map to None.
 _NEW = object()
+_new = tuple.__new__  # builds a Token without the named tuple's Python-level __new__
 _LINES: dict[str, tuple[str, str, str] | None] = {"": None, "EOS": None}
 _LINES_MAX = 1_000_000
 
