@@ -12,6 +12,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -36,7 +37,7 @@ from pipeline.scores import (
 )
 from pipeline.validate import (
     VALIDATION_COLUMNS,
-    agreement,
+    agreement_of,
     confusion,
     dominant_frames,
     metrics,
@@ -136,7 +137,7 @@ def write_tables(
     kept: Counter[tuple[str, str]] = Counter()
     positions = _sum([], POSITION_KEYS, POSITION_VALUES)
     months = _sum([], MONTH_KEYS, MONTH_VALUES)
-    rates: list[tuple[str, str, str, float]] = []
+    rates: dict[str, list[np.ndarray]] = {}
     validation: list[tuple[Any, ...]] = []
     coverage: Counter[str] = Counter()
     quarantined: list[dict[str, Any]] = []
@@ -162,9 +163,10 @@ def write_tables(
         passages.append(_sample(hits, kept))
         positions = _sum([positions, _positions(hits, articles)], POSITION_KEYS, POSITION_VALUES)
         months = _sum([months, _months(scores)], MONTH_KEYS, MONTH_VALUES)
-        rates.extend(
-            scores[["article_id", "source", "frame", "per_1k"]].itertuples(index=False, name=None)
-        )
+        wide = scores.pivot(index="article_id", columns="frame", values="per_1k")
+        wide = wide.reindex(index=articles["article_id"], columns=frames)
+        for source, ids in articles.groupby("source", sort=False)["article_id"]:
+            rates.setdefault(str(source), []).append(wide.loc[ids].to_numpy(dtype="float32"))
         perspective = dict(
             zip(articles["article_id"], articles["perspective"].fillna(""), strict=True)
         )
@@ -209,11 +211,7 @@ def write_tables(
         ),
         "confusion": confusion(validation_table),
         "validation_metrics": metric_table,
-        "agreement": agreement(
-            pd.DataFrame(rates, columns=["article_id", "source", "frame", "per_1k"]), frames
-        )
-        if rates
-        else None,
+        "agreement": agreement_of({s: np.vstack(v) for s, v in rates.items()}, frames),
     }
     by_entry = term_table.groupby(["frame", "term"])["author_hits"].sum()
     author = Counter({key: int(n) for key, n in by_entry.items()})

@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 VALIDATION_COLUMNS = ["article_id", "source", "perspective", "dominant", "match", "evidence"]
@@ -97,22 +98,24 @@ def source_perspectives(corpus: pd.DataFrame) -> dict[str, str]:
 def agreement(article_rates: pd.DataFrame, frames: list[str]) -> pd.DataFrame:
     """Per source and pair of frames: Spearman correlation of article rates (empty below
     three articles): do two lexicons rise and fall together across a source's articles?"""
-    cols = ["source", "frame_a", "frame_b", "articles", "spearman"]
-    rows = []
     wide = article_rates.pivot_table(
         index=["source", "article_id"], columns="frame", values="per_1k", sort=True
+    ).reindex(columns=frames)
+    return agreement_of(
+        {str(src): g.to_numpy(dtype="float32") for src, g in wide.groupby(level="source")}, frames
     )
-    for source, g in wide.groupby(level="source"):
+
+
+def agreement_of(rates: dict[str, np.ndarray], frames: list[str]) -> pd.DataFrame:
+    """``agreement`` from per-source arrays (articles × frames): what a streaming run keeps."""
+    cols = ["source", "frame_a", "frame_b", "articles", "spearman"]
+    rows = []
+    for source in sorted(rates):
+        g = pd.DataFrame(rates[source], columns=frames)
         for i, fa in enumerate(frames):
             for fb in frames[i + 1 :]:
                 rho = None
-                if (
-                    len(g) >= 3
-                    and fa in g
-                    and fb in g
-                    and g[fa].nunique() > 1
-                    and g[fb].nunique() > 1
-                ):
+                if len(g) >= 3 and g[fa].nunique() > 1 and g[fb].nunique() > 1:
                     value = g[fa].rank().corr(g[fb].rank())
                     rho = None if pd.isna(value) else float(value)
                 rows.append((source, fa, fb, len(g), rho))
