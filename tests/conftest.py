@@ -23,6 +23,22 @@ def lexicon_dir() -> Path:
 
 
 @pytest.fixture(scope="session")
+def lexicons(lexicon_dir: Path):
+    """The shipped lexicons, compiled once."""
+    from pipeline.lexicons import load_lexicons
+
+    return load_lexicons(lexicon_dir)
+
+
+@pytest.fixture(scope="session")
+def refs(corpus_dir: Path):
+    """The seed corpus's manifest rows."""
+    from pipeline.corpus import read_manifest
+
+    return read_manifest(corpus_dir).articles
+
+
+@pytest.fixture(scope="session")
 def harness():
     """One temporary Prefect server for every flow run of the session."""
     from prefect.testing.utilities import prefect_test_harness

@@ -24,6 +24,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from pipeline.compare import holm
+
 DEFAULT_SOURCES: tuple[str, ...] = (
     "Valdai Club",
     "Toda Peace Institute",
@@ -236,17 +238,6 @@ def _boot_rates(weights: np.ndarray, tokens: np.ndarray, rng: np.random.Generato
     n = len(tokens)
     picks = rng.multinomial(n, np.full(n, 1.0 / n), size=BOOT).astype(float)
     return (picks @ weights) * 1000 / np.maximum(picks @ tokens, 1.0)[:, None]
-
-
-def _holm(p: np.ndarray) -> np.ndarray:
-    m = len(p)
-    if not m:
-        return p
-    order = np.argsort(p, kind="stable")
-    adjusted = np.maximum.accumulate((m - np.arange(m)) * p[order])
-    out = np.empty(m)
-    out[order] = np.minimum(adjusted, 1.0)
-    return out
 
 
 def _permutation_p(
@@ -584,7 +575,7 @@ def _differences(
     out = pd.DataFrame(
         rows, columns=[c for c in CONTRACT["differences"] if c not in ("p_adjusted", "significant")]
     )
-    out["p_adjusted"] = _holm(out["p_value"].to_numpy(dtype=float)) if len(out) else []
+    out["p_adjusted"] = holm(out["p_value"].to_numpy(dtype=float)) if len(out) else []
     out["significant"] = out["p_adjusted"] < 0.05
     return out[CONTRACT["differences"]]
 

@@ -11,8 +11,7 @@ import pytest
 
 from pipeline.analyze import TABLE_COLUMNS, TABLES, analyze_batch, doc_lemmas, write_batch
 from pipeline.clean import clean_article
-from pipeline.corpus import ArticleRef, read_article, read_manifest
-from pipeline.lexicons import Lexicon, load_lexicons
+from pipeline.corpus import read_article
 from pipeline.tokens import Token, tokenize
 
 MAX_BYTES = 5_000_000
@@ -27,16 +26,6 @@ DOCUMENTED = {
 }
 FUNCTION_WORDS = {"は", "が", "を", "に", "の", "と", "で", "た", "だ", "です", "ます", "。", "、"}
 LIGHT = {"為る", "居る", "有る", "成る", "言う", "事", "物", "為", "所", "様", "有り", "出来る"}
-
-
-@pytest.fixture(scope="module")
-def lexicons(lexicon_dir: Path) -> list[Lexicon]:
-    return load_lexicons(lexicon_dir)
-
-
-@pytest.fixture(scope="module")
-def refs(corpus_dir: Path) -> list[ArticleRef]:
-    return read_manifest(corpus_dir).articles
 
 
 @pytest.fixture(scope="module")

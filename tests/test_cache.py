@@ -9,20 +9,9 @@ import pytest
 from pipeline import analyze as analyze_mod
 from pipeline.analyze import analyze_article, analyze_text, content_counts, doc_lemmas
 from pipeline.cache import AnalysisCache, hits_key, token_key
-from pipeline.corpus import ArticleRef, read_manifest
-from pipeline.lexicons import Lexicon, bundle_hash, load_lexicons
+from pipeline.lexicons import bundle_hash
 
 MAX_BYTES = 5_000_000
-
-
-@pytest.fixture(scope="module")
-def lexicons(lexicon_dir: Path) -> list[Lexicon]:
-    return load_lexicons(lexicon_dir)
-
-
-@pytest.fixture(scope="module")
-def refs(corpus_dir: Path) -> list[ArticleRef]:
-    return read_manifest(corpus_dir).articles
 
 
 def test_token_key_changes_with_the_text() -> None:
