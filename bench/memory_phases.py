@@ -13,6 +13,7 @@ import argparse
 import json
 import resource
 import shutil
+import time
 from pathlib import Path
 
 import psutil
@@ -27,10 +28,17 @@ from pipeline.tables import write_tables
 ROOT = Path(__file__).resolve().parent.parent
 
 
+_T0 = time.perf_counter()
+
+
 def report(tag: str) -> None:
+    """Print RSS, peak RSS and seconds since the previous report."""
+    global _T0
+    now, elapsed = time.perf_counter(), time.perf_counter() - _T0
+    _T0 = now
     rss = psutil.Process().memory_info().rss / 2**20
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"{tag}: rss {rss:.0f} MB, peak {peak:.0f} MB", flush=True)
+    print(f"{tag}: rss {rss:.0f} MB, peak {peak:.0f} MB, {elapsed:.1f} s", flush=True)
 
 
 def main() -> None:

@@ -50,18 +50,6 @@ def holm(p: np.ndarray) -> np.ndarray:
     return out
 
 
-def _units(acc: SourceAccumulator, source: str, level: str) -> tuple[np.ndarray, np.ndarray]:
-    """Per-unit content tokens and frame weights of a source, by article or by sentence."""
-    if source in acc.by_article:
-        t, ws, _ = acc.by_article[source]
-        return np.asarray(t), np.vstack(ws)
-    per = acc.by_sentence[source]
-    ids = sorted(per)
-    if level == "sentences":
-        return np.concatenate([per[a][0] for a in ids]), np.vstack([per[a][1] for a in ids])
-    return np.array([per[a][0].sum() for a in ids]), np.vstack([per[a][1].sum(axis=0) for a in ids])
-
-
 def _permutation_p(
     ta: np.ndarray,
     wa: np.ndarray,
@@ -124,16 +112,13 @@ def differences(
     names = sorted(acc.boots)
     rows = []
     for a, b in combinations(names, 2):
-        n_art = {
-            s: len(acc.by_sentence.get(s, {})) or len(acc.by_article.get(s, ([], [], []))[0])
-            for s in (a, b)
-        }
+        n_art = {s: acc.n_articles(s) for s in (a, b)}
         level = "articles" if min(n_art.values()) >= 2 and sum(n_art.values()) >= 6 else "sentences"
-        (ta, wa), (tb, wb) = _units(acc, a, level), _units(acc, b, level)
+        (ta, wa), (tb, wb) = acc.units(a, level), acc.units(b, level)
         boot = acc.boots[a] - acc.boots[b]
         low, high = np.percentile(boot, [2.5, 97.5], axis=0)
         rng = _rng(seed, f"{a}\0{b}")
-        small = a in acc.by_sentence and b in acc.by_sentence
+        small = acc.sentence_level(a) and acc.sentence_level(b)
         if small and len(ta) + len(tb) <= PERMUTATION_MAX_UNITS and level == "articles":
             p, unit = _permutation_p(ta, wa, tb, wb, n_perm, rng), "articles"
         elif small and len(ta) + len(tb) <= PERMUTATION_MAX_UNITS:

@@ -142,7 +142,8 @@ class SourceAccumulator:
     """Collects what source intervals need, batch by batch, in bounded memory.
 
     Sources with at most ``SENTENCE_RESAMPLING_MAX_ARTICLES`` articles (known from the plan)
-    keep per-sentence arrays; larger ones keep one total per article.
+    keep per-sentence arrays per article; larger ones keep one total per article, in arrays
+    per batch (a million small arrays would cost more than the numbers in them).
     """
 
     def __init__(self, frames: list[str], source_counts: dict[str, int] | None = None) -> None:
@@ -150,11 +151,14 @@ class SourceAccumulator:
         self.frame_pos = {f: k for k, f in enumerate(frames)}
         self.counts = source_counts or {}
         self.by_sentence: dict[str, dict[str, tuple[np.ndarray, np.ndarray]]] = {}
-        self.by_article: dict[str, tuple[list[float], list[np.ndarray], list[str]]] = {}
+        # per source: lists of per-batch (id hashes, tokens, weights) arrays
+        self.by_article: dict[str, tuple[list[np.ndarray], list[np.ndarray], list[np.ndarray]]]
+        self.by_article = {}
         self.hits: dict[tuple[str, str], int] = {}
         self.boots: dict[str, np.ndarray] = {}
 
-    def _sentence_level(self, source: str) -> bool:
+    def sentence_level(self, source: str) -> bool:
+        """Whether ``source`` keeps sentences (resampled within articles) or article totals."""
         return self.counts.get(source, 0) <= SENTENCE_RESAMPLING_MAX_ARTICLES
 
     def add(self, articles: pd.DataFrame, sentences: pd.DataFrame, hits: pd.DataFrame) -> None:
@@ -162,25 +166,64 @@ class SourceAccumulator:
         own = hits[counted(hits)]
         for (source, frame), n in own.groupby(["source", "frame"]).size().items():
             self.hits[(source, frame)] = self.hits.get((source, frame), 0) + int(n)
-        sent_w = own.groupby(["article_id", "sentence_id", "frame"])["weight"].sum()
-        weights_by_article: dict[str, list[tuple[int, str, float]]] = {}
-        for (aid, sid, frame), w in sent_w.items():
-            weights_by_article.setdefault(aid, []).append((sid, frame, w))
-        sents_by_article = {aid: g for aid, g in sentences.groupby("article_id", sort=False)}
-        for aid, source in articles[["article_id", "source"]].itertuples(index=False):
-            s = sents_by_article[aid].sort_values("sentence_id")
-            w = np.zeros((len(s), len(self.frames)))
-            pos = {sid: k for k, sid in enumerate(s["sentence_id"])}
-            for sid, frame, weight in weights_by_article.get(aid, ()):
-                w[pos[sid], self.frame_pos[frame]] += weight
-            toks = s["tokens"].to_numpy(dtype=float)
-            if self._sentence_level(source):
-                self.by_sentence.setdefault(source, {})[aid] = (toks, w)
+        ids = articles["article_id"].to_numpy()
+        index = pd.Index(ids)
+        art = index.get_indexer(sentences["article_id"])
+        sid = sentences["sentence_id"].to_numpy(dtype=np.int64)
+        keep = art >= 0
+        art, sid = art[keep], sid[keep]
+        toks = sentences["tokens"].to_numpy(dtype=float)[keep]
+        order = np.lexsort((sid, art))
+        art, sid, toks = art[order], sid[order], toks[order]
+        # Sentence rows sorted by (article, sentence): a hit finds its row by binary search.
+        keys = (art.astype(np.int64) << 32) | sid
+        weights = np.zeros((len(toks), len(self.frames)))
+        if len(own):
+            h_art = index.get_indexer(own["article_id"]).astype(np.int64)
+            h_keys = (h_art << 32) | own["sentence_id"].to_numpy(dtype=np.int64)
+            rows = np.searchsorted(keys, h_keys)
+            cols = own["frame"].map(self.frame_pos).to_numpy(dtype=np.int64)
+            np.add.at(weights, (rows, cols), own["weight"].to_numpy(dtype=float))
+        bounds = np.searchsorted(art, np.arange(len(ids) + 1))
+        n = len(ids)
+        tok_sum = np.bincount(art, weights=toks, minlength=n)
+        w_sum = np.column_stack(
+            [np.bincount(art, weights=weights[:, k], minlength=n) for k in range(weights.shape[1])]
+        ).reshape(n, weights.shape[1])
+        sources = articles["source"].to_numpy()
+        for source in pd.unique(sources):
+            members = np.flatnonzero(sources == source)
+            if self.sentence_level(source):
+                per = self.by_sentence.setdefault(source, {})
+                for i in members:
+                    a, b = bounds[i], bounds[i + 1]
+                    per[ids[i]] = (toks[a:b].copy(), weights[a:b].copy())
             else:
-                t, ws, ids = self.by_article.setdefault(source, ([], [], []))
-                t.append(float(toks.sum()))
-                ws.append(w.sum(axis=0))
-                ids.append(aid)
+                hashes, t, w = self.by_article.setdefault(source, ([], [], []))
+                hashes.append(pd.util.hash_array(ids[members].astype(object)))
+                t.append(tok_sum[members])
+                w.append(w_sum[members])
+
+    def n_articles(self, source: str) -> int:
+        if source in self.by_sentence:
+            return len(self.by_sentence[source])
+        return sum(len(h) for h in self.by_article.get(source, ([], [], []))[0])
+
+    def units(self, source: str, level: str = "articles") -> tuple[np.ndarray, np.ndarray]:
+        """Per-unit content tokens and frame weights of a source, by article or by sentence
+        (sentences only where kept), in an order that does not depend on the input's."""
+        if source in self.by_article:
+            hashes, t, w = self.by_article[source]
+            order = np.argsort(np.concatenate(hashes), kind="stable")
+            return np.concatenate(t)[order], np.vstack(w)[order]
+        per = self.by_sentence[source]
+        ids = sorted(per)
+        if level == "sentences":
+            return np.concatenate([per[a][0] for a in ids]), np.vstack([per[a][1] for a in ids])
+        return (
+            np.array([per[a][0].sum() for a in ids]),
+            np.vstack([per[a][1].sum(axis=0) for a in ids]),
+        )
 
     def result(
         self,
@@ -198,13 +241,13 @@ class SourceAccumulator:
                 ids = sorted(per)
                 toks = [per[a][0] for a in ids]
                 wts = [per[a][1] for a in ids]
+                n_articles = len(ids)
                 total_tokens = float(sum(t.sum() for t in toks))
                 weighted = np.sum([w.sum(axis=0) for w in wts], axis=0)
                 boot = bootstrap_rates(toks, wts, n_boot, rng)
             else:
-                t, ws, ids = self.by_article[source]
-                order = np.argsort(ids, kind="stable")
-                tok_arr, w_arr = np.asarray(t)[order], np.vstack(ws)[order]
+                tok_arr, w_arr = self.units(source)
+                n_articles = len(tok_arr)
                 total_tokens = float(tok_arr.sum())
                 weighted = w_arr.sum(axis=0)
                 boot = bootstrap_article_rates(tok_arr, w_arr, n_boot, rng)
@@ -216,7 +259,7 @@ class SourceAccumulator:
                     {
                         "source": source,
                         "frame": frame,
-                        "articles": len(ids),
+                        "articles": n_articles,
                         "tokens": int(total_tokens),
                         "hits": self.hits.get((source, frame), 0),
                         "per_1k": per_1k[k],

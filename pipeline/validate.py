@@ -14,51 +14,75 @@ def dominant_frames(scores: pd.DataFrame, perspective: dict[str, str]) -> pd.Dat
     """Per article with a known perspective: its dominant frame (highest per_1k) and whether
     it matches (``true``/``false``, written as text so every batch writes the same bytes);
     ``match`` is empty when the article has too little evidence to say."""
-    known = scores[scores["article_id"].map(lambda a: bool(perspective.get(a, "")))]
+    want = scores["article_id"].map(perspective).astype(object).fillna("").astype(str)
+    known = scores[want != ""]
     if known.empty:
         return pd.DataFrame(columns=VALIDATION_COLUMNS)
-    rows = []
-    for aid, g in known.groupby("article_id", sort=False):
-        g = g.sort_values(["per_1k", "frame"], ascending=[False, True], kind="stable")
-        low = bool(g["low_evidence"].iloc[0]) or float(g["per_1k"].iloc[0]) == 0.0
-        dominant = "" if low else str(g["frame"].iloc[0])
-        want = perspective[aid]
-        rows.append(
-            {
-                "article_id": aid,
-                "source": g["source"].iloc[0],
-                "perspective": want,
-                "dominant": dominant,
-                "match": "" if low else str(dominant == want).lower(),
-                "evidence": "low" if low else "ok",
-            }
-        )
-    return pd.DataFrame(rows, columns=VALIDATION_COLUMNS)
+    ranked = known.assign(_article=pd.factorize(known["article_id"])[0]).sort_values(
+        ["_article", "per_1k", "frame"], ascending=[True, False, True], kind="stable"
+    )
+    top = ranked.drop_duplicates("_article")
+    low = (top["low_evidence"].astype(bool) | (top["per_1k"] == 0.0)).to_numpy()
+    dominant = np.where(low, "", top["frame"].astype(str).to_numpy())
+    wanted = want[top.index].to_numpy()
+    return pd.DataFrame(
+        {
+            "article_id": top["article_id"].to_numpy(),
+            "source": top["source"].to_numpy(),
+            "perspective": wanted,
+            "dominant": dominant,
+            "match": np.where(low, "", np.where(dominant == wanted, "true", "false")),
+            "evidence": np.where(low, "low", "ok"),
+        },
+        columns=VALIDATION_COLUMNS,
+    )
+
+
+COUNT_KEYS = ["perspective", "dominant", "evidence"]
+
+
+def validation_counts(validation: pd.DataFrame) -> pd.DataFrame:
+    """Articles per (perspective, dominant, evidence): all that confusion and metrics need,
+    so a streaming run keeps this instead of a row per article."""
+    if validation.empty:
+        return pd.DataFrame(columns=[*COUNT_KEYS, "count"])
+    return validation.groupby(COUNT_KEYS, as_index=False).size().rename(columns={"size": "count"})
+
+
+def _decided(validation: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
+    """Rows with enough evidence, and how many articles each stands for."""
+    ok = validation[validation["evidence"] == "ok"]
+    weight = ok["count"] if "count" in ok else pd.Series(1, index=ok.index)
+    return ok, weight.astype(float)
 
 
 def confusion(validation: pd.DataFrame) -> pd.DataFrame:
-    """Counts of (known perspective, dominant frame) over articles with enough evidence."""
-    ok = validation[validation["evidence"] == "ok"]
+    """Counts of (known perspective, dominant frame) over articles with enough evidence;
+    ``validation`` is per article or already counted (``validation_counts``)."""
+    ok, weight = _decided(validation)
     if ok.empty:
         return pd.DataFrame(columns=["perspective", "predicted", "count"])
-    table = ok.groupby(["perspective", "dominant"]).size().reset_index(name="count")
-    return table.rename(columns={"dominant": "predicted"})
+    table = weight.astype(int).groupby([ok["perspective"], ok["dominant"]]).sum()
+    return table.reset_index(name="count").rename(columns={"dominant": "predicted"})
 
 
 def metrics(validation: pd.DataFrame, frames: list[str]) -> pd.DataFrame:
     """Accuracy, and per frame precision, recall and support, over decided articles."""
-    ok = validation[validation["evidence"] == "ok"]
+    ok, weight = _decided(validation)
     rows: list[tuple[str, str, float]] = []
-    if len(ok):
-        rows.append(("accuracy", "", float((ok["dominant"] == ok["perspective"]).mean())))
+    total = float(weight.sum())
+    if total:
+        rows.append(
+            ("accuracy", "", float(weight[ok["dominant"] == ok["perspective"]].sum()) / total)
+        )
     for f in frames:
-        predicted = ok["dominant"] == f
-        actual = ok["perspective"] == f
-        tp = float((predicted & actual).sum())
-        if actual.any() or predicted.any():
-            rows.append(("precision", f, tp / predicted.sum() if predicted.any() else float("nan")))
-            rows.append(("recall", f, tp / actual.sum() if actual.any() else float("nan")))
-            rows.append(("support", f, float(actual.sum())))
+        predicted = float(weight[ok["dominant"] == f].sum())
+        actual = float(weight[ok["perspective"] == f].sum())
+        tp = float(weight[(ok["dominant"] == f) & (ok["perspective"] == f)].sum())
+        if actual or predicted:
+            rows.append(("precision", f, tp / predicted if predicted else float("nan")))
+            rows.append(("recall", f, tp / actual if actual else float("nan")))
+            rows.append(("support", f, actual))
     return pd.DataFrame(rows, columns=["metric", "frame", "value"])
 
 

@@ -6,7 +6,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pipeline.scores import article_scores, bootstrap_rates, source_scores, term_counts
+from pipeline.scores import (
+    SourceAccumulator,
+    article_scores,
+    bootstrap_rates,
+    source_scores,
+    term_counts,
+)
 
 FRAMES = ["a", "b"]
 
@@ -94,6 +100,34 @@ def test_source_scores_are_reproducible_and_order_free(data):
         articles.iloc[::-1], sentences.iloc[::-1], hits.iloc[::-1], FRAMES, n_boot=200, seed=7
     )
     pd.testing.assert_frame_equal(one, two)
+
+
+@pytest.mark.parametrize("large", [False, True])
+def test_accumulating_batch_by_batch_equals_one_batch_in_any_order(data, large: bool):
+    """Sentence-level (small sources) and article-level (large: a count above the limit)."""
+    articles, sentences, hits = data
+    counts = {"X": 10_000, "Y": 10_000} if large else {"X": 2, "Y": 1}
+    whole = SourceAccumulator(FRAMES, counts)
+    whole.add(articles, sentences, hits)
+    parts = SourceAccumulator(FRAMES, counts)
+    for ids in (["y1", "x2"], ["x1"]):
+        parts.add(
+            articles[articles["article_id"].isin(ids)].iloc[::-1],
+            sentences[sentences["article_id"].isin(ids)].iloc[::-1],
+            hits[hits["article_id"].isin(ids)],
+        )
+    assert parts.sentence_level("X") is not large
+    pd.testing.assert_frame_equal(
+        whole.result(200, 3, min_hits=1), parts.result(200, 3, min_hits=1)
+    )
+    for level in ("articles", "sentences"):
+        for a, b in zip(whole.units("X", level), parts.units("X", level), strict=True):
+            np.testing.assert_array_equal(a, b)
+    tokens, weights = parts.units("X")
+    assert sorted(tokens) == [100.0, 300.0]
+    # x1: one counted hit of a (2.0; the quoted and the negated one do not count); x2: a = 1.0
+    assert sorted(map(tuple, weights)) == [(1.0, 0.0), (2.0, 0.0)]
+    assert parts.n_articles("X") == 2 and parts.n_articles("Y") == 1
 
 
 def test_bootstrap_seed_changes_the_resamples():

@@ -72,7 +72,8 @@ def runs(tmp_path_factory: pytest.TempPathFactory, corpora, lexicons) -> dict[tu
     for name, refs in corpora.items():
         for sizes in ([5], [1, 1, 1, 1, 1]):
             root = tmp_path_factory.mktemp(f"{name}-{len(sizes)}")
-            out[(name, len(sizes))] = run(root, refs, sizes, lexicons)[0]
+            # five batches aggregated one at a time, the single batch in one go
+            out[(name, len(sizes))] = run(root, refs, sizes, lexicons, aggregate_articles=1)[0]
     return out
 
 
@@ -111,13 +112,25 @@ def test_one_batch_or_five_give_byte_identical_csvs(runs, corpus: str) -> None:
     pd.testing.assert_frame_equal(one, five)
 
 
+@pytest.mark.parametrize("at_least", [2, 3, 1000])
+def test_aggregating_batches_in_groups_gives_the_same_csvs(
+    tmp_path: Path, runs, corpora, lexicons, at_least: int
+) -> None:
+    grouped, _ = run(
+        tmp_path, corpora["pooled"], [1, 1, 1, 1, 1], lexicons, aggregate_articles=at_least
+    )
+    assert_same_csvs(runs[("pooled", 5)], grouped)
+
+
 def test_validation_csv_does_not_depend_on_batching_with_low_evidence(
     tmp_path: Path, corpora, lexicons
 ) -> None:
     refs = corpora["seed"]
     # 20 counted hits: Valdai and Toda have more, the Yahoo article fewer (low evidence).
     one, _ = run(tmp_path / "one", refs, [5], lexicons, min_hits=20)
-    five, _ = run(tmp_path / "five", refs, [1, 1, 1, 1, 1], lexicons, min_hits=20)
+    five, _ = run(
+        tmp_path / "five", refs, [1, 1, 1, 1, 1], lexicons, min_hits=20, aggregate_articles=1
+    )
     validation = read(one, "validation")
     assert set(validation["evidence"]) == {"ok", "low"}, "the example needs both kinds"
     assert_same_csvs(one, five)
