@@ -21,6 +21,10 @@ import pyarrow.parquet as pq
 from pipeline.corpus import COLUMNS, ArticleRef, CorpusError, Quarantined, iso_date, read_manifest
 
 BULK_SUFFIXES = (".jsonl", ".parquet")
+# Automatic batch size: about TASKS_PER_WORKER tasks per worker, within these bounds. Small
+# batches balance load; big ones keep Prefect's per-task cost (~30 ms) and the per-batch
+# files of a million-article corpus few.
+MIN_BATCH, MAX_BATCH, TASKS_PER_WORKER = 100, 2000, 4
 _BATCH_SCHEMA = pa.schema(
     [
         (c, pa.string())
@@ -60,6 +64,30 @@ def _file_sha256(path: Path) -> str:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
             h.update(chunk)
     return h.hexdigest()
+
+
+def count_articles(corpus: Path) -> int:
+    """About how many articles ``corpus`` holds, cheaply: lines of a .jsonl file or of the
+    manifest, rows in the Parquet metadata. Only used to size batches."""
+    corpus = Path(corpus)
+    if corpus.suffix == ".parquet":
+        try:
+            return pq.ParquetFile(corpus).metadata.num_rows
+        except (pa.ArrowInvalid, OSError):
+            return 0
+    path = corpus if corpus.is_file() else corpus / "manifest.csv"
+    try:
+        with open(path, "rb") as fh:
+            lines = sum(chunk.count(b"\n") for chunk in iter(lambda: fh.read(1 << 24), b""))
+    except OSError:
+        return 0
+    return lines if corpus.is_file() else max(0, lines - 1)
+
+
+def auto_batch_size(articles: int, workers: int) -> int:
+    """Articles per task: ``TASKS_PER_WORKER`` tasks per worker, within MIN/MAX_BATCH."""
+    per_task = -(-articles // (TASKS_PER_WORKER * max(1, workers)))
+    return min(MAX_BATCH, max(MIN_BATCH, per_task))
 
 
 def iter_bulk(path: Path, chunk_rows: int = 10_000) -> Iterator[tuple[int, dict[str, Any] | str]]:

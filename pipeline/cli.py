@@ -34,7 +34,12 @@ def _run_options(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--out", default="outputs", help="output folder (runs/, latest, history.csv)")
     p.add_argument("--workers", type=int, default=1, help="processes for the batches (default 1)")
-    p.add_argument("--batch-size", type=int, default=100, help="articles per task (default 100)")
+    p.add_argument(
+        "--batch-size",
+        type=int,
+        default=0,
+        help="articles per task (default 0: from the corpus size, 100 to 2,000)",
+    )
     p.add_argument("--bootstrap", type=int, default=1000, help="bootstrap resamples (default 1000)")
     p.add_argument("--seed", type=int, default=20240618, help="bootstrap seed (recorded)")
     p.add_argument("--max-bytes", type=int, default=5_000_000, help="larger files are quarantined")
@@ -126,9 +131,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     from pipeline.corpus import CorpusError
     from pipeline.lexicons import LexiconError, load_lexicons
 
-    for name in ("workers", "batch_size", "bootstrap"):
+    for name in ("workers", "bootstrap"):
         if getattr(args, name) < 1:
             return _usage_error(f"--{name.replace('_', '-')} must be at least 1")
+    if args.batch_size < 0:
+        return _usage_error("--batch-size must be 0 (automatic) or more")
     try:
         load_lexicons(Path(args.lexicons))
         check_corpus(Path(args.corpus))

@@ -16,7 +16,7 @@ from sklearn.decomposition import PCA
 from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
 from sklearn.metrics.pairwise import cosine_similarity
 
-from pipeline.scores import SourceAccumulator, _rng
+from pipeline.scores import DEFAULT_PERMUTATIONS, SourceAccumulator, _rng
 
 DIFF_COLUMNS = [
     "source_a",
@@ -30,7 +30,6 @@ DIFF_COLUMNS = [
     "unit",
     "significant",
 ]
-DEFAULT_PERMUTATIONS = 1000
 # Above this many units in a pair, p-values come from the bootstrap's standard error
 # (normal approximation) instead of a permutation test.
 PERMUTATION_MAX_UNITS = 5000

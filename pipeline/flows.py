@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import platform
 import shutil
+import threading
 import time
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -24,15 +25,22 @@ from prefect.deployments.runner import RunnerDeployment
 from prefect.task_runners import ProcessPoolTaskRunner, TaskRunner, ThreadPoolTaskRunner
 
 from pipeline import __version__, runs
-from pipeline.analyze import analyze_batch, write_batch
-from pipeline.batches import plan_batches, read_batch
-from pipeline.cache import AnalysisCache
-from pipeline.compare import DEFAULT_PERMUTATIONS
+from pipeline.batches import auto_batch_size, count_articles, plan_batches, read_batch
 from pipeline.corpus import MAX_BYTES
 from pipeline.lexicons import Lexicon, bundle_hash, load_lexicons
-from pipeline.scores import DEFAULT_BOOTSTRAP, DEFAULT_SEED, MIN_HITS, MIN_TOKENS
-from pipeline.tables import write_tables
+from pipeline.scores import (
+    DEFAULT_BOOTSTRAP,
+    DEFAULT_PERMUTATIONS,
+    DEFAULT_SEED,
+    MIN_HITS,
+    MIN_TOKENS,
+)
+from pipeline.tokens import tagger
 from pipeline.tokens import versions as tokenizer_versions
+
+# Imported by the tasks that need them (and ahead of time by ``warm_up``): scikit-learn,
+# SciPy and matplotlib take seconds to import, which a run can spend while Prefect starts.
+HEAVY_MODULES = ("pipeline.analyze", "pipeline.tables", "pipeline.charts", "pipeline.dashboard")
 
 
 @dataclass(slots=True)
@@ -42,7 +50,7 @@ class Settings:
     corpus: str = "corpus"
     lexicons: str = "lexicons"
     out: str = "outputs"
-    batch_size: int = 100
+    batch_size: int = 0  # 0: chosen from the corpus size and workers (auto_batch_size)
     workers: int = 1
     bootstrap: int = DEFAULT_BOOTSTRAP
     seed: int = DEFAULT_SEED
@@ -73,6 +81,9 @@ def analyze_batch_task(
     max_bytes: int,
 ) -> str:
     """Clean, tokenize and match one batch; return the folder of its Parquet tables."""
+    from pipeline.analyze import analyze_batch, write_batch
+    from pipeline.cache import AnalysisCache
+
     batch = Path(batch_file)
     cache = AnalysisCache(Path(cache_path)) if cache_path else None
     try:
@@ -100,6 +111,8 @@ def aggregate_task(
     source_counts: dict[str, int],
 ) -> dict[str, Any]:
     """Write data/*.csv; return what run.json and the artifacts need."""
+    from pipeline.tables import write_tables
+
     lexicons = _lexicons(lexicon_dir, lexicons_sha)
     summary = write_tables(
         Path(run_dir) / "data",
@@ -163,7 +176,11 @@ def framing_flow(settings: Settings) -> dict[str, Any]:
         run_id = runs.new_run_id(started)
         stage = runs.staging_dir(out, run_id)
         work = stage / "_work"
-        plan = plan_batches(Path(settings.corpus), work, settings.batch_size)
+        corpus = Path(settings.corpus)
+        batch_size = settings.batch_size or auto_batch_size(
+            count_articles(corpus), settings.workers
+        )
+        plan = plan_batches(corpus, work, batch_size)
         for w in plan.warnings:
             logger.warning(w)
         texts = str(stage / "data" / "texts")
@@ -204,6 +221,7 @@ def framing_flow(settings: Settings) -> dict[str, Any]:
             "lexicons_sha256": lex_sha,
             "tools": tool_versions(),
             "settings": {k: v for k, v in asdict(settings).items() if k != "extra"},
+            "batches": {"size": batch_size, "count": len(plan.batch_files)},
             "quarantined": quarantined,
             "warnings": plan.warnings + summary["warnings"],
             "validation": summary["validation"],
@@ -285,8 +303,23 @@ def serve(settings: Settings, cron: str, name: str = "daily") -> None:
     prefect_serve(deployment(settings, cron, name))
 
 
+def warm_up() -> None:
+    """Import the heavy modules and create the tagger, so that a run can do it while
+    Prefect's embedded server starts (a run on a few articles is otherwise mostly imports).
+    A failure here is left for the task that imports the module to report."""
+    import importlib
+
+    try:
+        for name in HEAVY_MODULES:
+            importlib.import_module(name)
+        tagger()
+    except Exception:  # reported by the task that needs the module
+        return
+
+
 def run(settings: Settings) -> dict[str, Any]:
     """Run the flow and wait until the server has recorded its task runs, then return."""
+    threading.Thread(target=warm_up, name="warm-up", daemon=True).start()
     state = framing_flow.with_options(task_runner=task_runner(settings))(
         settings, return_state=True
     )

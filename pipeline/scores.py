@@ -38,6 +38,7 @@ MIN_TOKENS = 100
 MIN_HITS = 3
 DEFAULT_SEED = 20240618
 DEFAULT_BOOTSTRAP = 1000
+DEFAULT_PERMUTATIONS = 1000
 # Above this many articles in a source, only articles are resampled: between-article variation
 # dominates and resampling every sentence of every article would cost O(B × sentences).
 SENTENCE_RESAMPLING_MAX_ARTICLES = 500

@@ -20,7 +20,6 @@ import pyarrow.parquet as pq
 
 from pipeline.analyze import TABLE_COLUMNS, TABLES
 from pipeline.compare import (
-    DEFAULT_PERMUTATIONS,
     SimilarityAccumulator,
     differences,
     keyness,
@@ -29,6 +28,7 @@ from pipeline.compare import (
 from pipeline.lexicons import Lexicon
 from pipeline.scores import (
     ARTICLE_COLUMNS,
+    DEFAULT_PERMUTATIONS,
     MIN_HITS,
     MIN_TOKENS,
     SourceAccumulator,

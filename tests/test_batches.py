@@ -12,7 +12,15 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from pipeline.batches import iter_bulk, plan_batches, read_batch
+from pipeline.batches import (
+    MAX_BATCH,
+    MIN_BATCH,
+    auto_batch_size,
+    count_articles,
+    iter_bulk,
+    plan_batches,
+    read_batch,
+)
 from pipeline.corpus import CorpusError, read_article, read_manifest
 
 SEED_IDS = [
@@ -84,6 +92,33 @@ def test_folder_corpus_plans_batches_of_the_requested_size(
     assert plan.articles == 5
     assert all(Path(f).parent == tmp_path / "work" for f in plan.batch_files)
     assert len(set(plan.batch_files)) == len(expected)
+
+
+@pytest.mark.parametrize("kind", ["folder", "jsonl", "parquet"])
+def test_articles_are_counted_cheaply_for_sizing(
+    tmp_path: Path, corpus_dir: Path, seed_records: list[dict], kind: str
+) -> None:
+    corpus = corpus_dir if kind == "folder" else bulk_corpus(tmp_path, kind, seed_records)
+    assert count_articles(corpus) == 5
+    assert count_articles(tmp_path / "missing.jsonl") == 0
+
+
+@pytest.mark.parametrize(
+    ("articles", "workers", "expected"),
+    [
+        (5, 1, MIN_BATCH),
+        (10_000, 1, MAX_BATCH),
+        (10_000, 2, 1250),
+        (3_000, 16, MIN_BATCH),
+        (1_000_000, 16, MAX_BATCH),
+    ],
+)
+def test_automatic_batch_size_gives_each_worker_several_tasks_within_bounds(
+    articles: int, workers: int, expected: int
+) -> None:
+    size = auto_batch_size(articles, workers)
+    assert size == expected
+    assert MIN_BATCH <= size <= MAX_BATCH
 
 
 @pytest.mark.parametrize("kind", ["jsonl", "parquet"])
