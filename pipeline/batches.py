@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -167,8 +167,12 @@ def _row(ref: ArticleRef, text: str | None) -> dict[str, Any]:
     return d
 
 
-def plan_batches(corpus: Path, work: Path, batch_size: int) -> Plan:
-    """Write ``work/batch-NNNNN.parquet`` files of at most ``batch_size`` articles each."""
+def plan_batches(
+    corpus: Path, work: Path, batch_size: int, on_batch: Callable[[str], None] | None = None
+) -> Plan:
+    """Write ``work/batch-NNNNN.parquet`` files of at most ``batch_size`` articles each,
+    calling ``on_batch`` with each file as soon as it is written (so analysis can start
+    while a large corpus is still being planned)."""
     corpus = Path(corpus)
     work.mkdir(parents=True, exist_ok=True)
     size = max(1, batch_size)
@@ -180,6 +184,8 @@ def plan_batches(corpus: Path, work: Path, batch_size: int) -> Plan:
         if pending:
             files.append(_write_batch(pending, work / f"batch-{len(files):05d}.parquet"))
             pending.clear()
+            if on_batch:
+                on_batch(files[-1])
 
     if corpus.is_file() and corpus.suffix in BULK_SUFFIXES:
         plan = Plan([], 0, _file_sha256(corpus))

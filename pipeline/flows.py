@@ -180,17 +180,20 @@ def framing_flow(settings: Settings) -> dict[str, Any]:
         batch_size = settings.batch_size or auto_batch_size(
             count_articles(corpus), settings.workers
         )
-        plan = plan_batches(corpus, work, batch_size)
-        for w in plan.warnings:
-            logger.warning(w)
         texts = str(stage / "data" / "texts")
         cache_path = str(out / "cache" / "analysis.sqlite") if settings.cache else None
-        futures = [
-            analyze_batch_task.submit(
-                b, settings.lexicons, lex_sha, texts, cache_path, settings.max_bytes
+        futures = []
+
+        def submit(batch_file: str) -> None:
+            futures.append(
+                analyze_batch_task.submit(
+                    batch_file, settings.lexicons, lex_sha, texts, cache_path, settings.max_bytes
+                )
             )
-            for b in plan.batch_files
-        ]
+
+        plan = plan_batches(corpus, work, batch_size, on_batch=submit)
+        for w in plan.warnings:
+            logger.warning(w)
         batch_dirs = [f.result() for f in futures]
         summary = aggregate_task(
             str(stage), batch_dirs, settings.lexicons, lex_sha, settings, plan.source_counts

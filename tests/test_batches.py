@@ -94,6 +94,22 @@ def test_folder_corpus_plans_batches_of_the_requested_size(
     assert len(set(plan.batch_files)) == len(expected)
 
 
+@pytest.mark.parametrize("kind", ["folder", "jsonl"])
+def test_each_batch_is_handed_on_as_soon_as_it_is_written(
+    tmp_path: Path, corpus_dir: Path, seed_records: list[dict], kind: str
+) -> None:
+    corpus = corpus_dir if kind == "folder" else bulk_corpus(tmp_path, kind, seed_records)
+    seen: list[tuple[str, int]] = []
+
+    def on_batch(path: str) -> None:
+        # written and complete when handed on; later batches not yet
+        seen.append((path, len(read_batch(Path(path)))))
+        assert not (Path(path).parent / f"batch-{len(seen):05d}.parquet").exists()
+
+    plan = plan_batches(corpus, tmp_path / "work", 2, on_batch=on_batch)
+    assert seen == [(f, n) for f, n in zip(plan.batch_files, [2, 2, 1], strict=True)]
+
+
 @pytest.mark.parametrize("kind", ["folder", "jsonl", "parquet"])
 def test_articles_are_counted_cheaply_for_sizing(
     tmp_path: Path, corpus_dir: Path, seed_records: list[dict], kind: str
