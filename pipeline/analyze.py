@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass
+from itertools import chain, compress, filterfalse
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,7 @@ from pipeline.clean import CleanText, clean_article
 from pipeline.corpus import ArticleError, ArticleRef, Quarantined, extract_text, read_article
 from pipeline.hits import Hit, find_hits
 from pipeline.lexicons import Lexicon
-from pipeline.tokens import NON_CONTENT_POS, Token, tokenize
+from pipeline.tokens import NON_CONTENT_POS, TokenColumns, tokenize_spans
 
 TABLES = ("articles", "sentences", "hits", "removed", "quarantined", "docs")
 TABLE_COLUMNS: dict[str, list[str]] = {
@@ -68,11 +69,12 @@ DOC_STOP = frozenset(
 )
 
 
-def doc_lemmas(sentence_tokens: list[list[Token]]) -> list[str]:
+def doc_lemmas(sentences: list[TokenColumns]) -> list[str]:
     """The content lemmas of an article, in order."""
-    return [
-        t.lemma for s in sentence_tokens for t in s if t.pos in DOC_POS and t.lemma not in DOC_STOP
-    ]
+    kept = chain.from_iterable(
+        compress(s.lemmas, map(DOC_POS.__contains__, s.pos)) for s in sentences
+    )
+    return list(filterfalse(DOC_STOP.__contains__, kept))
 
 
 @dataclass(slots=True)
@@ -91,23 +93,24 @@ class Analysis:
         return sum(self.sentence_counts)
 
 
-def content_counts(sentence_tokens: list[list[Token]]) -> list[int]:
-    """Content tokens per sentence."""
-    return [sum(1 for t in s if t.pos not in NON_CONTENT_POS) for s in sentence_tokens]
+def content_counts(sentences: list[TokenColumns]) -> list[int]:
+    """Content tokens per sentence (all but ``NON_CONTENT_POS``)."""
+    is_not_content = NON_CONTENT_POS.__contains__
+    return [len(s.pos) - sum(map(is_not_content, s.pos)) for s in sentences]
 
 
-def clean_and_tokenize(raw: str) -> tuple[CleanText, list[list[Token]]]:
+def clean_and_tokenize(raw: str) -> tuple[CleanText, list[TokenColumns]]:
     """Clean one text and tokenize it sentence by sentence (offsets into the cleaned text)."""
     clean = clean_article(raw)
-    return clean, [tokenize(clean.text[a:b], offset=a) for a, b in clean.sentences]
+    return clean, tokenize_spans(clean.text, clean.sentences)
 
 
 def analyze_text(
     raw: str, lexicons: list[Lexicon]
-) -> tuple[CleanText, list[list[Token]], list[Hit]]:
+) -> tuple[CleanText, list[TokenColumns], list[Hit]]:
     """Clean, tokenize (sentence by sentence) and match one text."""
-    clean, sentence_tokens = clean_and_tokenize(raw)
-    return clean, sentence_tokens, find_hits(clean, sentence_tokens, lexicons)
+    clean, sentences = clean_and_tokenize(raw)
+    return clean, sentences, find_hits(clean, sentences, lexicons)
 
 
 def analyze_article(
@@ -125,29 +128,30 @@ def analyze_article(
     if text is None:
         raw, encoding = read_article(ref, max_bytes=max_bytes)
     else:
-        if len(text.encode("utf-8", errors="surrogatepass")) > max_bytes:
+        # A character takes at most 4 bytes: most texts need no encoding to be within bounds.
+        if len(text) * 4 > max_bytes and len(text.encode("utf-8", "surrogatepass")) > max_bytes:
             raise ArticleError(f"text is over the {max_bytes:,}-byte limit")
         raw, encoding = extract_text(text)
     tkey = token_key(raw) if cache else ""
     summary = cache.get_summary(tkey) if cache else None
-    sentence_tokens = None
+    sentences = None
     if summary:
         clean, counts, doc = summary
     else:
-        clean, sentence_tokens = clean_and_tokenize(raw)
-        counts, doc = content_counts(sentence_tokens), doc_lemmas(sentence_tokens)
+        clean, sentences = clean_and_tokenize(raw)
+        counts, doc = content_counts(sentences), doc_lemmas(sentences)
         if cache:
-            cache.put_tokens(tkey, clean, counts, doc, sentence_tokens)
+            cache.put_tokens(tkey, clean, counts, doc, sentences)
     if not any(counts):
         raise ArticleError("no article text left after cleaning")
     hkey = hits_key(tkey, lexicons_sha) if cache else ""
     hits = cache.get_hits(hkey) if cache else None
     if hits is None:
-        if sentence_tokens is None:
-            sentence_tokens = cache.get_tokens(tkey, clean.text) if cache else None
-        if sentence_tokens is None:
-            clean, sentence_tokens = clean_and_tokenize(raw)
-        hits = find_hits(clean, sentence_tokens, lexicons)
+        if sentences is None:
+            sentences = cache.get_tokens(tkey, clean) if cache else None
+        if sentences is None:
+            clean, sentences = clean_and_tokenize(raw)
+        hits = find_hits(clean, sentences, lexicons)
         if cache:
             cache.put_hits(hkey, hits)
     return Analysis(ref, encoding, clean, counts, doc, hits)

@@ -15,7 +15,6 @@ import hashlib
 import json
 import sqlite3
 import zlib
-from dataclasses import astuple
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -26,9 +25,9 @@ from pipeline import lexicons as lexicons_mod
 from pipeline import tokens as tokens_mod
 from pipeline.clean import CleanText, Removed
 from pipeline.hits import Hit
-from pipeline.tokens import Token
+from pipeline.tokens import TokenColumns, restore_columns
 
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "3"
 
 
 @cache
@@ -46,9 +45,16 @@ def code_hash(*modules: str) -> str:
     return h.hexdigest()
 
 
-def token_key(raw: str) -> str:
+@cache
+def _token_key_prefix() -> bytes:
+    """What every tokens key starts from, computed once: reading the tokenizer's versions
+    parses package metadata files, which cost more than hashing an article."""
     versions = json.dumps(tokens_mod.versions(), sort_keys=True)
-    h = hashlib.sha256(code_hash("clean", "tokens").encode() + versions.encode())
+    return code_hash("clean", "tokens").encode() + versions.encode()
+
+
+def token_key(raw: str) -> str:
+    h = hashlib.sha256(_token_key_prefix())
     h.update(raw.encode("utf-8", errors="surrogatepass"))
     return h.hexdigest()
 
@@ -106,14 +112,21 @@ class AnalysisCache:
             quotes=[tuple(q) for q in data["quotes"]],
             removed=[Removed(*r) for r in data["removed"]],
         )
-        return clean, data["counts"], data["doc"]
+        doc = data["doc"]
+        return clean, data["counts"], doc.split("\t") if doc else []
 
-    def get_tokens(self, key: str, text: str) -> list[list[Token]] | None:
-        """The tokens of the cleaned ``text`` stored under ``key``, or None."""
+    def get_tokens(self, key: str, clean: CleanText) -> list[TokenColumns] | None:
+        """The tokens, per sentence, of ``clean`` stored under ``key``, or None."""
         data = self._get("token_lists", key)
         if data is None:
             return None
-        return [[Token(text[a:b], lemma, pos, a, b) for lemma, pos, a, b in s] for s in data]
+        text = clean.text
+        return [
+            restore_columns(text[a:b], a, ends, lemmas.split("\t"), pos.split("\t"))
+            if ends
+            else TokenColumns([], [], [], [], [])
+            for (a, b), (lemmas, pos, ends) in zip(clean.sentences, data, strict=True)
+        ]
 
     def put_tokens(
         self,
@@ -121,17 +134,23 @@ class AnalysisCache:
         clean: CleanText,
         counts: list[int],
         doc: list[str],
-        sentence_tokens: list[list[Token]],
+        sentences: list[TokenColumns],
     ) -> None:
+        """Queue an article's summary and tokens.
+
+        Lemmas (which never contain a tab) are stored joined by tabs; per sentence so are
+        the parts of speech, with the tokens' ends: restore_columns gets the rest back from
+        the text.
+        """
         summary = {
             "text": clean.text,
             "sentences": clean.sentences,
             "quotes": clean.quotes,
-            "removed": [astuple(r) for r in clean.removed],
+            "removed": [(r.line, r.kind, r.text) for r in clean.removed],
             "counts": counts,
-            "doc": doc,
+            "doc": "\t".join(doc),
         }
-        tokens = [[(t.lemma, t.pos, t.start, t.end) for t in s] for s in sentence_tokens]
+        tokens = [("\t".join(s.lemmas), "\t".join(s.pos), s.ends) for s in sentences]
         self.pending.append(("summaries", key, _pack(summary)))
         self.pending.append(("token_lists", key, _pack(tokens)))
 

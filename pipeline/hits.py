@@ -6,11 +6,13 @@ position wins and matches never overlap; frames are matched independently.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from itertools import compress
 from typing import NamedTuple
 
 from pipeline.clean import CleanText
-from pipeline.lexicons import Entry, Lexicon
-from pipeline.tokens import Token
+from pipeline.lexicons import Entry, IndexGroups, Lexicon
+from pipeline.tokens import TokenColumns
 
 # Lemmas that negate the predicate they attach to: ない/なかった (ない), ません/ぬ (ず), 無い.
 NEGATORS = frozenset({"ない", "無い", "ず", "ぬ"})
@@ -41,80 +43,107 @@ class Hit(NamedTuple):
     right: str
 
 
-def _is_obligation(tokens: list[Token], j: int) -> bool:
+def _is_obligation(lemmas: list[str], j: int) -> bool:
     """Whether the negator at ``j`` is part of a double negative that affirms.
 
     なければならない, なくてはいけない, ないといけない and ざるを得ない all say the
     predicate must or does happen.
     """
-    follow = [t.lemma for t in tokens[j + 1 : j + 4]]
-    if follow[:2] == ["を", "得る"] and tokens[j].lemma == "ず":
+    follow = lemmas[j + 1 : j + 4]
+    if follow[:2] == ["を", "得る"] and lemmas[j] == "ず":
         return True
     return bool(follow) and follow[0] in _OBLIGATION_LINK and bool(_OBLIGATION_VERB & set(follow))
 
 
-def is_negated(tokens: list[Token], end: int) -> bool:
+def is_negated(tokens: TokenColumns, end: int) -> bool:
     """Whether a negator closes the clause that the match ending at token ``end`` opens."""
-    for j in range(end, min(end + NEGATION_WINDOW, len(tokens))):
-        tok = tokens[j]
-        if tok.surface in CLAUSE_BREAKS:
+    surfaces, lemmas, pos = tokens.surfaces, tokens.lemmas, tokens.pos
+    for j in range(end, min(end + NEGATION_WINDOW, len(lemmas))):
+        if surfaces[j] in CLAUSE_BREAKS:
             return False
-        if tok.lemma in NEGATORS and tok.pos in NEGATOR_POS:
-            return not _is_obligation(tokens, j)
+        if lemmas[j] in NEGATORS and pos[j] in NEGATOR_POS:
+            return not _is_obligation(lemmas, j)
     return False
 
 
-def match_sentence(
-    tokens: list[Token],
-    index: dict[str, list[tuple[tuple[str, ...], Entry]]],
-    lemmas: list[str] | None = None,
-) -> list[tuple[Entry, int, int]]:
-    """Non-overlapping longest matches in one sentence: (entry, first token, end token)."""
-    found: list[tuple[Entry, int, int]] = []
-    if lemmas is None:
-        lemmas = [t.lemma for t in tokens]
+class Matcher:
+    """The indexes of several frames merged by first lemma, so that one look-up per token
+    finds every frame that has an entry starting there. Built once per set of lexicons."""
+
+    __slots__ = ("by_first", "frames", "lexicons")
+
+    def __init__(self, lexicons: list[Lexicon]) -> None:
+        self.lexicons = tuple(lexicons)
+        self.frames = len(lexicons)
+        self.by_first: dict[str, list[tuple[int, IndexGroups]]] = {}
+        for f, lex in enumerate(lexicons):
+            for first, groups in lex.index().items():
+                self.by_first.setdefault(first, []).append((f, groups))
+
+
+_MATCHERS: dict[tuple[int, ...], Matcher] = {}
+
+
+def matcher(lexicons: list[Lexicon]) -> Matcher:
+    """The Matcher of ``lexicons``, from a small cache by the lexicon objects' identity (a
+    cached matcher keeps its lexicons alive, so their ids cannot pass to other objects)."""
+    key = tuple(map(id, lexicons))
+    m = _MATCHERS.get(key)
+    if m is None:
+        if len(_MATCHERS) >= 16:
+            _MATCHERS.clear()
+        m = _MATCHERS[key] = Matcher(lexicons)
+    return m
+
+
+def match_sentence(lemmas: Sequence[str], m: Matcher) -> list[tuple[int, Entry, int, int]]:
+    """Non-overlapping longest matches in one sentence, each frame on its own, in text order:
+    (frame number, entry, first token, end token)."""
+    found: list[tuple[int, Entry, int, int]] = []
+    by_first = m.by_first
+    free = [0] * m.frames
     n = len(lemmas)
-    free = 0
-    for i in [i for i, lemma in enumerate(lemmas) if lemma in index]:
-        if i < free:
-            continue
-        for seq, entry in index[lemmas[i]]:
-            k = len(seq)
-            if i + k <= n and (k == 1 or tuple(lemmas[i : i + k]) == seq):
-                found.append((entry, i, i + k))
-                free = i + k
-                break
+    for i in compress(range(n), map(by_first.__contains__, lemmas)):
+        for f, groups in by_first[lemmas[i]]:
+            if i < free[f]:
+                continue
+            for k, entries in groups:
+                if i + k <= n:
+                    entry = entries.get(tuple(lemmas[i : i + k]))
+                    if entry is not None:
+                        found.append((f, entry, i, i + k))
+                        free[f] = i + k
+                        break
     return found
 
 
 def find_hits(
-    clean: CleanText, sentence_tokens: list[list[Token]], lexicons: list[Lexicon]
+    clean: CleanText, sentences: list[TokenColumns], lexicons: list[Lexicon]
 ) -> list[Hit]:
-    """All matches of all frames in one article, in text order per frame."""
+    """All matches of all frames in one article, frame by frame, in text order per frame."""
     text = clean.text
-    indexes = [lex.index() for lex in lexicons]
-    # Terms are compiled without white space (pipeline.tokens.lemmas); match the same way.
-    sentences = [[t for t in tokens if t.pos != "空白"] for tokens in sentence_tokens]
-    sentence_lemmas = [[t.lemma for t in tokens] for tokens in sentences]
-    hits: list[Hit] = []
-    for index in indexes:
-        for sid, tokens in enumerate(sentences):
-            for entry, a, b in match_sentence(tokens, index, sentence_lemmas[sid]):
-                start, end = tokens[a].start, tokens[b - 1].end
-                hits.append(
-                    Hit(
-                        frame=entry.frame,
-                        category=entry.category,
-                        term=entry.term,
-                        matched=text[start:end],
-                        sentence_id=sid,
-                        char_start=start,
-                        char_end=end,
-                        voice="quoted" if clean.in_quote(start) else "author",
-                        negated=is_negated(tokens, b),
-                        weight=entry.weight,
-                        left=text[max(0, start - CONTEXT_CHARS) : start].replace("\n", " "),
-                        right=text[end : end + CONTEXT_CHARS].replace("\n", " "),
-                    )
+    m = matcher(lexicons)
+    per_frame: list[list[Hit]] = [[] for _ in lexicons]
+    for sid, tokens in enumerate(sentences):
+        # Terms are compiled without white space (pipeline.tokens.lemmas); match the same way.
+        if "空白" in tokens.pos:
+            tokens = tokens.without("空白")
+        for f, entry, a, b in match_sentence(tokens.lemmas, m):
+            start, end = tokens.starts[a], tokens.ends[b - 1]
+            per_frame[f].append(
+                Hit(
+                    entry.frame,
+                    entry.category,
+                    entry.term,
+                    text[start:end],
+                    sid,
+                    start,
+                    end,
+                    "quoted" if clean.in_quote(start) else "author",
+                    is_negated(tokens, b),
+                    entry.weight,
+                    text[max(0, start - CONTEXT_CHARS) : start].replace("\n", " "),
+                    text[end : end + CONTEXT_CHARS].replace("\n", " "),
                 )
-    return hits
+            )
+    return [hit for hits in per_frame for hit in hits]

@@ -46,6 +46,11 @@ class Entry:
     variants: tuple[tuple[str, ...], ...] = ()
 
 
+# The entries that start with one lemma: (length, {lemma sequence: entry}), longest first.
+IndexGroups = list[tuple[int, dict[tuple[str, ...], Entry]]]
+Index = dict[str, IndexGroups]
+
+
 @dataclass(slots=True)
 class Lexicon:
     """One frame: its entries and where they came from."""
@@ -56,13 +61,13 @@ class Lexicon:
     path: Path
     sha256: str
     entries: list[Entry] = field(default_factory=list)
-    _index: dict[str, list[tuple[tuple[str, ...], Entry]]] | None = field(
-        default=None, repr=False, compare=False
-    )
+    _index: Index | None = field(default=None, repr=False, compare=False)
 
-    def index(self) -> dict[str, list[tuple[tuple[str, ...], Entry]]]:
-        """(lemma sequence, entry) by first lemma, longest first: what the matcher looks up.
+    def index(self) -> Index:
+        """What the matcher looks up: the entries by first lemma, then by length, longest
+        first, then by lemma sequence; of two entries with one sequence the earlier line wins.
 
+        One dictionary look-up per length tries every entry of that length at a position.
         Built once; entries are not meant to change after loading.
         """
         if self._index is not None:
@@ -71,10 +76,15 @@ class Lexicon:
         for entry in self.entries:
             for seq in entry.variants or (entry.lemmas,):
                 by_first.setdefault(seq[0], []).append((seq, entry))
-        for group in by_first.values():
+        index: Index = {}
+        for first, group in by_first.items():
             group.sort(key=lambda item: (-len(item[0]), item[1].line))
-        self._index = by_first
-        return by_first
+            by_length: dict[int, dict[tuple[str, ...], Entry]] = {}
+            for seq, entry in group:
+                by_length.setdefault(len(seq), {}).setdefault(seq, entry)
+            index[first] = list(by_length.items())
+        self._index = index
+        return index
 
 
 def _line_map(text: str, path: Path) -> tuple[int | None, list[int]]:

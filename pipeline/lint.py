@@ -11,9 +11,9 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipeline.hits import match_sentence
+from pipeline.hits import Matcher, match_sentence
 from pipeline.lexicons import Entry, Lexicon, LexiconError, load_lexicon
-from pipeline.tokens import tokenize
+from pipeline.tokens import lemmas
 
 # Entries are checked in isolation and inside this carrier sentence: a term whose
 # segmentation changes with its neighbours will miss real text.
@@ -31,16 +31,13 @@ class FrameReport:
     warnings: list[str] = field(default_factory=list)
 
 
-def _self_matches(
-    entry: Entry, index: dict[str, list[tuple[tuple[str, ...], Entry]]], text: str
-) -> bool:
-    toks = [t for t in tokenize(text) if t.pos != "空白"]
-    return any(e is entry for e, _, _ in match_sentence(toks, index))
+def _self_matches(entry: Entry, m: Matcher, text: str) -> bool:
+    return any(e is entry for _, e, _, _ in match_sentence(lemmas(text), m))
 
 
 def lint_lexicon(lex: Lexicon, report: FrameReport) -> None:
     """Checks within one frame."""
-    index = lex.index()
+    m = Matcher([lex])
     seen: dict[tuple[str, ...], Entry] = {}
     for e in lex.entries:
         where = f"{lex.path}:{e.line}"
@@ -56,9 +53,9 @@ def lint_lexicon(lex: Lexicon, report: FrameReport) -> None:
             )
             continue
         seen[e.lemmas] = e
-        if not _self_matches(e, index, e.term):
+        if not _self_matches(e, m, e.term):
             report.errors.append(f"{where}: {e.term}: does not match its own text")
-        elif not _self_matches(e, index, CARRIER.format(term=e.term)):
+        elif not _self_matches(e, m, CARRIER.format(term=e.term)):
             report.warnings.append(
                 f"{where}: {e.term}: tokenized differently inside a sentence; may miss real text"
             )

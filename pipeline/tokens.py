@@ -1,15 +1,22 @@
 """Tokenize Japanese text with fugashi + unidic-lite: surface, lemma, part of speech, offsets.
 
-MeCab is asked for exactly the three fields used, through a node format, and the output is
-split in Python: reading fugashi's 29-field ``word.feature`` tuple costs about 2.8× the time.
-One tagger per process, created on first use (a tagger does not pickle).
+MeCab is asked for exactly the fields used, through a node format (reading fugashi's
+29-field ``word.feature`` tuple costs about 2.8× the time). Its output is split into one
+piece per token; each distinct piece is taken apart once per process, and the columns that
+the analysis reads (TokenColumns) come out of ``map`` calls, with no Python code run per
+token. One tagger per process, created on first use (a tagger does not pickle).
 """
 
 from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from functools import partial
 from importlib.metadata import version
+from itertools import accumulate, repeat
+from operator import sub
 from typing import NamedTuple
 
 import fugashi
@@ -21,7 +28,17 @@ NON_CONTENT_POS = frozenset({"補助記号", "記号", "空白"})
 # Parts of speech that carry no content of their own (used to reject function-word entries).
 FUNCTION_POS = frozenset({"助詞", "助動詞", "接続詞", "補助記号", "記号", "空白"})
 
-_FORMAT = r'-O "" -F "%m\t%f[7]\t%f[0]\n" -U "%m\t%m\t%f[0]\n" -E "EOS\n"'
+# MeCab skips exactly these characters between tokens (checked over every code point with
+# unidic-lite) and never puts them in a surface. The vertical tab separates tokens in its
+# output, so in the text it is handed a space instead: the same white space to MeCab.
+MECAB_SPACE = " \t\n\x0b"
+_SEP = "\x0b"
+# One piece per token: %M, the surface with the white space MeCab skipped before it (their
+# lengths add up to each token's end offset), the lemma (unknown words have none: their
+# surface stands in) and the part of speech. Only the white space in %M can hold a tab. The
+# part of speech comes last: fugashi strips trailing white space from the output, and a
+# surface may end in what Python calls white space (\r, \x1c) but MeCab does not.
+_FORMAT = r'-O "" -F "%M\t%f[7]\t%f[0]\v" -U "%M\t%m\t%f[0]\v" -E ""'
 _tagger: fugashi.GenericTagger | None = None
 _tagger_pid: int | None = None
 
@@ -29,7 +46,7 @@ _tagger_pid: int | None = None
 class Token(NamedTuple):
     """One morpheme: its text, lemma, coarse part of speech and span in the source text.
 
-    A named tuple: millions are made per corpus, and tuples are the cheapest to create.
+    A named tuple: cheap to create, for the callers that want one object per token.
     """
 
     surface: str
@@ -41,6 +58,56 @@ class Token(NamedTuple):
     @property
     def is_content(self) -> bool:
         return self.pos not in NON_CONTENT_POS
+
+
+_new_token = partial(tuple.__new__, Token)  # skips the named tuple's Python-level __new__
+
+
+@dataclass(slots=True)
+class TokenColumns:
+    """The tokens of one text as parallel lists, one per field.
+
+    What the analysis reads: counting, matching and caching work on whole lists at C speed
+    instead of on one object per token.
+    """
+
+    surfaces: list[str]
+    lemmas: list[str]
+    pos: list[str]
+    starts: list[int]
+    ends: list[int]
+
+    def __len__(self) -> int:
+        return len(self.lemmas)
+
+    def __iter__(self) -> Iterator[Token]:
+        return iter(self.tokens())
+
+    def tokens(self) -> list[Token]:
+        """One Token per row."""
+        return list(
+            map(
+                _new_token,
+                zip(self.surfaces, self.lemmas, self.pos, self.starts, self.ends, strict=True),
+            )
+        )
+
+    def without(self, pos: str) -> TokenColumns:
+        """The rows whose part of speech is not ``pos``."""
+        keep = [i for i, p in enumerate(self.pos) if p != pos]
+        return TokenColumns(
+            *([column[i] for i in keep] for column in (self.surfaces, self.lemmas, self.pos)),
+            [self.starts[i] for i in keep],
+            [self.ends[i] for i in keep],
+        )
+
+    @classmethod
+    def from_tokens(cls, tokens: list[Token]) -> TokenColumns:
+        """Columns of a list of tokens."""
+        if not tokens:
+            return cls([], [], [], [], [])
+        surfaces, lemmas, pos, starts, ends = map(list, zip(*tokens, strict=True))
+        return cls(surfaces, lemmas, pos, starts, ends)
 
 
 def tagger() -> fugashi.GenericTagger:
@@ -67,61 +134,104 @@ def clean_lemma(lemma: str) -> str:
     return lemma
 
 
-# MeCab reads a C string: a NUL ends the text, a lone surrogate cannot be encoded. Both are
-# replaced by a space of the same length, so offsets into the caller's text still hold.
-_UNPARSABLE = re.compile(r"[\x00\ud800-\udfff]")
+class _Piece(NamedTuple):
+    width: int  # of the surface and the white space before it
+    surface: str
+    lemma: str
+    pos: str
+
+
+class _Pieces(dict[str, _Piece]):
+    """MeCab's piece of output for a token → its parts, worked out once per distinct piece
+    per process (pieces repeat: common words).
+
+    Looked up through ``map``, so a known piece costs no Python call, and the same strings
+    come back every time, their hashes cached for the sets they are looked up in next.
+    """
+
+    def __missing__(self, piece: str) -> _Piece:
+        marked, lemma, pos = piece.rsplit("\t", 2)
+        surface = marked.lstrip(MECAB_SPACE)
+        value = _Piece(len(marked), surface, clean_lemma(lemma) or surface, pos)
+        if len(self) < _PIECES_MAX:
+            self[piece] = value
+        return value
+
+
+_PIECES = _Pieces()
+_PIECES_MAX = 1_000_000  # unknown words bring new pieces without end
+# MeCab reads a C string: a NUL ends the text, a lone surrogate cannot be encoded; a
+# vertical tab would pass for a token separator. Each becomes a space of the same length,
+# so offsets into the caller's text still hold.
+_UNPARSABLE = re.compile(r"[\x00\x0b\ud800-\udfff]")
+
+
+def tokenize_columns(text: str, offset: int = 0) -> TokenColumns:
+    """The tokens of ``text`` as columns, with character offsets (plus ``offset``)."""
+    if not text.strip():
+        return TokenColumns([], [], [], [], [])
+    return _tokenize(tagger().parse, _UNPARSABLE.sub(" ", text), offset)
+
+
+def tokenize_spans(text: str, spans: list[tuple[int, int]]) -> list[TokenColumns]:
+    """The tokens of each span of ``text``, as tokenize_columns(text[a:b], a) gives them.
+
+    MeCab still reads one span at a time; the text is prepared for it once.
+    """
+    parse, safe = tagger().parse, _UNPARSABLE.sub(" ", text)
+    return [
+        _tokenize(parse, piece, a)
+        if (piece := safe[a:b]).strip() or text[a:b].strip()
+        else TokenColumns([], [], [], [], [])
+        for a, b in spans
+    ]
+
+
+def _tokenize(parse: Callable[[str], str], safe: str, offset: int) -> TokenColumns:
+    pieces = parse(safe).split(_SEP)
+    if not pieces[-1]:  # no token at all, or a separator that fugashi did not strip
+        pieces.pop()
+        if not pieces:
+            return TokenColumns([], [], [], [], [])
+    widths, surfaces, lemmas, pos = zip(*map(_PIECES.__getitem__, pieces), strict=True)
+    bounds = list(accumulate(widths, initial=offset))
+    return _columns(safe, list(surfaces), list(lemmas), list(pos), bounds)
+
+
+def restore_columns(
+    text: str, offset: int, ends: list[int], lemmas: list[str], pos: list[str]
+) -> TokenColumns:
+    """The columns that tokenize_columns(text, offset) gave, from their ends, lemmas and
+    parts of speech (what the analysis cache keeps of them)."""
+    safe = _UNPARSABLE.sub(" ", text)
+    cuts = [0, *map(sub, ends, repeat(offset))]
+    marked = map(safe.__getitem__, map(slice, cuts, cuts[1:]))
+    surfaces = list(map(str.lstrip, marked, repeat(MECAB_SPACE)))
+    return _columns(safe, surfaces, lemmas, pos, [offset, *ends])
+
+
+def _columns(
+    safe: str, surfaces: list[str], lemmas: list[str], pos: list[str], bounds: list[int]
+) -> TokenColumns:
+    """Columns from ``bounds``, where each token's white space and surface start and end:
+    in ``safe`` (its text as MeCab saw it) a token starts where its white space ends."""
+    ends = bounds[1:]
+    if " " in safe or "\t" in safe or "\n" in safe:
+        starts = list(map(sub, ends, map(len, surfaces)))
+    else:
+        starts = bounds[:-1]
+    return TokenColumns(surfaces, lemmas, pos, starts, ends)
 
 
 def tokenize(text: str, offset: int = 0) -> list[Token]:
-    """Tokens of ``text`` with character offsets (plus ``offset``) into the caller's text.
-
-    MeCab skips white space and reports no offsets of its own, so each surface is found in
-    ``text`` from where the previous one ended; a surface that is not there (never seen, but
-    MeCab is C code) is dropped rather than given a wrong span.
-    """
-    if not text.strip():
-        return []
-    out: list[Token] = []
-    append, find, known = out.append, text.find, _LINES
-    cursor = 0
-    for line in tagger().parse(_UNPARSABLE.sub(" ", text)).split("\n"):
-        entry = known.get(line, _NEW)
-        if entry is None:
-            continue
-        if entry is _NEW:
-            entry = _parse_line(line)
-            if len(known) < _LINES_MAX:
-                known[line] = entry
-            if entry is None:
-                continue
-        surface, lemma, pos = entry
-        start = find(surface, cursor)
-        if start < 0:
-            continue
-        cursor = start + len(surface)
-        append(_new(Token, (surface, lemma, pos, start + offset, cursor + offset)))
-    return out
-
-
-# MeCab's output lines repeat (common words), so each distinct line is split and its lemma
-# cleaned once per process; EOS and malformed lines map to None.
-_NEW = object()
-_new = tuple.__new__  # builds a Token without the named tuple's Python-level __new__
-_LINES: dict[str, tuple[str, str, str] | None] = {"": None, "EOS": None}
-_LINES_MAX = 1_000_000
-
-
-def _parse_line(line: str) -> tuple[str, str, str] | None:
-    parts = line.split("\t")
-    if len(parts) != 3 or not parts[0]:
-        return None
-    surface, lemma, pos = parts
-    return surface, clean_lemma(lemma) or surface, pos
+    """Tokens of ``text`` with character offsets (plus ``offset``) into the caller's text."""
+    return tokenize_columns(text, offset).tokens()
 
 
 def lemmas(text: str) -> tuple[str, ...]:
     """The lemma sequence of ``text``, white space left out: how lexicon terms are compiled."""
-    return tuple(t.lemma for t in tokenize(text) if t.pos != "空白")
+    columns = tokenize_columns(text)
+    return tuple(lemma for lemma, p in zip(columns.lemmas, columns.pos, strict=True) if p != "空白")
 
 
 def versions() -> dict[str, str]:

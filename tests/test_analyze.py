@@ -9,10 +9,17 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from pipeline.analyze import TABLE_COLUMNS, TABLES, analyze_batch, doc_lemmas, write_batch
+from pipeline.analyze import (
+    TABLE_COLUMNS,
+    TABLES,
+    analyze_batch,
+    content_counts,
+    doc_lemmas,
+    write_batch,
+)
 from pipeline.clean import clean_article
 from pipeline.corpus import read_article
-from pipeline.tokens import Token, tokenize
+from pipeline.tokens import Token, TokenColumns, tokenize_columns
 
 MAX_BYTES = 5_000_000
 # The columns as README.md documents them (hits.csv, removed.csv) or as the tables need them.
@@ -181,15 +188,32 @@ def test_doc_lemmas_drops_function_words_and_light_verbs() -> None:
             tok("大きな", "連体詞"),
         ],
     ]
-    assert doc_lemmas(sentences) == ["北朝鮮", "支援", "強い", "急速", "再び", "送る"]
-    assert doc_lemmas([]) == []
+    columns = [TokenColumns.from_tokens(s) for s in sentences]
+    assert doc_lemmas(columns) == ["北朝鮮", "支援", "強い", "急速", "再び", "送る"]
+    assert doc_lemmas([]) == [] == doc_lemmas([TokenColumns.from_tokens([])])
 
 
 def test_doc_lemmas_on_real_tokens() -> None:
-    tokens = [tokenize("北朝鮮はロシアに弾薬を供与することがある。")]
+    tokens = [tokenize_columns("北朝鮮はロシアに弾薬を供与することがある。")]
     assert doc_lemmas(tokens) == ["北朝鮮", "ロシア", "弾薬", "供与"]
-    tokens = [tokenize("彼は大きな問題になっていると言った。"), tokenize("それは様々な物である。")]
+    tokens = [
+        tokenize_columns("彼は大きな問題になっていると言った。"),
+        tokenize_columns("それは様々な物である。"),
+    ]
     assert doc_lemmas(tokens) == ["問題", "様々"]
+
+
+def test_content_counts_leave_out_punctuation_symbols_and_white_space() -> None:
+    sentences = [
+        tokenize_columns("ロシアは、「特別軍事作戦」を続けた!\u3000(注)…※"),
+        tokenize_columns("。、"),
+        tokenize_columns("北朝鮮\u3000ロシア"),
+    ]
+    assert (
+        content_counts(sentences)
+        == [sum(t.is_content for t in s.tokens()) for s in sentences]
+        == [9, 0, 2]
+    )
 
 
 def test_write_batch_writes_one_parquet_file_per_table(tmp_path: Path, seed) -> None:

@@ -9,6 +9,7 @@ import pytest
 from pipeline import analyze as analyze_mod
 from pipeline.analyze import analyze_article, analyze_text, content_counts, doc_lemmas
 from pipeline.cache import AnalysisCache, hits_key, token_key
+from pipeline.hits import find_hits
 from pipeline.lexicons import bundle_hash
 
 MAX_BYTES = 5_000_000
@@ -54,7 +55,7 @@ def test_put_commit_get_round_trips_exactly(tmp_path: Path, lexicons, refs) -> N
     assert got is not None
     got_clean, got_counts, got_doc = got
     assert (got_counts, got_doc) == (counts, doc)
-    got_tokens = again.get_tokens(tkey, got_clean.text)
+    got_tokens = again.get_tokens(tkey, got_clean)
     assert got_clean == clean
     assert got_clean.sentences == [tuple(s) for s in clean.sentences]
     assert all(isinstance(s, tuple) for s in got_clean.sentences + got_clean.quotes)
@@ -158,4 +159,38 @@ def test_inline_text_uses_the_same_cache_entry_as_the_file(tmp_path: Path, lexic
     inline = analyze_article(ref, lexicons, MAX_BYTES, text=text, cache=cache, lexicons_sha="x")
     assert (cache.tokens_found, cache.hits_found) == (1, 1)
     assert inline.hits == from_file.hits
+    cache.close()
+
+
+def test_tokens_with_white_space_round_trip(tmp_path: Path, lexicons) -> None:
+    """White space inside sentences: the spans are rebuilt from the text and the ends."""
+    raw = (
+        "ロシア の プーチン大統領は\t北朝鮮を訪問し、\u3000特別軍事作戦への 支持 を得た。\n"
+        "  Kim  Jong Un 総書記は「制裁\u3000に 反対する」と述べた。 \n"
+        "最後の文。"
+    )
+    clean, sentences, hits = analyze_text(raw, lexicons)
+    gaps = [b < a for s in sentences for a, b in zip(s.starts[1:], s.ends, strict=False)]
+    assert any(gaps) and hits
+    cache = AnalysisCache(tmp_path / "a.sqlite")
+    key = token_key(raw)
+    cache.put_tokens(key, clean, content_counts(sentences), doc_lemmas(sentences), sentences)
+    cache.commit()
+    got = cache.get_tokens(key, clean)
+    assert got == sentences
+    assert find_hits(clean, got, lexicons) == hits
+    cache.close()
+
+
+def test_an_article_without_content_lemmas_round_trips(tmp_path: Path, lexicons) -> None:
+    raw = "そして、それは。"
+    clean, sentences, _ = analyze_text(raw, lexicons)
+    doc = doc_lemmas(sentences)
+    assert doc == []
+    cache = AnalysisCache(tmp_path / "a.sqlite")
+    key = token_key(raw)
+    cache.put_tokens(key, clean, content_counts(sentences), doc, sentences)
+    cache.commit()
+    assert cache.get_summary(key) == (clean, content_counts(sentences), [])
+    assert cache.get_tokens(key, clean) == sentences
     cache.close()

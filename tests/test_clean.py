@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -9,7 +11,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pipeline.clean import (
+    _BIO,
+    _BIO_TRIGGER,
+    _CONTROL,
+    _LINE_RULES,
+    _LINE_TRIGGER,
     CleanText,
+    classify_line,
     clean_article,
     find_quotes,
     normalize,
@@ -17,6 +25,10 @@ from pipeline.clean import (
 )
 
 SEEDS = Path(__file__).resolve().parents[1] / "corpus" / "articles"
+SEED_LINES = [
+    [line.strip() for line in normalize(p.read_text(encoding="utf-8")).split("\n")]
+    for p in sorted(SEEDS.glob("*.txt"))
+]
 
 
 def seed(prefix: str) -> str:
@@ -281,3 +293,164 @@ def test_clean_article_spans_are_well_formed(raw: str) -> None:
     lines = normalize(raw).split("\n")
     for r in clean.removed:
         assert r.text and r.text in lines[r.line - 1]
+
+
+# Pieces of what the line rules look for, in several cases and forms.
+RULE_PIECES = st.sampled_from(
+    [
+        "コメントを残す", "コメント", "名前", "サイト", " *", "メールアドレス", "は必須項目です",
+        "鄭重声明", "免責事項", "著作権は", "帰属", "転載は", "目的", "無断転載",
+        "All rights reserved", "Copyright ©", "侵害行為があれば", "税込 100", "500 円 / 月",
+        "初月無料", "購入済みの方", "ご購入", "有料記事", "会員登録", "購読はこちら",
+        "ログインしてください", "メルマガ", "ニュースレター登録", "・", "● ", "【関連記事】",
+        "(参考資料:", "参考資料:", "あわせて読みたい", "続きを読む", "おすすめ記事", "Related",
+        "の最近の記事", "写真:", "画像 =", "撮影:", "PHOTO=", "Photo :", "image CREDIT:",
+        "Creative Commons", "WIKICOMMONS", "wıkıcommonſ", "=", "＝", "ロイター", "共同", "AFP",
+        "(", ")", "から", "記者", "特派員", "編集委員", "ジャーナリスト", "|", "2024年6月17日",
+        "。", " ", "ſ", "\u212a", "İ", "ı",
+    ]
+)  # fmt: skip
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.one_of(RULE_PIECES, st.text(max_size=4)), max_size=10).map("".join))
+def test_a_line_that_a_rule_matches_has_a_trigger(line: str) -> None:
+    """classify_line tries the rules only on lines with a trigger: it must lose none."""
+    kinds = [kind for kind, pattern, _ in _LINE_RULES if pattern.search(line)]
+    assert not kinds or _LINE_TRIGGER.search(line), kinds
+
+
+# For every trigger, a line its rule matches that holds no other trigger.
+TRIGGERED = [
+    ("comment_form", "コメントを投稿"),
+    ("comment_form", "メールアドレスが公開されることはありません"),
+    ("comment_form", "この欄は必須項目です"),
+    ("comment_form", "名前 *"),
+    ("comment_form", "サイト"),
+    ("disclaimer", "鄭重声明"),
+    ("disclaimer", "免責事項"),
+    ("disclaimer", "本文の著作権は作者に帰属します"),
+    ("disclaimer", "無断転載を禁じます"),
+    ("disclaimer", "All rights reserved"),
+    ("disclaimer", "Copyright © 2024"),
+    ("disclaimer", "侵害行為があれば連絡を"),
+    ("advert", "税込 1000"),
+    ("advert", "880円/月"),
+    ("advert", "初月無料"),
+    ("advert", "購入済みの方"),
+    ("advert", "有料会員限定"),
+    ("advert", "会員登録"),
+    ("advert", "購読はこちら"),
+    ("advert", "ログインしてください"),
+    ("advert", "メルマガ"),
+    ("advert", "ニュースレター登録"),
+    ("related", "・関連記事"),
+    ("related", "参考資料:北朝鮮の核"),
+    ("related", "あわせて読みたい"),
+    ("related", "続きを読む"),
+    ("related", "おすすめ記事"),
+    ("related", "Related"),
+    ("related", "田中の最近の記事"),
+    ("caption", "写真:北朝鮮"),
+    ("caption", "画像:北朝鮮"),
+    ("caption", "撮影:北朝鮮"),
+    ("caption", "photo:"),
+    ("caption", "pHoto:"),
+    ("caption", "Photo:"),
+    ("caption", "PHOTO:"),
+    ("caption", "image credit:"),
+    ("caption", "imAge credit:"),
+    ("caption", "iMage credit:"),
+    ("caption", "IMAGE CREDIT:"),
+    ("caption", "creative commons"),
+    ("caption", "wikicoMmons"),
+    ("caption", "wikicomMons"),
+    ("caption", "CREATIVE COMMONS"),
+    ("caption", "平壌=ロイター"),
+    ("caption", "平壌＝共同"),
+    ("caption", "首脳会談(共同)"),
+    ("byline", "田中記者"),
+    ("byline", "東京特派員"),
+    ("byline", "編集長"),
+    ("byline", "編集委員"),
+    ("byline", "論説委員"),
+    ("byline", "ジャーナリスト"),
+    ("byline", "| 2024年6月17日"),
+]
+
+
+@pytest.mark.parametrize(("kind", "line"), TRIGGERED)
+def test_each_trigger_lets_its_rule_run(kind: str, line: str) -> None:
+    (pattern,) = [p for k, p, _ in _LINE_RULES if k == kind]
+    assert pattern.search(line)
+    assert _LINE_TRIGGER.search(line)
+    assert classify_line(line, 0, 10) is not None
+
+
+BIO_TRIGGERED = [
+    "東京生まれ。",
+    "大阪出身。",
+    "山田氏は大学の教授",
+    "山田氏は研究所所長",
+    "山田氏は研究員",
+    "山田氏はフェロー",
+    "山田氏は編集長を務める",
+    "山田氏は記者。",
+    "山田氏は特派員として",
+    "山田氏はアナリスト",
+    "山田氏は研究者",
+    "山田氏は代表",
+    "著書3冊",
+    "要職を歴任",
+    "学会会員。",
+]
+
+
+@pytest.mark.parametrize("line", BIO_TRIGGERED)
+def test_each_bio_trigger_lets_the_bio_rule_run(line: str) -> None:
+    assert _BIO.search(line) and _BIO_TRIGGER.search(line)
+    assert classify_line(line, 9, 10) == "bio"
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.one_of(st.sampled_from([*BIO_TRIGGERED, "は", "、", "。", "「"]), st.text(max_size=4)),
+        max_size=8,
+    ).map("".join)
+)
+def test_a_line_that_the_bio_rule_matches_has_a_trigger(line: str) -> None:
+    assert not _BIO.search(line) or _BIO_TRIGGER.search(line)
+
+
+def test_seed_lines_with_a_rule_have_a_trigger() -> None:
+    matched = [
+        line
+        for lines in SEED_LINES
+        for line in lines
+        if any(pattern.search(line) for _, pattern, _ in _LINE_RULES)
+    ]
+    assert len(matched) >= 15
+    assert all(_LINE_TRIGGER.search(line) for line in matched)
+
+
+def test_caption_trigger_letters_have_no_other_case_forms() -> None:
+    """The caption trigger stands for Photo, Image, Commons in any case by ph, ma, mm."""
+    letters = re.compile("[phma]", re.IGNORECASE)
+    found = {chr(c) for c in range(0x110000) if letters.fullmatch(chr(c))}
+    assert found == set("phmaPHMA")
+
+
+MARKS = st.sampled_from(
+    ["\n", "\r", "\r\n", "\x85", "\u2028", "\u2029", "e", "\u0301", "\u3099", "ｶ", "ﾞ", "가",
+     "\u11a8", "\xa0", "㊨", "ﬁ", "Å", "\u212b", "\x00", "\u200b", "ﾛｼｱ"]
+)  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(MARKS, st.text(max_size=4)), max_size=30).map("".join))
+def test_normalize_is_nfkc_of_the_whole_text(text: str) -> None:
+    """normalize() composes line by line; that must be NFKC of the text as one string."""
+    whole = unicodedata.normalize("NFKC", _CONTROL.sub("", text))
+    expected = re.sub(r"\r\n?|[\x85\u2028\u2029]", "\n", whole)
+    assert normalize(text) == expected

@@ -10,9 +10,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pipeline.clean import CleanText, clean_article
-from pipeline.hits import Hit, find_hits
-from pipeline.lexicons import Lexicon, load_lexicon
-from pipeline.tokens import tokenize
+from pipeline.hits import Hit, Matcher, find_hits, match_sentence, matcher
+from pipeline.lexicons import Entry, Lexicon, load_lexicon, load_lexicons
+from pipeline.tokens import tokenize_columns
 
 NAMING = """\
 frame: naming
@@ -54,7 +54,7 @@ def lexicons(tmp_path_factory: pytest.TempPathFactory) -> list[Lexicon]:
 
 def hits_of(text: str, lexicons: list[Lexicon]) -> tuple[CleanText, list[Hit]]:
     clean = clean_article(text)
-    sentence_tokens = [tokenize(clean.text[a:b], offset=a) for a, b in clean.sentences]
+    sentence_tokens = [tokenize_columns(clean.text[a:b], a) for a, b in clean.sentences]
     return clean, find_hits(clean, sentence_tokens, lexicons)
 
 
@@ -95,7 +95,7 @@ def test_matches_never_overlap_within_a_frame(lexicons: list[Lexicon]) -> None:
 def test_white_space_inside_a_term_still_matches(lexicons: list[Lexicon]) -> None:
     text = "特別\u3000軍事作戦"
     clean = CleanText(text=text, sentences=[(0, len(text))])
-    hits = find_hits(clean, [tokenize(text)], lexicons[:1])
+    hits = find_hits(clean, [tokenize_columns(text)], lexicons[:1])
     assert [(h.term, h.matched) for h in hits] == [("特別軍事作戦", text)]
 
 
@@ -243,7 +243,7 @@ ANY_TEXT = st.one_of(
 @given(ANY_TEXT)
 def test_any_text_runs_through_with_exact_spans(lexicons: list[Lexicon], text: str) -> None:
     clean = clean_article(text)
-    sentence_tokens = [tokenize(clean.text[a:b], offset=a) for a, b in clean.sentences]
+    sentence_tokens = [tokenize_columns(clean.text[a:b], a) for a, b in clean.sentences]
     for tokens in sentence_tokens:
         for t in tokens:
             assert clean.text[t.start : t.end] == t.surface
@@ -256,3 +256,66 @@ def test_any_text_runs_through_with_exact_spans(lexicons: list[Lexicon], text: s
     for frame in {h.frame for h in hits}:
         spans = sorted((h.char_start, h.char_end) for h in hits if h.frame == frame)
         assert all(b <= c for (_, b), (c, _) in pairwise(spans))
+
+
+# --- the matcher against a plain reading of the rules -----------------------------------
+
+
+def reference_matches(lemmas: list[str], lexicon: Lexicon) -> list[tuple[Entry, int, int]]:
+    """Left to right, at each position the longest entry (then the earliest line) that fits."""
+    ranked = sorted(
+        ((seq, e) for e in lexicon.entries for seq in (e.variants or (e.lemmas,))),
+        key=lambda item: (-len(item[0]), item[1].line),
+    )
+    found, i = [], 0
+    while i < len(lemmas):
+        for seq, entry in ranked:
+            if tuple(lemmas[i : i + len(seq)]) == seq:
+                found.append((entry, i, i + len(seq)))
+                i += len(seq)
+                break
+        else:
+            i += 1
+    return found
+
+
+@pytest.fixture(scope="module")
+def shipped(lexicon_dir: Path) -> list[Lexicon]:
+    return load_lexicons(lexicon_dir)
+
+
+@settings(max_examples=300, deadline=None)
+@given(data=st.data())
+def test_matcher_finds_what_the_rules_say(shipped: list[Lexicon], data: st.DataObject) -> None:
+    pool = sorted({lemma for lex in shipped for e in lex.entries for lemma in e.lemmas})
+    words = st.one_of(st.sampled_from(pool), st.sampled_from(["は", "を", "、", "x"]))
+    entries = st.sampled_from([e for lex in shipped for e in lex.entries])
+    pieces = st.lists(st.one_of(words.map(lambda w: [w]), entries.map(lambda e: list(e.lemmas))))
+    lemmas = [lemma for piece in data.draw(pieces) for lemma in piece]
+    got = match_sentence(lemmas, Matcher(shipped))
+    for f, lex in enumerate(shipped):
+        mine = [(e, a, b) for g, e, a, b in got if g == f]
+        assert mine == reference_matches(lemmas, lex)
+    assert [a for _, _, a, _ in got] == sorted(a for _, _, a, _ in got)
+
+
+def test_matcher_is_built_once_per_set_of_lexicons(shipped: list[Lexicon]) -> None:
+    assert matcher(shipped) is matcher(list(shipped))
+    assert matcher(shipped[:1]) is not matcher(shipped)
+    assert matcher(shipped[:1]).frames == 1
+
+
+def test_of_two_entries_with_the_same_lemmas_the_earlier_line_wins(tmp_path: Path) -> None:
+    lex = write_lexicon(
+        tmp_path,
+        "twice",
+        "entries:\n"
+        "  - {term: 軍事作戦, category: first, note: n}\n"
+        "  - {term: 特別軍事作戦, category: longer, note: n}\n"
+        "  - {term: 軍事作戦, category: second, note: n}\n",
+    )
+    text = "軍事作戦と特別軍事作戦。"
+    clean = CleanText(text=text, sentences=[(0, len(text))])
+    hits = find_hits(clean, [tokenize_columns(text)], [lex])
+    got = [(h.category, h.matched) for h in hits]
+    assert got == [("first", "軍事作戦"), ("longer", "特別軍事作戦")]

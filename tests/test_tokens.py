@@ -2,14 +2,27 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from pipeline import tokens as tokens_module
 from pipeline.clean import clean_article, normalize
-from pipeline.tokens import Token, clean_lemma, lemmas, tokenize, versions
+from pipeline.tokens import (
+    MECAB_SPACE,
+    Token,
+    TokenColumns,
+    clean_lemma,
+    lemmas,
+    restore_columns,
+    tokenize,
+    tokenize_columns,
+    tokenize_spans,
+    versions,
+)
 
 SEEDS = Path(__file__).resolve().parents[1] / "corpus" / "articles"
 
@@ -131,3 +144,88 @@ def test_any_text_tokenizes_with_exact_spans(text: str) -> None:
     assert_spans(text, tokenize(text))
     normalized = normalize(text)
     assert_spans(normalized, tokenize(normalized))
+
+
+# --- columns ----------------------------------------------------------------------------
+
+
+def test_mecab_skips_exactly_its_white_space() -> None:
+    """The offsets rest on MeCab skipping MECAB_SPACE and no other character."""
+    probe = [chr(c) for c in range(1, 0x2100) if not 0xD800 <= c < 0xE000] + ["\u3000", "\ufeff"]
+    skipped = {c for c in probe if [t.surface for t in tokenize(f"前{c}後")] == ["前", "後"]}
+    assert skipped == set(MECAB_SPACE)
+
+
+@pytest.mark.parametrize(
+    ("text", "last"),
+    [
+        ("前\r", "\r"),
+        ("前\ufeff\r", "\ufeff\r"),
+        ("前\x1c", "\x1c"),
+        ("前\x85", "\x85"),
+        ("ロシア\u2028", "\u2028"),
+        ("F-16\x0c", "\x0c"),
+        (" 前 ", "前"),
+        ("\x0b前\x0b後\x0b", "後"),
+        ("前\x00", "前"),
+    ],
+)
+def test_last_token_keeps_characters_python_calls_white_space(text: str, last: str) -> None:
+    """MeCab makes tokens of \\r, \\x1c, …; fugashi strips white space off its output."""
+    tokens = tokenize(text, 3)
+    assert_spans("..." + text, tokens)
+    assert (tokens[-1].surface, tokens[-1].lemma) == (last, last)
+
+
+def test_vertical_tab_is_white_space_not_a_field_separator() -> None:
+    tokens = tokenize("ロシア\x0bは\x0b\x0b北朝鮮を訪問")
+    assert [t.surface for t in tokens] == ["ロシア", "は", "北朝鮮", "を", "訪問"]
+    assert [t.lemma for t in tokens][:3] == ["ロシア", "は", "北朝鮮"]
+    assert_spans("ロシア\x0bは\x0b\x0b北朝鮮を訪問", tokens)
+
+
+def test_columns_hold_the_tokens() -> None:
+    text = "ロシア は、「特別\u3000軍事作戦」をF-16で続けた。"
+    columns = tokenize_columns(text, 5)
+    tokens = tokenize(text, 5)
+    assert len(columns) == len(tokens) > 10
+    assert columns.tokens() == list(columns) == tokens
+    assert TokenColumns.from_tokens(tokens) == columns
+    without = columns.without("空白")
+    assert without.tokens() == [t for t in tokens if t.pos != "空白"]
+    assert len(without) == len(columns) - 1
+    assert tokenize_columns(" \n") == TokenColumns([], [], [], [], [])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(), st.integers(0, 1000))
+def test_restore_columns_gives_back_what_tokenize_gave(text: str, offset: int) -> None:
+    columns = tokenize_columns(text, offset)
+    restored = restore_columns(text, offset, columns.ends, columns.lemmas, columns.pos)
+    assert restored == columns
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(), st.lists(st.integers(0, 60), max_size=6))
+def test_tokenize_spans_is_tokenize_columns_span_by_span(text: str, cuts: list[int]) -> None:
+    bounds = sorted({min(c, len(text)) for c in cuts} | {0, len(text)})
+    spans = list(pairwise(bounds))
+    expected = [tokenize_columns(text[a:b], a) for a, b in spans]
+    assert tokenize_spans(text, spans) == expected
+
+
+def test_blank_is_python_white_space_even_next_to_unparsable_characters() -> None:
+    assert tokenize("\u3000") == []
+    assert tokenize_spans("x\u3000", [(1, 2)]) == [tokenize_columns("")]
+    (token,) = tokenize("\u3000\ud800")
+    assert (token.surface, token.pos) == ("\u3000", "空白")
+    assert tokenize_spans("x\u3000\ud800", [(1, 3)])[0].tokens() == tokenize("\u3000\ud800", 1)
+
+
+def test_a_full_piece_table_changes_no_token(monkeypatch: pytest.MonkeyPatch) -> None:
+    text = "ロシアは F-16 と\u3000コンピューターを使う。"
+    expected = tokenize(text, 2)
+    monkeypatch.setattr(tokens_module, "_PIECES", tokens_module._Pieces())
+    monkeypatch.setattr(tokens_module, "_PIECES_MAX", 0)
+    assert tokenize(text, 2) == expected
+    assert len(tokens_module._PIECES) == 0
