@@ -6,19 +6,27 @@ title, alt text, reading guide). Figures are built with ``matplotlib.figure.Figu
 than pyplot, so no global figure state or GUI backend is touched, and every figure is drawn
 inside an ``rc_context`` that sets the Japanese font. Charts whose data file is missing (an
 older run) are not drawn; the dashboard says so.
+
+Memory and time do not grow with the corpus beyond what is drawn: the per-article and
+per-match tables are read a chunk at a time (``iter_table``), keeping a fixed sample of
+articles. Drawing is most of a run's fixed cost, so each figure is drawn once, laid out in
+inches from the fonts' metrics (not by tight_layout, which measures every tick label), and
+small multiples of term bars share one axes.
 """
 
 from __future__ import annotations
 
+import gc
 import json
 import math
 import os
 import re
 import tempfile
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
-from functools import cache, cached_property
+from functools import cache
 from pathlib import Path
 
 import matplotlib as mpl
@@ -30,8 +38,11 @@ from fontTools.ttLib import TTFont
 from matplotlib import dates as mdates
 from matplotlib import font_manager
 from matplotlib.axes import Axes
+from matplotlib.collections import LineCollection, PatchCollection
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
+from matplotlib.patches import Rectangle
+from matplotlib.ticker import MaxNLocator
 from scipy.cluster import hierarchy
 from scipy.spatial.distance import squareform
 
@@ -150,44 +161,126 @@ def _empty(name: str) -> pd.DataFrame:
     )
 
 
-def read_table(run_dir: Path, name: str) -> pd.DataFrame:
+def _header(path: Path) -> list[str] | None:
+    """The CSV's column names; None when the file is missing or empty."""
+    if not path.is_file():
+        return None
+    try:
+        return list(pd.read_csv(path, nrows=0, dtype=str, encoding="utf-8").columns)
+    except pd.errors.EmptyDataError:
+        return None
+
+
+def _finish(df: pd.DataFrame, name: str, wanted: Iterable[str]) -> pd.DataFrame:
+    """Add the ``wanted`` columns the file lacks (empty), parse the booleans, note the absent."""
+    numeric = set(NUMERIC.get(name, ()))
+    absent = [c for c in wanted if c not in df.columns]
+    for col in absent:
+        df[col] = np.nan if col in numeric else ""
+    for col in BOOLEAN.get(name, ()):
+        if col in df.columns:
+            df[col] = df[col].astype(str).str.strip().str.lower().isin(("true", "1", "yes"))
+    df.attrs["absent"] = tuple(absent)
+    return df
+
+
+def _csv_options(name: str, header: list[str], usecols: list[str] | None) -> dict[str, object]:
+    numeric = set(NUMERIC.get(name, ()))
+    cols = header if usecols is None else usecols
+    return {
+        "usecols": usecols,
+        "dtype": {c: ("float64" if c in numeric else str) for c in cols},
+        "keep_default_na": False,
+        "na_values": {c: ["", "nan", "NaN"] for c in cols if c in numeric},
+        "encoding": "utf-8",
+    }
+
+
+def _as_numbers(df: pd.DataFrame, name: str) -> pd.DataFrame:
+    """Numeric columns of a table read as text, converted one by one (a stray non-number
+    becomes NaN rather than failing the whole table)."""
+    for col in set(NUMERIC.get(name, ())) & set(df.columns):
+        df[col] = pd.to_numeric(df[col].replace("", np.nan), errors="coerce").astype(float)
+    return df
+
+
+def read_table(run_dir: Path, name: str, columns: Iterable[str] | None = None) -> pd.DataFrame:
     """Read ``data/<name>.csv`` with text kept as text (a source called "NA" stays "NA").
 
     Numbers and ``true``/``false`` columns of the contract are converted; a missing file reads
     as an empty table with the contract's columns, so a partial run still renders. Columns the
-    file lacks are added empty and listed in ``df.attrs["absent"]``.
+    file lacks are added empty and listed in ``df.attrs["absent"]``. ``columns`` reads only
+    those (for the tables that grow with the corpus, see ``iter_table``).
     """
     path = table_path(run_dir, name)
-    if not path.is_file():
+    header = _header(path)
+    wanted = list(columns) if columns is not None else list(COLUMNS.get(name, ()))
+    if header is None:
         df = _empty(name)
+        df = df[[c for c in wanted if c in df.columns]] if columns is not None else df
         df.attrs["absent"] = tuple(df.columns)
         return df
-    numeric = set(NUMERIC.get(name, ()))
-    try:
-        header = pd.read_csv(path, nrows=0, dtype=str, encoding="utf-8").columns
-    except pd.errors.EmptyDataError:
-        df = _empty(name)
-        df.attrs["absent"] = tuple(df.columns)
-        return df
+    usecols = None if columns is None else [c for c in header if c in set(wanted)]
     try:  # fast path: the C parser converts numbers itself
-        df = pd.read_csv(
-            path,
-            dtype={c: ("float64" if c in numeric else str) for c in header},
-            keep_default_na=False,
-            na_values={c: ["", "nan", "NaN"] for c in header if c in numeric},
-            encoding="utf-8",
-        )
+        df = pd.read_csv(path, **_csv_options(name, header, usecols))
     except (ValueError, TypeError):  # a stray non-number: convert column by column
-        df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
-        for col in numeric & set(df.columns):
-            df[col] = pd.to_numeric(df[col].replace("", np.nan), errors="coerce").astype(float)
-    absent = [c for c in COLUMNS.get(name, ()) if c not in df.columns]
-    for col in absent:
-        df[col] = np.nan if col in numeric else ""
-    for col in BOOLEAN.get(name, ()):
-        df[col] = df[col].astype(str).str.strip().str.lower().isin(("true", "1", "yes"))
-    df.attrs["absent"] = tuple(absent)
-    return df
+        df = pd.read_csv(path, usecols=usecols, dtype=str, keep_default_na=False, encoding="utf-8")
+        df = _as_numbers(df, name)
+    return _finish(df, name, wanted)
+
+
+CHUNK_ROWS = 50_000  # at most this many rows in memory at once
+CHUNK_BYTES = 2_000_000  # about this much of the file at once (tables of long texts)
+
+
+def _chunk_rows(path: Path) -> int:
+    """Rows per chunk: ``CHUNK_BYTES`` of the file by its first lines' length, at most
+    ``CHUNK_ROWS``. A pandas chunk takes many times its size in the file while it is parsed."""
+    with open(path, "rb") as fh:
+        head = fh.read(65_536)
+    per_row = len(head) / max(head.count(b"\n"), 1)
+    return int(max(1, min(CHUNK_ROWS, CHUNK_BYTES // max(per_row, 1.0))))
+
+
+def iter_table(
+    run_dir: Path, name: str, columns: Iterable[str], chunksize: int | None = None
+) -> Iterator[pd.DataFrame]:
+    """``data/<name>.csv`` in chunks of ``chunksize`` rows (default: see ``_chunk_rows``), only
+    ``columns``, converted as ``read_table`` does: for the tables that grow with the corpus
+    (articles, hits, corpus, removed, validation), so memory stays bounded by a chunk.
+
+    A missing or empty file yields one empty chunk with those columns.
+    """
+    path = table_path(run_dir, name)
+    header = _header(path)
+    wanted = list(columns)
+    if header is None:
+        df = _empty(name).reindex(columns=wanted)
+        for col in set(BOOLEAN.get(name, ())) & set(wanted):
+            df[col] = df[col].astype(bool)
+        df.attrs["absent"] = tuple(wanted)
+        yield df
+        return
+    usecols = [c for c in header if c in set(wanted)]
+    size = chunksize or _chunk_rows(path)
+    done = 0
+    try:  # fast path, as read_table's
+        with pd.read_csv(path, **_csv_options(name, header, usecols), chunksize=size) as reader:
+            for chunk in reader:
+                done += len(chunk)
+                yield _finish(chunk, name, wanted)[wanted]
+        return
+    except (ValueError, TypeError):  # a stray non-number: the rest as text, column by column
+        pass
+    skip = done
+    with pd.read_csv(path, usecols=usecols, dtype=str, keep_default_na=False, encoding="utf-8",
+                     chunksize=size) as reader:  # fmt: skip
+        for chunk in reader:
+            if skip >= len(chunk):
+                skip -= len(chunk)
+                continue
+            chunk, skip = chunk.iloc[skip:], 0
+            yield _finish(_as_numbers(chunk.copy(), name), name, wanted)[wanted]
 
 
 def read_run(run_dir: Path) -> dict:
@@ -249,17 +342,81 @@ def sample_ids(ids: Iterable[str], limit: int = MAX_POINTS) -> set[str]:
     return set(unique.to_numpy()[np.argsort(h, kind="stable")[:limit]])
 
 
+def distinct(parts: list[np.ndarray]) -> np.ndarray:
+    """The distinct values of some arrays, sorted (in place of a hash table: 8 bytes a value)."""
+    if not parts:
+        return np.array([], dtype="uint64")
+    values = np.concatenate(parts)
+    values.sort()
+    keep = np.ones(len(values), dtype=bool)
+    keep[1:] = values[1:] != values[:-1]
+    return values[keep]
+
+
+@dataclass
+class ArticlePoints:
+    """What the charts need of ``data/articles.csv``, read in chunks: the rated rows of at most
+    ``MAX_POINTS`` articles (the same ones ``sample_ids`` picks), their number, and the sources
+    and frames in first-seen order."""
+
+    rows: pd.DataFrame
+    n: int
+    sources: list[str]
+    frames: list[str]
+
+
+def article_points(
+    run_dir: Path, limit: int | None = None, chunksize: int | None = None
+) -> ArticlePoints:
+    """Stream ``data/articles.csv`` keeping only the rows of the ``limit`` articles with the
+    smallest id hashes (all of them when they fit), so memory does not grow with the corpus."""
+    limit = MAX_POINTS if limit is None else limit
+    columns = ["article_id", "source", "frame", "per_1k"]
+    kept: pd.DataFrame | None = None
+    seen: list[np.ndarray] = []
+    sources: dict[str, None] = {}
+    frames: dict[str, None] = {}
+    for chunk in iter_table(run_dir, "articles", columns, chunksize):
+        sources.update(dict.fromkeys(pd.unique(chunk["source"])))
+        frames.update(dict.fromkeys(pd.unique(chunk["frame"])))
+        rated = chunk.dropna(subset=["per_1k"])
+        h = pd.util.hash_pandas_object(rated["article_id"], index=False).to_numpy()
+        seen.append(h)
+        pool = rated.assign(_hash=h)
+        if kept is not None:
+            pool = pd.concat([kept, pool], ignore_index=True)
+        ids = pd.unique(pool["_hash"].to_numpy())
+        if len(ids) > limit:
+            pool = pool[pool["_hash"] <= np.partition(ids, limit - 1)[limit - 1]]
+        kept = pool
+    n = len(distinct(seen))
+    rows = kept.drop(columns="_hash").reset_index(drop=True) if kept is not None else None
+    return ArticlePoints(
+        rows if rows is not None else _empty("articles")[columns], n, list(sources), list(frames)
+    )
+
+
 # --- text for matplotlib --------------------------------------------------------------------
 
 
 @cache
-def _glyphs() -> frozenset[int]:
-    """Code points the chart fonts (IPAexGothic, then DejaVu Sans) can draw."""
-    points: set[int] = set()
+def _advances() -> dict[int, float]:
+    """Advance width (in ems) of every code point the chart fonts can draw, first font first."""
+    widths: dict[int, float] = {}
     for path in (font_path(), font_manager.findfont(FALLBACK_FAMILY, fallback_to_default=False)):
         with TTFont(path, lazy=True) as font:
-            points.update(font.getBestCmap())
-    return frozenset(points)
+            hmtx, em = font["hmtx"].metrics, font["head"].unitsPerEm
+            for point, glyph in font.getBestCmap().items():
+                widths.setdefault(point, hmtx[glyph][0] / em)
+    return widths
+
+
+def text_width(text: str, size: float) -> float:
+    """Width in points of a (possibly multi-line) label at ``size`` points, from the fonts'
+    advance widths: enough to lay a chart out without asking matplotlib to measure it."""
+    adv = _advances()
+    lines = text.replace(r"\$", "$").split("\n")
+    return max(sum(adv.get(ord(ch), 1.0) for ch in line) for line in lines) * size
 
 
 def font_path() -> str:
@@ -278,7 +435,8 @@ def display_label(text: object, width: int = 20, max_lines: int = 2) -> str:
     "?", and ``$`` is escaped so a name never switches matplotlib into mathtext.
     """
     raw = " ".join(str(text).split())
-    raw = "".join(ch if ord(ch) in _glyphs() else "?" for ch in raw)
+    known = _advances()
+    raw = "".join(ch if ord(ch) in known else "?" for ch in raw)
     lines: list[str] = []
     line, used = "", 0
     for word in raw.split(" "):
@@ -318,6 +476,8 @@ def _rc() -> dict[str, object]:
             "xtick.labelsize": 10,
             "ytick.labelsize": 10,
             "legend.fontsize": 9,
+            "axes.titley": 1.0,
+            "text.hinting": "no_hinting",
             "figure.dpi": DPI,
             "savefig.dpi": DPI,
         }
@@ -339,18 +499,21 @@ def safe_name(text: str) -> str:
 
 
 class _Data:
-    """A run folder's tables, read once; the optional ones only when a chart asks."""
+    """A run folder's tables, read once; the optional ones only when a chart asks. Of the
+    tables that grow with the corpus only what the charts show is kept (``ArticlePoints``)."""
 
     def __init__(self, run_dir: Path) -> None:
         self.dir = Path(run_dir)
         self.run = read_run(run_dir)
         self.sources = read_table(run_dir, "sources")
-        self.articles = read_table(run_dir, "articles")
+        self.points = article_points(run_dir)
         self.terms = read_table(run_dir, "terms")
         lexicon = read_table(run_dir, "lexicon")
-        self.frames = frame_order(self.run, lexicon, self.sources, self.articles, self.terms)
+        seen_frames = pd.DataFrame({"frame": self.points.frames}, dtype=object)
+        seen_sources = pd.DataFrame({"source": self.points.sources}, dtype=object)
+        self.frames = frame_order(self.run, lexicon, self.sources, seen_frames, self.terms)
         self.labels = frame_labels(self.run, lexicon, self.frames)
-        self.names = source_order(self.sources, self.articles, self.terms)
+        self.names = source_order(self.sources, seen_sources, self.terms)
         self.low = low_evidence_sources(self.sources)
         self._tables: dict[str, pd.DataFrame] = {}
 
@@ -361,15 +524,6 @@ class _Data:
         if name not in self._tables:
             self._tables[name] = read_table(self.dir, name)
         return self._tables[name]
-
-    @cached_property
-    def hits(self) -> pd.DataFrame:
-        """Every match (only read when terms.csv lacks ``all_hits``: hits.csv can be huge)."""
-        h = self.table("hits")
-        if not self.frames:
-            self.frames = frame_order(self.run, h)
-            self.labels = {f: self.labels.get(f, f) for f in self.frames}
-        return h
 
     def label(self, frame: str) -> str:
         return self.labels.get(frame, frame)
@@ -429,56 +583,198 @@ def _empty_note(ax: Axes, text: str = "no matches") -> None:
             bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.85})  # fmt: skip
 
 
-def _legend_below(fig: Figure, ax: Axes, title: str = "frame") -> None:
-    """Put the axes' legend under the plot, across the figure, and lay out around it."""
+# Sizes in inches of the parts round a chart's axes, measured once with this style and font.
+PT = 1 / 72
+EDGE = 0.1  # white round the figure
+TICK_OFFSET = 9.5 * PT  # tick pad plus tick length, drawn or not
+TICK_LINE = 0.16  # one line of 10-point tick labels
+AXIS_LABEL = 0.22  # an 11-point axis label and its pad
+TITLE = 0.26  # a 13-point axes title and its pad
+PANEL_TITLE = 0.165  # a line of 11-point panel title (plus 0.06 of pad)
+
+
+def _suptitle_height(fig: Figure) -> float:
+    """A figure title sits 2% of the height below the top edge."""
+    return 0.02 * fig.get_figheight() + 0.24
+
+
+def _tick_labels(ax: Axes) -> list[str]:
+    """The y tick labels matplotlib will draw (set, or from the locator and formatter)."""
+    return [t.get_text() for t in ax.get_yticklabels()]
+
+
+def _labels_width(labels: Iterable[str], size: float = 10) -> float:
+    """Inches taken by the widest of some tick labels."""
+    return max((text_width(str(t), size) for t in labels), default=0.0) * 1.04 * PT
+
+
+def _place(
+    fig: Figure,
+    ncols: int,
+    nrows: int,
+    *,
+    left: float,
+    bottom: float,
+    top: float,
+    right: float = 0.3,
+    wspace: float = 0.3,
+    hspace: float = 0.0,
+) -> None:
+    """Lay a grid of axes out with margins and gaps in inches.
+
+    tight_layout measures every tick label of every axes to find these, which costs about as
+    much as drawing the chart; each chart here knows its labels and works them out itself.
+    """
+    width, height = fig.get_size_inches()
+    aw = max((width - left - right - wspace * (ncols - 1)) / ncols, 0.5)
+    ah = max((height - top - bottom - hspace * (nrows - 1)) / nrows, 0.5)
+    fig.subplots_adjust(
+        left=left / width,
+        right=1 - right / width,
+        bottom=min(bottom / height, 0.9),
+        top=max(1 - top / height, min(bottom / height, 0.9) + 0.05),
+        wspace=wspace / aw,
+        hspace=hspace / ah,
+    )
+
+
+def _legend(fig: Figure, handles: list, labels: list[str], title: str, ncol: int = 3) -> float:
+    """A legend across the foot of the figure; returns the inches it takes."""
+    if not handles:
+        return 0.0
+    ncol = min(len(labels), ncol)
+    rows = math.ceil(len(labels) / ncol)
+    fig.legend(handles, labels, title=title or None, loc="lower center", ncol=ncol,
+               frameon=False)  # fmt: skip
+    return (0.38 if title else 0.15) + 0.19 * rows
+
+
+def _legend_below(fig: Figure, ax: Axes, title: str = "frame") -> float:
+    """Move the axes' legend under the plot, across the figure; returns the inches it takes."""
     handles, labels = ax.get_legend_handles_labels()
     if ax.get_legend() is not None:
         ax.get_legend().remove()
-    _fig_legend(fig, handles, labels, title)
+    return _legend(fig, handles, labels, title)
 
 
-def _fig_legend(fig: Figure, handles: list, labels: list[str], title: str, ncol: int = 3) -> None:
-    if not handles:
-        fig.tight_layout()
-        return
-    ncol = min(len(labels), ncol)
-    rows = math.ceil(len(labels) / ncol)
-    fig.legend(handles, labels, title=title, loc="lower center", ncol=ncol, frameon=False)
-    fig.tight_layout(rect=(0, min(0.45, (0.45 + 0.28 * rows) / fig.get_figheight()), 1, 1))
+def _place_bars(fig: Figure, ax: Axes, legend: float) -> None:
+    """Lay out a one-axes chart with a title, source names left, numbers and a label below."""
+    _place(
+        fig, 1, 1,
+        left=EDGE + AXIS_LABEL + _labels_width(_tick_labels(ax)) + TICK_OFFSET,
+        bottom=EDGE + legend + TICK_LINE + TICK_OFFSET + AXIS_LABEL,
+        top=EDGE + TITLE,
+    )  # fmt: skip
 
 
-def _grid(fig: Figure, n: int, ncols: int, **kw) -> tuple[np.ndarray, int]:
-    """``n`` facets in rows of ``ncols``; the unused axes are hidden."""
+def _place_scatter(fig: Figure, ax: Axes, legend: float, labels: list[tuple[float, float]]) -> None:
+    """Lay out a one-axes scatter with numbers on both axes, leaving room on the right for the
+    point labels (x of the point, inches the label reaches to its right) that stick out."""
+    width = fig.get_figwidth()
+    left = EDGE + AXIS_LABEL + _labels_width(_tick_labels(ax)) + TICK_OFFSET
+    x0, x1 = ax.get_xlim()
+    right = 0.3
+    for _ in range(2):  # the axes' width depends on the margin, the overhang on the width
+        span = max(width - left - right, 1.0)
+        over = max((((x - x0) / (x1 - x0 or 1.0)) * span + w - span for x, w in labels), default=0)
+        right = max(0.3, EDGE + over)
+    _place(fig, 1, 1, left=left, right=right, top=EDGE + TITLE,
+           bottom=EDGE + legend + TICK_LINE + TICK_OFFSET + AXIS_LABEL)  # fmt: skip
+
+
+def _grid(
+    fig: Figure,
+    n: int,
+    ncols: int,
+    sharey: bool = False,
+    xlabel: str = "",
+    ylabel: str = "",
+    sharex: bool = True,
+) -> tuple[list[Axes], int]:
+    """``n`` facets in rows of ``ncols``; only the used cells get axes (an axes costs time).
+
+    Tick labels and axis labels go on the outer panels only (x under the last panel of each
+    column when ``sharex``, y on the first column when ``sharey``): every text costs drawing
+    time.
+    """
     ncols = max(1, min(n, ncols))
     nrows = max(1, math.ceil(n / ncols))
-    axes = np.atleast_1d(fig.subplots(nrows, ncols, squeeze=False, **kw)).ravel()
-    for ax in axes[n:]:
-        ax.set_visible(False)
+    grid = fig.add_gridspec(nrows, ncols)
+    axes: list[Axes] = []
+    for i in range(max(n, 1)):
+        first = axes[0] if axes else None
+        ax = fig.add_subplot(grid[i // ncols, i % ncols], sharex=first if sharex else None,
+                             sharey=first if sharey else None)  # fmt: skip
+        if sharex and i + ncols < n:
+            ax.tick_params(axis="x", labelbottom=False)
+        elif xlabel:
+            ax.set_xlabel(xlabel)
+        if sharey and i % ncols:
+            ax.tick_params(axis="y", labelleft=False)
+        elif ylabel:
+            ax.set_ylabel(ylabel)
+        axes.append(ax)
     return axes, ncols
+
+
+def _place_panels(
+    fig: Figure,
+    axes: list[Axes],
+    ncols: int,
+    legend: float,
+    xticks: float = TICK_LINE,
+    titles: int = 1,
+    sharex: bool = True,
+) -> None:
+    """Lay out facets made by ``_grid`` under a figure title, with a legend ``legend`` inches
+    tall at the foot; ``xticks``: inches of x tick labels; ``titles``: lines of panel title.
+    Panels that do not share x have their own tick labels and axis label under each row."""
+    nrows = math.ceil(len(axes) / ncols)
+    xaxis = xticks + TICK_OFFSET + AXIS_LABEL
+    _place(
+        fig, ncols, nrows,
+        left=EDGE + AXIS_LABEL + _labels_width(_tick_labels(axes[0])) + TICK_OFFSET,
+        bottom=EDGE + legend + xaxis,
+        top=_suptitle_height(fig) + 0.1 + PANEL_TITLE * titles,
+        hspace=0.06 + PANEL_TITLE * titles + 0.15 + (0.0 if sharex else xaxis),
+    )  # fmt: skip
 
 
 def _heatmap(d: _Data) -> tuple[Figure, ChartNote]:
     m = _matrix(d, "per_1k")
     n_s, n_f = max(len(d.names), 1), max(len(d.frames), 1)
     fig = Figure(figsize=(max(5.5, 3.2 + 1.5 * n_f), max(3.2, 1.6 + 0.55 * n_s)))
-    ax = fig.subplots()
+    xlabels = [display_label(d.label(f), 14, 3) for f in d.frames]
+    ylabels = [d.src_label(s) for s in d.names]
+    width, height = fig.get_size_inches()
+    left = EDGE + AXIS_LABEL + _labels_width(ylabels) + TICK_OFFSET
+    bottom = (
+        EDGE
+        + AXIS_LABEL
+        + TICK_OFFSET
+        + TICK_LINE * max((x.count("\n") + 1 for x in xlabels), default=1)
+    )
+    right = EDGE + AXIS_LABEL + TICK_OFFSET + _labels_width(["00.0"]) + 0.4
+    top = EDGE + TITLE
+    box = (left / width, bottom / height, 1 - (left + right) / width, 1 - (top + bottom) / height)
+    ax = fig.add_axes(box)
+    cax = fig.add_axes((box[0] + box[2] + 0.2 / width, box[1], 0.2 / width, box[3]))
     if m.size:
         # Labels go in already made safe: seaborn measures them while it lays the axes out.
         sns.heatmap(
-            m, ax=ax, annot=n_s <= 40, fmt=".2f", cmap="Blues", linewidths=0.5,
+            m, ax=ax, cbar_ax=cax, annot=n_s <= 40, fmt=".2f", cmap="Blues", linewidths=0.5,
             linecolor="white", cbar_kws={"label": UNIT}, mask=m.isna(), vmin=0,
-            xticklabels=[display_label(d.label(f), 14, 3) for f in d.frames],
-            yticklabels=[d.src_label(s) for s in d.names],
+            xticklabels=xlabels, yticklabels=ylabels,
         )  # fmt: skip
         ax.tick_params(axis="x", labelrotation=0)
         ax.tick_params(axis="y", labelrotation=0)
         _grey_low(ax, d, d.names)
     else:
+        cax.set_visible(False)
         _empty_note(ax, "no sources")
     ax.set_title("Framing intensity by source and frame")
     ax.set_xlabel("frame")
     ax.set_ylabel("source")
-    fig.tight_layout()
     stack = m.stack().dropna() if m.size else pd.Series(dtype=float)
     if len(stack) and stack.max() > 0:
         (s, f), v = stack.idxmax(), stack.max()
@@ -520,7 +816,7 @@ def _bars_ci(d: _Data) -> tuple[Figure, ChartNote]:
     ax.set_xlabel(f"{UNIT} (bar: estimate; whisker: 95% bootstrap interval)")
     ax.set_ylabel("source")
     ax.grid(axis="y", visible=False)
-    _legend_below(fig, ax)
+    _place_bars(fig, ax, _legend_below(fig, ax))
     parts = []
     for s in d.names:
         row = m.loc[s].dropna()
@@ -571,7 +867,7 @@ def _shares(d: _Data) -> tuple[Figure, ChartNote]:
     ax.set_xlabel("share of the source's total rate (%)")
     ax.set_ylabel("source")
     ax.grid(axis="y", visible=False)
-    _legend_below(fig, ax)
+    _place_bars(fig, ax, _legend_below(fig, ax))
     parts = []
     for s in d.names:
         row = share.loc[s].dropna()
@@ -592,29 +888,34 @@ def _shares(d: _Data) -> tuple[Figure, ChartNote]:
 
 
 def _articles(d: _Data) -> tuple[Figure, ChartNote]:
-    a = d.articles.dropna(subset=["per_1k"])
-    n = a["article_id"].nunique() if len(a) else 0
-    if n > MAX_POINTS:
-        a = a[a["article_id"].isin(sample_ids(a["article_id"]))]
+    a, n = d.points.rows, d.points.n
     n_s = max(len(d.names), 1)
     fig = Figure(figsize=(9, max(3.2, 1.6 + 0.55 * n_s)))
     ax = fig.subplots()
+    src = a["source"].map({s: i for i, s in enumerate(d.names)})
+    frm = a["frame"].map({f: j for j, f in enumerate(d.frames)})
+    a = a[src.notna() & frm.notna()]
     if len(a):
-        a = a.assign(
-            src=pd.Categorical(a["source"], categories=d.names),
-            frm=pd.Categorical(a["frame"].map(d.labels), categories=[d.label(f) for f in d.frames]),
-        )
+        # A strip plot: one dot per article and frame, dodged by frame, jittered (fixed seed).
+        colors = _palette(d.frames)
+        n_f = len(d.frames)
+        each = 0.8 / n_f if n_f > 1 else 0.0
+        offsets = (np.arange(n_f) - (n_f - 1) / 2) * each
+        jitter = 0.15 / n_f if n_f > 1 else 0.15
+        j = frm[a.index].to_numpy(dtype=int)
+        y = src[a.index].to_numpy(dtype=float) + offsets[j]
+        y += np.random.default_rng(0).uniform(-jitter, jitter, len(a))
         big = n > 500
-        sns.stripplot(
-            data=a, x="per_1k", y="src", hue="frm", dodge=len(d.frames) > 1, ax=ax,
-            size=3 if big else 6, alpha=0.5 if big else 1.0, jitter=0.15,
-            palette=[_palette(d.frames)[f] for f in d.frames], order=d.names,
-            hue_order=[d.label(f) for f in d.frames],
-        )  # fmt: skip
+        size = 3 if big else 6
+        ax.scatter(a["per_1k"], y, s=size**2, c=[colors[d.frames[k]] for k in j],
+                   alpha=0.5 if big else 1.0, linewidths=0)  # fmt: skip
+        for f in d.frames:
+            ax.plot([], [], marker="o", linestyle="", markersize=6, color=colors[f],
+                    label=display_label(d.label(f), 28, 1))  # fmt: skip
         ax.set_yticks(range(len(d.names)), [d.src_label(s) for s in d.names])
+        ax.set_ylim(len(d.names) - 0.5, -0.5)
+        ax.grid(axis="y", visible=False)
         _grey_low(ax, d, d.names)
-        for text in ax.get_legend().get_texts() if ax.get_legend() else []:
-            text.set_text(display_label(text.get_text(), 28, 1))
     else:
         _empty_note(ax, "no articles")
     ax.set_xlim(left=0)
@@ -623,7 +924,7 @@ def _articles(d: _Data) -> tuple[Figure, ChartNote]:
     ax.set_title(title)
     ax.set_xlabel(f"{UNIT} in one article")
     ax.set_ylabel("source")
-    _legend_below(fig, ax)
+    _place_bars(fig, ax, _legend_below(fig, ax))
     alt = f"Dot plot of {UNIT} for each of {n} articles, one row per source, coloured by frame." + (
         f" A fixed sample of {MAX_POINTS:,} articles is drawn." if sampled else ""
     )
@@ -637,9 +938,9 @@ def _articles(d: _Data) -> tuple[Figure, ChartNote]:
 VOICES = ("author (counted)", "quoted", "negated")
 
 
-def _voice_counts(d: _Data) -> tuple[pd.Series, int]:
+def _voice_counts(d: _Data, chunksize: int | None = None) -> tuple[pd.Series, int]:
     """Matches per (frame, source, voice) and their total: from terms.csv when it has
-    ``all_hits`` (each match once), else from every row of hits.csv."""
+    ``all_hits`` (each match once), else counted over hits.csv, a chunk at a time."""
     t = d.terms
     if len(t) and "all_hits" not in t.attrs.get("absent", ("all_hits",)):
         author = t["author_hits"].fillna(0)
@@ -653,11 +954,20 @@ def _voice_counts(d: _Data) -> tuple[pd.Series, int]:
         )
         counts = long.groupby(["frame", "source", "kind"])["n"].sum()
         return counts, int(counts.sum())
-    h = d.hits
-    if not len(h):
+    parts, total, frames = [], 0, {}
+    for h in iter_table(d.dir, "hits", ["frame", "source", "voice", "negated"], chunksize):
+        frames.update(dict.fromkeys(pd.unique(h["frame"])))
+        kind = np.where(
+            h["negated"], VOICES[2], np.where(h["voice"] == "quoted", VOICES[1], VOICES[0])
+        )
+        parts.append(h.assign(kind=kind).groupby(["frame", "source", "kind"]).size())
+        total += len(h)
+    if not d.frames:
+        d.frames = frame_order(d.run, pd.DataFrame({"frame": list(frames)}, dtype=object))
+        d.labels = {f: d.labels.get(f, f) for f in d.frames}
+    if not total:
         return pd.Series(dtype=float), 0
-    kind = np.where(h["negated"], VOICES[2], np.where(h["voice"] == "quoted", VOICES[1], VOICES[0]))
-    return h.assign(kind=kind).groupby(["frame", "source", "kind"]).size(), len(h)
+    return pd.concat(parts).groupby(level=[0, 1, 2]).sum(), total
 
 
 def _voices(d: _Data) -> tuple[Figure, ChartNote]:
@@ -666,31 +976,28 @@ def _voices(d: _Data) -> tuple[Figure, ChartNote]:
     ncols = min(n_f, 3)
     nrows = math.ceil(n_f / ncols)
     fig = Figure(figsize=(3.6 * ncols + 2.2, max(3.0, 1.4 + 0.42 * len(d.names)) * nrows))
-    axes = np.atleast_1d(fig.subplots(nrows, ncols, sharey=True, squeeze=False)).ravel()
+    axes, _ = _grid(fig, n_f, ncols, sharey=True, xlabel="matches (count)", ylabel="source",
+                    sharex=False)  # fmt: skip
     colors = dict(zip(VOICES, ("#1f5fa8", "#e09f3e", "#b23a48"), strict=True))
     y = np.arange(len(d.names))
-    for ax, f in zip(axes, d.frames, strict=False):
+    titles = [display_label(d.label(f), 26) for f in d.frames]
+    for ax, f, title in zip(axes, d.frames, titles, strict=False):
         left = np.zeros(len(d.names))
         for v in VOICES:
             vals = np.array([float(counts.get((f, s, v), 0)) for s in d.names])
             ax.barh(y, vals, left=left, color=colors[v], height=0.7, label=v)
             left += vals
-        ax.set_title(display_label(d.label(f), 26), fontsize=11)
+        ax.set_title(title, fontsize=11)
         ax.grid(axis="y", visible=False)
-        ax.set_xlabel("matches (count)")
         if left.sum() == 0:
             _empty_note(ax)
-    for ax in axes[len(d.frames) :]:
-        ax.set_visible(False)
     axes[0].set_yticks(y, [display_label(s, 22) for s in d.names])
     axes[0].invert_yaxis()
-    for i, ax in enumerate(axes):
-        if i % ncols == 0:
-            ax.set_ylabel("source")
     handles, labels = axes[0].get_legend_handles_labels()
     fig.suptitle("Whose voice: author, quoted and negated matches")
-    fig.legend(handles, labels, loc="lower center", ncol=3, frameon=False)
-    fig.tight_layout(rect=(0, 0.07, 1, 1))
+    legend = _legend(fig, handles, labels, "")
+    lines = max((t.count("\n") + 1 for t in titles), default=1)
+    _place_panels(fig, axes, ncols, legend, titles=lines, sharex=False)
     n_auth = int(sum(v for (_, _, k), v in counts.items() if k == VOICES[0])) if total else 0
     alt = (
         f"Stacked bars per frame and source of {total} matches by voice: {n_auth} in the "
@@ -703,18 +1010,110 @@ def _voices(d: _Data) -> tuple[Figure, ChartNote]:
     return fig, ChartNote("Whose voice: author, quoted and negated matches", alt, guide)
 
 
-def _top_terms(d: _Data, frame: str) -> tuple[Figure, ChartNote]:
-    t = d.terms[(d.terms["frame"] == frame) & (d.terms["author_hits"] > 0)]
-    n = max(len(d.names), 1)
+@dataclass
+class _Panel:
+    """One small multiple of horizontal bars: a source's top terms."""
+
+    title: str
+    labels: list[str]
+    values: list[float]
+    colors: list[object]
+    texts: list[str]
+    note: str = ""
+    muted: bool = False
+
+
+BAR_ROW = 0.32  # inches per bar
+BAR_TITLE = 0.36  # inches above each panel for its title
+BAR_GAP = 0.3  # inches below each panel
+BAR_VALUE_ROOM = 0.42  # inches right of the longest bar for its value
+FRAME_COLOR = "#cccccc"
+
+
+def _bar_panels(
+    title: str,
+    xlabel: str,
+    panels: list[_Panel],
+    slots: int,
+    panel_width: float,
+    xmax: float | None = None,
+    ref: float | None = None,
+    value_size: float = 9,
+) -> Figure:
+    """Small multiples of horizontal bars, up to three panels a row, drawn on one axes.
+
+    Laid out in inches from the fonts' advance widths rather than with one matplotlib axes,
+    ticks and tight layout per panel: those cost most of a chart's time, and a page of a dozen
+    sources now costs little more than one. ``xmax`` shares one scale across the panels (else
+    each panel has its own); ``ref`` draws a dashed reference line, labelled under the panel.
+    """
+    n = max(len(panels), 1)
     ncols = min(n, 3)
     nrows = math.ceil(n / ncols)
+    top, bottom = 0.62, 0.5
+    height = BAR_TITLE + slots * BAR_ROW + BAR_GAP
+    fig_w, fig_h = panel_width * ncols, top + nrows * height + bottom
+    fig = Figure(figsize=(fig_w, fig_h))
+    ax = fig.add_axes((0, 0, 1, 1))
+    ax.set_xlim(0, fig_w)
+    ax.set_ylim(fig_h, 0)
+    ax.set_axis_off()
+    label_size = float(mpl.rcParams["ytick.labelsize"])
+    widest = [0.0] * ncols  # per column, so the panels of a column line up
+    for k, panel in enumerate(panels):
+        for t in panel.labels:
+            widest[k % ncols] = max(widest[k % ncols], text_width(t, label_size) * 1.05 / 72)
+    frames, refs = [], []
+    ys, lefts, widths, colors = [], [], [], []
+    for k, panel in enumerate(panels):
+        r, c = divmod(k, ncols)
+        x0, y0 = c * panel_width, top + r * height + BAR_TITLE
+        bx0 = x0 + 0.2 + widest[c]
+        fx1 = x0 + panel_width - 0.15
+        bx1 = fx1 - BAR_VALUE_ROOM
+        frame_h = slots * BAR_ROW
+        frames.append(Rectangle((bx0, y0), fx1 - bx0, frame_h))
+        ax.text((bx0 + fx1) / 2, y0 - 0.08, panel.title, ha="center", va="bottom", fontsize=11,
+                color=GREY if panel.muted else "#1b1f24")  # fmt: skip
+        scale = xmax or max(panel.values, default=0.0) or 1.0
+        for i, (lab, v, col, txt) in enumerate(
+            zip(panel.labels, panel.values, panel.colors, panel.texts, strict=True)
+        ):
+            y = y0 + (i + 0.5) * BAR_ROW
+            w = max(v, 0.0) / scale * (bx1 - bx0)
+            ys.append(y)
+            lefts.append(bx0)
+            widths.append(w)
+            colors.append(col)
+            ax.text(bx0 - 0.08, y, lab, ha="right", va="center", fontsize=label_size)
+            ax.text(bx0 + w + 0.04, y, txt, ha="left", va="center", fontsize=value_size)
+        if ref is not None:
+            x = bx0 + ref / scale * (bx1 - bx0)
+            refs.append([(x, y0), (x, y0 + frame_h)])
+            ax.text(x, y0 + frame_h + 0.04, f"{ref:.2f}", ha="center", va="top", fontsize=9,
+                    color="#444444")  # fmt: skip
+        if not panel.labels:
+            ax.text((bx0 + fx1) / 2, y0 + frame_h / 2, panel.note, ha="center", va="center",
+                    color="#555555", bbox={"facecolor": "white", "edgecolor": "none",
+                                           "alpha": 0.85})  # fmt: skip
+    if ys:
+        ax.barh(ys, widths, left=lefts, height=BAR_ROW * 0.7, color=colors)
+    ax.add_collection(PatchCollection(frames, facecolor="none", edgecolor=FRAME_COLOR,
+                                      linewidth=1.25))  # fmt: skip
+    if refs:
+        ax.add_collection(LineCollection(refs, colors="#444444", linestyles="--", linewidths=1))
+    fig.suptitle(title, y=1 - 0.14 / fig_h, va="top")
+    fig.supxlabel(xlabel, y=0.14 / fig_h, va="bottom", fontsize=11)
+    return fig
+
+
+def _top_terms(d: _Data, frame: str) -> tuple[Figure, ChartNote]:
+    t = d.terms[(d.terms["frame"] == frame) & (d.terms["author_hits"] > 0)]
     per_source = t.groupby(["source"])["term"].nunique()
     slots = int(min(TOP_TERMS, max(2, per_source.max() if len(per_source) else 2)))
-    fig = Figure(figsize=(4.2 * ncols, 1.0 + (0.32 * slots + 0.9) * nrows))
-    axes = np.atleast_1d(fig.subplots(nrows, ncols, squeeze=False)).ravel()
     color = _palette(d.frames)[frame]
-    tops = []
-    for ax, s in zip(axes, d.names or [""], strict=False):
+    tops, panels = [], []
+    for s in d.names or [""]:
         top = (
             t[t["source"] == s]
             .groupby("term", as_index=False)["author_hits"]
@@ -722,31 +1121,27 @@ def _top_terms(d: _Data, frame: str) -> tuple[Figure, ChartNote]:
             .sort_values(["author_hits", "term"], ascending=[False, True])
             .head(TOP_TERMS)
         )
-        ax.set_title(display_label(s, 30, 1), fontsize=11)
-        ax.set_xlabel("author-voice matches (count)")
-        ax.grid(axis="y", visible=False)
-        if top.empty:
-            ax.set_yticks([])
-            ax.set_xticks([])
-            _empty_note(ax)
-            continue
-        tops.append(
-            f"{s}: "
-            + ", ".join(f"{r.term} ({r.author_hits:.0f})" for r in top.head(3).itertuples())
+        if len(top):
+            tops.append(
+                f"{s}: "
+                + ", ".join(f"{r.term} ({r.author_hits:.0f})" for r in top.head(3).itertuples())
+            )
+        values = [float(v) for v in top["author_hits"]]
+        panels.append(
+            _Panel(
+                title=display_label(s, 30, 1),
+                labels=[display_label(x, 16, 1) for x in top["term"]],
+                values=values,
+                colors=[color] * len(values),
+                texts=[f"{v:.0f}" for v in values],
+                note="no matches",
+            )
         )
-        y = np.arange(len(top))
-        bars = ax.barh(y, top["author_hits"], color=color, height=0.7)
-        ax.bar_label(bars, fmt="%.0f", padding=2, fontsize=9)
-        ax.set_yticks(y, [display_label(x, 16, 1) for x in top["term"]])
-        ax.set_ylim(slots - 0.5, -0.5)
-        ax.set_xlim(0, float(top["author_hits"].max()) * 1.25 + 0.5)
-        ax.xaxis.get_major_locator().set_params(integer=True)
-    for ax in axes[len(d.names or [""]) :]:
-        ax.set_visible(False)
     label = d.label(frame)
     title = f"Top matched terms: {label}"
-    fig.suptitle(display_label(title, 80, 1))
-    fig.tight_layout()
+    fig = _bar_panels(display_label(title, 80, 1),
+                      "author-voice matches (count, at the end of each bar)", panels, slots,
+                      4.2)  # fmt: skip
     alt = (
         f"Bar charts, one per source, of the most-matched {label} terms in the author's voice. "
         + (("Top terms: " + "; ".join(tops) + ".") if tops else "No source used these terms.")
@@ -760,50 +1155,43 @@ def _keyness(
 ) -> tuple[Figure, ChartNote]:
     k = d.table("keyness")
     k = k[(k["frame"] == frame) & (k["z"] > 0)].dropna(subset=["z"])
-    n = max(len(names), 1)
     per = k[k["source"].isin(names)].groupby("source").size()
     slots = int(min(TOP_TERMS, max(2, per.max() if len(per) else 2)))
-    fig = Figure(figsize=(4.4 * min(n, 3), 1.0 + (0.32 * slots + 1.3) * math.ceil(n / 3)))
-    axes, _ = _grid(fig, n, 3)
     color = _palette(d.frames)[frame]
-    tops, none = [], []
+    tops, panels = [], []
     zmax = float(k["z"].max()) if len(k) else Z_CRIT
-    for ax, s in zip(axes, names or [""], strict=False):
+    for s in names or [""]:
         top = (
             k[k["source"] == s]
             .sort_values(["z", "term"], ascending=[False, True], kind="stable")
             .head(TOP_TERMS)
         )
-        name = display_label(s, 30 if s not in d.low else 18, 1)
-        ax.set_title(name + (f" ({LOW_EVIDENCE})" if s in d.low else ""), fontsize=11,
-                     color=GREY if s in d.low else "#1b1f24")  # fmt: skip
-        ax.set_xlabel("z of the log-odds (this source vs the others)")
-        ax.grid(axis="y", visible=False)
-        ax.axvline(Z_CRIT, color="#444444", linestyle="--", linewidth=1)
-        ax.set_xlim(0, max(zmax, Z_CRIT) * 1.2 + 0.3)
-        if top.empty:
-            ax.set_yticks([])
-            _empty_note(ax, "no term used more than elsewhere")
-            none.append(s)
-            continue
         strong = top[top["z"] > Z_CRIT]
         if len(strong):
             tops.append(
                 f"{s}: " + ", ".join(f"{r.term} (z {r.z:.1f})" for r in strong.head(3).itertuples())
             )
-        y = np.arange(len(top))
-        bars = ax.barh(
-            y, top["z"], height=0.7,
-            color=[color if z > Z_CRIT else "#c5ccd3" for z in top["z"]],
-        )  # fmt: skip
-        ax.bar_label(bars, labels=[f"{z:.1f}" for z in top["z"]], padding=2, fontsize=8)
-        ax.set_yticks(y, [display_label(x, 16, 1) for x in top["term"]])
-        ax.set_ylim(slots - 0.5, -0.5)
+        name = display_label(s, 30 if s not in d.low else 18, 1)
+        values = [float(z) for z in top["z"]]
+        panels.append(
+            _Panel(
+                title=name + (f" ({LOW_EVIDENCE})" if s in d.low else ""),
+                labels=[display_label(x, 16, 1) for x in top["term"]],
+                values=values,
+                colors=[color if z > Z_CRIT else "#c5ccd3" for z in values],
+                texts=[f"{z:.1f}" for z in values],
+                note="no term used more than elsewhere",
+                muted=s in d.low,
+            )
+        )
     label = d.label(frame)
     part = f" ({page} of {pages})" if pages > 1 else ""
     title = f"Distinctive terms: {label}{part}"
-    fig.suptitle(display_label(title, 90, 1))
-    fig.tight_layout()
+    fig = _bar_panels(
+        display_label(title, 90, 1),
+        "z of the log-odds (this source vs the others; value at the end of each bar)",
+        panels, slots, 4.4, xmax=max(zmax, Z_CRIT) * 1.08, ref=Z_CRIT, value_size=8,
+    )  # fmt: skip
     alt = (
         f"Bar charts, one per source ({len(names)} sources), of the {label} terms each source "
         f"uses more than the other sources, by z-score of the log-odds ratio. "
@@ -834,7 +1222,15 @@ def _similarity(d: _Data) -> tuple[Figure, ChartNote]:
     side = max(4.5, 1.5 + 0.42 * min(n, 20) + 0.2 * max(0, n - 20))
     clustered = n >= 3
     labels = [display_label(s, 22) for s in names]
-    fig = Figure(figsize=(side + 3.2, side + (2.6 if clustered else 1.8)), layout="constrained")
+    fig = Figure(figsize=(side + 3.2, side + (2.6 if clustered else 1.8)))
+    width, height = fig.get_size_inches()
+    ticks = _labels_width(labels) + TICK_OFFSET + AXIS_LABEL
+    left, bottom = EDGE + ticks, EDGE + ticks
+    right = EDGE + 0.2 + 0.2 + _labels_width(["0.0"]) + TICK_OFFSET + AXIS_LABEL
+    top = _suptitle_height(fig) + 0.1 + (1.05 if clustered else 0.0)
+    box = (left / width, bottom / height, 1 - (left + right) / width, 1 - (top + bottom) / height)
+    ax = fig.add_axes(box)
+    cax = fig.add_axes((box[0] + box[2] + 0.2 / width, box[1], 0.2 / width, box[3]))
     if clustered:
         dist = (1.0 - m.fillna(0.0).to_numpy()).clip(0, 2)
         dist = (dist + dist.T) / 2
@@ -842,10 +1238,7 @@ def _similarity(d: _Data) -> tuple[Figure, ChartNote]:
         link = hierarchy.linkage(squareform(dist, checks=False), method="average")
         # The clustermap layout, on this figure: the tree over the columns (the matrix is
         # symmetric, so rows follow the same order), the heatmap, its colour bar.
-        grid = fig.add_gridspec(2, 2, width_ratios=(side, 0.22), height_ratios=(1.0, side))
-        ax_tree = fig.add_subplot(grid[0, 0])
-        ax = fig.add_subplot(grid[1, 0])
-        cax = fig.add_subplot(grid[1, 1])
+        ax_tree = fig.add_axes((box[0], box[1] + box[3] + 0.05 / height, box[2], 1.0 / height))
         frame = pd.DataFrame(m.fillna(0).to_numpy(), index=labels, columns=labels)
         tree = sns.matrix.dendrogram(frame, linkage=link, axis=1, label=False, ax=ax_tree)
         ax_tree.set_xticks([])
@@ -853,8 +1246,6 @@ def _similarity(d: _Data) -> tuple[Figure, ChartNote]:
         ax_tree.grid(False)
         order = tree.reordered_ind
     else:
-        ax = fig.add_subplot(1, 1, 1)
-        cax = None
         order = list(range(n))
     shown = m.iloc[order, order]
     tick = [labels[i] for i in order]
@@ -868,6 +1259,7 @@ def _similarity(d: _Data) -> tuple[Figure, ChartNote]:
         ax.tick_params(axis="x", labelrotation=90)
         ax.tick_params(axis="y", labelrotation=0)
     else:
+        cax.set_visible(False)
         _empty_note(ax, "no sources")
     ax.set_xlabel("source")
     ax.set_ylabel("source")
@@ -926,29 +1318,42 @@ def _stance(d: _Data) -> tuple[Figure, ChartNote]:
     small = 8 if n > 15 else 9
     dist = np.hypot(st["pc1"].to_numpy(), st["pc2"].to_numpy())
     named = set(st["source"].to_numpy()[np.argsort(-dist, kind="stable")[:MAX_POINT_LABELS]])
-    for r in st.itertuples():
-        s = str(r.source)
-        low = s in d.low
-        c = GREY if low or s not in lead else colors[lead[s]]
-        xerr = np.nan_to_num([[max(r.pc1 - r.pc1_low, 0)], [max(r.pc1_high - r.pc1, 0)]])
-        yerr = np.nan_to_num([[max(r.pc2 - r.pc2_low, 0)], [max(r.pc2_high - r.pc2, 0)]])
+    low = st["source"].astype(str).isin(d.low).to_numpy()
+    color = [GREY if lo or s not in lead else colors[lead[s]] for s, lo in zip(
+        st["source"].astype(str), low, strict=True)]  # fmt: skip
+    xerr = np.nan_to_num([(st["pc1"] - st["pc1_low"]).clip(lower=0),
+                          (st["pc1_high"] - st["pc1"]).clip(lower=0)])  # fmt: skip
+    yerr = np.nan_to_num([(st["pc2"] - st["pc2_low"]).clip(lower=0),
+                          (st["pc2_high"] - st["pc2"]).clip(lower=0)])  # fmt: skip
+    for c, lo in dict.fromkeys(zip(color, low, strict=True)):  # one call per look
+        k = np.array([(x, y) == (c, lo) for x, y in zip(color, low, strict=True)])
         ax.errorbar(
-            r.pc1, r.pc2, xerr=xerr, yerr=yerr, fmt="o", color=c, ecolor=(*mpl.colors.to_rgb(c),
-            0.35 if n > 15 else 0.8), elinewidth=0.8 if n > 15 else 1, capsize=2,
-            markersize=6 if n > 15 else 7, markerfacecolor="white" if low else c,
+            st["pc1"].to_numpy()[k], st["pc2"].to_numpy()[k], xerr=xerr[:, k], yerr=yerr[:, k],
+            fmt="o", color=c, ecolor=(*mpl.colors.to_rgb(c), 0.35 if n > 15 else 0.8),
+            elinewidth=0.8 if n > 15 else 1, capsize=2, markersize=6 if n > 15 else 7,
+            markerfacecolor="white" if lo else c,
         )  # fmt: skip
+    labelled = []
+    for r, lo in zip(st.itertuples(), low, strict=True):
+        s = str(r.source)
         if s not in named:
             continue
-        ax.annotate(
-            display_label(s, 22, 1) + (f" ({LOW_EVIDENCE})" if low else ""), (r.pc1, r.pc2),
-            xytext=(6, 5), textcoords="offset points", fontsize=small,
-            color=GREY if low else "#1b1f24",
-        )  # fmt: skip
+        text = display_label(s, 22, 1) + (f" ({LOW_EVIDENCE})" if lo else "")
+        ax.annotate(text, (r.pc1, r.pc2), xytext=(6, 5), textcoords="offset points",
+                    fontsize=small, color=GREY if lo else "#1b1f24")  # fmt: skip
+        labelled.append((r.pc1, (6 + text_width(text, small)) * PT))
     ax.axhline(0, color="#cccccc", linewidth=0.8, zorder=0)
     ax.axvline(0, color="#cccccc", linewidth=0.8, zorder=0)
     # Frame directions: how each frame's rate correlates with the two components.
     profile = _matrix(d, "per_1k").reindex(list(st["source"].astype(str)))
-    extent = float(np.nanmax(np.abs(st[["pc1", "pc2"]].to_numpy()), initial=0.0)) or 1.0
+
+    def reach(col: str, r: float) -> float:
+        """How far the points go from 0 along a component, on the side an arrow points to:
+        arrows stay inside the plot, however lopsided the components' ranges."""
+        v = st[col].to_numpy(dtype=float)
+        side = np.nanmax(v if r > 0 else -v, initial=0.0)
+        return float(side) or float(np.nanmax(np.abs(v), initial=0.0)) or 1.0
+
     arrows = []
     if n >= 3:
         for f in d.frames:
@@ -959,10 +1364,11 @@ def _stance(d: _Data) -> tuple[Figure, ChartNote]:
             r1 = _corr(v[ok], st["pc1"].to_numpy()[ok])
             r2 = _corr(v[ok], st["pc2"].to_numpy()[ok])
             ax.annotate(
-                "", xy=(r1 * extent * 0.8, r2 * extent * 0.8), xytext=(0, 0),
+                "", xy=(r1 * reach("pc1", r1) * 0.8, r2 * reach("pc2", r2) * 0.8), xytext=(0, 0),
                 arrowprops={"arrowstyle": "->", "color": colors[f], "alpha": 0.6, "lw": 1.5},
             )  # fmt: skip
-            ax.text(r1 * extent * 0.85, r2 * extent * 0.85, display_label(d.label(f), 18, 1),
+            ax.text(r1 * reach("pc1", r1) * 0.85, r2 * reach("pc2", r2) * 0.85,
+                    display_label(d.label(f), 18, 1),
                     color=colors[f], fontsize=8, ha="center", va="center", alpha=0.9)  # fmt: skip
             arrows.append((f, r1, r2))
     pct1 = "?" if math.isnan(var1) else f"{var1 * 100:.0f}%"
@@ -977,7 +1383,8 @@ def _stance(d: _Data) -> tuple[Figure, ChartNote]:
     if any(s in d.low for s in st["source"]):
         handles.append(Line2D([], [], marker="o", linestyle="", color=GREY,
                               markerfacecolor="white", label=LOW_EVIDENCE))  # fmt: skip
-    _fig_legend(fig, handles, [h.get_label() for h in handles], "leading frame")
+    legend = _legend(fig, handles, [h.get_label() for h in handles], "leading frame")
+    _place_scatter(fig, ax, legend, labelled)
     if n:
         order = st.sort_values("pc1", kind="stable")
         first, last = order.iloc[0], order.iloc[-1]
@@ -1020,22 +1427,26 @@ def _ternary(d: _Data) -> tuple[Figure, ChartNote]:
     ax.plot(*np.vstack([TRIANGLE, TRIANGLE[:1]]).T, color="#555555", linewidth=1)
     for k in range(3):
         i, j = (k + 1) % 3, (k + 2) % 3
+        grid = []
         for t in (0.2, 0.4, 0.6, 0.8):
             p = t * TRIANGLE[k] + (1 - t) * TRIANGLE[i]
             q = t * TRIANGLE[k] + (1 - t) * TRIANGLE[j]
-            ax.plot([p[0], q[0]], [p[1], q[1]], color=colors[fr[k]], alpha=0.25, linewidth=0.8)
+            grid.append([p, q])
             ax.text(*(p + (p - TRIANGLE.mean(axis=0)) * 0.06), f"{t:.0%}", fontsize=7,
                     color=colors[fr[k]], ha="center", va="center")  # fmt: skip
+        ax.add_collection(LineCollection(grid, colors=[colors[fr[k]]], alpha=0.25,
+                                         linewidths=0.8))  # fmt: skip
     offsets = [(-0.04, -0.05, "right"), (1.04, -0.05, "left"), (0.5, 0.91, "center")]
     for k, (x, y, ha) in enumerate(offsets):
         ax.text(x, y, display_label(d.label(fr[k]), 22) + "\n(100%)", ha=ha, va="center",
                 fontsize=10, color=colors[fr[k]])  # fmt: skip
     pal = _source_palette(list(ok.index))
     small = 8 if len(ok) > 12 else 9
-    for s, row in ok.iterrows():
-        w = row.to_numpy(dtype=float)
-        x, y = (w / w.sum()) @ TRIANGLE
-        ax.scatter([x], [y], s=55, color=pal[s], edgecolor="white", zorder=3)
+    w = ok.to_numpy(dtype=float)
+    xy = (w / w.sum(axis=1, keepdims=True)) @ TRIANGLE if len(ok) else np.empty((0, 2))
+    ax.scatter(xy[:, 0], xy[:, 1], s=55, c=[pal[s] for s in ok.index], edgecolor="white",
+               zorder=3)  # fmt: skip
+    for s, (x, y) in zip(ok.index, xy, strict=True):
         ax.annotate(display_label(s, 18, 1), (x, y), xytext=(5, 4), textcoords="offset points",
                     fontsize=small)  # fmt: skip
     if ok.empty:
@@ -1051,7 +1462,7 @@ def _ternary(d: _Data) -> tuple[Figure, ChartNote]:
     ax.set_xlabel("share of each frame in the source's total rate (%): nearer a corner = more")
     title = "Frame mix: each source's shares of the three frames"
     ax.set_title(title)
-    fig.tight_layout()
+    _place(fig, 1, 1, left=EDGE, right=EDGE, top=EDGE + TITLE, bottom=EDGE + AXIS_LABEL + 0.1)
     parts = [
         f"{s}: " + ", ".join(f"{d.label(f)} {row[f] * 100:.0f}%" for f in fr)
         for s, row in ok.iterrows()
@@ -1083,6 +1494,118 @@ def _position_shares(p: pd.DataFrame, frames: list[str]) -> dict[str, np.ndarray
     return out
 
 
+@dataclass
+class _Line:
+    """One line of a ``_line_panels`` panel."""
+
+    x: np.ndarray
+    y: np.ndarray
+    color: object
+    label: str = ""
+    marker: str = "o"
+    markersize: float = 4.0
+    linewidth: float = 1.5
+    alpha: float = 1.0
+
+
+def _nice_ticks(top: float) -> tuple[list[float], list[str]]:
+    """Round tick values from 0 to ``top`` and their labels, with one number of decimals."""
+    ticks = [t for t in MaxNLocator(nbins=6).tick_values(0, top) if -1e-12 <= t <= top * 1.0001]
+    decimals = max((len(f"{t:g}".partition(".")[2]) for t in ticks), default=0)
+    return ticks, [f"{t:.{decimals}f}" for t in ticks]
+
+
+def _line_panels(
+    fig: Figure,
+    title: str,
+    panels: list[tuple[str, list[_Line], str]],
+    xticks: list[float],
+    xlabels: list[str],
+    xlim: tuple[float, float],
+    xlabel: str,
+    ylabel: str,
+    legend: float,
+    ref: float | None = None,
+    rotate: bool = False,
+    offset: str = "",
+) -> None:
+    """Small multiples of line charts on one y scale from 0, up to three a row, drawn on one
+    axes spanning ``fig`` (panel: title, lines, note when it has none).
+
+    For the same reason as ``_bar_panels``: matplotlib spends most of a faceted chart's time on
+    the axes, their ticks and their layout, not on the lines. Tick labels go on the outer panels
+    (x under the last panel of each column, y on the first column); ``ref`` is a dashed
+    reference line; ``offset`` is a date axis's offset (the year), right under the ticks.
+    """
+    width, height = fig.get_size_inches()
+    n = max(len(panels), 1)
+    ncols = min(n, 3)
+    nrows = math.ceil(n / ncols)
+    ymax = max((float(np.nanmax(ln.y, initial=0.0)) for _, lines, _ in panels for ln in lines),
+               default=0.0)  # fmt: skip
+    ytop = (ymax or 1.0) * 1.05
+    yticks, ylabels = _nice_ticks(ytop)
+    widest = _labels_width(xlabels) if rotate else 0.0
+    xtick_h = (widest + TICK_LINE) * math.sqrt(0.5) if rotate else TICK_LINE
+    xaxis = TICK_OFFSET + xtick_h + (TICK_LINE if offset else 0.0) + AXIS_LABEL
+    left = EDGE + AXIS_LABEL + _labels_width(ylabels) + TICK_OFFSET
+    top = _suptitle_height(fig) + 0.16 + PANEL_TITLE
+    bottom = EDGE + legend + xaxis
+    gap_w, gap_h = 0.3, PANEL_TITLE + 0.25
+    pw = max((width - left - 0.3 - gap_w * (ncols - 1)) / ncols, 0.5)
+    ph = max((height - top - bottom - gap_h * (nrows - 1)) / nrows, 0.5)
+    ax = fig.add_axes((0, 0, 1, 1))
+    ax.set_xlim(0, width)
+    ax.set_ylim(height, 0)
+    ax.set_axis_off()
+    grid, frames, refs = [], [], []
+    for k, (name, lines, note) in enumerate(panels):
+        r, c = divmod(k, ncols)
+        px, py = left + c * (pw + gap_w), top + r * (ph + gap_h)
+
+        def fx(x: object, px: float = px) -> np.ndarray:
+            return px + (np.asarray(x, dtype=float) - xlim[0]) / (xlim[1] - xlim[0]) * pw
+
+        def fy(y: object, py: float = py) -> np.ndarray:
+            return py + ph - np.asarray(y, dtype=float) / ytop * ph
+
+        frames.append(Rectangle((px, py), pw, ph))
+        grid += [[(px, fy(t)), (px + pw, fy(t))] for t in yticks]
+        grid += [[(fx(t), py), (fx(t), py + ph)] for t in xticks]
+        if ref is not None:
+            refs.append([(px, fy(ref)), (px + pw, fy(ref))])
+        ax.text(px + pw / 2, py - 0.06, name, ha="center", va="bottom", fontsize=11)
+        for ln in lines:
+            ax.plot(fx(ln.x), fy(ln.y), color=ln.color, marker=ln.marker or None,
+                    markersize=ln.markersize, linewidth=ln.linewidth, alpha=ln.alpha)  # fmt: skip
+        if not lines:
+            ax.text(px + pw / 2, py + ph / 2, note, ha="center", va="center", color="#555555",
+                    bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.85})  # fmt: skip
+        if c == 0:
+            for t, s in zip(yticks, ylabels, strict=True):
+                ax.text(px - TICK_OFFSET, fy(t), s, ha="right", va="center", fontsize=10)
+        if k + ncols >= n:  # nothing under this panel: its column's x axis
+            below = py + ph + TICK_OFFSET
+            for t, s in zip(xticks, xlabels, strict=True):
+                if rotate:
+                    ax.text(fx(t), below, s, ha="right", va="top", rotation=45,
+                            rotation_mode="anchor", fontsize=10)  # fmt: skip
+                else:
+                    ax.text(fx(t), below, s, ha="center", va="top", fontsize=10)
+            if offset:
+                ax.text(px + pw, below + xtick_h, offset, ha="right", va="top", fontsize=10)
+            ax.text(px + pw / 2, py + ph + xaxis - AXIS_LABEL + 0.04, xlabel, ha="center",
+                    va="top", fontsize=11)  # fmt: skip
+    ax.add_collection(LineCollection(grid, colors=FRAME_COLOR, linewidths=1.0, zorder=0))
+    ax.add_collection(PatchCollection(frames, facecolor="none", edgecolor=FRAME_COLOR,
+                                      linewidth=1.25))  # fmt: skip
+    if refs:
+        ax.add_collection(LineCollection(refs, colors="#777777", linestyles="--", linewidths=0.8))
+    y_mid = 1 - (top + (nrows * ph + (nrows - 1) * gap_h) / 2) / height
+    fig.text(EDGE / width, y_mid, ylabel, rotation=90, ha="left", va="center", fontsize=11)
+    fig.suptitle(title)
+
+
 def _positions(d: _Data) -> tuple[Figure, ChartNote]:
     p = d.table("positions").dropna(subset=["decile"])
     p = p.assign(decile=p["decile"].clip(0, 9).astype(int), weighted=p["weighted"].fillna(0))
@@ -1093,27 +1616,22 @@ def _positions(d: _Data) -> tuple[Figure, ChartNote]:
     groups = [(s, p[p["source"] == s]) for s in names] if faceted else [("all sources", p)]
     fig = Figure(figsize=(11 if faceted and len(groups) > 1 else 8,
                           1.6 + 3.0 * math.ceil(len(groups) / 3)))  # fmt: skip
-    axes, _ = _grid(fig, len(groups), 3, sharey=True)
     colors = _palette(d.frames)
-    peaks = []
-    for ax, (s, g) in zip(axes, groups, strict=False):
+    peaks, panels = [], []
+    for s, g in groups:
         shares = _position_shares(g, d.frames)
+        lines = [_Line(DECILES + 1, v, colors[f]) for f, v in shares.items()]
+        panels.append((display_label(s, 30, 1), lines, "no counted matches"))
         for f, v in shares.items():
-            ax.plot(DECILES + 1, v, marker="o", markersize=4, color=colors[f],
-                    label=display_label(d.label(f), 28, 1))  # fmt: skip
             peaks.append(f"{s}, {d.label(f)}: tenth {int(v.argmax()) + 1} ({v.max():.0f}%)")
-        ax.axhline(10, color="#777777", linestyle="--", linewidth=0.8)
-        ax.set_title(display_label(s, 30, 1), fontsize=11)
-        ax.set_xticks(DECILES + 1)
-        ax.set_xlabel("tenth of the article (1 = opening)")
-        ax.set_ylabel("share of the frame's weight (%)")
-        if not shares:
-            _empty_note(ax, "no counted matches")
-    axes[0].set_ylim(bottom=0)  # after every panel is drawn: the axes share y
-    fig.suptitle("Where in the article each frame appears")
     handles = [Line2D([], [], color=colors[f], marker="o", label=display_label(d.label(f), 28, 1))
                for f in d.frames]  # fmt: skip
-    _fig_legend(fig, handles, [h.get_label() for h in handles], "frame")
+    legend = _legend(fig, handles, [h.get_label() for h in handles], "frame")
+    _line_panels(
+        fig, "Where in the article each frame appears", panels, list(DECILES + 1),
+        [str(x) for x in DECILES + 1], (0.55, 10.45), "tenth of the article (1 = opening)",
+        "share of the frame's weight (%)", legend, ref=10,
+    )  # fmt: skip
     how = f"one panel per source ({len(names)})" if faceted else f"all {len(names)} sources pooled"
     alt = (
         "Line chart of the share of each frame's weighted author matches in each tenth of the "
@@ -1146,44 +1664,56 @@ def _lines_by_source(
     pal = {s: (0.62, 0.66, 0.70) for s in names} if many else _source_palette(names)
     frames = [f for f in d.frames if f in set(df["frame"])] or d.frames
     fig = Figure(figsize=(12 if len(frames) > 1 else 8, 1.8 + 3.4 * math.ceil(len(frames) / 3)))
-    axes, _ = _grid(fig, max(len(frames), 1), 3, sharey=True)
-    for ax, f in zip(axes, frames, strict=False):
+    dates = ticks is None
+    xs = mdates.date2num(df[x]) if dates and len(df) else df[x].to_numpy(dtype=float)
+    df = df.assign(_x=xs)
+    panels, drawn, pooled_what = [], set(), ""
+    for f in frames:
         g = df[df["frame"] == f]
-        for k, s in enumerate(names):
-            line = g[g["source"] == s].sort_values(x)
+        lines = []
+        for s in names:
+            line = g[g["source"] == s].sort_values("_x")
             if len(line):
-                label = ("one source" if k == 0 else "_") if many else display_label(s, 24, 1)
-                ax.plot(line[x], line["per_1k"], marker="" if many else "o", markersize=3.5,
-                        linewidth=0.8 if many else 1.3, alpha=0.45 if many else 1.0,
-                        color=pal[s], label=label)  # fmt: skip
+                drawn.add(s)
+                lines.append(_Line(line["_x"].to_numpy(), line["per_1k"].to_numpy(dtype=float),
+                                   pal[s], marker="" if many else "o", markersize=3.5,
+                                   linewidth=0.8 if many else 1.3,
+                                   alpha=0.45 if many else 1.0))  # fmt: skip
         if many and len(g):
-            sums = g.groupby(x)[["weighted", "tokens"]].sum()
+            sums = g.groupby("_x")[["weighted", "tokens"]].sum()
             if (sums["tokens"] > 0).all():
-                pooled, what = sums["weighted"] * 1000 / sums["tokens"], "pooled"
+                pooled, pooled_what = sums["weighted"] * 1000 / sums["tokens"], "pooled"
             else:  # no token counts (an old history.csv): the plain mean of the sources
-                pooled, what = g.groupby(x)["per_1k"].mean(), "mean"
-            ax.plot(pooled.index, pooled, color="#1b1f24", linewidth=2.4, marker="o",
-                    markersize=4, label=f"all sources ({what})")  # fmt: skip
-        ax.set_title(display_label(d.label(f), 30, 1), fontsize=11)
-        ax.set_xlabel(xlabel)
-        ax.set_ylabel(UNIT)
-        if ticks is None:
-            locator = mdates.AutoDateLocator(maxticks=6)
-            ax.xaxis.set_major_locator(locator)
-            ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
-        else:
-            step = max(1, math.ceil(len(ticks) / 8))
-            ax.set_xticks(range(0, len(ticks), step), ticks[::step])
-            ax.set_xlim(-0.5, len(ticks) - 0.5)
-            ax.tick_params(axis="x", labelrotation=45)
-        if g.empty:
-            _empty_note(ax, "no data")
-    axes[0].set_ylim(bottom=0)  # after every panel is drawn: the axes share y
-    fig.suptitle(title)
-    handles, labels = axes[0].get_legend_handles_labels()
-    keep = [(h, lab) for h, lab in zip(handles, labels, strict=True) if not lab.startswith("_")]
-    _fig_legend(fig, [h for h, _ in keep], [lab for _, lab in keep],
-                f"{len(names)} sources" if many else "source", ncol=4)  # fmt: skip
+                pooled, pooled_what = g.groupby("_x")["per_1k"].mean(), "mean"
+            lines.append(_Line(pooled.index.to_numpy(), pooled.to_numpy(dtype=float), "#1b1f24",
+                               linewidth=2.4))  # fmt: skip
+        panels.append((display_label(d.label(f), 30, 1), lines, "no data"))
+    if many:
+        handles = [Line2D([], [], color=pal[names[0]], linewidth=0.8, label="one source")]
+        if pooled_what:
+            handles.append(Line2D([], [], color="#1b1f24", linewidth=2.4, marker="o",
+                                  markersize=4, label=f"all sources ({pooled_what})"))  # fmt: skip
+    else:
+        handles = [Line2D([], [], color=pal[s], marker="o", markersize=3.5, linewidth=1.3,
+                          label=display_label(s, 24, 1)) for s in names if s in drawn]  # fmt: skip
+    legend = _legend(fig, handles, [h.get_label() for h in handles],
+                     f"{len(names)} sources" if many else "source", ncol=4)  # fmt: skip
+    if dates:
+        lo, hi = (float(np.min(xs)), float(np.max(xs))) if len(xs) else (0.0, 1.0)
+        pad = (hi - lo) * 0.05 or 1.0
+        locator = mdates.AutoDateLocator(maxticks=6)
+        formatter = mdates.ConciseDateFormatter(locator)
+        values = [v for v in locator.tick_values(mdates.num2date(lo - pad),
+                                                 mdates.num2date(hi + pad))
+                  if lo - pad <= v <= hi + pad]  # fmt: skip
+        labels = list(formatter.format_ticks(values))
+        _line_panels(fig, title, panels, values, labels, (lo - pad, hi + pad), xlabel, UNIT,
+                     legend, offset=formatter.get_offset())  # fmt: skip
+    else:
+        step = max(1, math.ceil(len(ticks) / 8))
+        positions = list(range(0, len(ticks), step))
+        _line_panels(fig, title, panels, positions, ticks[::step], (-0.5, len(ticks) - 0.5),
+                     xlabel, UNIT, legend, rotate=True)  # fmt: skip
     return fig
 
 
@@ -1273,10 +1803,40 @@ def _atomic_write(path: Path, write: Callable[[Path], None]) -> None:
 
 
 def _save(fig: Figure, path: Path) -> None:
-    _atomic_write(path, lambda tmp: fig.savefig(tmp, format="png", dpi=DPI, facecolor="white"))
+    """Write the figure as PNG in one drawing pass (a figure left with a layout engine is
+    drawn twice by savefig) and with fast compression (level 1: 2% larger, half the time)."""
+    engine = fig.get_layout_engine()
+    if engine is not None:
+        engine.execute(fig)
+        fig.set_layout_engine(None)
+    _atomic_write(
+        path,
+        lambda tmp: fig.savefig(
+            tmp, format="png", dpi=DPI, facecolor="white", pil_kwargs={"compress_level": 1}
+        ),
+    )
 
 
 Job = tuple[str, Callable[[], tuple[Figure, ChartNote]]]
+
+
+@contextmanager
+def _young_collections() -> Iterator[None]:
+    """Pause the automatic garbage collector while charts are drawn; the caller collects the
+    youngest generation after each chart instead.
+
+    A figure is tens of thousands of objects in reference cycles. Left to itself the collector
+    promotes them and, every few charts, walks every object of the process (the pipeline's
+    worker holds hundreds of thousands), which cost about a tenth of the drawing time. Freed
+    young, a figure never reaches the older generations.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _jobs(d: _Data) -> list[Job]:
@@ -1334,11 +1894,13 @@ def make_charts(run_dir: Path) -> list[Path]:
     d = _Data(run_dir)
     notes: dict[str, ChartNote] = {}
     paths = []
-    with mpl.rc_context(_rc()):
+    with mpl.rc_context(_rc()), _young_collections():
         jobs = _jobs(d)
         for name, draw in jobs:
             fig, note = draw()
             _save(fig, out / name)
+            del fig
+            gc.collect(0)
             notes[name] = note
             paths.append(out / name)
     used = {name for name, _ in jobs}

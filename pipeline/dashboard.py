@@ -4,28 +4,40 @@ The page works offline from disk: charts are embedded as data URIs, CSS and JS a
 a Content-Security-Policy forbids every network request. Jinja2 autoescapes all data; the
 template only ever puts data into text, attribute values or ``|tojson``. Element ids and
 ``data-*`` hooks use row/column indices, never names from the data.
+
+The tables that grow with the corpus (articles, corpus, hits, removed, validation) are read a
+chunk at a time, keeping only the capped rows the page lists and running counts, so memory
+stays flat from ten to a million articles; the same run folder always gives the same bytes.
 """
 
 from __future__ import annotations
 
 import base64
+import hashlib
 import math
 import os
-import secrets
 import tempfile
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import jinja2
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from markupsafe import Markup
 
 from pipeline.charts import (
+    COLUMNS,
     UNIT,
+    distinct,
     frame_labels,
     frame_order,
     has_table,
+    iter_table,
     low_evidence_sources,
     read_notes,
     read_run,
@@ -229,16 +241,70 @@ def _summary_and_cells(
     return summary, rows
 
 
-def _passage_table(run_dir: Path) -> tuple[pd.DataFrame, str]:
-    """The passages to show and where they come from: ``data/passages.csv`` (a sample per
-    source × frame) when the run has it, else every row of ``data/hits.csv``."""
-    if has_table(run_dir, "passages"):
-        return read_table(run_dir, "passages"), "passages"
-    return read_table(run_dir, "hits"), "hits"
+def _hashes(ids: pd.Series) -> np.ndarray:
+    """A 64-bit hash per id: what is kept of every article, instead of its row."""
+    return pd.util.hash_pandas_object(ids, index=False).to_numpy()
+
+
+def _member(values: pd.Series, of: Iterable[str]) -> np.ndarray:
+    """``values.isin(of)`` as a boolean array; through Arrow for Arrow strings, for which
+    pandas converts ``of`` value by value on every call (once per chunk, thousands of ids)."""
+    items = list(of)
+    if items and isinstance(values.array, pd.arrays.ArrowStringArray):
+        arr = pa.array(values)
+        found = pc.is_in(arr, value_set=pa.array(items, type=arr.type))
+        return found.to_numpy(zero_copy_only=False).astype(bool)
+    return values.isin(items).to_numpy(dtype=bool)
+
+
+def _first_seen(into: dict[str, None], values: pd.Series) -> None:
+    into.update(dict.fromkeys(pd.unique(values)))
+
+
+def _seen(name: str, values: Iterable[str]) -> pd.DataFrame:
+    """A one-column table of values in first-seen order, for ``frame_order``/``source_order``."""
+    return pd.DataFrame({name: list(values)}, dtype=object)
+
+
+@dataclass
+class _Passages:
+    """The passages the page shows, read a chunk at a time: per source × frame the first
+    ``limit`` in (article id, offset) order, and per cell how many there are and are counted."""
+
+    rows: pd.DataFrame
+    counts: dict[tuple[str, str], tuple[int, int]]
+    n: int
+    sources: list[str]
+    frames: list[str]
+
+
+def _scan_passages(run_dir: Path, name: str, limit: int, chunksize: int | None = None) -> _Passages:
+    """Stream ``data/passages.csv`` (a sample per source × frame) or, in older runs,
+    ``data/hits.csv`` (every match), keeping at most ``limit`` rows per cell."""
+    kept: pd.DataFrame | None = None
+    counts: Counter[tuple[str, str]] = Counter()
+    totals: Counter[tuple[str, str]] = Counter()
+    sources: dict[str, None] = {}
+    frames: dict[str, None] = {}
+    n = 0
+    for chunk in iter_table(run_dir, name, COLUMNS["hits"], chunksize):
+        n += len(chunk)
+        _first_seen(sources, chunk["source"])
+        _first_seen(frames, chunk["frame"])
+        counted = (chunk["voice"] != "quoted") & ~chunk["negated"].astype(bool)
+        per_cell = chunk.assign(counted=counted).groupby(["source", "frame"], sort=False)
+        counts.update(per_cell["counted"].sum().astype(int).to_dict())
+        totals.update(per_cell.size().to_dict())
+        pool = chunk if kept is None else pd.concat([kept, chunk], ignore_index=True)
+        pool = pool.sort_values(["article_id", "char_start", "frame"], kind="stable")
+        kept = pool.groupby(["source", "frame"], sort=False).head(limit)
+    rows = kept if kept is not None else pd.DataFrame(columns=COLUMNS["hits"])
+    cells = {k: (int(counts[k]), int(t)) for k, t in totals.items()}
+    return _Passages(rows, cells, n, list(sources), list(frames))
 
 
 def _passage_groups(
-    hits: pd.DataFrame,
+    passages: _Passages,
     terms: pd.DataFrame,
     names: list[str],
     frames: list[str],
@@ -258,40 +324,36 @@ def _passage_groups(
         sums = terms.groupby(["source", "frame"])[["all_hits", "author_hits"]].sum()
         totals = {k: (int(v["all_hits"]), int(v["author_hits"])) for k, v in sums.iterrows()}
     groups: dict[tuple[str, str], dict[str, Any]] = {}
-    if len(hits):
-        h = hits.sort_values(["article_id", "char_start", "frame"], kind="stable")
-        for r in _records(h):
-            i, j = src_idx.get(r["source"]), frm_idx.get(r["frame"])
-            if i is None or j is None:
-                continue
-            g = groups.setdefault(
-                (r["source"], r["frame"]),
-                {"id": f"cell-{i}-{j}", "si": i, "fj": j, "source": names[i],
-                 "frame": labels[frames[j]], "rows": [], "counted": 0, "total": 0},
-            )  # fmt: skip
-            negated = bool(r["negated"])
-            voice = "quoted" if r["voice"] == "quoted" else "author"
-            counted = voice == "author" and not negated
-            g["counted"] += counted
-            g["total"] += 1
-            if len(g["rows"]) >= MAX_PASSAGES_PER_CELL:
-                continue
-            g["rows"].append(
-                {
-                    "article": r["article_id"],
-                    "anchor": article_anchor.get(r["article_id"]),
-                    "left": r["left"],
-                    "match": r["matched"] or r["term"],
-                    "right": r["right"],
-                    "term": r["term"],
-                    "category": r["category"],
-                    "voice": voice,
-                    "negated": negated,
-                    "counted": counted,
-                    "weight": fmt_rate(r["weight"]).rstrip("0").rstrip("."),
-                    "sentence": fmt_int(r["sentence_id"]),
-                }
-            )
+    for (source, frame), (counted, total) in passages.counts.items():
+        i, j = src_idx.get(source), frm_idx.get(frame)
+        if i is None or j is None:
+            continue
+        groups[(source, frame)] = {
+            "id": f"cell-{i}-{j}", "si": i, "fj": j, "source": names[i],
+            "frame": labels[frames[j]], "rows": [], "counted": counted, "total": total,
+        }  # fmt: skip
+    for r in _records(passages.rows):
+        g = groups.get((r["source"], r["frame"]))
+        if g is None:
+            continue
+        negated = bool(r["negated"])
+        voice = "quoted" if r["voice"] == "quoted" else "author"
+        g["rows"].append(
+            {
+                "article": r["article_id"],
+                "anchor": article_anchor.get(r["article_id"]),
+                "left": r["left"],
+                "match": r["matched"] or r["term"],
+                "right": r["right"],
+                "term": r["term"],
+                "category": r["category"],
+                "voice": voice,
+                "negated": negated,
+                "counted": voice == "author" and not negated,
+                "weight": fmt_rate(r["weight"]).rstrip("0").rstrip("."),
+                "sentence": fmt_int(r["sentence_id"]),
+            }
+        )
     for key, g in groups.items():
         if key in totals:
             g["total"] = max(totals[key][0], g["total"])
@@ -300,55 +362,183 @@ def _passage_groups(
     return dict(sorted(groups.items(), key=lambda kv: (kv[1]["si"], kv[1]["fj"])))
 
 
-def _pick_articles(
-    corpus: pd.DataFrame, articles: pd.DataFrame, limit: int
-) -> tuple[list[str], int]:
-    """Which article ids the table shows, and how many there are in all.
+ARTICLE_SHOWN = ["article_id", "source", "published", "frame", "per_1k", "hits", "tokens",
+                 "low_evidence"]  # fmt: skip
+CORPUS_SHOWN = ["article_id", "source", "title", "author", "published", "url", "perspective",
+                "tokens", "removed_lines"]  # fmt: skip
+RANK = ["low", "hits", "tokens", "at"]
+
+
+@dataclass
+class _ArticleIndex:
+    """The articles the page lists (their ids, rows and metadata), how many there are, and the
+    sources and frames of corpus.csv and articles.csv in first-seen order."""
+
+    ids: list[str]
+    total: int
+    corpus_sources: list[str]
+    article_sources: list[str]
+    article_frames: list[str]
+    rows: pd.DataFrame
+    meta: pd.DataFrame
+
+
+class _Best:
+    """The ``limit`` articles with the most evidence seen so far, with their rows.
+
+    An entry is a run of consecutive rows of one article (articles.csv keeps an article's
+    frames together), ranked by: not low evidence, most counted hits, most tokens, first row.
+    """
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.keys = pd.DataFrame({"id": pd.Series(dtype=object), "h": pd.Series(dtype="uint64"),
+                                  "low": pd.Series(dtype=bool), "hits": pd.Series(dtype=float),
+                                  "tokens": pd.Series(dtype=float),
+                                  "at": pd.Series(dtype="int64")})  # fmt: skip
+        self.rows: list[pd.DataFrame] = []
+        self._stored = 0
+
+    def add(self, keys: pd.DataFrame, rows: pd.DataFrame | None = None) -> None:
+        """Rank ``keys`` with the entries so far, keep the best; ``rows`` (with a ``_run``
+        column: the entry's ``at``) are kept for the entries that stay."""
+        pool = pd.concat([self.keys, keys], ignore_index=True) if len(self.keys) else keys
+        pool = pool.sort_values(RANK, ascending=[True, False, False, True], kind="stable")
+        first = ~pool["h"].duplicated()
+        if first.all():
+            self.keys = pool.head(self.limit)
+        else:  # an article in two runs counts once
+            rank = first.cumsum().groupby(pool["h"].to_numpy()).transform("first")
+            self.keys = pool[rank.to_numpy() <= self.limit]
+        if rows is not None and len(rows):
+            rows = rows[rows["_run"].isin(self.keys["at"])]
+            self.rows.append(rows)
+            self._stored += len(rows)
+        if self._stored > 4 * len(self.keys) + 10_000:
+            self.rows = [self._kept()]
+            self._stored = len(self.rows[0])
+
+    def _kept(self) -> pd.DataFrame:
+        rows = pd.concat(self.rows, ignore_index=True)
+        return rows[rows["_run"].isin(self.keys["at"])]
+
+    def result(self) -> tuple[list[str], pd.DataFrame]:
+        """The ids, best first, and their rows in file order."""
+        rows = self._kept().sort_values("_at", kind="stable") if self.rows else pd.DataFrame()
+        return list(dict.fromkeys(self.keys["id"])), rows
+
+
+def _runs(chunk: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
+    """Per run of consecutive rows of one article: id, hash, rank keys and first row (``at``);
+    and, per row, the ``at`` of its run."""
+    ids = chunk["article_id"]
+    start = ids.ne(ids.shift()).to_numpy()
+    starts = np.flatnonzero(start)
+    run = np.cumsum(start) - 1
+    at = chunk["_at"].to_numpy()
+    tokens = pd.Series(chunk["tokens"].to_numpy()).groupby(run).first().to_numpy()
+    keys = pd.DataFrame(
+        {
+            "id": ids.to_numpy()[starts],
+            "h": _hashes(ids.iloc[starts]),
+            "low": np.logical_or.reduceat(chunk["low_evidence"].to_numpy(dtype=bool), starts),
+            "hits": np.add.reduceat(np.nan_to_num(chunk["hits"].to_numpy(dtype=float)), starts),
+            "tokens": tokens,
+            "at": at[starts],
+        }
+    )
+    return keys, at[starts][run]
+
+
+def _index_articles(
+    run_dir: Path, limit: int = MAX_ARTICLE_ROWS, chunksize: int | None = None
+) -> _ArticleIndex:
+    """Which articles the table shows, and how many there are in all.
 
     All of them, in corpus order, when they fit; else the ``limit`` with the most evidence
-    (not low-evidence first, then most counted hits, then most tokens, then corpus order).
+    (not low-evidence first, then most counted hits, then most tokens, then corpus order,
+    which articles.csv follows). articles.csv and corpus.csv are read once, a chunk at a
+    time; of every article only a 64-bit hash is kept, to count them.
     """
-    ids = pd.Index(pd.unique(pd.concat([corpus["article_id"], articles["article_id"]])))
-    if len(ids) <= limit:
-        return list(ids), len(ids)
-    ev = pd.DataFrame(index=ids)
-    ev["order"] = np.arange(len(ids))
-    if len(articles):
-        g = articles.groupby("article_id", sort=False).agg(
-            hits=("hits", "sum"), tokens=("tokens", "first"), low=("low_evidence", "any")
-        )
-        ev = ev.join(g)
-    for col, fill in (("hits", 0.0), ("tokens", 0.0), ("low", False)):
-        if col not in ev:
-            ev[col] = fill
-        ev[col] = ev[col].fillna(fill)
-    ev["low"] = ev["low"].astype(bool)
-    ev = ev.sort_values(
-        ["low", "hits", "tokens", "order"], ascending=[True, False, False, True], kind="stable"
+    best = _Best(limit)
+    sources: dict[str, None] = {}
+    frames: dict[str, None] = {}
+    first_articles: dict[str, None] = {}
+    hashes: list[np.ndarray] = []
+    carry: pd.DataFrame | None = None
+    at = 0
+    for chunk in iter_table(run_dir, "articles", ARTICLE_SHOWN, chunksize):
+        _first_seen(sources, chunk["source"])
+        _first_seen(frames, chunk["frame"])
+        if len(first_articles) <= limit:
+            _first_seen(first_articles, chunk["article_id"])
+        chunk = chunk.assign(_at=np.arange(at, at + len(chunk)))
+        at += len(chunk)
+        if carry is not None:
+            chunk = pd.concat([carry, chunk], ignore_index=True)
+        keys, runs = _runs(chunk)
+        chunk["_run"] = runs
+        last = keys["at"].iloc[-1]  # the last article may go on in the next chunk
+        carry = chunk[runs == last].drop(columns="_run")
+        done = keys.iloc[:-1]
+        hashes.append(done["h"].to_numpy())
+        best.add(done, chunk[runs != last])
+    if carry is not None:
+        keys, carry["_run"] = _runs(carry)
+        hashes.append(keys["h"].to_numpy())
+        best.add(keys, carry)
+    scored = distinct(hashes)
+    del hashes
+    unscored_hashes: list[np.ndarray] = []
+    corpus_sources: dict[str, None] = {}
+    first_corpus: dict[str, None] = {}
+    meta: list[pd.DataFrame] = []
+    position = at
+    for chunk in iter_table(run_dir, "corpus", CORPUS_SHOWN, chunksize):
+        _first_seen(corpus_sources, chunk["source"])
+        if len(first_corpus) <= limit:
+            _first_seen(first_corpus, chunk["article_id"])
+        h = _hashes(chunk["article_id"])
+        found = np.searchsorted(scored, h).clip(max=max(len(scored) - 1, 0))
+        unscored = (scored[found] != h) if len(scored) else np.ones(len(h), dtype=bool)
+        if unscored.any():  # in corpus.csv only: no evidence, after the scored articles
+            unscored_hashes.append(h[unscored])
+            extra = pd.DataFrame({"id": chunk["article_id"].to_numpy()[unscored],
+                                  "h": h[unscored], "low": False, "hits": 0.0, "tokens": 0.0,
+                                  "at": position + np.flatnonzero(unscored)})  # fmt: skip
+            best.add(extra.drop_duplicates("h"))
+        position += len(chunk)
+        meta.append(chunk[pd.Index(h).isin(best.keys["h"])])
+    total = len(scored) + len(distinct(unscored_hashes))
+    ids, rows = best.result()
+    if total <= limit:
+        ids = list({**first_corpus, **dict.fromkeys(first_articles)})
+    chosen = set(ids)
+    meta_df = pd.concat(meta, ignore_index=True) if meta else pd.DataFrame(columns=CORPUS_SHOWN)
+    if not len(rows):
+        rows = pd.DataFrame(columns=ARTICLE_SHOWN)
+    return _ArticleIndex(
+        ids,
+        total,
+        list(corpus_sources),
+        list(sources),
+        list(frames),
+        rows[rows["article_id"].isin(chosen)],
+        meta_df[meta_df["article_id"].isin(chosen)],
     )
-    return list(ev.index[:limit]), len(ids)
 
 
 def _articles(
-    corpus: pd.DataFrame,
-    articles: pd.DataFrame,
-    frames: list[str],
-    labels: dict[str, str],
-    limit: int = MAX_ARTICLE_ROWS,
+    index: _ArticleIndex, frames: list[str], labels: dict[str, str]
 ) -> tuple[list[dict[str, Any]], int]:
-    """One row per shown article (at most ``limit``): metadata plus rate and hits per frame;
-    and the number of articles in all."""
-    ids, total = _pick_articles(corpus, articles, limit)
-    chosen = set(ids)
+    """One row per shown article: metadata plus rate and hits per frame; and the number of
+    articles in all."""
     by_art: dict[str, dict[str, dict[str, Any]]] = {}
-    for r in _records(articles[articles["article_id"].isin(chosen)] if len(articles) else articles):
+    for r in _records(index.rows):
         by_art.setdefault(r["article_id"], {})[r["frame"]] = r
-    meta = {
-        r["article_id"]: r
-        for r in _records(corpus[corpus["article_id"].isin(chosen)] if len(corpus) else corpus)
-    }
+    meta = {r["article_id"]: r for r in _records(index.meta)}
     rows = []
-    for k, aid in enumerate(ids):
+    for k, aid in enumerate(index.ids):
         m = meta.get(aid, {})
         per = by_art.get(aid, {})
         first = next(iter(per.values()), {})
@@ -381,7 +571,7 @@ def _articles(
                 "dominant": labels[best[1]] if best[0] > 0 else "",
             }
         )
-    return rows, total
+    return rows, index.total
 
 
 def _lexicons(
@@ -437,36 +627,63 @@ def _lexicons(
     return out
 
 
-def _cleaning(removed: pd.DataFrame, article_ids: list[str]) -> dict[str, Any]:
+def _cleaning(
+    run_dir: Path, article_ids: list[str], chunksize: int | None = None
+) -> dict[str, Any]:
     """Removed lines: totals per kind, a count per article and kind, and the lines (both
-    capped; data/removed.csv has them all)."""
-    kinds = sorted(set(removed["kind"])) if len(removed) else []
-    totals = removed["kind"].value_counts().to_dict() if len(removed) else {}
-    counts = removed.groupby(["article_id", "kind"]).size().to_dict() if len(removed) else {}
-    with_removals = list(pd.unique(removed["article_id"])) if len(removed) else []
-    order = list(dict.fromkeys([*article_ids, *with_removals]))
-    n_articles = len(order)
-    order = order[:MAX_ARTICLE_ROWS]
+    capped; data/removed.csv has them all). The articles are the listed ones, then those
+    with removals in file order; data/removed.csv is read a chunk at a time."""
+    shown = dict.fromkeys(article_ids)
+    room = MAX_ARTICLE_ROWS - len(shown)
+    more: dict[str, None] = {}  # articles with removals beyond the listed, while there is room
+    others: list[np.ndarray] = []  # hashes of every such article, to count them
+    totals: Counter[str] = Counter()
+    counts: Counter[tuple[str, str]] = Counter()
+    lines: list[pd.DataFrame] = []
+    n_lines = kept = 0
+    for chunk in iter_table(run_dir, "removed", COLUMNS["removed"], chunksize):
+        n_lines += len(chunk)
+        totals.update(chunk["kind"].value_counts().to_dict())
+        if kept < MAX_REMOVED_ROWS:
+            lines.append(chunk.head(MAX_REMOVED_ROWS - kept))
+            kept += len(lines[-1])
+        ids = pd.Series(pd.unique(chunk["article_id"]))
+        new = ids[~_member(ids, shown)]
+        others.append(_hashes(new))
+        if len(more) < room:
+            for aid in new:
+                if len(more) >= room:
+                    break
+                more.setdefault(aid, None)
+        mine = chunk[_member(chunk["article_id"], [*shown, *more])]
+        counts.update(mine.groupby(["article_id", "kind"]).size().to_dict())
+    kinds = sorted(totals)
+    n_others = len(distinct(others))
     per_article = [
         {
             "id": aid,
             "counts": [int(counts.get((aid, k), 0)) for k in kinds],
             "total": sum(int(counts.get((aid, k), 0)) for k in kinds),
         }
-        for aid in order
+        for aid in [*shown, *more][:MAX_ARTICLE_ROWS]
     ]
-    lines = [
-        {"article": r["article_id"], "line": fmt_int(r["line"]), "line_key": _key(r["line"]),
-         "kind": r["kind"], "text": r["text"]}
-        for r in _records(removed.head(MAX_REMOVED_ROWS))
-    ]  # fmt: skip
+    removed = pd.concat(lines, ignore_index=True) if lines else pd.DataFrame()
     return {
         "kinds": kinds,
         "totals": [{"kind": k, "count": int(totals.get(k, 0))} for k in kinds],
         "articles": per_article,
-        "n_articles": n_articles,
-        "lines": lines,
-        "n_lines": len(removed),
+        "n_articles": len(shown) + n_others,
+        "lines": [
+            {
+                "article": r["article_id"],
+                "line": fmt_int(r["line"]),
+                "line_key": _key(r["line"]),
+                "kind": r["kind"],
+                "text": r["text"],
+            }
+            for r in _records(removed)
+        ],
+        "n_lines": n_lines,
     }
 
 
@@ -615,8 +832,38 @@ def _label_of(labels: dict[str, str], frame: Any) -> str:
     return labels.get(f, f) if f else "(none)"
 
 
+def _scan_validation(
+    run_dir: Path, chunksize: int | None = None, limit: int | None = None
+) -> tuple[int, int, int, pd.DataFrame]:
+    """validation.csv read a chunk at a time: its rows, decided rows (enough evidence),
+    decided rows that match, and the first ``limit`` rows with mismatches first, then
+    matches, then the undecided (each in file order)."""
+    limit = MAX_VALIDATION_ROWS if limit is None else limit
+    n = n_decided = matched = 0
+    buckets: dict[int, list[pd.DataFrame]] = {0: [], 1: [], 2: []}
+    room = dict.fromkeys(buckets, limit)
+    for v in iter_table(run_dir, "validation", COLUMNS["validation"], chunksize):
+        n += len(v)
+        match = v["match"].str.strip().str.lower()
+        decided = v["evidence"].str.strip().str.lower() == "ok"
+        n_decided += int(decided.sum())
+        matched += int((decided & (match == "true")).sum())
+        rank = match.map({"false": 0, "true": 1}).fillna(2)
+        for k, part in v.groupby(rank, sort=False):
+            if room[int(k)] > 0:
+                buckets[int(k)].append(part.head(room[int(k)]))
+                room[int(k)] -= len(buckets[int(k)][-1])
+    parts = [p for k in sorted(buckets) for p in buckets[k]]
+    first = pd.concat(parts, ignore_index=True).head(limit) if parts else pd.DataFrame()
+    return n, n_decided, matched, first
+
+
 def _validation(
-    run_dir: Path, run: dict, frames: list[str], labels: dict[str, str]
+    run_dir: Path,
+    run: dict,
+    frames: list[str],
+    labels: dict[str, str],
+    chunksize: int | None = None,
 ) -> dict[str, Any]:
     """The known-groups check: accuracy in words, confusion matrix, precision and recall,
     the per-article table (capped), reversal warnings, and lexicon agreement."""
@@ -627,9 +874,7 @@ def _validation(
     ]
     out: dict[str, Any] = {"reversals": reversals, "available": has_table(run_dir, "validation")}
     summary = run.get("validation") if isinstance(run.get("validation"), dict) else {}
-    v = read_table(run_dir, "validation")
-    decided = v[v["evidence"].str.strip().str.lower() == "ok"] if len(v) else v
-    matched = int((decided["match"].str.strip().str.lower() == "true").sum()) if len(v) else 0
+    n, n_decided, matched, first = _scan_validation(run_dir, chunksize)
     metrics = read_table(run_dir, "validation_metrics")
     acc_rows = metrics[metrics["metric"] == "accuracy"]["value"].dropna()
     accuracy = (
@@ -637,12 +882,12 @@ def _validation(
         if len(acc_rows)
         else _num(summary.get("accuracy"))
         if summary
-        else (matched / len(decided) if len(decided) else None)
+        else (matched / n_decided if n_decided else None)
     )
     out.update(
         {
-            "n": len(v) if len(v) else int(_num(summary.get("articles")) or 0),
-            "decided": len(decided),
+            "n": n if n else int(_num(summary.get("articles")) or 0),
+            "decided": n_decided,
             "matched": matched,
             "accuracy": None if accuracy is None else f"{accuracy * 100:.0f}%",
         }
@@ -684,24 +929,19 @@ def _validation(
             }
         )
     out["metrics"] = per_frame
-    rank = {"false": 0, "true": 1}
     rows = []
-    if len(v):
-        v = v.assign(
-            rank=v["match"].str.strip().str.lower().map(rank).fillna(2), order=np.arange(len(v))
-        ).sort_values(["rank", "order"], kind="stable")
-        for r in _records(v.head(MAX_VALIDATION_ROWS)):
-            match = r["match"].strip().lower()
-            rows.append(
-                {
-                    "article": r["article_id"],
-                    "source": r["source"],
-                    "perspective": _label_of(labels, r["perspective"]),
-                    "dominant": _label_of(labels, r["dominant"]) if r["dominant"] else "–",
-                    "match": "yes" if match == "true" else "no" if match == "false" else "",
-                    "evidence": r["evidence"],
-                }
-            )
+    for r in _records(first):
+        match = r["match"].strip().lower()
+        rows.append(
+            {
+                "article": r["article_id"],
+                "source": r["source"],
+                "perspective": _label_of(labels, r["perspective"]),
+                "dominant": _label_of(labels, r["dominant"]) if r["dominant"] else "–",
+                "match": "yes" if match == "true" else "no" if match == "false" else "",
+                "evidence": r["evidence"],
+            }
+        )
     out["rows"] = rows
     agreement = read_table(run_dir, "agreement")
     out["agreement"] = {
@@ -755,19 +995,21 @@ def build_context(run_dir: Path) -> dict[str, Any]:
     run_dir = Path(run_dir)
     run = read_run(run_dir)
     sources = read_table(run_dir, "sources")
-    articles = read_table(run_dir, "articles")
-    hits, passages_from = _passage_table(run_dir)
+    passages_from = "passages" if has_table(run_dir, "passages") else "hits"
+    passages = _scan_passages(run_dir, passages_from, MAX_PASSAGES_PER_CELL)
     terms = read_table(run_dir, "terms")
-    corpus = read_table(run_dir, "corpus")
-    removed = read_table(run_dir, "removed")
     lexicon = read_table(run_dir, "lexicon")
-    frames = frame_order(run, lexicon, sources, articles, terms, hits)
+    index = _index_articles(run_dir)
+    frames = frame_order(run, lexicon, sources, _seen("frame", index.article_frames), terms,
+                         _seen("frame", passages.frames))  # fmt: skip
     labels = frame_labels(run, lexicon, frames)
-    names = source_order(sources, corpus, articles, terms, hits)
+    names = source_order(sources, _seen("source", index.corpus_sources),
+                         _seen("source", index.article_sources), terms,
+                         _seen("source", passages.sources))  # fmt: skip
     low = low_evidence_sources(sources)
-    article_rows, n_articles = _articles(corpus, articles, frames, labels)
+    article_rows, n_articles = _articles(index, frames, labels)
     anchors = {a["id"]: a["anchor"] for a in article_rows}
-    groups = _passage_groups(hits, terms, names, frames, labels, anchors)
+    groups = _passage_groups(passages, terms, names, frames, labels, anchors)
     summary, cells = _summary_and_cells(sources, groups, names, frames, labels, low)
     missing = [
         f"data/{n}.csv"
@@ -775,7 +1017,7 @@ def build_context(run_dir: Path) -> dict[str, Any]:
         if not (run_dir / "data" / f"{n}.csv").is_file()
     ]
     exact = len(terms) and "all_hits" not in terms.attrs.get("absent", ("all_hits",))
-    n_hits = int(terms["all_hits"].sum()) if exact else len(hits)
+    n_hits = int(terms["all_hits"].sum()) if exact else passages.n
     settings = run.get("settings") or {}
     warnings = [str(w) for w in run.get("warnings") or []]
     charts = _charts(run_dir)
@@ -815,7 +1057,7 @@ def build_context(run_dir: Path) -> dict[str, Any]:
             for r in _records(terms)
         ],
         "lexicons": _lexicons(run, lexicon, terms, frames, labels),
-        "cleaning": _cleaning(removed, [a["id"] for a in article_rows]),
+        "cleaning": _cleaning(run_dir, [a["id"] for a in article_rows]),
         "quarantined": [q for q in run.get("quarantined") or [] if isinstance(q, dict)],
         "warnings": [w for w in warnings if not w.startswith("reversal:")],
         "missing": missing,
@@ -850,15 +1092,26 @@ def _asset(name: str) -> Markup:
     return Markup(text)
 
 
+NONCE = "{nonce}"
+
+
 def render_html(run_dir: Path) -> str:
-    """The dashboard page of a run folder, as a string."""
+    """The dashboard page of a run folder, as a string.
+
+    The script nonce is a hash of the page itself: no data can guess it (the data is part of
+    what is hashed), and the same run folder always gives the same bytes.
+    """
     env = _environment()
     template = env.get_template("dashboard.html.j2")
-    return template.render(
+    page = template.render(
         **build_context(run_dir),
         css=_asset("dashboard.css"),
         js=_asset("dashboard.js"),
-        nonce=secrets.token_urlsafe(16),
+        nonce=Markup(NONCE),
+    )
+    nonce = base64.urlsafe_b64encode(hashlib.sha256(page.encode()).digest()[:16]).decode()
+    return page.replace(f"'nonce-{NONCE}'", f"'nonce-{nonce}'").replace(
+        f'<script nonce="{NONCE}">', f'<script nonce="{nonce}">'
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
 import re
@@ -10,13 +11,16 @@ import warnings
 from pathlib import Path
 
 import matplotlib as mpl
+import pandas as pd
 import pytest
 from fakerun import HOSTILE_SOURCES, THIN_SOURCES, make_fake_run
 from fontTools.ttLib import TTFont
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from matplotlib import font_manager
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.text import Annotation
 
 from pipeline import charts
 from pipeline.charts import display_label, make_charts, read_notes, read_table
@@ -306,7 +310,12 @@ def test_keyness_pages_and_plain_names(tmp_path: Path, monkeypatch) -> None:
     with mpl.rc_context(charts._rc()):
         fig, note = jobs["keyness_02_1.png"]()
     assert "(2 of 4)" in note.title
-    assert len(fig.axes) >= 2
+    d = charts._Data(run)
+    keyed = set(read_table(run, "keyness")["source"])
+    page = [s for s in d.names if s in keyed][2:4]
+    texts = {t.get_text() for ax in fig.axes for t in ax.texts}
+    for s in page:  # one panel per source of this page, titled with its name
+        assert display_label(s, 30 if s not in d.low else 18, 1) in " ".join(texts)
 
 
 def test_article_points_are_sampled(tmp_path: Path, monkeypatch) -> None:
@@ -334,3 +343,114 @@ def test_similarity_without_clustering_for_two_sources(tmp_path: Path) -> None:
     with mpl.rc_context(charts._rc()):
         _, note = charts._similarity(charts._Data(run))
     assert "clustered" not in note.title and "甲 and 乙" in note.alt
+
+
+def test_article_points_are_the_sample_of_the_whole_table(tmp_path: Path, monkeypatch) -> None:
+    run = make_fake_run(tmp_path / "run", articles_per_source=40, texts=False)
+    whole = read_table(run, "articles").dropna(subset=["per_1k"])
+    for limit in (7, 10_000):
+        expected = whole[whole["article_id"].isin(charts.sample_ids(whole["article_id"], limit))]
+        for chunk in (5, 37, 10**6):  # a chunk may end in the middle of an article's frames
+            points = charts.article_points(run, limit=limit, chunksize=chunk)
+            assert points.n == whole["article_id"].nunique() == 200
+            assert points.rows["article_id"].nunique() == min(limit, 200)
+            pd.testing.assert_frame_equal(
+                points.rows.reset_index(drop=True),
+                expected[["article_id", "source", "frame", "per_1k"]].reset_index(drop=True),
+            )
+            assert points.sources == list(dict.fromkeys(whole["source"]))
+
+
+@pytest.mark.parametrize("name", ["articles", "hits", "corpus", "removed", "validation"])
+def test_chunks_read_like_the_whole_table(tmp_path: Path, name: str) -> None:
+    run = make_fake_run(tmp_path / "run", hostile=True)
+    whole = read_table(run, name)
+    columns = list(charts.COLUMNS[name])
+    chunks = list(charts.iter_table(run, name, columns, chunksize=3))
+    assert len(chunks) == -(-len(whole) // 3)
+    pd.testing.assert_frame_equal(pd.concat(chunks, ignore_index=True), whole[columns])
+
+
+def test_chunks_survive_a_stray_non_number(tmp_path: Path) -> None:
+    run = make_fake_run(tmp_path / "run")
+    path = run / "data" / "articles.csv"
+    lines = path.read_text("utf-8").splitlines()
+    header = lines[0].split(",")
+    row = lines[8].split(",")
+    row[header.index("tokens")] = "n/a"  # a hand edit, in the third chunk of three rows
+    lines[8] = ",".join(row)
+    path.write_text("\n".join(lines) + "\n", "utf-8")
+    whole = read_table(run, "articles")
+    assert whole["tokens"].isna().sum() == 1
+    chunked = pd.concat(charts.iter_table(run, "articles", ["article_id", "tokens"], chunksize=3))
+    pd.testing.assert_frame_equal(chunked.reset_index(drop=True), whole[["article_id", "tokens"]])
+
+
+def test_missing_big_table_reads_as_one_empty_chunk(tmp_path: Path) -> None:
+    run = make_fake_run(tmp_path / "run")
+    (run / "data" / "hits.csv").unlink()
+    (chunk,) = charts.iter_table(run, "hits", ["frame", "negated"])
+    assert chunk.empty and list(chunk.columns) == ["frame", "negated"]
+    assert chunk.attrs["absent"] == ("frame", "negated")
+
+
+def test_each_chart_is_drawn_once(tmp_path: Path, monkeypatch) -> None:
+    run = make_fake_run(tmp_path / "run")
+    draws = []
+    real = Figure.draw
+
+    def counted(self: Figure, renderer) -> None:
+        draws.append(self)
+        real(self, renderer)
+
+    monkeypatch.setattr(Figure, "draw", counted)
+    paths = make_charts(run)
+    assert len(draws) == len(paths)  # no layout pass re-drawing a figure before it is saved
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_garbage_collector_state_is_restored(tmp_path: Path, enabled: bool) -> None:
+    run = make_fake_run(tmp_path / "run", sources=["甲", "乙"], frames=["pro_moscow"])
+    (gc.enable if enabled else gc.disable)()
+    try:
+        make_charts(run)
+        assert gc.isenabled() is enabled
+    finally:
+        gc.enable()
+
+
+def test_text_width_is_what_matplotlib_draws() -> None:
+    with mpl.rc_context(charts._rc()):
+        fig = Figure()
+        renderer = FigureCanvasAgg(fig).get_renderer()
+        for text in ("ウクライナ侵略", "Valdai Club", "聯合ニュース (Yonhap)\n二行目", "z = 1.96"):
+            drawn = fig.text(0, 0, text, fontsize=10).get_window_extent(renderer).width
+            assert charts.text_width(text, 10) == pytest.approx(drawn * 72 / fig.dpi, rel=0.06)
+
+
+def test_stance_arrows_stay_inside_the_plot(tmp_path: Path) -> None:
+    run = make_fake_run(tmp_path / "run")
+    stance = read_table(run, "stance")
+    for col in ("pc2", "pc2_low", "pc2_high"):  # PC2 spans far less than PC1, as is usual
+        stance[col] = stance[col] * 0.02
+    stance.to_csv(run / "data" / "stance.csv", index=False)
+    with mpl.rc_context(charts._rc()):
+        fig, _ = charts._stance(charts._Data(run))
+    ax = fig.axes[0]
+    arrows = [a for a in ax.texts if isinstance(a, Annotation) and a.arrow_patch is not None]
+    assert arrows
+    (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
+    for a in arrows:
+        x, y = a.xy
+        assert x0 <= x <= x1 and y0 <= y <= y1
+
+
+@pytest.mark.parametrize(
+    ("top", "labels"),
+    [(105.0, ["0", "20", "40", "60", "80", "100"]), (2.9, ["0.0", "0.5", "1.0", "1.5", "2.0",
+     "2.5"]), (0.0105, ["0.000", "0.002", "0.004", "0.006", "0.008", "0.010"])],
+)  # fmt: skip
+def test_nice_ticks_share_their_decimals(top: float, labels: list[str]) -> None:
+    ticks, shown = charts._nice_ticks(top)
+    assert shown == labels
+    assert ticks[0] == 0 and ticks[-1] <= top

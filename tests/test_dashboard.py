@@ -9,11 +9,14 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import jinja2
+import numpy as np
+import pandas as pd
 import pytest
 from fakerun import HOSTILE_LABEL, HOSTILE_SOURCES, THIN_SOURCES, make_fake_run
 
+from pipeline import charts, dashboard
 from pipeline.charts import make_charts, read_table
-from pipeline.dashboard import MAX_ARTICLE_ROWS, fmt_p, fmt_signed, render_dashboard
+from pipeline.dashboard import MAX_ARTICLE_ROWS, fmt_p, fmt_signed, render_dashboard, render_html
 
 
 class Page(HTMLParser):
@@ -490,8 +493,15 @@ def test_low_evidence_is_never_a_full_share(tmp_path: Path) -> None:
     )
 
 
-def test_big_run_is_capped(tmp_path: Path) -> None:
-    run = make_fake_run(tmp_path / "run", articles_per_source=1000, texts=False)
+@pytest.fixture(scope="module")
+def big_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """5,000 articles: more than every cap of the page."""
+    return make_fake_run(tmp_path_factory.mktemp("big") / "run", articles_per_source=1000,
+                         texts=False)  # fmt: skip
+
+
+def test_big_run_is_capped(big_run: Path) -> None:
+    run = big_run
     articles = read_table(run, "articles")
     n = articles["article_id"].nunique()
     assert n == 5000
@@ -558,3 +568,79 @@ def test_p_values_never_round_across_the_line() -> None:
     assert fmt_p(0.0501) == "p = 0.05" and fmt_p(0.04995) == "p = 0.04995"
     assert fmt_p(None) == "p = –"
     assert fmt_signed(-4.04) == "−4.0" and fmt_signed(12.34) == "+12.3"
+
+
+def _without_nonce(html: str) -> str:
+    return re.sub(r"nonce-[A-Za-z0-9_=-]+|nonce=\"[^\"]+\"", "nonce", html)
+
+
+def test_same_run_same_bytes_whatever_the_chunk_size(big_run: Path, monkeypatch) -> None:
+    first = render_html(big_run)
+    assert render_html(big_run) == first  # the nonce too is derived from the page
+    monkeypatch.setattr(charts, "CHUNK_ROWS", 997)  # every big table read in many chunks
+    assert render_html(big_run) == first
+
+
+def test_nonce_follows_the_content(tmp_path: Path) -> None:
+    a = render_html(make_fake_run(tmp_path / "a"))
+    b = render_html(make_fake_run(tmp_path / "b", sources=["甲", "乙"]))
+    nonce = re.compile(r"'nonce-([^']+)'")
+    assert nonce.search(a).group(1) != nonce.search(b).group(1)
+    assert len(nonce.search(a).group(1)) >= 16
+    assert _without_nonce(a).count("nonce") == 2  # the CSP and the one inline script
+
+
+def _evidence_order(run: Path, limit: int) -> list[str]:
+    """The articles the table should list, computed on whole tables (the reference)."""
+    corpus, articles = read_table(run, "corpus"), read_table(run, "articles")
+    ids = pd.Index(pd.unique(pd.concat([corpus["article_id"], articles["article_id"]])))
+    if len(ids) <= limit:
+        return list(ids)
+    ev = pd.DataFrame({"order": np.arange(len(ids))}, index=ids).join(
+        articles.groupby("article_id", sort=False).agg(
+            hits=("hits", "sum"), tokens=("tokens", "first"), low=("low_evidence", "any")
+        )
+    )
+    ev = ev.fillna({"hits": 0.0, "tokens": 0.0, "low": False}).astype({"low": bool})
+    ev = ev.sort_values(["low", "hits", "tokens", "order"], ascending=[True, False, False, True])
+    return list(ev.index[:limit])
+
+
+@pytest.mark.parametrize(("limit", "chunk"), [(37, 299), (37, 10**9), (500, 1000), (6000, 1001)])
+def test_articles_are_ranked_a_chunk_at_a_time(big_run: Path, limit: int, chunk: int) -> None:
+    index = dashboard._index_articles(big_run, limit=limit, chunksize=chunk)
+    expected = _evidence_order(big_run, limit)
+    assert index.ids == expected
+    assert index.total == 5000
+    # Only the rows of the listed articles are kept, never the whole tables.
+    assert set(index.rows["article_id"]) == set(index.meta["article_id"]) == set(expected)
+    assert len(index.meta) == len(expected)
+
+
+def test_chunked_scans_equal_whole_table_reads(big_run: Path) -> None:
+    ids = dashboard._index_articles(big_run).ids[:50]
+    whole = dashboard._cleaning(big_run, ids, chunksize=10**9)
+    assert dashboard._cleaning(big_run, ids, chunksize=301) == whole
+    assert whole["n_lines"] == len(read_table(big_run, "removed"))
+    assert len(whole["lines"]) == min(whole["n_lines"], dashboard.MAX_REMOVED_ROWS)
+    for name in ("passages", "hits"):
+        a = dashboard._scan_passages(big_run, name, 3, chunksize=10**9)
+        b = dashboard._scan_passages(big_run, name, 3, chunksize=997)
+        assert a.counts == b.counts and a.n == b.n == len(read_table(big_run, name))
+        pd.testing.assert_frame_equal(a.rows.reset_index(drop=True), b.rows.reset_index(drop=True))
+        assert a.rows.groupby(["source", "frame"]).size().max() <= 3
+    v = read_table(big_run, "validation")
+    n, decided, matched, first = dashboard._scan_validation(big_run, chunksize=2, limit=4)
+    assert n == len(v)
+    assert decided == int((v["evidence"] == "ok").sum())
+    rank = v["match"].map({"false": 0, "true": 1}).fillna(2)
+    expected = v.assign(rank=rank).sort_values("rank", kind="stable").head(4)
+    assert list(first["article_id"]) == list(expected["article_id"])
+    assert matched == int(((v["evidence"] == "ok") & (v["match"] == "true")).sum())
+
+
+def test_membership_through_arrow_equals_isin() -> None:
+    ids = pd.Series(["a", "NA", "", "b", "a", "ソウル"], dtype="str")
+    for of in (["a", "ソウル", ""], [], ["zz"], {"NA"}):
+        assert list(dashboard._member(ids, of)) == list(ids.astype(object).isin(list(of)))
+    assert list(dashboard._member(pd.Series(["x", "y"], dtype=object), ["y"])) == [False, True]
