@@ -11,6 +11,8 @@ import platform
 import shutil
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -320,14 +322,48 @@ def warm_up() -> None:
         return
 
 
+def shares_embedded_server(settings: Settings) -> bool:
+    """Whether the run's local worker processes should use this process's embedded server.
+
+    A process that finds no ``PREFECT_API_URL`` starts an embedded server of its own (about
+    220 MB and seconds of start-up per worker), and the task runs it records die with it. A
+    remote Dask cluster cannot reach this machine's loopback address: it needs a persistent
+    server (README).
+    """
+    from prefect.settings import PREFECT_API_URL, PREFECT_SERVER_EPHEMERAL_ENABLED
+
+    local_workers = settings.workers > 1 or (settings.dask and not settings.dask_address)
+    return (
+        bool(local_workers)
+        and not PREFECT_API_URL.value()
+        and bool(PREFECT_SERVER_EPHEMERAL_ENABLED.value())
+    )
+
+
+@contextmanager
+def shared_embedded_server(settings: Settings) -> Iterator[None]:
+    """Start the embedded server here and point the run's workers at it (see above)."""
+    if not shares_embedded_server(settings):
+        yield
+        return
+    from prefect.server.api.server import SubprocessASGIServer
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    server = SubprocessASGIServer()  # the instance Prefect's own client would start
+    server.start()
+    with temporary_settings(updates={PREFECT_API_URL: server.api_url}):
+        yield
+
+
 def run(settings: Settings) -> dict[str, Any]:
     """Run the flow and wait until the server has recorded its task runs, then return."""
     threading.Thread(target=warm_up, name="warm-up", daemon=True).start()
-    state = framing_flow.with_options(task_runner=task_runner(settings))(
-        settings, return_state=True
-    )
-    result = state.result()
-    settle(state.state_details.flow_run_id, expected=result["tasks"])
+    with shared_embedded_server(settings):
+        state = framing_flow.with_options(task_runner=task_runner(settings))(
+            settings, return_state=True
+        )
+        result = state.result()
+        settle(state.state_details.flow_run_id, expected=result["tasks"])
     return result
 
 

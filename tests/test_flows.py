@@ -15,7 +15,13 @@ import pandas as pd
 
 from pipeline.cache import AnalysisCache
 from pipeline.clean import normalize
-from pipeline.flows import Settings, deployment, framing_flow, task_runner
+from pipeline.flows import (
+    Settings,
+    deployment,
+    framing_flow,
+    shared_embedded_server,
+    task_runner,
+)
 from pipeline.scores import ARTICLE_COLUMNS, SOURCE_COLUMNS
 
 
@@ -280,3 +286,34 @@ def test_a_corpus_of_broken_files_is_accounted_for(seed_run, tmp_path, corpus_di
         run_dir / "data" / corpus.set_index("article_id").loc["html", "text_file"]
     ).read_text()
     assert "<" not in html_text and "alert" not in html_text
+
+
+def test_local_workers_share_the_embedded_server(monkeypatch):
+    """Worker processes get this process's embedded server instead of starting their own."""
+    from prefect.server.api import server as api_server
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    started = []
+
+    class Server:
+        api_url = "http://127.0.0.1:9/api"
+
+        def start(self) -> None:
+            started.append(self.api_url)
+
+    monkeypatch.setattr(api_server, "SubprocessASGIServer", Server)
+    shared = [Settings(workers=2), Settings(dask=True)]
+    own = [Settings(), Settings(dask=True, dask_address="tcp://cluster:8786")]
+    with temporary_settings(restore_defaults={PREFECT_API_URL}):
+        for settings in shared:
+            with shared_embedded_server(settings):
+                assert PREFECT_API_URL.value() == Server.api_url
+            assert not PREFECT_API_URL.value()
+        for settings in own:
+            with shared_embedded_server(settings):
+                assert not PREFECT_API_URL.value()
+    assert started == [Server.api_url] * len(shared)
+    team = temporary_settings(updates={PREFECT_API_URL: "http://team:4200/api"})
+    with team, shared_embedded_server(Settings(workers=4)):
+        assert PREFECT_API_URL.value() == "http://team:4200/api"
+    assert len(started) == len(shared)
