@@ -159,7 +159,9 @@ class _Pieces(dict[str, _Piece]):
 
 
 _PIECES = _Pieces()
-_PIECES_MAX = 1_000_000  # unknown words bring new pieces without end
+# Unknown words bring new pieces without end; an entry costs about 430 bytes, so the cap
+# keeps the cache under ~90 MB (a news archive's common vocabulary fits in it).
+_PIECES_MAX = 200_000
 # MeCab reads a C string: a NUL ends the text, a lone surrogate cannot be encoded; a
 # vertical tab would pass for a token separator. Each becomes a space of the same length,
 # so offsets into the caller's text still hold.
