@@ -14,6 +14,7 @@ SCRIPTS = [
     ["scaling.py"],
     ["memory.py"],
     ["prefect_overhead.py"],
+    ["rerun.py"],
 ]
 
 
