@@ -185,9 +185,10 @@ def analyze_batch(
     max_bytes: int,
     cache: AnalysisCache | None = None,
     lexicons_sha: str = "",
+    texts: dict[str, str] | None = None,
 ) -> dict[str, pd.DataFrame]:
     """Analyze a batch of (reference, inline text or None); write each cleaned text to
-    ``texts_dir``; return the batch's tables."""
+    ``texts_dir`` (and into ``texts``, by file name, when given); return the batch's tables."""
     rows: dict[str, list[Any]] = {name: [] for name in TABLES}
     texts_dir.mkdir(parents=True, exist_ok=True)
     for ref, text in items:
@@ -196,7 +197,10 @@ def analyze_batch(
         except (ArticleError, OSError) as exc:
             rows["quarantined"].append(asdict(Quarantined(ref.id, ref.file, str(exc), ref.line)))
             continue
-        (texts_dir / f"{ref.text_name}.txt").write_text(a.clean.text, encoding="utf-8")
+        name = f"{ref.text_name}.txt"
+        (texts_dir / name).write_text(a.clean.text, encoding="utf-8")
+        if texts is not None:
+            texts[name] = a.clean.text
         rows["articles"].append(_article_row(a))
         rows["sentences"].extend(
             (ref.id, sid, start, end, n)

@@ -5,7 +5,9 @@ Two levels, in one SQLite file per output folder:
   tokenizing code, and the tokenizer's versions;
 - hits: the matches, keyed by the tokens key, the lexicons' hashes and the matching code.
 Editing a lexicon therefore re-matches from cached tokens but does not re-tokenize, and an
-unchanged article is neither tokenized nor matched again. Prefect's own cache keys look at a
+unchanged article is neither tokenized nor matched again. Above them, ``BatchCache`` keeps
+whole batches' tables, so that a batch whose articles are all unchanged is read back in one
+piece instead of article by article. Prefect's own cache keys look at a
 task's source, not at lexicon files, which is why the keys are built here.
 """
 
@@ -13,17 +15,25 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import shutil
 import sqlite3
 import zlib
+from collections.abc import Iterable
+from dataclasses import asdict
 from functools import cache
+from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
+
+import pandas as pd
 
 from pipeline import clean as clean_mod
 from pipeline import hits as hits_mod
 from pipeline import lexicons as lexicons_mod
 from pipeline import tokens as tokens_mod
 from pipeline.clean import CleanText, Removed
+from pipeline.corpus import ArticleRef
 from pipeline.hits import Hit
 from pipeline.tokens import TokenColumns, restore_columns
 
@@ -177,3 +187,84 @@ class AnalysisCache:
     def close(self) -> None:
         self.commit()
         self.db.close()
+
+
+@cache
+def _batch_key_prefix() -> bytes:
+    """The analysis code (as for articles, plus the modules that build a batch's tables) and
+    the tokenizer's versions."""
+    h = hashlib.sha256(_token_key_prefix())
+    h.update(code_hash("hits", "lexicons").encode())
+    for module in ("pipeline.analyze", "pipeline.batches", "pipeline.corpus"):
+        origin = find_spec(module).origin  # type: ignore[union-attr]
+        h.update(Path(str(origin)).read_bytes())
+    return h.digest()
+
+
+class BatchCache:
+    """Whole batches' tables in ``root/<key>/``, keyed by the batch's references and texts
+    (for a folder corpus, its files' bytes), the lexicons' hash, the size limit and the
+    analysis code. Each entry also keeps the batch's cleaned texts (``texts.parquet``), which
+    a run publishes. An entry is complete once its ``complete`` file exists."""
+
+    TEXTS = "texts.parquet"
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def key(
+        self, items: Iterable[tuple[ArticleRef, str | None]], lexicons_sha: str, max_bytes: int
+    ) -> str:
+        h = hashlib.sha256(_batch_key_prefix())
+        h.update(f"{lexicons_sha}:{max_bytes}".encode())
+        for ref, text in items:
+            h.update(json.dumps(asdict(ref), default=str, sort_keys=True).encode())
+            if text is not None:
+                h.update(b"\x00text\x00" + text.encode("utf-8", errors="surrogatepass"))
+            elif ref.path is not None and ref.path.is_file():
+                h.update(b"\x00file\x00" + ref.path.read_bytes())
+            else:
+                h.update(b"\x00missing\x00")
+        return h.hexdigest()
+
+    def get(self, key: str) -> Path | None:
+        """The folder of a complete entry, or None."""
+        entry = self.root / key
+        return entry if (entry / "complete").exists() else None
+
+    def put(self, key: str, tables: dict[str, pd.DataFrame], texts: dict[str, str]) -> Path:
+        """Store a batch's tables and cleaned texts (file name → text); return the entry."""
+        entry = self.root / key
+        tmp = self.root / f"{key}.tmp-{os.getpid()}"
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir(parents=True)
+        for name, df in tables.items():
+            df.to_parquet(tmp / f"{name}.parquet", index=False)
+        pd.DataFrame({"name": list(texts), "text": list(texts.values())}).to_parquet(
+            tmp / self.TEXTS, index=False
+        )
+        (tmp / "complete").touch()
+        try:
+            tmp.rename(entry)
+        except OSError:  # another worker stored the same batch first: same content
+            shutil.rmtree(tmp, ignore_errors=True)
+        return entry
+
+    def restore_texts(self, entry: Path, texts_dir: Path) -> None:
+        """Write an entry's cleaned texts to ``texts_dir``, as analyzing the batch would."""
+        texts_dir.mkdir(parents=True, exist_ok=True)
+        df = pd.read_parquet(entry / self.TEXTS)
+        for name, text in zip(df["name"], df["text"], strict=True):
+            (texts_dir / name).write_text(text, encoding="utf-8")
+
+    def prune(self, keep: Iterable[str]) -> int:
+        """Remove every entry (and leftover) but ``keep``; return how many were removed."""
+        if not self.root.is_dir():
+            return 0
+        kept = set(keep)
+        removed = 0
+        for entry in self.root.iterdir():
+            if entry.name not in kept:
+                shutil.rmtree(entry, ignore_errors=True)
+                removed += 1
+        return removed

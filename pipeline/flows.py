@@ -28,6 +28,7 @@ from prefect.task_runners import ProcessPoolTaskRunner, TaskRunner, ThreadPoolTa
 
 from pipeline import __version__, runs
 from pipeline.batches import auto_batch_size, count_articles, plan_batches, read_batch
+from pipeline.cache import BatchCache
 from pipeline.corpus import MAX_BYTES
 from pipeline.lexicons import Lexicon, bundle_hash, load_lexicons
 from pipeline.scores import (
@@ -82,25 +83,45 @@ def analyze_batch_task(
     cache_path: str | None,
     max_bytes: int,
 ) -> str:
-    """Clean, tokenize and match one batch; return the folder of its Parquet tables."""
+    """Clean, tokenize and match one batch; return the folder of its Parquet tables.
+
+    With a cache, an unchanged batch's tables are read back whole (``BatchCache``), and a
+    changed one is analyzed from the per-article cache (``AnalysisCache``).
+    """
     from pipeline.analyze import analyze_batch, write_batch
-    from pipeline.cache import AnalysisCache
+    from pipeline.cache import AnalysisCache, BatchCache
 
     batch = Path(batch_file)
-    cache = AnalysisCache(Path(cache_path)) if cache_path else None
+    items = read_batch(batch)
+    if not cache_path:
+        tables = analyze_batch(
+            items, _lexicons(lexicon_dir, lexicons_sha), Path(texts_dir), max_bytes
+        )
+        return str(write_batch(tables, batch.with_suffix("")))
+    batches = BatchCache(batch_cache_dir(cache_path))
+    key = batches.key(items, lexicons_sha, max_bytes)
+    if entry := batches.get(key):
+        batches.restore_texts(entry, Path(texts_dir))
+        return str(entry)
+    cache, texts = AnalysisCache(Path(cache_path)), {}
     try:
         tables = analyze_batch(
-            read_batch(batch),
+            items,
             _lexicons(lexicon_dir, lexicons_sha),
             Path(texts_dir),
             max_bytes,
             cache,
             lexicons_sha,
+            texts,
         )
     finally:
-        if cache:
-            cache.close()
-    return str(write_batch(tables, batch.with_suffix("")))
+        cache.close()
+    return str(batches.put(key, tables, texts))
+
+
+def batch_cache_dir(cache_path: str) -> Path:
+    """Where whole batches are cached: beside the per-article cache."""
+    return Path(cache_path).parent / "batches"
 
 
 @task(name="aggregate")
@@ -197,6 +218,8 @@ def framing_flow(settings: Settings) -> dict[str, Any]:
         for w in plan.warnings:
             logger.warning(w)
         batch_dirs = [f.result() for f in futures]
+        if cache_path:  # keep the batches this run used: the cache stays one run's size
+            BatchCache(batch_cache_dir(cache_path)).prune(Path(d).name for d in batch_dirs)
         summary = aggregate_task(
             str(stage), batch_dirs, settings.lexicons, lex_sha, settings, plan.source_counts
         )

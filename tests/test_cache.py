@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from pipeline import analyze as analyze_mod
 from pipeline.analyze import analyze_article, analyze_text, content_counts, doc_lemmas
-from pipeline.cache import AnalysisCache, hits_key, token_key
+from pipeline.cache import AnalysisCache, BatchCache, hits_key, token_key
+from pipeline.corpus import ArticleRef
 from pipeline.hits import find_hits
 from pipeline.lexicons import bundle_hash
 
@@ -194,3 +196,42 @@ def test_an_article_without_content_lemmas_round_trips(tmp_path: Path, lexicons)
     assert cache.get_summary(key) == (clean, content_counts(sentences), [])
     assert cache.get_tokens(key, clean) == sentences
     cache.close()
+
+
+def _ref(aid: str, path: Path | None = None) -> ArticleRef:
+    return ArticleRef(aid, "src", f"{aid}.txt", path, 2)
+
+
+def test_batch_key_changes_with_anything_that_changes_the_tables(tmp_path: Path) -> None:
+    bc = BatchCache(tmp_path)
+    f = tmp_path / "a.txt"
+    f.write_text("ロシアと北朝鮮", encoding="utf-8")
+    base = [(_ref("a", f), None), (_ref("b"), "北朝鮮の声明")]
+    key = bc.key(base, "lex1", 1000)
+    assert bc.key(list(base), "lex1", 1000) == key
+    assert bc.key(base, "lex2", 1000) != key
+    assert bc.key(base, "lex1", 999) != key
+    assert bc.key([base[0], (_ref("b"), "北朝鮮の声明。")], "lex1", 1000) != key
+    assert bc.key([base[1], base[0]], "lex1", 1000) != key, "order is part of a batch"
+    renamed = ArticleRef("b", "other source", "b.txt", None, 2)
+    assert bc.key([base[0], (renamed, "北朝鮮の声明")], "lex1", 1000) != key
+    f.write_text("ロシアと北朝鮮!", encoding="utf-8")
+    assert bc.key(base, "lex1", 1000) != key, "a folder corpus's file bytes are in the key"
+
+
+def test_batch_entries_round_trip_and_are_pruned(tmp_path: Path) -> None:
+    bc = BatchCache(tmp_path / "batches")
+    tables = {"articles": pd.DataFrame({"article_id": ["a", "b"], "tokens": [3, 0]})}
+    assert bc.get("k1") is None
+    entry = bc.put("k1", tables, {"a.txt": "本文", "b.txt": ""})
+    assert bc.get("k1") == entry
+    pd.testing.assert_frame_equal(pd.read_parquet(entry / "articles.parquet"), tables["articles"])
+    bc.restore_texts(entry, tmp_path / "texts")
+    assert (tmp_path / "texts" / "a.txt").read_text(encoding="utf-8") == "本文"
+    assert (tmp_path / "texts" / "b.txt").read_text(encoding="utf-8") == ""
+    assert bc.put("k1", tables, {}) == entry, "a second store of the same key keeps the first"
+    bc.put("k2", tables, {})
+    (tmp_path / "batches" / "k3.tmp-1").mkdir()  # left by a killed worker
+    assert bc.prune(["k2"]) == 2
+    assert bc.get("k1") is None and bc.get("k2") is not None
+    assert sorted(p.name for p in (tmp_path / "batches").iterdir()) == ["k2"]

@@ -144,15 +144,25 @@ def test_unchanged_rerun_reuses_the_cache_and_a_lexicon_edit_rematches(
     n_tokens = cache.count("summaries")
     n_hits = cache.count("hits")
     assert n_tokens == 5 and n_hits == 5
+    batches = tmp_path / "out" / "cache" / "batches"
+    entries = sorted(p.name for p in batches.iterdir())
+    assert entries
     second = framing_flow(settings)
     assert _csv_bytes(Path(first["run_dir"])) == _csv_bytes(Path(second["run_dir"]))
     assert cache.count("summaries") == 5
+    assert sorted(p.name for p in batches.iterdir()) == entries, "whole batches reused"
+    texts = [Path(r["run_dir"]) / "data" / "texts" for r in (first, second)]
+    assert {p.name: p.read_bytes() for p in texts[0].iterdir()} == {
+        p.name: p.read_bytes() for p in texts[1].iterdir()
+    }
     path = lex / "pro_moscow.yaml"
     with path.open("a", encoding="utf-8") as fh:
         fh.write("  - term: 協力\n    category: test\n    note: an edit that matches every seed\n")
     third = framing_flow(settings)
     assert cache.count("summaries") == 5, "no re-tokenizing"
     assert cache.count("hits") == 10, "re-matched"
+    now = sorted(p.name for p in batches.iterdir())
+    assert len(now) == len(entries) and not set(now) & set(entries), "old batches pruned"
     assert (
         _csv_bytes(Path(third["run_dir"]))["sources.csv"]
         != _csv_bytes(Path(first["run_dir"]))["sources.csv"]
