@@ -148,6 +148,7 @@ def write_tables(
     rates: dict[str, list[np.ndarray]] = {}
     validation = validation_counts(pd.DataFrame(columns=VALIDATION_COLUMNS))
     coverage: Counter[str] = Counter()
+    perspectives: set[tuple[str, str]] = set()
     quarantined: list[dict[str, Any]] = []
     scored = 0
     lemma_writer = None
@@ -174,9 +175,9 @@ def write_tables(
         wide = wide.reindex(index=articles["article_id"], columns=frames)
         for source, ids in articles.groupby("source", sort=False)["article_id"]:
             rates.setdefault(str(source), []).append(wide.loc[ids].to_numpy(dtype="float32"))
-        perspective = dict(
-            zip(articles["article_id"], articles["perspective"].fillna(""), strict=True)
-        )
+        given = articles["perspective"].fillna("").astype(str)
+        perspective = dict(zip(articles["article_id"], given, strict=True))
+        perspectives.update(zip(articles["source"].astype(str), given, strict=True))
         batch_validation = dominant_frames(scores, perspective)
         out["validation"].add(batch_validation)
         validation = _sum([validation, validation_counts(batch_validation)], COUNT_KEYS, ["count"])
@@ -194,10 +195,11 @@ def write_tables(
     if lemma_writer is not None:
         lemma_writer.close()
     sources = acc.result(n_boot, seed, min_tokens, min_hits)
-    corpus = pd.read_csv(
-        data_dir / "corpus.csv", usecols=["source", "perspective"], dtype=str, keep_default_na=False
+    # Distinct (source, perspective) pairs: reading them back from corpus.csv held two
+    # strings per article (~150 MB at a million articles).
+    known = source_perspectives(
+        pd.DataFrame(sorted(perspectives), columns=["source", "perspective"])
     )
-    known = source_perspectives(corpus)
     metric_table = metrics(validation, frames)
     tables = {
         "sources": sources,

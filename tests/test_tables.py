@@ -310,3 +310,31 @@ def test_a_batch_of_only_broken_articles_does_not_stop_the_tables(
     assert summary["scored"] == 5
     assert [q["article_id"] for q in summary["quarantined"]] == ["broken"]
     assert len(pd.read_parquet(data / "lemmas.parquet")) == 5
+
+
+@pytest.mark.parametrize("swap", [False, True])
+def test_reversal_warnings_follow_the_perspectives_articles_carry(
+    tmp_path: Path, corpora, lexicons, swap: bool
+) -> None:
+    """Warnings are what reversals() makes of the corpus's (source, perspective) pairs; with
+    the pro-Moscow and western-analytic labels swapped, pro_moscow must be reversed."""
+    from pipeline.validate import reversals, source_perspectives
+
+    swapped = {"pro_moscow": "western_analytic", "western_analytic": "pro_moscow"}
+    refs = [
+        dataclasses.replace(
+            r,
+            meta={
+                **r.meta,
+                "perspective": swapped.get(p, p) if swap else p,
+            },
+        )
+        for r in corpora["seed"]
+        for p in [r.meta.get("perspective", "")]
+    ]
+    data, summary = run(tmp_path, refs, [2, 3], lexicons, aggregate_articles=1)
+    corpus = pd.read_csv(data / "corpus.csv", dtype=str, keep_default_na=False)
+    known = source_perspectives(corpus)
+    assert len(known) >= 2
+    assert summary["warnings"] == reversals(summary["sources"], known)
+    assert any("higher on pro_moscow" in w for w in summary["warnings"]) is swap
