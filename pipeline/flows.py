@@ -9,9 +9,9 @@ from __future__ import annotations
 import json
 import platform
 import shutil
-import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -345,6 +345,13 @@ def warm_up() -> None:
         return
 
 
+def uses_embedded_server() -> bool:
+    """Whether this process's runs go to an embedded server (no ``PREFECT_API_URL`` set)."""
+    from prefect.settings import PREFECT_API_URL, PREFECT_SERVER_EPHEMERAL_ENABLED
+
+    return not PREFECT_API_URL.value() and bool(PREFECT_SERVER_EPHEMERAL_ENABLED.value())
+
+
 def shares_embedded_server(settings: Settings) -> bool:
     """Whether the run's local worker processes should use this process's embedded server.
 
@@ -353,35 +360,40 @@ def shares_embedded_server(settings: Settings) -> bool:
     remote Dask cluster cannot reach this machine's loopback address: it needs a persistent
     server (README).
     """
-    from prefect.settings import PREFECT_API_URL, PREFECT_SERVER_EPHEMERAL_ENABLED
-
     local_workers = settings.workers > 1 or (settings.dask and not settings.dask_address)
-    return (
-        bool(local_workers)
-        and not PREFECT_API_URL.value()
-        and bool(PREFECT_SERVER_EPHEMERAL_ENABLED.value())
-    )
+    return bool(local_workers) and uses_embedded_server()
 
 
 @contextmanager
-def shared_embedded_server(settings: Settings) -> Iterator[None]:
-    """Start the embedded server here and point the run's workers at it (see above)."""
-    if not shares_embedded_server(settings):
+def embedded_server(settings: Settings) -> Iterator[None]:
+    """Start the embedded server first and warm up while it starts; point the run's local
+    workers at it.
+
+    The server starts in a process of its own and takes seconds. Left to the flow, it was
+    started only after the warm-up's imports, which held the interpreter meanwhile.
+    """
+    if not uses_embedded_server():
+        warm_up()
         yield
         return
     from prefect.server.api.server import SubprocessASGIServer
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
     server = SubprocessASGIServer()  # the instance Prefect's own client would start
-    server.start()
+    with ThreadPoolExecutor(1, thread_name_prefix="prefect-server") as pool:
+        started = pool.submit(server.start)
+        warm_up()
+        started.result()
+    if not shares_embedded_server(settings):
+        yield
+        return
     with temporary_settings(updates={PREFECT_API_URL: server.api_url}):
         yield
 
 
 def run(settings: Settings) -> dict[str, Any]:
     """Run the flow and wait until the server has recorded its task runs, then return."""
-    threading.Thread(target=warm_up, name="warm-up", daemon=True).start()
-    with shared_embedded_server(settings):
+    with embedded_server(settings):
         state = framing_flow.with_options(task_runner=task_runner(settings))(
             settings, return_state=True
         )

@@ -18,8 +18,8 @@ from pipeline.clean import normalize
 from pipeline.flows import (
     Settings,
     deployment,
+    embedded_server,
     framing_flow,
-    shared_embedded_server,
     task_runner,
 )
 from pipeline.scores import ARTICLE_COLUMNS, SOURCE_COLUMNS
@@ -299,7 +299,8 @@ def test_a_corpus_of_broken_files_is_accounted_for(seed_run, tmp_path, corpus_di
 
 
 def test_local_workers_share_the_embedded_server(monkeypatch):
-    """Worker processes get this process's embedded server instead of starting their own."""
+    """The embedded server is started up front; local worker processes are pointed at it
+    instead of starting their own."""
     from prefect.server.api import server as api_server
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
@@ -316,14 +317,14 @@ def test_local_workers_share_the_embedded_server(monkeypatch):
     own = [Settings(), Settings(dask=True, dask_address="tcp://cluster:8786")]
     with temporary_settings(restore_defaults={PREFECT_API_URL}):
         for settings in shared:
-            with shared_embedded_server(settings):
+            with embedded_server(settings):
                 assert PREFECT_API_URL.value() == Server.api_url
             assert not PREFECT_API_URL.value()
         for settings in own:
-            with shared_embedded_server(settings):
+            with embedded_server(settings):
                 assert not PREFECT_API_URL.value()
-    assert started == [Server.api_url] * len(shared)
+    assert started == [Server.api_url] * (len(shared) + len(own)), "started before the flow"
     team = temporary_settings(updates={PREFECT_API_URL: "http://team:4200/api"})
-    with team, shared_embedded_server(Settings(workers=4)):
+    with team, embedded_server(Settings(workers=4)):
         assert PREFECT_API_URL.value() == "http://team:4200/api"
-    assert len(started) == len(shared)
+    assert len(started) == len(shared) + len(own), "a configured server: none started"
