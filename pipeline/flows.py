@@ -89,7 +89,7 @@ def analyze_batch_task(
     changed one is analyzed from the per-article cache (``AnalysisCache``).
     """
     from pipeline.analyze import analyze_batch, write_batch
-    from pipeline.cache import AnalysisCache, BatchCache
+    from pipeline.cache import AnalysisCache
 
     batch = Path(batch_file)
     items = read_batch(batch)
