@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
 # Freed memory goes back to the system sooner: Arrow's own allocator (jemalloc) and glibc's
-# per-thread heaps each kept some of what the batches used (−70 MB peak on 10k articles, see
+# per-thread heaps each kept some of what the batches used (−55 MB peak on 10k articles, see
 # bench/RESULTS.md). Child processes read these; this process is told below.
 os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", "system")
 os.environ.setdefault("MALLOC_ARENA_MAX", "2")
