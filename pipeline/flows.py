@@ -38,7 +38,7 @@ from pipeline.scores import (
     MIN_HITS,
     MIN_TOKENS,
 )
-from pipeline.tokens import tagger
+from pipeline.tokens import release_dictionary, tagger
 from pipeline.tokens import versions as tokenizer_versions
 
 # Imported by the tasks that need them (and ahead of time by ``warm_up``): scikit-learn,
@@ -218,6 +218,7 @@ def framing_flow(settings: Settings) -> dict[str, Any]:
         for w in plan.warnings:
             logger.warning(w)
         batch_dirs = [f.result() for f in futures]
+        release_dictionary()  # the rest of the run does not tokenize: ~115 MB at 100k
         if cache_path:  # keep the batches this run used: the cache stays one run's size
             BatchCache(batch_cache_dir(cache_path)).prune(Path(d).name for d in batch_dirs)
         summary = aggregate_task(

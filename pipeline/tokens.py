@@ -9,6 +9,7 @@ token. One tagger per process, created on first use (a tagger does not pickle).
 
 from __future__ import annotations
 
+import ctypes
 import os
 import re
 from collections.abc import Callable, Iterator
@@ -118,6 +119,36 @@ def tagger() -> fugashi.GenericTagger:
         _tagger = fugashi.GenericTagger(f'-d "{d}" -r "{d}/mecabrc" {_FORMAT}')
         _tagger_pid = os.getpid()
     return _tagger
+
+
+_MADV_DONTNEED = 4
+
+
+def release_dictionary() -> int:
+    """Give back this process's resident pages of MeCab's dictionary; return the size of the
+    mappings given back.
+
+    MeCab maps its dictionary files (260 MB; ~115 MB of them resident after 100k articles)
+    and never unmaps them, even when fugashi's tagger is dropped. After the analysis a run
+    reads them no more: the mappings are read-only, so dropping their pages loses nothing,
+    and a later parse faults them back in from the page cache. Linux only; elsewhere 0.
+    """
+    try:
+        madvise = ctypes.CDLL(None, use_errno=True).madvise
+        with open("/proc/self/maps", encoding="utf-8") as fh:
+            maps = fh.read().splitlines()
+    except (OSError, AttributeError):
+        return 0
+    madvise.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]
+    released = 0
+    for line in maps:
+        fields = line.split(maxsplit=5)
+        if len(fields) < 6 or "w" in fields[1] or not fields[5].startswith(unidic_lite.DICDIR):
+            continue
+        start, end = (int(x, 16) for x in fields[0].split("-"))
+        if madvise(start, end - start, _MADV_DONTNEED) == 0:
+            released += end - start
+    return released
 
 
 def clean_lemma(lemma: str) -> str:

@@ -17,6 +17,7 @@ from pipeline.tokens import (
     TokenColumns,
     clean_lemma,
     lemmas,
+    release_dictionary,
     restore_columns,
     tokenize,
     tokenize_columns,
@@ -229,3 +230,28 @@ def test_a_full_piece_table_changes_no_token(monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.setattr(tokens_module, "_PIECES_MAX", 0)
     assert tokenize(text, 2) == expected
     assert len(tokens_module._PIECES) == 0
+
+
+def _dictionary_resident_kb() -> int:
+    """Resident kB of the unidic-lite files this process maps (from /proc/self/smaps)."""
+    import unidic_lite
+
+    total, inside = 0, False
+    for line in Path("/proc/self/smaps").read_text().splitlines():
+        head = line.split(maxsplit=5)
+        if len(head) == 6 and "-" in head[0] and ":" in head[3]:
+            inside = head[5].startswith(unidic_lite.DICDIR)
+        elif inside and line.startswith("Rss:"):
+            total += int(line.split()[1])
+    return total
+
+
+@pytest.mark.skipif(not Path("/proc/self/smaps").exists(), reason="reads Linux's /proc")
+def test_release_dictionary_gives_back_its_pages_and_parsing_goes_on():
+    text = "".join(p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("*.txt")))
+    first = tokenize_columns(text)
+    resident = _dictionary_resident_kb()
+    assert resident > 1024  # the parse touched at least a MB of the dictionary
+    assert release_dictionary() > 0
+    assert _dictionary_resident_kb() < resident / 4
+    assert tokenize_columns(text) == first
