@@ -146,19 +146,27 @@ def check_corpus(corpus: Path) -> None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from pipeline.corpus import CorpusError
-    from pipeline.lexicons import LexiconError, load_lexicons
-
     for name in ("workers", "bootstrap"):
         if getattr(args, name) < 1:
             return _usage_error(f"--{name.replace('_', '-')} must be at least 1")
     if args.batch_size < 0:
         return _usage_error("--batch-size must be 0 (automatic) or more")
+    server = None
+    if args.command == "run":  # first: it boots while the rest is checked and imported
+        from pipeline.server import start_embedded_server
+
+        server = start_embedded_server()
+    from pipeline.corpus import CorpusError
+    from pipeline.lexicons import LexiconError, load_lexicons
+
     try:
         load_lexicons(Path(args.lexicons))
         check_corpus(Path(args.corpus))
     except (LexiconError, CorpusError) as exc:
-        return _usage_error(str(exc))
+        code = _usage_error(str(exc))
+        if server is not None:
+            server.stop()
+        return code
 
     settings = _settings(args)
     if args.command == "serve":
@@ -178,9 +186,11 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     try:
         ensure_free(Path(settings.out))
-        result = run(settings)
+        result = run(settings, server)
     except RunBusy as exc:
         print(f"error: {exc}", file=sys.stderr)
+        if server is not None:
+            server.stop()
         return EXIT_FAIL
     print(
         f"run {result['run_id']}: {result['scored']} articles scored, "

@@ -11,7 +11,6 @@ import platform
 import shutil
 import time
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -38,6 +37,7 @@ from pipeline.scores import (
     MIN_HITS,
     MIN_TOKENS,
 )
+from pipeline.server import EmbeddedServer, start_embedded_server, uses_embedded_server
 from pipeline.tokens import release_dictionary, tagger
 from pipeline.tokens import versions as tokenizer_versions
 
@@ -346,13 +346,6 @@ def warm_up() -> None:
         return
 
 
-def uses_embedded_server() -> bool:
-    """Whether this process's runs go to an embedded server (no ``PREFECT_API_URL`` set)."""
-    from prefect.settings import PREFECT_API_URL, PREFECT_SERVER_EPHEMERAL_ENABLED
-
-    return not PREFECT_API_URL.value() and bool(PREFECT_SERVER_EPHEMERAL_ENABLED.value())
-
-
 def shares_embedded_server(settings: Settings) -> bool:
     """Whether the run's local worker processes should use this process's embedded server.
 
@@ -366,35 +359,35 @@ def shares_embedded_server(settings: Settings) -> bool:
 
 
 @contextmanager
-def embedded_server(settings: Settings) -> Iterator[None]:
-    """Start the embedded server first and warm up while it starts; point the run's local
-    workers at it.
+def embedded_server(settings: Settings, server: EmbeddedServer | None = None) -> Iterator[None]:
+    """Warm up while the embedded server starts (``server``, started by the caller, or one
+    started here); point the run's local workers at it.
 
-    The server starts in a process of its own and takes seconds. Left to the flow, it was
-    started only after the warm-up's imports, which held the interpreter meanwhile.
+    The server starts in a process of its own and takes seconds; the warm-up's imports
+    would otherwise hold the interpreter before the flow asks for it.
     """
-    if not uses_embedded_server():
-        warm_up()
+    if server is None:
+        server = start_embedded_server()
+    warm_up()
+    if server is None:
         yield
         return
-    from prefect.server.api.server import SubprocessASGIServer
-    from prefect.settings import PREFECT_API_URL, temporary_settings
-
-    server = SubprocessASGIServer()  # the instance Prefect's own client would start
-    with ThreadPoolExecutor(1, thread_name_prefix="prefect-server") as pool:
-        started = pool.submit(server.start)
-        warm_up()
-        started.result()
+    api_url = server.wait()
     if not shares_embedded_server(settings):
         yield
         return
-    with temporary_settings(updates={PREFECT_API_URL: server.api_url}):
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    with temporary_settings(updates={PREFECT_API_URL: api_url}):
         yield
 
 
-def run(settings: Settings) -> dict[str, Any]:
-    """Run the flow and wait until the server has recorded its task runs, then return."""
-    with embedded_server(settings):
+def run(settings: Settings, server: EmbeddedServer | None = None) -> dict[str, Any]:
+    """Run the flow and wait until the server has recorded its task runs, then return.
+
+    ``server``: the embedded server, if the caller started it already (the CLI does, first).
+    """
+    with embedded_server(settings, server):
         state = framing_flow.with_options(task_runner=task_runner(settings))(
             settings, return_state=True
         )
