@@ -2,9 +2,9 @@
 
 (a) mecab + unidic-lite, default output to /dev/null; (b) fugashi reading ``feature.lemma``
 and ``pos1``; (c) ``pipeline.tokens.tokenize``; (d) the pipeline's clean → tokenize → match
-→ score: ``analyze_article`` per article, ``article_scores`` per batch of 100; (d2) the same
-with a fresh analysis cache (a first run's default); (e) optionally spaCy + GiNZA (own venv,
-bench/out/ginza-venv).
+→ score: ``analyze_article`` per article, ``article_scores`` per group of 2,000 articles (as
+a run's aggregation scores them); (d2) the same with a fresh analysis cache (a first run's
+default); (e) optionally spaCy + GiNZA (own venv, bench/out/ginza-venv).
 """
 
 from __future__ import annotations
@@ -40,6 +40,7 @@ from pipeline.cache import AnalysisCache
 from pipeline.corpus import MAX_BYTES, ArticleError, ArticleRef
 from pipeline.lexicons import Lexicon, bundle_hash, load_lexicons
 from pipeline.scores import article_scores
+from pipeline.tables import AGGREGATE_ARTICLES
 from pipeline.tokens import tokenize
 
 DICDIR = unidic_lite.DICDIR
@@ -127,15 +128,25 @@ def pipeline_analyze(
     cache: AnalysisCache | None = None,
     batch: int = 100,
 ) -> int:
-    """What a batch task computes: analyze_article per article, article_scores per batch.
-
-    With ``cache``, results are stored and committed per batch, as analyze_batch does.
-    """
+    """What a run computes of each article: analyze_article per article (cache commits per
+    ``batch``, as analyze_batch does), article_scores per group of ``AGGREGATE_ARTICLES``
+    (as write_tables scores them)."""
     frames = [lx.frame for lx in lexicons]
     sha = bundle_hash(lexicons)
     hits_total = 0
+    rows: list[tuple[str, str, str, int]] = []
+    hit_rows: list[tuple[str, str, str, bool, float]] = []
+
+    def score() -> None:
+        articles = pd.DataFrame.from_records(
+            rows, columns=["article_id", "source", "published", "tokens"]
+        )
+        hits_df = pd.DataFrame.from_records(
+            hit_rows, columns=["article_id", "frame", "voice", "negated", "weight"]
+        )
+        article_scores(articles, hits_df, frames)
+
     for start in range(0, len(items), batch):
-        rows, hit_rows = [], []
         for ref, text in items[start : start + batch]:
             try:
                 a = analyze_article(ref, lexicons, MAX_BYTES, text, cache, sha)
@@ -145,13 +156,12 @@ def pipeline_analyze(
             hit_rows.extend((ref.id, h.frame, h.voice, h.negated, h.weight) for h in a.hits)
         if cache:
             cache.commit()
-        articles = pd.DataFrame.from_records(
-            rows, columns=["article_id", "source", "published", "tokens"]
-        )
-        hits_df = pd.DataFrame.from_records(
-            hit_rows, columns=["article_id", "frame", "voice", "negated", "weight"]
-        )
-        article_scores(articles, hits_df, frames)
+        if len(rows) >= AGGREGATE_ARTICLES:
+            score()
+            hits_total += len(hit_rows)
+            rows, hit_rows = [], []
+    if rows:
+        score()
         hits_total += len(hit_rows)
     return hits_total
 
