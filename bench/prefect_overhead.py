@@ -120,13 +120,18 @@ def main() -> None:
         return " / ".join(f"{x[0]:.1f}" for x in runs[key])
 
     me, mw, ce, cw = med("empty", 0), med("whole", 0), med("empty", 1), med("whole", 1)
-    ratio, cpu_ratio = mw / me, cw / ce
+    # The verdict takes each repetition's pair (run back to back, on the same machine: the
+    # host's speed drifts over minutes) and their median.
+    pairs = sorted(w[0] / e[0] for e, w in zip(runs["empty"], runs["whole"], strict=True))
+    cpu_pairs = sorted(w[1] / e[1] for e, w in zip(runs["empty"], runs["whole"], strict=True))
+    ratio, cpu_ratio = median(pairs), median(cpu_pairs)
     bgs = [x[2] for v in runs.values() for x in v] + [bg]
     rows = [
         ["cold empty flow (subprocess)", f"{me:.1f} s", f"{ce:.1f} s", each("empty")],
         ["cold `python -m pipeline run` on the seeds", f"{mw:.1f} s", f"{cw:.1f} s",
          each("whole")],
-        ["ratio pipeline / empty flow", f"{ratio:.2f}", f"{cpu_ratio:.2f}", ""],
+        ["ratio pipeline / empty flow, per repetition", f"{ratio:.2f}", f"{cpu_ratio:.2f}",
+         " / ".join(f"{x:.2f}" for x in pairs)],
         [f"{a.tasks} no-op tasks, `.submit()` + `.result()`, per task",
          f"{per['submit'] / a.tasks * 1000:.1f} ms", "", ""],
         [f"{a.tasks} no-op tasks called directly in a flow, per task",
@@ -140,7 +145,9 @@ def main() -> None:
         f"{mw - me:.1f} s wall over the empty flow.",
         "CPU: CPU time of the whole process tree (the script, Prefect's embedded server).",
         f"Each run: fresh PREFECT_HOME (embedded server, new SQLite database), fresh --out; "
-        f"{a.repeat} repetitions, medians. Background load up to {max(bgs):.2f} cores.",
+        f"{a.repeat} repetitions, each an empty flow then the pipeline; medians (the ratio's "
+        "of the repetitions' ratios, sorted in the last column). Background load up to "
+        f"{max(bgs):.2f} cores.",
     ]
     print(text)
     print("\n".join(notes))

@@ -10,7 +10,9 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import statistics
 import subprocess
+import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -61,25 +63,31 @@ def run_once(
     return dt, cpu, chars, bg.cores
 
 
-def mecab_baseline(workers: list[int], mb: float = 5) -> list[list[object]]:
-    """The machine's own scaling: ``w`` independent mecab processes on ``mb`` MB each."""
-    blob = OUT / f"blob-{mb:g}mb.txt"
-    write_blob(blob, take_mb(mb))
-    d = unidic_lite.DICDIR
-    cmd = ["mecab", "-d", d, "-r", f"{d}/mecabrc", str(blob), "-o", "/dev/null"]
+# A pure-Python loop, ~3 s on one core here: touches almost no memory, so it shows whether
+# the cores themselves run two processes at full speed (shared physical cores would not).
+PY_LOOP = "s = 0\nfor i in range(60_000_000):\n    s += i"
+
+
+def machine_baseline(cmd: list[str], workers: list[int], repeat: int) -> list[list[object]]:
+    """The machine's own scaling: ``w`` independent copies of ``cmd``, best of ``repeat``
+    after one untimed run (files in the page cache, the dictionary read once)."""
+    subprocess.run(cmd, check=True)
     rows, base, base_cpu = [], 0.0, 0.0
     for w in workers:
-        wait_quiet()
-        with Background() as bg:
-            t0, c0 = time.perf_counter(), cpu_seconds()
-            procs = [subprocess.Popen(cmd) for _ in range(w)]
-            for proc in procs:
-                proc.wait()
-            t, cpu = time.perf_counter() - t0, cpu_seconds() - c0
+        t, cpu, bg = float("inf"), 0.0, 0.0
+        for _ in range(repeat):
+            wait_quiet()
+            with Background() as b:
+                t0, c0 = time.perf_counter(), cpu_seconds()
+                procs = [subprocess.Popen(cmd) for _ in range(w)]
+                for proc in procs:
+                    proc.wait()
+                dt, dcpu = time.perf_counter() - t0, cpu_seconds() - c0
+            t, cpu, bg = min((t, cpu, bg), (dt, dcpu, b.cores))
         base, base_cpu = base or t, base_cpu or cpu
         rows.append([w, f"{t:.1f}", f"{w * base / t:.2f}", f"{base / t:.2f}", f"{cpu:.1f}",
-                     f"{w * base_cpu / cpu:.2f}", f"{bg.cores:.2f}"])  # fmt: skip
-        print(f"mecab ×{w}: {t:.1f} s, efficiency {base / t:.2f}", flush=True)
+                     f"{w * base_cpu / cpu:.2f}", f"{bg:.2f}"])  # fmt: skip
+        print(f"{Path(cmd[0]).name} ×{w}: {t:.1f} s, efficiency {base / t:.2f}", flush=True)
     return rows
 
 
@@ -104,45 +112,63 @@ def main() -> None:
     batches = plan_batches(corpus, work, a.batch_size).batch_files
     print(f"{a.articles:,} articles in {len(batches)} batches; cores: {os.cpu_count()}", flush=True)
 
-    rows, base, base_cpu = [], 0.0, 0.0
+    # Worker counts take turns within each repetition: on a shared host the machine's speed
+    # drifts over minutes, and a 1-worker and a 2-worker run done back to back see the same.
+    runs: dict[int, list[tuple[float, float, int, float]]] = {w: [] for w in workers}
+    for rep in range(a.repeat):
+        for w in workers:
+            runs[w].append(run_once(batches, w, a.lexicons, a.out / "run"))
+            dt, dcpu, _, load = runs[w][-1]
+            print(f"repetition {rep + 1}, {w} workers: {dt:.1f} s, CPU {dcpu:.1f} s, "
+                  f"background {load:.2f} cores", flush=True)  # fmt: skip
+    first = workers[0]
+    rows = []
     for w in workers:
-        t, cpu, bg, chars = float("inf"), 0.0, 0.0, 0
-        for _ in range(a.repeat):
-            dt, dcpu, chars, load = run_once(batches, w, a.lexicons, a.out / "run")
-            t, cpu, bg = min((t, cpu, bg), (dt, dcpu, load))
-        base, base_cpu = base or t * workers[0], base_cpu or cpu
-        speedup = base / t
-        eff, cpu_eff = speedup / w, base_cpu / cpu
-        rows.append([w, f"{t:.1f}", f"{chars / t:,.0f}", f"{a.articles / t:,.1f}",
-                     f"{speedup:.2f}", f"{eff:.2f}", f"{cpu:.1f}", f"{cpu_eff:.2f}",
-                     f"{bg:.2f}"])  # fmt: skip
-        print(
-            f"{w} workers: {t:.1f} s, speed-up {speedup:.2f}, efficiency {eff:.2f}, "
-            f"CPU {cpu:.1f} s, background {bg:.2f} cores",
-            flush=True,
+        paired = sorted(
+            first * r0[0] / (w * r[0]) for r0, r in zip(runs[first], runs[w], strict=True)
         )
-    headers = ["workers", "wall s", "chars/s", "articles/s", "speed-up", "efficiency"]
-    text = table([*headers, "CPU s", "CPU efficiency", "background"], rows)
+        cpu_paired = sorted(r0[1] / r[1] for r0, r in zip(runs[first], runs[w], strict=True))
+        t, _, chars, bg = min(runs[w])
+        rows.append([w, f"{t:.1f}", f"{chars / t:,.0f}", f"{a.articles / t:,.1f}",
+                     f"{statistics.median(paired):.2f}",
+                     f"{paired[0]:.2f}–{paired[-1]:.2f}",
+                     f"{statistics.median(cpu_paired):.2f}",
+                     f"{bg:.2f}"])  # fmt: skip
+        print(f"{w} workers: efficiency {statistics.median(paired):.2f} (median of "
+              f"{a.repeat} paired runs; {paired[0]:.2f}–{paired[-1]:.2f})", flush=True)  # fmt: skip
+    headers = ["workers", "best wall s", "chars/s", "articles/s", "efficiency", "range"]
+    text = table([*headers, "CPU efficiency", "background"], rows)
     note = (
         f"{a.articles:,} synthetic articles ({chars:,} chars) in {len(batches)} batches of "
         f"{a.batch_size}; wall time includes starting the pool and compiling the lexicons in "
-        f"each worker. Speed-up is against {workers[0]} worker(s) × that count. "
-        f"Target efficiency ≥ {TARGET_EFFICIENCY}. CPU s: CPU time of the pool's processes; "
-        "CPU efficiency: that of 1 worker over it (1.00 = no work added by parallelism, "
-        "valid even when other processes share the cores); background: cores kept busy by "
-        "other processes during the run (wall figures are only valid near 0)."
+        f"each worker. {a.repeat} repetitions; in each, every worker count ran in turn. "
+        f"Efficiency: {workers[0]} worker(s)' wall time × {workers[0]} over N × N workers' "
+        "wall time in the same repetition, median and range over the repetitions (the "
+        "host's speed drifts over minutes; runs done back to back see the same machine). "
+        f"Target efficiency ≥ {TARGET_EFFICIENCY}. CPU efficiency: the same ratio of the "
+        "pool's CPU seconds (1.00 = no work added by parallelism); best wall s and chars/s: "
+        "the fastest run; background: cores kept busy by other processes then."
     )
     over = [w for w in workers if w > (os.cpu_count() or 1)]
     if over:
         note += f" Worker counts above the {os.cpu_count()} cores ({over}) cannot scale here."
-    if not a.no_baseline and shutil.which("mecab"):
-        base_rows = mecab_baseline(workers)
-        text += "\n\nMachine baseline, N independent `mecab` processes on 5 MB each:\n\n"
+    if not a.no_baseline:
         headers = ["processes", "wall s", "speed-up", "efficiency", "CPU s", "CPU efficiency"]
-        text += table([*headers, "background"], base_rows)
+        baselines = [("a pure-Python loop", [sys.executable, "-c", PY_LOOP])]
+        if shutil.which("mecab"):
+            blob = OUT / "blob-10mb.txt"
+            write_blob(blob, take_mb(10))
+            d = unidic_lite.DICDIR
+            mecab = ["mecab", "-d", d, "-r", f"{d}/mecabrc", str(blob), "-o", "/dev/null"]
+            baselines.insert(0, ("`mecab` on 10 MB", mecab))
+        for what, cmd in baselines:
+            base_rows = machine_baseline(cmd, workers, max(a.repeat, 2))
+            text += f"\n\nMachine baseline, N independent processes each running {what}:\n\n"
+            text += table([*headers, "background"], base_rows)
         note += (
-            " The baseline shows how far the machine itself scales (no Python, no shared "
-            "work): the pipeline cannot beat its efficiency."
+            " The baselines show how far the machine itself scales (no shared work, best of "
+            f"{max(a.repeat, 2)} after an untimed run): the pipeline cannot beat their "
+            "efficiency."
         )
     print(text)
     print(note)
