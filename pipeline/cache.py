@@ -7,7 +7,9 @@ Two levels, in one SQLite file per output folder:
 Editing a lexicon therefore re-matches from cached tokens but does not re-tokenize, and an
 unchanged article is neither tokenized nor matched again. Above them, ``BatchCache`` keeps
 whole batches' tables, so that a batch whose articles are all unchanged is read back in one
-piece instead of article by article. Prefect's own cache keys look at a
+piece instead of article by article, and ``AggregateCache`` keeps the run's aggregated
+tables, so that a rerun on the same batches and settings does not aggregate again. Prefect's
+own cache keys look at a
 task's source, not at lexicon files, which is why the keys are built here.
 """
 
@@ -268,3 +270,77 @@ class BatchCache:
                 shutil.rmtree(entry, ignore_errors=True)
                 removed += 1
         return removed
+
+
+@cache
+def _aggregate_key_prefix() -> bytes:
+    """Every module of the package (the aggregation reaches most of them) and the versions
+    of the libraries that compute its numbers."""
+    from importlib.metadata import version
+
+    h = hashlib.sha256(SCHEMA_VERSION.encode())
+    for path in sorted(Path(clean_mod.__file__).parent.glob("*.py")):
+        h.update(path.name.encode() + b"\x00" + path.read_bytes())
+    for lib in ("numpy", "pandas", "pyarrow", "scipy", "scikit-learn"):
+        h.update(f"{lib}={version(lib)}".encode())
+    return h.digest()
+
+
+class AggregateCache:
+    """A run's aggregated tables (``data/*.csv``, ``data/lemmas.parquet``) and summary in
+    ``root/<key>/``, keyed by the run's batches in order (their keys cover the articles, the
+    lexicons' hash and the analysis code), the aggregation's settings, the lexicon files and
+    the package's code and numeric libraries. An unchanged rerun publishes them again
+    instead of aggregating, which was a third of its time at 100k articles."""
+
+    SUMMARY = "summary.json"
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def key(
+        self,
+        batch_keys: Iterable[str],
+        lexicon_files: Iterable[str],
+        settings: dict[str, Any],
+        source_counts: dict[str, int],
+    ) -> str:
+        h = hashlib.sha256(_aggregate_key_prefix())
+        for part in (list(batch_keys), list(lexicon_files), settings, source_counts):
+            h.update(json.dumps(part, sort_keys=True, default=str).encode() + b"\x00")
+        return h.hexdigest()
+
+    def get(self, key: str) -> dict[str, Any] | None:
+        """The summary of a complete entry, or None."""
+        path = self.root / key / self.SUMMARY
+        return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
+
+    def put(self, key: str, data_dir: Path, summary: dict[str, Any]) -> None:
+        """Store ``data_dir``'s files (not its subfolders) and ``summary``; the summary is
+        written last and marks the entry complete."""
+        entry = self.root / key
+        tmp = self.root / f"{key}.tmp-{os.getpid()}"
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir(parents=True)
+        for path in data_dir.iterdir():
+            if path.is_file():
+                shutil.copyfile(path, tmp / path.name)
+        text = json.dumps(summary, ensure_ascii=False, allow_nan=True)
+        (tmp / self.SUMMARY).write_text(text, encoding="utf-8")
+        shutil.rmtree(entry, ignore_errors=True)
+        tmp.rename(entry)
+
+    def restore(self, key: str, data_dir: Path) -> None:
+        """Copy an entry's files into ``data_dir``, as aggregating would have written them
+        (copies, not links: a published file edited in place must not change the cache)."""
+        data_dir.mkdir(parents=True, exist_ok=True)
+        for path in (self.root / key).iterdir():
+            if path.name != self.SUMMARY:
+                shutil.copyfile(path, data_dir / path.name)
+
+    def prune(self, keep: str) -> None:
+        """Remove every entry (and leftover) but ``keep``: the cache stays one run's size."""
+        if self.root.is_dir():
+            for entry in self.root.iterdir():
+                if entry.name != keep:
+                    shutil.rmtree(entry, ignore_errors=True)

@@ -27,7 +27,7 @@ from prefect.task_runners import ProcessPoolTaskRunner, TaskRunner, ThreadPoolTa
 
 from pipeline import __version__, runs
 from pipeline.batches import auto_batch_size, count_articles, plan_batches, read_batch
-from pipeline.cache import BatchCache
+from pipeline.cache import AggregateCache, BatchCache
 from pipeline.corpus import MAX_BYTES
 from pipeline.lexicons import Lexicon, bundle_hash, load_lexicons
 from pipeline.scores import (
@@ -133,12 +133,28 @@ def aggregate_task(
     settings: Settings,
     source_counts: dict[str, int],
 ) -> dict[str, Any]:
-    """Write data/*.csv; return what run.json and the artifacts need."""
+    """Write data/*.csv; return what run.json and the artifacts need.
+
+    With the cache, batches are cache entries named by their keys, and a run whose batches,
+    settings and lexicons are those of the previous one gets its tables back from
+    ``AggregateCache`` instead.
+    """
     from pipeline.tables import write_tables
 
     lexicons = _lexicons(lexicon_dir, lexicons_sha)
+    data_dir = Path(run_dir) / "data"
+    aggregates = AggregateCache(Path(settings.out) / "cache" / "aggregate")
+    key = aggregates.key(
+        [Path(d).name for d in batch_dirs],
+        [f"{lx.path}:{lx.sha256}" for lx in lexicons],
+        {name: getattr(settings, name) for name in AGGREGATE_SETTINGS},
+        source_counts,
+    )
+    if settings.cache and (cached := aggregates.get(key)) is not None:
+        aggregates.restore(key, data_dir)
+        return cached
     summary = write_tables(
-        Path(run_dir) / "data",
+        data_dir,
         [Path(d) for d in batch_dirs],
         lexicons,
         n_boot=settings.bootstrap,
@@ -148,13 +164,21 @@ def aggregate_task(
         min_hits=settings.min_hits,
         n_perm=settings.permutations,
     )
-    return {
+    result = {
         "scored": summary["scored"],
         "quarantined": summary["quarantined"],
         "sources": summary["sources"].round(2).to_dict("records"),
         "warnings": summary["warnings"],
         "validation": summary["validation"],
     }
+    if settings.cache:
+        aggregates.put(key, data_dir, result)
+        aggregates.prune(key)
+    return result
+
+
+# What the aggregation's numbers depend on besides its batches and lexicons.
+AGGREGATE_SETTINGS = ("bootstrap", "seed", "min_tokens", "min_hits", "permutations")
 
 
 @task(name="charts")

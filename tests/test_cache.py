@@ -9,7 +9,7 @@ import pytest
 
 from pipeline import analyze as analyze_mod
 from pipeline.analyze import analyze_article, analyze_text, content_counts, doc_lemmas
-from pipeline.cache import AnalysisCache, BatchCache, hits_key, token_key
+from pipeline.cache import AggregateCache, AnalysisCache, BatchCache, hits_key, token_key
 from pipeline.corpus import ArticleRef
 from pipeline.hits import find_hits
 from pipeline.lexicons import bundle_hash
@@ -235,3 +235,43 @@ def test_batch_entries_round_trip_and_are_pruned(tmp_path: Path) -> None:
     assert bc.prune(["k2"]) == 2
     assert bc.get("k1") is None and bc.get("k2") is not None
     assert sorted(p.name for p in (tmp_path / "batches").iterdir()) == ["k2"]
+
+
+def test_aggregate_key_changes_with_each_input():
+    agg = AggregateCache(Path("unused"))
+    base = (["b1", "b2"], ["lex/a.yaml:aa"], {"bootstrap": 100, "seed": 1}, {"S": 2})
+    key = agg.key(*base)
+    assert agg.key(*base) == key
+    variants = [
+        (["b2", "b1"], *base[1:]),
+        (["b1"], *base[1:]),
+        (base[0], ["lex/a.yaml:ab"], *base[2:]),
+        (base[0], ["other/a.yaml:aa"], *base[2:]),
+        (*base[:2], {"bootstrap": 100, "seed": 2}, base[3]),
+        (*base[:3], {"S": 3}),
+    ]
+    assert len({agg.key(*v) for v in variants} | {key}) == len(variants) + 1
+
+
+def test_aggregate_entries_round_trip_as_copies_and_prune(tmp_path):
+    data = tmp_path / "run" / "data"
+    (data / "texts").mkdir(parents=True)
+    (data / "sources.csv").write_text("source,frame\nA,x\n")
+    (data / "lemmas.parquet").write_bytes(b"PAR1")
+    (data / "texts" / "a.txt").write_text("本文")
+    agg = AggregateCache(tmp_path / "cache")
+    summary = {"scored": 1, "sources": [{"per_1k": float("nan"), "share": None}]}
+    assert agg.get("k") is None
+    agg.put("k", data, summary)
+    again = agg.get("k")
+    assert again["scored"] == 1 and again["sources"][0]["share"] is None
+    assert again["sources"][0]["per_1k"] != again["sources"][0]["per_1k"], "NaN kept"
+    restored = tmp_path / "next" / "data"
+    agg.restore("k", restored)
+    assert sorted(p.name for p in restored.iterdir()) == ["lemmas.parquet", "sources.csv"]
+    (restored / "sources.csv").write_text("edited in place")
+    agg.restore("k", tmp_path / "third")
+    assert (tmp_path / "third" / "sources.csv").read_text() == "source,frame\nA,x\n"
+    agg.put("k2", data, summary)
+    agg.prune("k2")
+    assert [p.name for p in (tmp_path / "cache").iterdir()] == ["k2"]

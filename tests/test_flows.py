@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -134,8 +135,18 @@ def test_serial_process_and_dask_runs_give_identical_csvs(
 
 
 def test_unchanged_rerun_reuses_the_cache_and_a_lexicon_edit_rematches(
-    seed_run, tmp_path, corpus_dir, lexicon_dir
+    seed_run, tmp_path, corpus_dir, lexicon_dir, monkeypatch
 ):
+    import pipeline.tables
+
+    aggregated = []
+    write_tables = pipeline.tables.write_tables
+
+    def counted_write_tables(*args, **kwargs):
+        aggregated.append(args[0])
+        return write_tables(*args, **kwargs)
+
+    monkeypatch.setattr(pipeline.tables, "write_tables", counted_write_tables)
     lex = tmp_path / "lex"
     shutil.copytree(lexicon_dir, lex)
     settings = _settings(tmp_path / "out", corpus_dir, lex)
@@ -148,7 +159,12 @@ def test_unchanged_rerun_reuses_the_cache_and_a_lexicon_edit_rematches(
     entries = sorted(p.name for p in batches.iterdir())
     assert entries
     second = framing_flow(settings)
+    assert len(aggregated) == 1, "the unchanged run's tables come from the aggregate cache"
+    assert second["scored"] == first["scored"] and second["quarantined"] == first["quarantined"]
     assert _csv_bytes(Path(first["run_dir"])) == _csv_bytes(Path(second["run_dir"]))
+    lemmas = [Path(r["run_dir"]) / "data" / "lemmas.parquet" for r in (first, second)]
+    assert lemmas[0].read_bytes() == lemmas[1].read_bytes()
+    assert len(list((tmp_path / "out" / "cache" / "aggregate").iterdir())) == 1
     assert cache.count("summaries") == 5
     assert sorted(p.name for p in batches.iterdir()) == entries, "whole batches reused"
     texts = [Path(r["run_dir"]) / "data" / "texts" for r in (first, second)]
@@ -159,6 +175,7 @@ def test_unchanged_rerun_reuses_the_cache_and_a_lexicon_edit_rematches(
     with path.open("a", encoding="utf-8") as fh:
         fh.write("  - term: 協力\n    category: test\n    note: an edit that matches every seed\n")
     third = framing_flow(settings)
+    assert len(aggregated) == 2, "new lexicons: aggregated again"
     assert cache.count("summaries") == 5, "no re-tokenizing"
     assert cache.count("hits") == 10, "re-matched"
     now = sorted(p.name for p in batches.iterdir())
@@ -167,6 +184,38 @@ def test_unchanged_rerun_reuses_the_cache_and_a_lexicon_edit_rematches(
         _csv_bytes(Path(third["run_dir"]))["sources.csv"]
         != _csv_bytes(Path(first["run_dir"]))["sources.csv"]
     )
+
+
+def test_a_changed_setting_aggregates_again(
+    seed_run, tmp_path, corpus_dir, lexicon_dir, monkeypatch
+):
+    """Each run differs from the one before (whose tables the cache holds) in one setting."""
+    import pipeline.tables
+
+    aggregated = []
+    write_tables = pipeline.tables.write_tables
+
+    def counted_write_tables(*args, **kwargs):
+        aggregated.append(args[0])
+        return write_tables(*args, **kwargs)
+
+    monkeypatch.setattr(pipeline.tables, "write_tables", counted_write_tables)
+    base = _settings(tmp_path / "out", corpus_dir, lexicon_dir)
+    changes = [{"seed": 7}, {"bootstrap": 150}, {"min_tokens": 5000}, {"cache": False}]
+    sources = {}
+    for change in [{}, *changes]:
+        if change:
+            result = framing_flow(replace(base, **change))
+            sources[str(change)] = _csv_bytes(Path(result["run_dir"]))["sources.csv"]
+        result = framing_flow(base)
+        sources.setdefault("base", _csv_bytes(Path(result["run_dir"]))["sources.csv"])
+        assert _csv_bytes(Path(result["run_dir"]))["sources.csv"] == sources["base"]
+    # Every change aggregates, and so does the way back; --no-cache neither reads nor
+    # replaces the entry, so the base run after it finds its tables.
+    assert len(aggregated) == 1 + 2 * 3 + 1
+    for change in changes[:3]:
+        assert sources[str(change)] != sources["base"], change
+    assert sources[str({"cache": False})] == sources["base"]
 
 
 def test_deployment_and_schedule_are_registered(harness, tmp_path, corpus_dir, lexicon_dir):
