@@ -8,9 +8,9 @@ Editing a lexicon therefore re-matches from cached tokens but does not re-tokeni
 unchanged article is neither tokenized nor matched again. Above them, ``BatchCache`` keeps
 whole batches' tables, so that a batch whose articles are all unchanged is read back in one
 piece instead of article by article, and ``AggregateCache`` keeps the run's aggregated
-tables, so that a rerun on the same batches and settings does not aggregate again. Prefect's
-own cache keys look at a
-task's source, not at lexicon files, which is why the keys are built here.
+tables, so that a rerun on the same batches and settings does not aggregate again.
+Prefect's own cache keys look at a task's source, not at lexicon files, which is why the
+keys are built here.
 """
 
 from __future__ import annotations
