@@ -13,6 +13,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 from pipeline.cache import AnalysisCache
 from pipeline.clean import normalize
@@ -134,19 +135,26 @@ def test_serial_process_and_dask_runs_give_identical_csvs(
         assert _csv_bytes(Path(result["run_dir"])) == reference, name
 
 
-def test_unchanged_rerun_reuses_the_cache_and_a_lexicon_edit_rematches(
-    seed_run, tmp_path, corpus_dir, lexicon_dir, monkeypatch
-):
+@pytest.fixture
+def aggregated(monkeypatch) -> list[Path]:
+    """The data folders ``write_tables`` fills (it is not called when the aggregate cache
+    has a run's tables)."""
     import pipeline.tables
 
-    aggregated = []
+    calls: list[Path] = []
     write_tables = pipeline.tables.write_tables
 
     def counted_write_tables(*args, **kwargs):
-        aggregated.append(args[0])
+        calls.append(args[0])
         return write_tables(*args, **kwargs)
 
     monkeypatch.setattr(pipeline.tables, "write_tables", counted_write_tables)
+    return calls
+
+
+def test_unchanged_rerun_reuses_the_cache_and_a_lexicon_edit_rematches(
+    seed_run, tmp_path, corpus_dir, lexicon_dir, aggregated
+):
     lex = tmp_path / "lex"
     shutil.copytree(lexicon_dir, lex)
     settings = _settings(tmp_path / "out", corpus_dir, lex)
@@ -187,19 +195,9 @@ def test_unchanged_rerun_reuses_the_cache_and_a_lexicon_edit_rematches(
 
 
 def test_a_changed_setting_aggregates_again(
-    seed_run, tmp_path, corpus_dir, lexicon_dir, monkeypatch
+    seed_run, tmp_path, corpus_dir, lexicon_dir, aggregated
 ):
     """Each run differs from the one before (whose tables the cache holds) in one setting."""
-    import pipeline.tables
-
-    aggregated = []
-    write_tables = pipeline.tables.write_tables
-
-    def counted_write_tables(*args, **kwargs):
-        aggregated.append(args[0])
-        return write_tables(*args, **kwargs)
-
-    monkeypatch.setattr(pipeline.tables, "write_tables", counted_write_tables)
     base = _settings(tmp_path / "out", corpus_dir, lexicon_dir)
     changes = [{"seed": 7}, {"bootstrap": 150}, {"min_tokens": 5000}, {"cache": False}]
     sources = {}
