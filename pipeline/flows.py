@@ -124,6 +124,10 @@ def batch_cache_dir(cache_path: str) -> Path:
     return Path(cache_path).parent / "batches"
 
 
+# What the aggregation's numbers depend on besides its batches and lexicons.
+AGGREGATE_SETTINGS = ("bootstrap", "seed", "min_tokens", "min_hits", "permutations")
+
+
 @task(name="aggregate")
 def aggregate_task(
     run_dir: str,
@@ -175,10 +179,6 @@ def aggregate_task(
         aggregates.put(key, data_dir, result)
         aggregates.prune(key)
     return result
-
-
-# What the aggregation's numbers depend on besides its batches and lexicons.
-AGGREGATE_SETTINGS = ("bootstrap", "seed", "min_tokens", "min_hits", "permutations")
 
 
 @task(name="charts")
