@@ -261,15 +261,7 @@ class BatchCache:
 
     def prune(self, keep: Iterable[str]) -> int:
         """Remove every entry (and leftover) but ``keep``; return how many were removed."""
-        if not self.root.is_dir():
-            return 0
-        kept = set(keep)
-        removed = 0
-        for entry in self.root.iterdir():
-            if entry.name not in kept:
-                shutil.rmtree(entry, ignore_errors=True)
-                removed += 1
-        return removed
+        return _prune(self.root, set(keep))
 
 
 @cache
@@ -340,7 +332,16 @@ class AggregateCache:
 
     def prune(self, keep: str) -> None:
         """Remove every entry (and leftover) but ``keep``: the cache stays one run's size."""
-        if self.root.is_dir():
-            for entry in self.root.iterdir():
-                if entry.name != keep:
-                    shutil.rmtree(entry, ignore_errors=True)
+        _prune(self.root, {keep})
+
+
+def _prune(root: Path, kept: set[str]) -> int:
+    """Remove everything in ``root`` not named in ``kept``; return how many were removed."""
+    if not root.is_dir():
+        return 0
+    removed = 0
+    for entry in root.iterdir():
+        if entry.name not in kept:
+            shutil.rmtree(entry, ignore_errors=True)
+            removed += 1
+    return removed
