@@ -18,12 +18,12 @@ from pathlib import Path
 
 import psutil
 
-from pipeline.analyze import analyze_batch, write_batch
-from pipeline.batches import plan_batches, read_batch
-from pipeline.charts import make_charts
-from pipeline.dashboard import render_dashboard
-from pipeline.lexicons import bundle_hash, load_lexicons
-from pipeline.tables import write_tables
+from pipeline.aggregate.tables import write_tables
+from pipeline.analyze.article import analyze_batch, write_batch
+from pipeline.analyze.lexicons import bundle_hash, load_lexicons
+from pipeline.ingest.batches import plan_batches, read_batch
+from pipeline.report.charts import make_charts
+from pipeline.report.dashboard import render_dashboard
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -1,7 +1,7 @@
-"""Speed-up of the batch work (``pipeline.analyze.analyze_batch``) over worker processes.
+"""Speed-up of the batch work (``pipeline.analyze.article.analyze_batch``) over worker processes.
 
 Batches are planned from a synthetic JSON Lines corpus exactly as the flow plans them
-(``pipeline.batches.plan_batches``); each worker reads a batch file, analyzes it and writes
+(``pipeline.ingest.batches.plan_batches``); each worker reads a batch file, analyzes it and writes
 its Parquet tables, like the ``analyze-batch`` task, without Prefect and without the cache.
 """
 
@@ -21,11 +21,11 @@ import unidic_lite
 from _common import OUT, ROOT, Background, cpu_seconds, table, wait_quiet, write_section
 from synth import take_mb, write_blob, write_jsonl
 
-from pipeline.analyze import analyze_batch, write_batch
-from pipeline.batches import plan_batches, read_batch
-from pipeline.corpus import MAX_BYTES
-from pipeline.lexicons import Lexicon, load_lexicons
-from pipeline.tokens import tokenize
+from pipeline.analyze.article import analyze_batch, write_batch
+from pipeline.analyze.lexicons import Lexicon, load_lexicons
+from pipeline.analyze.tokens import tokenize
+from pipeline.ingest.batches import plan_batches, read_batch
+from pipeline.ingest.corpus import MAX_BYTES
 
 TARGET_EFFICIENCY = 0.85
 _lexicons: list[Lexicon] = []

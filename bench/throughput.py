@@ -1,7 +1,7 @@
 """Single-core throughput in characters per second, against the ``mecab`` binary as ceiling.
 
 (a) mecab + unidic-lite, default output to /dev/null; (b) fugashi reading ``feature.lemma``
-and ``pos1``; (c) ``pipeline.tokens.tokenize``; (d) the pipeline's clean → tokenize → match
+and ``pos1``; (c) ``pipeline.analyze.tokens.tokenize``; (d) the pipeline's clean → tokenize → match
 → score: ``analyze_article`` per article, ``article_scores`` per group of 2,000 articles (as
 a run's aggregation scores them); (d2) the same with a fresh analysis cache (a first run's
 default); (e) optionally spaCy + GiNZA (own venv, bench/out/ginza-venv).
@@ -35,14 +35,14 @@ from _common import (
 )
 from synth import take_mb, write_blob
 
-from pipeline import tokens as tokens_module
-from pipeline.analyze import analyze_article
-from pipeline.cache import AnalysisCache
-from pipeline.corpus import MAX_BYTES, ArticleError, ArticleRef
-from pipeline.lexicons import Lexicon, bundle_hash, load_lexicons
-from pipeline.scores import article_scores
-from pipeline.tables import AGGREGATE_ARTICLES
-from pipeline.tokens import tokenize
+from pipeline.aggregate.scores import article_scores
+from pipeline.aggregate.tables import AGGREGATE_ARTICLES
+from pipeline.analyze import tokens as tokens_module
+from pipeline.analyze.article import analyze_article
+from pipeline.analyze.lexicons import Lexicon, bundle_hash, load_lexicons
+from pipeline.analyze.tokens import tokenize
+from pipeline.ingest.corpus import MAX_BYTES, ArticleError, ArticleRef
+from pipeline.runfolder.cache import AnalysisCache
 
 DICDIR = unidic_lite.DICDIR
 GINZA_VENV = OUT / "ginza-venv"
@@ -246,7 +246,7 @@ def main() -> None:
         ("(a) mecab binary, default output (ceiling)", lambda: run_mecab(blob)),
         ("(a2) mecab binary, the pipeline's -F format", lambda: run_mecab(blob, pipeline_fmt)),
         ("(b) fugashi, feature.lemma + pos1", lambda: fugashi_features(lines)),
-        ("(c) pipeline.tokens.tokenize", lambda: pipeline_tokenize(lines)),
+        ("(c) pipeline.analyze.tokens.tokenize", lambda: pipeline_tokenize(lines)),
         ("(d) pipeline clean+tokenize+match+score", whole),
         ("(d2) the same, fresh analysis cache", lambda: pipeline_analyze_cached(items, lexicons)),
     ]

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from pipeline.flows import Settings
+    from pipeline.orchestration.flows import Settings
 
 # Prefect reads these at import: no telemetry from an offline machine, and enough time for a
 # cold embedded server (database migrations) on a small machine.
@@ -133,8 +133,8 @@ def _usage_error(message: str) -> int:
 
 def check_corpus(corpus: Path) -> None:
     """Raise CorpusError unless ``corpus`` is a readable folder, .jsonl or .parquet file."""
-    from pipeline.batches import BULK_SUFFIXES
-    from pipeline.corpus import CorpusError, read_manifest
+    from pipeline.ingest.batches import BULK_SUFFIXES
+    from pipeline.ingest.corpus import CorpusError, read_manifest
 
     if corpus.is_file():
         if corpus.suffix not in BULK_SUFFIXES:
@@ -153,11 +153,11 @@ def cmd_run(args: argparse.Namespace) -> int:
         return _usage_error("--batch-size must be 0 (automatic) or more")
     server = None
     if args.command == "run":  # first: it boots while the rest is checked and imported
-        from pipeline.server import start_embedded_server
+        from pipeline.orchestration.server import start_embedded_server
 
         server = start_embedded_server()
-    from pipeline.corpus import CorpusError
-    from pipeline.lexicons import LexiconError, load_lexicons
+    from pipeline.analyze.lexicons import LexiconError, load_lexicons
+    from pipeline.ingest.corpus import CorpusError
 
     try:
         load_lexicons(Path(args.lexicons))
@@ -176,13 +176,13 @@ def cmd_run(args: argparse.Namespace) -> int:
             CronSchedule(cron=args.cron)
         except ValueError:
             return _usage_error(f"--cron {args.cron!r} is not a valid cron expression")
-        from pipeline.flows import serve
+        from pipeline.orchestration.flows import serve
 
         serve(settings, args.cron, args.name)
         return EXIT_OK
 
-    from pipeline.flows import run
-    from pipeline.runs import RunBusy, ensure_free
+    from pipeline.orchestration.flows import run
+    from pipeline.runfolder.runs import RunBusy, ensure_free
 
     try:
         ensure_free(Path(settings.out))
@@ -205,7 +205,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def _settings(args: argparse.Namespace) -> Settings:
-    from pipeline.flows import Settings
+    from pipeline.orchestration.flows import Settings
 
     return Settings(
         corpus=args.corpus,
@@ -227,16 +227,16 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 
 def cmd_lexicon(args: argparse.Namespace) -> int:
-    from pipeline.lexicons import LexiconError, load_lexicons
+    from pipeline.analyze.lexicons import LexiconError, load_lexicons
 
     if args.action == "lint":
-        from pipeline.lint import lint_command
+        from pipeline.lexicon_tools.lint import lint_command
 
         return lint_command(Path(args.lexicons), as_json=args.json)
     if args.action == "suggest":
         import json
 
-        from pipeline.suggest import SuggestError, format_candidates, suggest
+        from pipeline.lexicon_tools.suggest import SuggestError, format_candidates, suggest
 
         try:
             lexicons = load_lexicons(Path(args.lexicons))
@@ -264,7 +264,7 @@ def cmd_lexicon(args: argparse.Namespace) -> int:
         else:
             print(format_candidates(found, args.frame))
         return EXIT_OK
-    from pipeline import dictionaries as dic
+    from pipeline.lexicon_tools import dictionaries as dic
 
     if args.action == "import":
         path = Path(args.file)

@@ -25,7 +25,7 @@ def lexicon_dir() -> Path:
 @pytest.fixture(scope="session")
 def lexicons(lexicon_dir: Path):
     """The shipped lexicons, compiled once."""
-    from pipeline.lexicons import load_lexicons
+    from pipeline.analyze.lexicons import load_lexicons
 
     return load_lexicons(lexicon_dir)
 
@@ -33,7 +33,7 @@ def lexicons(lexicon_dir: Path):
 @pytest.fixture(scope="session")
 def refs(corpus_dir: Path):
     """The seed corpus's manifest rows."""
-    from pipeline.corpus import read_manifest
+    from pipeline.ingest.corpus import read_manifest
 
     return read_manifest(corpus_dir).articles
 
@@ -52,7 +52,7 @@ def seed_run(
     harness, tmp_path_factory: pytest.TempPathFactory, corpus_dir: Path, lexicon_dir: Path
 ):
     """The real flow on the seed corpus, once per test session."""
-    from pipeline.flows import Settings, framing_flow
+    from pipeline.orchestration.flows import Settings, framing_flow
 
     out = tmp_path_factory.mktemp("outputs")
     settings = Settings(

@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from pipeline.compare import holm
+from pipeline.aggregate.compare import holm
 
 DEFAULT_SOURCES: tuple[str, ...] = (
     "Valdai Club",
@@ -106,7 +106,7 @@ TOOLS = {
     "scikit_learn": "1.5.0",
 }
 # fmt: off
-# The run-folder contract's CSV columns, written out independently of pipeline.charts.
+# The run-folder contract's CSV columns, written out independently of pipeline.report.charts.
 LEGACY: dict[str, list[str]] = {
     "articles": [
         "article_id", "source", "published", "frame", "hits", "weighted", "tokens", "per_1k",

@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from pipeline.analyze import (
+from pipeline.analyze.article import (
     TABLE_COLUMNS,
     TABLES,
     analyze_batch,
@@ -17,9 +17,9 @@ from pipeline.analyze import (
     doc_lemmas,
     write_batch,
 )
-from pipeline.clean import clean_article
-from pipeline.corpus import read_article
-from pipeline.tokens import Token, TokenColumns, tokenize_columns
+from pipeline.analyze.tokens import Token, TokenColumns, tokenize_columns
+from pipeline.ingest.clean import clean_article
+from pipeline.ingest.corpus import read_article
 
 MAX_BYTES = 5_000_000
 # The columns as README.md documents them (hits.csv, removed.csv) or as the tables need them.

@@ -12,7 +12,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from pipeline.batches import (
+from pipeline.ingest.batches import (
     MAX_BATCH,
     MIN_BATCH,
     auto_batch_size,
@@ -21,7 +21,7 @@ from pipeline.batches import (
     plan_batches,
     read_batch,
 )
-from pipeline.corpus import CorpusError, read_article, read_manifest
+from pipeline.ingest.corpus import CorpusError, read_article, read_manifest
 
 SEED_IDS = [
     "valdai-2024-03-26",

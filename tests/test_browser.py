@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from fakerun import make_fake_run
 
-from pipeline.charts import make_charts
-from pipeline.dashboard import render_dashboard
+from pipeline.report.charts import make_charts
+from pipeline.report.dashboard import render_dashboard
 
 pytestmark = pytest.mark.browser
 

@@ -7,12 +7,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from pipeline import analyze as analyze_mod
-from pipeline.analyze import analyze_article, analyze_text, content_counts, doc_lemmas
-from pipeline.cache import AggregateCache, AnalysisCache, BatchCache, hits_key, token_key
-from pipeline.corpus import ArticleRef
-from pipeline.hits import find_hits
-from pipeline.lexicons import bundle_hash
+from pipeline.analyze import article as analyze_mod
+from pipeline.analyze.article import analyze_article, analyze_text, content_counts, doc_lemmas
+from pipeline.analyze.hits import find_hits
+from pipeline.analyze.lexicons import bundle_hash
+from pipeline.ingest.corpus import ArticleRef
+from pipeline.runfolder.cache import AggregateCache, AnalysisCache, BatchCache, hits_key, token_key
 
 MAX_BYTES = 5_000_000
 

@@ -22,8 +22,8 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.text import Annotation
 
-from pipeline import charts
-from pipeline.charts import display_label, make_charts, read_notes, read_table
+from pipeline.report import charts
+from pipeline.report.charts import display_label, make_charts, read_notes, read_table
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 BASE = ["heatmap_per1k.png", "per1k_intervals.png", "frame_shares.png", "articles_per1k.png",

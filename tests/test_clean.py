@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.clean import (
+from pipeline.ingest.clean import (
     _BIO,
     _BIO_TRIGGER,
     _CONTROL,

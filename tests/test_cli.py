@@ -7,8 +7,8 @@ import sys
 
 import pytest
 
-from pipeline import server as server_module
 from pipeline.cli import main
+from pipeline.orchestration import server as server_module
 
 
 class FakeServer:
@@ -68,7 +68,7 @@ def test_broken_lexicon_exits_2(tmp_path, capsys, corpus_dir, started):
 def test_run_hands_the_server_it_started_first_to_the_flow(
     tmp_path, corpus_dir, lexicon_dir, started, monkeypatch
 ):
-    from pipeline import flows
+    from pipeline.orchestration import flows
 
     seen = []
 

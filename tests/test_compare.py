@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.compare import (
+from pipeline.aggregate.compare import (
     DIFF_COLUMNS,
     SimilarityAccumulator,
     differences,
@@ -19,7 +19,7 @@ from pipeline.compare import (
     log_odds_dirichlet,
     stance,
 )
-from pipeline.scores import SourceAccumulator
+from pipeline.aggregate.scores import SourceAccumulator
 
 SENTENCES, TOKENS = 5, 20  # per synthetic article: 5 sentences of 20 content tokens
 
@@ -284,7 +284,7 @@ def test_similarity_is_partial_for_overlap_and_batch_free() -> None:
 def test_exposure_permutation_does_not_reward_short_sentences() -> None:
     """Two matches in one short text against none in a longer one is weak evidence: the
     p-value must not depend on the texts having sentences of different lengths."""
-    from pipeline.compare import _exposure_permutation_p
+    from pipeline.aggregate.compare import _exposure_permutation_p
 
     ta, wa = np.full(41, 25.0), np.zeros((41, 1))
     wa[21, 0], wa[39, 0] = 2.0, 0.5

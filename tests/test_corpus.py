@@ -9,9 +9,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.analyze import analyze_article, analyze_text
-from pipeline.clean import normalize
-from pipeline.corpus import (
+from pipeline.analyze.article import analyze_article, analyze_text
+from pipeline.analyze.lexicons import load_lexicon
+from pipeline.ingest.clean import normalize
+from pipeline.ingest.corpus import (
     ArticleError,
     ArticleRef,
     CorpusError,
@@ -23,7 +24,6 @@ from pipeline.corpus import (
     read_manifest,
     safe_name,
 )
-from pipeline.lexicons import load_lexicon
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "corpus" / "articles"

@@ -14,9 +14,15 @@ import pandas as pd
 import pytest
 from fakerun import HOSTILE_LABEL, HOSTILE_SOURCES, THIN_SOURCES, make_fake_run
 
-from pipeline import charts, dashboard
-from pipeline.charts import make_charts, read_table
-from pipeline.dashboard import MAX_ARTICLE_ROWS, fmt_p, fmt_signed, render_dashboard, render_html
+from pipeline.report import charts, dashboard
+from pipeline.report.charts import make_charts, read_table
+from pipeline.report.dashboard import (
+    MAX_ARTICLE_ROWS,
+    fmt_p,
+    fmt_signed,
+    render_dashboard,
+    render_html,
+)
 
 
 class Page(HTMLParser):
@@ -306,7 +312,7 @@ def test_crash_while_writing_leaves_no_temp_file(tmp_path: Path, monkeypatch) ->
         assert Path(src).is_file() and Path(src).parent == run  # same folder: rename is atomic
         raise OSError("simulated crash before rename")
 
-    monkeypatch.setattr("pipeline.dashboard.os.replace", failing_replace)
+    monkeypatch.setattr("pipeline.report.dashboard.os.replace", failing_replace)
     with pytest.raises(OSError, match="simulated crash"):
         render_dashboard(run)
     assert seen
@@ -325,7 +331,7 @@ def test_first_render_crash_creates_nothing(tmp_path: Path, monkeypatch) -> None
 
 def test_passages_are_capped_per_cell(tmp_path: Path, monkeypatch) -> None:
     run = make_fake_run(tmp_path / "run")
-    monkeypatch.setattr("pipeline.dashboard.MAX_PASSAGES_PER_CELL", 2)
+    monkeypatch.setattr("pipeline.report.dashboard.MAX_PASSAGES_PER_CELL", 2)
     html = render_dashboard(run).read_text("utf-8")
     sizes = [len(re.findall(r'<li class="passage"', g)) for g in html.split("<details")[1:]]
     assert max(sizes) == 2

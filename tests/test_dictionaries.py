@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from pipeline.dictionaries import (
+from pipeline.analyze.lexicons import load_lexicons
+from pipeline.lexicon_tools.dictionaries import (
     DictionaryError,
     frame_id,
     read_liwc,
@@ -13,7 +14,6 @@ from pipeline.dictionaries import (
     to_quanteda,
     write_lexicons,
 )
-from pipeline.lexicons import load_lexicons
 
 
 def test_quanteda_keys_become_frames_and_nested_keys_categories(tmp_path):

@@ -15,16 +15,16 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from pipeline.cache import AnalysisCache
-from pipeline.clean import normalize
-from pipeline.flows import (
+from pipeline.aggregate.scores import ARTICLE_COLUMNS, SOURCE_COLUMNS
+from pipeline.ingest.clean import normalize
+from pipeline.orchestration.flows import (
     Settings,
     deployment,
     embedded_server,
     framing_flow,
     task_runner,
 )
-from pipeline.scores import ARTICLE_COLUMNS, SOURCE_COLUMNS
+from pipeline.runfolder.cache import AnalysisCache
 
 
 def test_run_folder_is_published_atomically(seed_run):
@@ -139,16 +139,16 @@ def test_serial_process_and_dask_runs_give_identical_csvs(
 def aggregated(monkeypatch) -> list[Path]:
     """The data folders ``write_tables`` fills (it is not called when the aggregate cache
     has a run's tables)."""
-    import pipeline.tables
+    import pipeline.aggregate.tables
 
     calls: list[Path] = []
-    write_tables = pipeline.tables.write_tables
+    write_tables = pipeline.aggregate.tables.write_tables
 
     def counted_write_tables(*args, **kwargs):
         calls.append(args[0])
         return write_tables(*args, **kwargs)
 
-    monkeypatch.setattr(pipeline.tables, "write_tables", counted_write_tables)
+    monkeypatch.setattr(pipeline.aggregate.tables, "write_tables", counted_write_tables)
     return calls
 
 

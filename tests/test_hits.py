@@ -9,10 +9,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.clean import CleanText, clean_article
-from pipeline.hits import Hit, Matcher, find_hits, match_sentence, matcher
-from pipeline.lexicons import Entry, Lexicon, load_lexicon, load_lexicons
-from pipeline.tokens import tokenize_columns
+from pipeline.analyze.hits import Hit, Matcher, find_hits, match_sentence, matcher
+from pipeline.analyze.lexicons import Entry, Lexicon, load_lexicon, load_lexicons
+from pipeline.analyze.tokens import tokenize_columns
+from pipeline.ingest.clean import CleanText, clean_article
 
 NAMING = """\
 frame: naming

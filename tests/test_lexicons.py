@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.lexicons import LexiconError, bundle_hash, load_lexicon, load_lexicons
+from pipeline.analyze.lexicons import LexiconError, bundle_hash, load_lexicon, load_lexicons
 
 GOOD_ENTRY = """\
   - term: 特別軍事作戦

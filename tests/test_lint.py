@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from pipeline.lint import lint, lint_command
+from pipeline.lexicon_tools.lint import lint, lint_command
 
 
 def _write(path, body):

@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from pipeline import runs
+from pipeline.runfolder import runs
 
 
 def _publish(out: Path, run_id: str, payload: str = "x") -> Path:

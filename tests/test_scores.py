@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pipeline.scores import (
+from pipeline.aggregate.scores import (
     SourceAccumulator,
     article_scores,
     bootstrap_rates,

@@ -8,7 +8,11 @@ import pytest
 from prefect.server.api import server as api_server
 from prefect.settings import PREFECT_API_URL, temporary_settings
 
-from pipeline.server import EmbeddedServer, start_embedded_server, uses_embedded_server
+from pipeline.orchestration.server import (
+    EmbeddedServer,
+    start_embedded_server,
+    uses_embedded_server,
+)
 
 
 class FakeASGIServer:

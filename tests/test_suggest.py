@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.lexicons import load_lexicon, load_lexicons
-from pipeline.suggest import SuggestError, grams, suggest
+from pipeline.analyze.lexicons import load_lexicon, load_lexicons
+from pipeline.lexicon_tools.suggest import SuggestError, grams, suggest
 
 
 def test_grams_are_unigrams_and_bigrams():

@@ -9,11 +9,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from pipeline import tables as tables_mod
-from pipeline.analyze import analyze_batch, write_batch
-from pipeline.corpus import ArticleRef, read_manifest
-from pipeline.lexicons import Lexicon, load_lexicons
-from pipeline.tables import write_tables
+from pipeline.aggregate import tables as tables_mod
+from pipeline.aggregate.tables import write_tables
+from pipeline.analyze.article import analyze_batch, write_batch
+from pipeline.analyze.lexicons import Lexicon, load_lexicons
+from pipeline.ingest.corpus import ArticleRef, read_manifest
 
 MAX_BYTES = 5_000_000
 N_BOOT = N_PERM = 60
@@ -318,7 +318,7 @@ def test_reversal_warnings_follow_the_perspectives_articles_carry(
 ) -> None:
     """Warnings are what reversals() makes of the corpus's (source, perspective) pairs; with
     the pro-Moscow and western-analytic labels swapped, pro_moscow must be reversed."""
-    from pipeline.validate import reversals, source_perspectives
+    from pipeline.aggregate.validate import reversals, source_perspectives
 
     swapped = {"pro_moscow": "western_analytic", "western_analytic": "pro_moscow"}
     refs = [

@@ -9,9 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline import tokens as tokens_module
-from pipeline.clean import clean_article, normalize
-from pipeline.tokens import (
+from pipeline.analyze import tokens as tokens_module
+from pipeline.analyze.tokens import (
     MECAB_SPACE,
     Token,
     TokenColumns,
@@ -24,6 +23,7 @@ from pipeline.tokens import (
     tokenize_spans,
     versions,
 )
+from pipeline.ingest.clean import clean_article, normalize
 
 SEEDS = Path(__file__).resolve().parents[1] / "corpus" / "articles"
 

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.validate import (
+from pipeline.aggregate.validate import (
     VALIDATION_COLUMNS,
     agreement,
     confusion,

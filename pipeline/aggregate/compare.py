@@ -16,7 +16,7 @@ from sklearn.decomposition import PCA
 from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
 from sklearn.metrics.pairwise import cosine_similarity
 
-from pipeline.scores import DEFAULT_PERMUTATIONS, SourceAccumulator, _rng
+from pipeline.aggregate.scores import DEFAULT_PERMUTATIONS, SourceAccumulator, _rng
 
 DIFF_COLUMNS = [
     "source_a",

@@ -14,12 +14,12 @@ from typing import Any
 
 import pandas as pd
 
-from pipeline.cache import AnalysisCache, hits_key, token_key
-from pipeline.clean import CleanText, clean_article
-from pipeline.corpus import ArticleError, ArticleRef, Quarantined, extract_text, read_article
-from pipeline.hits import Hit, find_hits
-from pipeline.lexicons import Lexicon
-from pipeline.tokens import NON_CONTENT_POS, TokenColumns, tokenize_spans
+from pipeline.analyze.hits import Hit, find_hits
+from pipeline.analyze.lexicons import Lexicon
+from pipeline.analyze.tokens import NON_CONTENT_POS, TokenColumns, tokenize_spans
+from pipeline.ingest.clean import CleanText, clean_article
+from pipeline.ingest.corpus import ArticleError, ArticleRef, Quarantined, extract_text, read_article
+from pipeline.runfolder.cache import AnalysisCache, hits_key, token_key
 
 TABLES = ("articles", "sentences", "hits", "removed", "quarantined", "docs")
 TABLE_COLUMNS: dict[str, list[str]] = {

@@ -14,8 +14,8 @@ from typing import Any
 
 import yaml
 
-from pipeline.clean import normalize
-from pipeline.lexicons import Lexicon
+from pipeline.analyze.lexicons import Lexicon
+from pipeline.ingest.clean import normalize
 
 _FRAME = re.compile(r"[^a-z0-9_]+")
 

@@ -11,9 +11,9 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipeline.hits import Matcher, match_sentence
-from pipeline.lexicons import Entry, Lexicon, LexiconError, load_lexicon
-from pipeline.tokens import lemmas
+from pipeline.analyze.hits import Matcher, match_sentence
+from pipeline.analyze.lexicons import Entry, Lexicon, LexiconError, load_lexicon
+from pipeline.analyze.tokens import lemmas
 
 # Entries are checked in isolation and inside this carrier sentence: a term whose
 # segmentation changes with its neighbours will miss real text.

@@ -10,9 +10,9 @@ from collections.abc import Sequence
 from itertools import compress
 from typing import NamedTuple
 
-from pipeline.clean import CleanText
-from pipeline.lexicons import Entry, IndexGroups, Lexicon
-from pipeline.tokens import TokenColumns
+from pipeline.analyze.lexicons import Entry, IndexGroups, Lexicon
+from pipeline.analyze.tokens import TokenColumns
+from pipeline.ingest.clean import CleanText
 
 # Lemmas that negate the predicate they attach to: ない/なかった (ない), ません/ぬ (ず), 無い.
 NEGATORS = frozenset({"ない", "無い", "ず", "ぬ"})
@@ -125,7 +125,7 @@ def find_hits(
     m = matcher(lexicons)
     per_frame: list[list[Hit]] = [[] for _ in lexicons]
     for sid, tokens in enumerate(sentences):
-        # Terms are compiled without white space (pipeline.tokens.lemmas); match the same way.
+        # Terms are compiled without white space (tokens.lemmas); match the same way.
         if "空白" in tokens.pos:
             tokens = tokens.without("空白")
         for f, entry, a, b in match_sentence(tokens.lemmas, m):

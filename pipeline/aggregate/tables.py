@@ -18,15 +18,13 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from pipeline.analyze import TABLE_COLUMNS, TABLES
-from pipeline.compare import (
+from pipeline.aggregate.compare import (
     SimilarityAccumulator,
     differences,
     keyness,
     stance,
 )
-from pipeline.lexicons import Lexicon
-from pipeline.scores import (
+from pipeline.aggregate.scores import (
     ARTICLE_COLUMNS,
     DEFAULT_PERMUTATIONS,
     MIN_HITS,
@@ -36,7 +34,7 @@ from pipeline.scores import (
     counted,
     term_counts,
 )
-from pipeline.validate import (
+from pipeline.aggregate.validate import (
     COUNT_KEYS,
     VALIDATION_COLUMNS,
     agreement_of,
@@ -47,6 +45,8 @@ from pipeline.validate import (
     source_perspectives,
     validation_counts,
 )
+from pipeline.analyze.article import TABLE_COLUMNS, TABLES
+from pipeline.analyze.lexicons import Lexicon
 
 DECIMALS = 4
 POSITION_KEYS, POSITION_VALUES = ["source", "frame", "decile"], ["hits", "weighted"]

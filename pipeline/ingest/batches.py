@@ -18,7 +18,14 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from pipeline.corpus import COLUMNS, ArticleRef, CorpusError, Quarantined, iso_date, read_manifest
+from pipeline.ingest.corpus import (
+    COLUMNS,
+    ArticleRef,
+    CorpusError,
+    Quarantined,
+    iso_date,
+    read_manifest,
+)
 
 BULK_SUFFIXES = (".jsonl", ".parquet")
 # Automatic batch size: about TASKS_PER_WORKER tasks per worker, within these bounds. Small

@@ -14,8 +14,8 @@ from typing import Any
 
 import yaml
 
-from pipeline.clean import normalize
-from pipeline.tokens import FUNCTION_POS, lemmas, tokenize
+from pipeline.analyze.tokens import FUNCTION_POS, lemmas, tokenize
+from pipeline.ingest.clean import normalize
 
 TOP_KEYS = {"frame", "label", "description", "entries"}
 ENTRY_KEYS = {"term", "category", "weight", "note", "shared"}

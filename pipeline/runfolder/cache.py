@@ -30,14 +30,14 @@ from typing import Any
 
 import pandas as pd
 
-from pipeline import clean as clean_mod
-from pipeline import hits as hits_mod
-from pipeline import lexicons as lexicons_mod
-from pipeline import tokens as tokens_mod
-from pipeline.clean import CleanText, Removed
-from pipeline.corpus import ArticleRef
-from pipeline.hits import Hit
-from pipeline.tokens import TokenColumns, restore_columns
+from pipeline.analyze import hits as hits_mod
+from pipeline.analyze import lexicons as lexicons_mod
+from pipeline.analyze import tokens as tokens_mod
+from pipeline.analyze.hits import Hit
+from pipeline.analyze.tokens import TokenColumns, restore_columns
+from pipeline.ingest import clean as clean_mod
+from pipeline.ingest.clean import CleanText, Removed
+from pipeline.ingest.corpus import ArticleRef
 
 SCHEMA_VERSION = "3"
 
@@ -197,7 +197,7 @@ def _batch_key_prefix() -> bytes:
     the tokenizer's versions."""
     h = hashlib.sha256(_token_key_prefix())
     h.update(code_hash("hits", "lexicons").encode())
-    for module in ("pipeline.analyze", "pipeline.batches", "pipeline.corpus"):
+    for module in ("pipeline.analyze.article", "pipeline.ingest.batches", "pipeline.ingest.corpus"):
         origin = find_spec(module).origin  # type: ignore[union-attr]
         h.update(Path(str(origin)).read_bytes())
     return h.digest()
@@ -271,8 +271,9 @@ def _aggregate_key_prefix() -> bytes:
     from importlib.metadata import version
 
     h = hashlib.sha256(SCHEMA_VERSION.encode())
-    for path in sorted(Path(clean_mod.__file__).parent.glob("*.py")):
-        h.update(path.name.encode() + b"\x00" + path.read_bytes())
+    root = Path(clean_mod.__file__).parents[1]
+    for path in sorted(root.rglob("*.py")):
+        h.update(str(path.relative_to(root)).encode() + b"\x00" + path.read_bytes())
     for lib in ("numpy", "pandas", "pyarrow", "scipy", "scikit-learn"):
         h.update(f"{lib}={version(lib)}".encode())
     return h.digest()

@@ -17,9 +17,9 @@ import numpy as np
 import pandas as pd
 from sklearn.feature_extraction.text import CountVectorizer
 
-from pipeline.compare import log_odds_dirichlet
-from pipeline.lexicons import Lexicon
-from pipeline.tokens import tokenize
+from pipeline.aggregate.compare import log_odds_dirichlet
+from pipeline.analyze.lexicons import Lexicon
+from pipeline.analyze.tokens import tokenize
 
 CONTEXT_CHARS = 25
 

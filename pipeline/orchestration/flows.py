@@ -25,25 +25,35 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.deployments.runner import RunnerDeployment
 from prefect.task_runners import ProcessPoolTaskRunner, TaskRunner, ThreadPoolTaskRunner
 
-from pipeline import __version__, runs
-from pipeline.batches import auto_batch_size, count_articles, plan_batches, read_batch
-from pipeline.cache import AggregateCache, BatchCache
-from pipeline.corpus import MAX_BYTES
-from pipeline.lexicons import Lexicon, bundle_hash, load_lexicons
-from pipeline.scores import (
+from pipeline import __version__
+from pipeline.aggregate.scores import (
     DEFAULT_BOOTSTRAP,
     DEFAULT_PERMUTATIONS,
     DEFAULT_SEED,
     MIN_HITS,
     MIN_TOKENS,
 )
-from pipeline.server import EmbeddedServer, start_embedded_server, uses_embedded_server
-from pipeline.tokens import release_dictionary, tagger
-from pipeline.tokens import versions as tokenizer_versions
+from pipeline.analyze.lexicons import Lexicon, bundle_hash, load_lexicons
+from pipeline.analyze.tokens import release_dictionary, tagger
+from pipeline.analyze.tokens import versions as tokenizer_versions
+from pipeline.ingest.batches import auto_batch_size, count_articles, plan_batches, read_batch
+from pipeline.ingest.corpus import MAX_BYTES
+from pipeline.orchestration.server import (
+    EmbeddedServer,
+    start_embedded_server,
+    uses_embedded_server,
+)
+from pipeline.runfolder import runs
+from pipeline.runfolder.cache import AggregateCache, BatchCache
 
 # Imported by the tasks that need them (and ahead of time by ``warm_up``): scikit-learn,
 # SciPy and matplotlib take seconds to import, which a run can spend while Prefect starts.
-HEAVY_MODULES = ("pipeline.analyze", "pipeline.tables", "pipeline.charts", "pipeline.dashboard")
+HEAVY_MODULES = (
+    "pipeline.analyze.article",
+    "pipeline.aggregate.tables",
+    "pipeline.report.charts",
+    "pipeline.report.dashboard",
+)
 
 
 @dataclass(slots=True)
@@ -88,8 +98,8 @@ def analyze_batch_task(
     With a cache, an unchanged batch's tables are read back whole (``BatchCache``), and a
     changed one is analyzed from the per-article cache (``AnalysisCache``).
     """
-    from pipeline.analyze import analyze_batch, write_batch
-    from pipeline.cache import AnalysisCache
+    from pipeline.analyze.article import analyze_batch, write_batch
+    from pipeline.runfolder.cache import AnalysisCache
 
     batch = Path(batch_file)
     items = read_batch(batch)
@@ -143,7 +153,7 @@ def aggregate_task(
     settings and lexicons are those of the previous one gets its tables back from
     ``AggregateCache`` instead.
     """
-    from pipeline.tables import write_tables
+    from pipeline.aggregate.tables import write_tables
 
     lexicons = _lexicons(lexicon_dir, lexicons_sha)
     data_dir = Path(run_dir) / "data"
@@ -183,14 +193,14 @@ def aggregate_task(
 
 @task(name="charts")
 def charts_task(run_dir: str) -> list[str]:
-    from pipeline.charts import make_charts
+    from pipeline.report.charts import make_charts
 
     return [str(p) for p in make_charts(Path(run_dir))]
 
 
 @task(name="dashboard")
 def dashboard_task(run_dir: str) -> str:
-    from pipeline.dashboard import render_dashboard
+    from pipeline.report.dashboard import render_dashboard
 
     return str(render_dashboard(Path(run_dir)))
 

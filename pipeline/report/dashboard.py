@@ -30,7 +30,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from markupsafe import Markup
 
-from pipeline.charts import (
+from pipeline.report.charts import (
     COLUMNS,
     UNIT,
     distinct,

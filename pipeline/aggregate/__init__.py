@@ -1,0 +1,1 @@
+"""Aggregate: fold batch tables into scores, comparisons and validation tables."""

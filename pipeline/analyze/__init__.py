@@ -1,0 +1,1 @@
+"""Analyze: tokenize with fugashi, compile lexicons, match them, analyze whole articles."""

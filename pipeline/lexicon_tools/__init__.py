@@ -1,0 +1,1 @@
+"""Lexicon tools: lint, suggest new entries, import and export dictionaries."""

@@ -1,0 +1,1 @@
+"""Orchestration: the Prefect flow, its task runners and the embedded server."""

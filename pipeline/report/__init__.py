@@ -1,0 +1,1 @@
+"""Report: charts and the dashboard, drawn from a finished run folder."""

@@ -1,0 +1,1 @@
+"""The run folder: publishing runs atomically, history, and the caches behind reruns."""
