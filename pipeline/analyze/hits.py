@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from itertools import compress
+from operator import itemgetter, or_
 from typing import NamedTuple
 
 from pipeline.analyze.lexicons import Entry, IndexGroups, Lexicon
@@ -70,7 +71,7 @@ class Matcher:
     """The indexes of several frames merged by first lemma, so that one look-up per token
     finds every frame that has an entry starting there. Built once per set of lexicons."""
 
-    __slots__ = ("by_first", "frames", "lexicons")
+    __slots__ = ("by_first", "frames", "globs", "lexicons")
 
     def __init__(self, lexicons: list[Lexicon]) -> None:
         self.lexicons = tuple(lexicons)
@@ -79,6 +80,7 @@ class Matcher:
         for f, lex in enumerate(lexicons):
             for first, groups in lex.index().items():
                 self.by_first.setdefault(first, []).append((f, groups))
+        self.globs = glob_index(lexicons)
 
 
 _MATCHERS: dict[tuple[int, ...], Matcher] = {}
@@ -96,9 +98,13 @@ def matcher(lexicons: list[Lexicon]) -> Matcher:
     return m
 
 
-def match_sentence(lemmas: Sequence[str], m: Matcher) -> list[tuple[int, Entry, int, int]]:
+def match_sentence(
+    lemmas: Sequence[str], m: Matcher, surfaces: Sequence[str] | None = None
+) -> list[tuple[int, Entry, int, int]]:
     """Non-overlapping longest matches in one sentence, each frame on its own, in text order:
-    (frame number, entry, first token, end token)."""
+    (frame number, entry, first token, end token). Glob entries need the ``surfaces``."""
+    if m.globs and surfaces is not None:
+        return match_with_globs(lemmas, surfaces, m)
     found: list[tuple[int, Entry, int, int]] = []
     by_first = m.by_first
     free = [0] * m.frames
@@ -117,6 +123,78 @@ def match_sentence(lemmas: Sequence[str], m: Matcher) -> list[tuple[int, Entry, 
     return found
 
 
+# --- Glob entries (``傷つ*``): prefix matches on the surface, from a token boundary ------------
+# The stem is matched as written, on the text's surfaces joined from a token's start: UniDic
+# splits many stems into other words (傷つ → 傷 + つ), so their lemmas would never match the
+# inflected word (傷つけ|た). The match ends with the token in which the stem ends.
+
+GlobIndex = dict[str, list[tuple[int, str, Entry]]]
+_first = itemgetter(slice(0, 1))
+
+
+def glob_index(lexicons: list[Lexicon]) -> GlobIndex:
+    """Glob entries by the first character of their stem: (frame number, stem, entry),
+    longest stem first, then by line."""
+    index: GlobIndex = {}
+    for f, lex in enumerate(lexicons):
+        for entry in lex.entries:
+            if entry.glob:
+                index.setdefault(entry.glob[0], []).append((f, entry.glob, entry))
+    for group in index.values():
+        group.sort(key=lambda item: (-len(item[1]), item[2].line))
+    return index
+
+
+def glob_end(surfaces: Sequence[str], i: int, stem: str) -> int:
+    """The end token of ``stem`` matched from token ``i`` (the token after the one in which
+    the stem ends), or 0 when the surfaces from ``i`` do not start with it."""
+    n, pos, j = len(surfaces), 0, i
+    while j < n:
+        s = surfaces[j]
+        rest = stem[pos:]
+        if len(rest) <= len(s):
+            return j + 1 if s.startswith(rest) else 0
+        if not rest.startswith(s):
+            return 0
+        pos += len(s)
+        j += 1
+    return 0
+
+
+def match_with_globs(
+    lemmas: Sequence[str], surfaces: Sequence[str], m: Matcher
+) -> list[tuple[int, Entry, int, int]]:
+    """match_sentence for lexicons with glob entries: at each position and frame the match
+    that ends last wins; of a glob and a plain entry ending together, the plain entry."""
+    found: list[tuple[int, Entry, int, int]] = []
+    by_first, globs = m.by_first, m.globs
+    free = [0] * m.frames
+    n = len(lemmas)
+    starts = map(
+        or_, map(by_first.__contains__, lemmas), map(globs.__contains__, map(_first, surfaces))
+    )
+    for i in compress(range(n), starts):
+        best: dict[int, tuple[Entry, int]] = {}
+        for f, groups in by_first.get(lemmas[i], ()):
+            if i < free[f]:
+                continue
+            for k, entries in groups:
+                if i + k <= n and (entry := entries.get(tuple(lemmas[i : i + k]))) is not None:
+                    best[f] = (entry, i + k)
+                    break
+        for f, stem, entry in globs.get(surfaces[i][:1], ()):
+            if i < free[f] or (f in best and best[f][0].glob):
+                continue
+            end = glob_end(surfaces, i, stem)
+            if end and (f not in best or end > best[f][1]):
+                best[f] = (entry, end)
+        for f in sorted(best):
+            entry, end = best[f]
+            found.append((f, entry, i, end))
+            free[f] = end
+    return found
+
+
 def find_hits(
     clean: CleanText, sentences: list[TokenColumns], lexicons: list[Lexicon]
 ) -> list[Hit]:
@@ -128,7 +206,7 @@ def find_hits(
         # Terms are compiled without white space (tokens.lemmas); match the same way.
         if "空白" in tokens.pos:
             tokens = tokens.without("空白")
-        for f, entry, a, b in match_sentence(tokens.lemmas, m):
+        for f, entry, a, b in match_sentence(tokens.lemmas, m, tokens.surfaces):
             start, end = tokens.starts[a], tokens.ends[b - 1]
             per_frame[f].append(
                 Hit(
