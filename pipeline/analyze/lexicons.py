@@ -156,7 +156,7 @@ def load_lexicon(path: Path, errors: list[LexiconError] | None = None) -> Lexico
     for i, item in enumerate(items):
         line = lines[i] if i < len(lines) else None
         try:
-            lexicon.entries.append(_entry(item, frame, path, line))
+            lexicon.entries.append(compile_entry(item, frame, path, line))
         except LexiconError as exc:
             if errors is None:
                 raise
@@ -164,7 +164,8 @@ def load_lexicon(path: Path, errors: list[LexiconError] | None = None) -> Lexico
     return lexicon
 
 
-def _entry(item: Any, frame: str, path: Path, line: int | None) -> Entry:
+def compile_entry(item: Any, frame: str, path: Path, line: int | None) -> Entry:
+    """Check one entry (a mapping read from a lexicon file) and compile it."""
     if not isinstance(item, dict):
         raise LexiconError(path, line, "an entry must be a mapping with term, category and note")
     unknown = set(item) - ENTRY_KEYS

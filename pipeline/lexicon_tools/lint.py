@@ -41,6 +41,12 @@ def _alone(lex: Lexicon, entry: Entry) -> Lexicon:
     return Lexicon(lex.frame, lex.label, lex.description, lex.path, lex.sha256, [entry])
 
 
+def matches_itself(entry: Entry, path: Path) -> bool:
+    """Whether an entry, on its own, matches its own text (a glob: its stem)."""
+    lex = Lexicon(entry.frame, entry.frame, "", path, "", [entry])
+    return _self_matches(entry, Matcher([lex]), entry.glob or entry.term)
+
+
 def lint_lexicon(lex: Lexicon, report: FrameReport) -> None:
     """Checks within one frame."""
     m = Matcher([lex])
