@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from itertools import compress
-from operator import itemgetter, or_
+from operator import add, itemgetter, or_
 from typing import NamedTuple
 
 from pipeline.analyze.lexicons import Entry, IndexGroups, Lexicon
@@ -103,8 +103,8 @@ def match_sentence(
 ) -> list[tuple[int, Entry, int, int]]:
     """Non-overlapping longest matches in one sentence, each frame on its own, in text order:
     (frame number, entry, first token, end token). Glob entries need the ``surfaces``."""
-    if m.globs and surfaces is not None:
-        return match_with_globs(lemmas, surfaces, m)
+    if m.globs is not None and surfaces is not None:
+        return match_with_globs(lemmas, surfaces, m, m.globs)
     found: list[tuple[int, Entry, int, int]] = []
     by_first = m.by_first
     free = [0] * m.frames
@@ -128,52 +128,79 @@ def match_sentence(
 # splits many stems into other words (傷つ → 傷 + つ), so their lemmas would never match the
 # inflected word (傷つけ|た). The match ends with the token in which the stem ends.
 
-GlobIndex = dict[str, list[tuple[int, str, Entry]]]
-_first = itemgetter(slice(0, 1))
+
+class GlobIndex(NamedTuple):
+    """Glob entries by stem; every prefix of a stem (a walk along the text stops at the first
+    that is none); the first two characters of every stem (a one-character stem: that
+    character): a token whose surface, with the next one's, starts with none of them
+    starts no glob match."""
+
+    stems: dict[str, list[tuple[int, Entry]]]
+    prefixes: frozenset[str]
+    heads: frozenset[str]
+    short: bool  # some stem is one character long
 
 
-def glob_index(lexicons: list[Lexicon]) -> GlobIndex:
-    """Glob entries by the first character of their stem: (frame number, stem, entry),
-    longest stem first, then by line."""
-    index: GlobIndex = {}
+def glob_index(lexicons: list[Lexicon]) -> GlobIndex | None:
+    """The glob entries of ``lexicons`` (None when there are none); of two entries of one
+    frame with the same stem the earlier line wins."""
+    stems: dict[str, list[tuple[int, Entry]]] = {}
     for f, lex in enumerate(lexicons):
         for entry in lex.entries:
             if entry.glob:
-                index.setdefault(entry.glob[0], []).append((f, entry.glob, entry))
-    for group in index.values():
-        group.sort(key=lambda item: (-len(item[1]), item[2].line))
-    return index
+                group = stems.setdefault(entry.glob, [])
+                if all(g != f for g, _ in group):
+                    group.append((f, entry))
+    if not stems:
+        return None
+    prefixes = frozenset(s[:k] for s in stems for k in range(1, len(s) + 1))
+    short = any(len(s) == 1 for s in stems)
+    return GlobIndex(stems, prefixes, frozenset(s[:2] for s in stems), short)
 
 
-def glob_end(surfaces: Sequence[str], i: int, stem: str) -> int:
-    """The end token of ``stem`` matched from token ``i`` (the token after the one in which
-    the stem ends), or 0 when the surfaces from ``i`` do not start with it."""
-    n, pos, j = len(surfaces), 0, i
-    while j < n:
-        s = surfaces[j]
-        rest = stem[pos:]
-        if len(rest) <= len(s):
-            return j + 1 if s.startswith(rest) else 0
-        if not rest.startswith(s):
-            return 0
-        pos += len(s)
-        j += 1
-    return 0
+_first1 = itemgetter(slice(0, 1))
+_first2 = itemgetter(slice(0, 2))
+
+
+def glob_matches(
+    surfaces: Sequence[str], i: int, index: GlobIndex
+) -> list[tuple[list[tuple[int, Entry]], int]]:
+    """The glob entries matching from token ``i``, longest stem first: (entries of one stem,
+    end token), where the end token follows the one in which the stem ends."""
+    found = []
+    run, j, k, n = "", i, 0, len(surfaces)
+    prefixes, stems = index.prefixes, index.stems
+    while True:
+        k += 1
+        if len(run) < k:  # the stem goes on into the next token
+            if j == n:
+                break
+            run += surfaces[j]
+            j += 1
+        head = run[:k]
+        if head not in prefixes:
+            break
+        if group := stems.get(head):
+            found.append((group, j))
+    found.reverse()
+    return found
 
 
 def match_with_globs(
-    lemmas: Sequence[str], surfaces: Sequence[str], m: Matcher
+    lemmas: Sequence[str], surfaces: Sequence[str], m: Matcher, globs: GlobIndex
 ) -> list[tuple[int, Entry, int, int]]:
     """match_sentence for lexicons with glob entries: at each position and frame the match
     that ends last wins; of a glob and a plain entry ending together, the plain entry."""
     found: list[tuple[int, Entry, int, int]] = []
-    by_first, globs = m.by_first, m.globs
+    by_first = m.by_first
     free = [0] * m.frames
     n = len(lemmas)
-    starts = map(
-        or_, map(by_first.__contains__, lemmas), map(globs.__contains__, map(_first, surfaces))
-    )
-    for i in compress(range(n), starts):
+    pairs = map(_first2, map(add, surfaces, [*surfaces[1:], ""]))
+    heads = map(globs.heads.__contains__, pairs)
+    if globs.short:
+        heads = map(or_, heads, map(globs.heads.__contains__, map(_first1, surfaces)))
+    may_glob = list(heads)
+    for i in compress(range(n), map(or_, map(by_first.__contains__, lemmas), may_glob)):
         best: dict[int, tuple[Entry, int]] = {}
         for f, groups in by_first.get(lemmas[i], ()):
             if i < free[f]:
@@ -182,13 +209,16 @@ def match_with_globs(
                 if i + k <= n and (entry := entries.get(tuple(lemmas[i : i + k]))) is not None:
                     best[f] = (entry, i + k)
                     break
-        for f, stem, entry in globs.get(surfaces[i][:1], ()):
-            if i < free[f] or (f in best and best[f][0].glob):
-                continue
-            end = glob_end(surfaces, i, stem)
-            if end and (f not in best or end > best[f][1]):
-                best[f] = (entry, end)
-        for f in sorted(best):
+        if may_glob[i]:
+            taken: set[int] = set()
+            for group, end in glob_matches(surfaces, i, globs):
+                for f, entry in group:
+                    if i < free[f] or f in taken:
+                        continue
+                    taken.add(f)
+                    if f not in best or end > best[f][1]:
+                        best[f] = (entry, end)
+        for f in sorted(best) if len(best) > 1 else best:
             entry, end = best[f]
             found.append((f, entry, i, end))
             free[f] = end
