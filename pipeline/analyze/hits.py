@@ -1,7 +1,8 @@
 """Match compiled lexicons against an article's tokens: longest match, voice and negation.
 
-Matching runs sentence by sentence on lemma sequences. Within a frame the longest entry at a
-position wins and matches never overlap; frames are matched independently.
+Matching runs sentence by sentence on lemma sequences (glob entries: on surfaces, below).
+Within a frame the longest entry at a position wins and matches never overlap; frames are
+matched independently.
 """
 
 from __future__ import annotations
