@@ -79,6 +79,11 @@ def build_parser() -> argparse.ArgumentParser:
     imp = lex.add_parser("import", help="convert a quanteda YAML or LIWC .dic dictionary")
     imp.add_argument("file", help="dictionary file (.yml/.yaml = quanteda, .dic = LIWC)")
     imp.add_argument("--to", required=True, help="folder to write one lexicon YAML per frame")
+    imp.add_argument("--force", action="store_true", help="overwrite existing lexicon files")
+    imp.add_argument(
+        "--frame",
+        help="one frame of this name, the dictionary's keys (LIWC: categories) its categories",
+    )
     exp = lex.add_parser("export", help="write lexicons as a quanteda YAML dictionary")
     exp.add_argument("--lexicons", default="lexicons")
     exp.add_argument("--out", help="file to write (default: standard output)")
@@ -199,29 +204,44 @@ def cmd_lexicon(args: argparse.Namespace) -> int:
         else:
             print(format_candidates(found, args.frame))
         return EXIT_OK
-    from pipeline.lexicon_tools import dictionaries as dic
-
     if args.action == "import":
-        path = Path(args.file)
-        if not path.is_file():
-            return _usage_error(f"dictionary not found: {path}")
-        try:
-            imported = dic.read_liwc(path) if path.suffix == ".dic" else dic.read_quanteda(path)
-        except dic.DictionaryError as exc:
-            return _usage_error(str(exc))
-        for note in imported.notes:
-            print(f"note: {note}", file=sys.stderr)
-        for written in dic.write_lexicons(imported, Path(args.to), path):
-            print(f"wrote {written}")
-        return EXIT_OK
+        return _import(args)
+    from pipeline.lexicon_tools.export_dictionary import to_quanteda
+
     try:
-        text = dic.to_quanteda(load_lexicons(Path(args.lexicons)))
+        text = to_quanteda(load_lexicons(Path(args.lexicons)))
     except LexiconError as exc:
         return _usage_error(str(exc))
     if args.out:
         Path(args.out).write_text(text, encoding="utf-8")
     else:
         print(text, end="")
+    return EXIT_OK
+
+
+def _import(args: argparse.Namespace) -> int:
+    """``lexicon import``: bad entries are reported and left out, the rest written."""
+    from pipeline.lexicon_tools.dictionaries import DictionaryError, read_dictionary
+    from pipeline.lexicon_tools.import_dictionary import import_dictionary
+
+    path = Path(args.file)
+    if not path.is_file():
+        return _usage_error(f"dictionary not found: {path}")
+    try:
+        imported = read_dictionary(path, args.frame)
+        result = import_dictionary(imported, Path(args.to), path, force=args.force)
+    except DictionaryError as exc:
+        return _usage_error(str(exc))
+    for line in result.skipped:
+        print(f"skipped: {line}", file=sys.stderr)
+    for written, entries in result.written:
+        print(f"wrote {written} ({entries} entries)")
+    print(
+        f"{sum(n for _, n in result.written)} entries in {len(result.written)} files, "
+        f"{len(result.skipped)} skipped or merged (read as {imported.encoding})"
+    )
+    if not result.written:
+        return _usage_error(f"{path}: no usable entry")
     return EXIT_OK
 
 
