@@ -107,7 +107,7 @@ def collect_source(
     """Collect one outlet; return the ids added (at most ``max_articles`` when set)."""
     added: list[str] = []
     tried: set[str] = set()
-    republished = log.republications()
+    known = log.known()
     for entry in entries(source, fetcher, log):
         if source.max_articles and len(added) >= source.max_articles:
             break
@@ -115,8 +115,12 @@ def collect_source(
         if key in tried:
             continue
         tried.add(key)
-        if entry.url in republished:
-            log.record(entry.url, source.source, "duplicate", republished[entry.url])
+        earlier = known.get(entry.url, "")
+        if earlier.startswith(REPUBLICATION):
+            log.record(entry.url, source.source, "duplicate", earlier)
+            continue
+        if earlier in corpus.ids:
+            log.record(entry.url, source.source, "duplicate", f"already in the corpus as {earlier}")
             continue
         try:
             aid = collect_entry(entry, source, fetcher, corpus)

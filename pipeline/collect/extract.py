@@ -166,7 +166,7 @@ def extract_article(html: str, url: str, entry: FeedEntry | None = None) -> Arti
         include_comments=False,
         include_tables=False,
         favor_precision=True,
-        deduplicate=True,
+        deduplicate=False,  # trafilatura's cache is per process: a rerun would lose pages
     )
     text = (getattr(doc, "text", None) or "").strip() if doc is not None else ""
     if not text:

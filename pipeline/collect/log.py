@@ -35,14 +35,18 @@ class CollectLog:
         finally:
             os.close(fd)
 
-    def republications(self) -> dict[str, str]:
-        """URLs earlier collects found to republish an article: URL -> the log's reason,
-        so that they are not fetched again."""
+    def known(self) -> dict[str, str]:
+        """URLs earlier collects added (URL -> article id) or found to republish an article
+        (URL -> the log's reason), so that a feed link that redirects, or a wire copy, is
+        not fetched again."""
         found: dict[str, str] = {}
         with self.path.open(encoding="utf-8", newline="") as fh:
             for row in csv.DictReader(fh):
                 reason = row.get("reason") or ""
-                if row.get("status") == "duplicate" and reason.startswith(REPUBLICATION):
+                status = row.get("status")
+                if status == "added" or (
+                    status == "duplicate" and reason.startswith(REPUBLICATION)
+                ):
                     found[row.get("url") or ""] = reason
         return found
 
