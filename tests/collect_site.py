@@ -101,6 +101,7 @@ class Route:
     status: int = 200
     location: str = ""
     delay: float = 0.0
+    fail_first: int = 0  # answer 503 (Retry-After: 0) this many times first
 
 
 @dataclass
@@ -108,6 +109,7 @@ class Site:
     routes: dict[str, Route] = field(default_factory=dict)
     expected: list[Expected] = field(default_factory=list)
     hits: list[str] = field(default_factory=list)
+    agents: list[str] = field(default_factory=list)
     base: str = ""
 
     def url(self, path: str) -> str:
@@ -274,11 +276,16 @@ def _handler(site: Site) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
             site.hits.append(self.path)
+            site.agents.append(self.headers.get("User-Agent", ""))
             route = site.routes.get(self.path.split("?")[0])
-            if route is None:
-                self.send_response(404)
+            if route is None or route.fail_first:
+                self.send_response(503 if route else 404)
                 self.send_header("Content-Type", "text/plain")
+                self.send_header("Retry-After", "0")
+                self.send_header("Content-Length", "0")
                 self.end_headers()
+                if route:
+                    route.fail_first -= 1
                 return
             if route.delay:
                 time.sleep(route.delay)

@@ -16,28 +16,31 @@ _META = re.compile(
     rb"""<meta[^>]+?charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.IGNORECASE | re.DOTALL
 )
 _HEADER = re.compile(r"""charset\s*=\s*["']?([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
-# The labels browsers treat as these encodings decode with their Windows supersets, which
-# hold the vendor characters (①, ㈱, 髙) Japanese pages use.
+# Japanese labels are read strictly first (Shift_JIS keeps 〜 as the wave dash, as browsers
+# do), then with the Windows and JIS X 0213 supersets that hold the vendor and extra
+# characters (①, ㈱, 髙) Japanese pages use.
 _SUPERSETS = {
-    "shift_jis": "cp932",
-    "x-sjis": "cp932",
-    "sjis": "cp932",
-    "ms_kanji": "cp932",
-    "windows-31j": "cp932",
-    "euc-jp": "euc_jis_2004",
-    "x-euc-jp": "euc_jis_2004",
-    "iso-8859-1": "cp1252",
-    "us-ascii": "cp1252",
+    "shift_jis": ("shift_jis", "cp932"),
+    "x-sjis": ("shift_jis", "cp932"),
+    "sjis": ("shift_jis", "cp932"),
+    "ms_kanji": ("shift_jis", "cp932"),
+    "windows-31j": ("cp932",),
+    "euc-jp": ("euc_jp", "euc_jis_2004"),
+    "x-euc-jp": ("euc_jp", "euc_jis_2004"),
+    "iso-8859-1": ("cp1252",),
+    "us-ascii": ("cp1252",),
 }
 
 
-def _codec(label: str) -> str | None:
+def _codecs(label: str) -> list[str]:
     label = label.strip().lower()
-    label = _SUPERSETS.get(label, label)
-    try:
-        return codecs.lookup(label).name
-    except LookupError:
-        return None
+    found = []
+    for name in _SUPERSETS.get(label, (label,)):
+        try:
+            found.append(codecs.lookup(name).name)
+        except LookupError:
+            continue
+    return found
 
 
 def declared_charsets(raw: bytes, content_type: str) -> list[str]:
@@ -49,8 +52,8 @@ def declared_charsets(raw: bytes, content_type: str) -> list[str]:
     meta = _META.search(raw[:8192])
     if meta:
         found.append(meta[1].decode("ascii", "replace"))
-    codecs_ = [_codec(label) for label in found]
-    return [c for i, c in enumerate(codecs_) if c and c not in codecs_[:i]]
+    names = [name for label in found for name in _codecs(label)]
+    return [c for i, c in enumerate(names) if c not in names[:i]]
 
 
 def decode_page(raw: bytes, content_type: str = "") -> tuple[str, str]:

@@ -22,6 +22,10 @@ from htmldate import find_date
 from pipeline.ingest.corpus import iso_date
 
 
+# Less is a section front, a login wall or an error page, not an article.
+MIN_TEXT_CHARS = 40
+
+
 class ExtractError(ValueError):
     """No article could be extracted from the page; ``str()`` is the reason."""
 
@@ -169,8 +173,8 @@ def extract_article(html: str, url: str, entry: FeedEntry | None = None) -> Arti
         deduplicate=False,  # trafilatura's cache is per process: a rerun would lose pages
     )
     text = (getattr(doc, "text", None) or "").strip() if doc is not None else ""
-    if not text:
-        raise ExtractError("no article text found on the page")
+    if len(text) < MIN_TEXT_CHARS:
+        raise ExtractError(f"no article text found on the page ({len(text)} characters)")
     head = _HeadMeta()
     head.feed(html)
     head.close()

@@ -156,7 +156,8 @@ class Fetcher:
                     return resp
                 if resp.status not in RETRY_STATUSES or last:
                     raise FetchError(f"HTTP {resp.status}")
-                backoff = min(MAX_BACKOFF, _retry_after(resp.headers.get("retry-after")) or backoff)
+                asked = _retry_after(resp.headers.get("retry-after"))
+                backoff = min(MAX_BACKOFF, backoff if asked is None else asked)
             self._sleep(backoff)
         raise AssertionError("unreachable")
 
