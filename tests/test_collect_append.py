@@ -14,7 +14,7 @@ import pytest
 import yaml
 from collect_site import Site, SiteServer, build
 
-from pipeline.collect.append import JOURNAL, CorpusAppender, NewArticle
+from pipeline.collect.append import JOURNAL, AppendError, CorpusAppender, NewArticle
 from pipeline.collect.collect import collect
 from pipeline.collect.feeds import load_feeds
 from pipeline.ingest.corpus import read_manifest
@@ -86,8 +86,8 @@ def test_interrupted_append_leaves_no_orphan(tmp_path, monkeypatch):
         appender.add(_article(2))
     assert (corpus / JOURNAL).exists()  # the state a kill -9 leaves
     monkeypatch.undo()
-    removed = CorpusAppender(corpus).recover() or []
-    assert removed == [] and not (corpus / JOURNAL).exists()  # recovered when reopened
+    appender.close()  # as collect does on its way out; a kill -9 leaves it to the next one
+    assert not (corpus / JOURNAL).exists()
     assert (corpus / "manifest.csv").read_bytes() == before
     assert sorted(p.name for p in (corpus / "articles").iterdir()) == [f"{_article(1).id}.txt"]
     _assert_valid(corpus)
@@ -95,11 +95,25 @@ def test_interrupted_append_leaves_no_orphan(tmp_path, monkeypatch):
 
 def test_journal_never_removes_a_listed_file(tmp_path):
     corpus = tmp_path / "c"
-    CorpusAppender(corpus).add(_article(1))
+    with CorpusAppender(corpus) as appender:
+        appender.add(_article(1))
     (corpus / JOURNAL).write_text(f"articles/{_article(1).id}.txt", encoding="utf-8")
-    CorpusAppender(corpus)
+    CorpusAppender(corpus).close()
     _assert_valid(corpus)
     assert len(read_manifest(corpus).articles) == 1
+
+
+def test_a_second_appender_on_one_corpus_is_refused(tmp_path):
+    with CorpusAppender(tmp_path / "c"), pytest.raises(AppendError, match="another collect"):
+        CorpusAppender(tmp_path / "c")
+    CorpusAppender(tmp_path / "c").close()  # free again
+
+
+def _rows(corpus: Path) -> int:
+    try:
+        return (corpus / "manifest.csv").read_bytes().count(b"\n")
+    except FileNotFoundError:
+        return 0
 
 
 KILLED_COLLECT = """
@@ -124,11 +138,16 @@ def test_kill_9_mid_collect_leaves_a_valid_corpus_and_the_next_collect_finishes(
         corpus = tmp_path / "corpus"
         env = {**os.environ, "PYTHONPATH": str(ROOT)}
         counts = []
-        for wait in (2.0, 2.5, 3.0):
+        for wait in (0.0, 0.05, 0.12):
+            before = _rows(corpus)
             proc = subprocess.Popen(
                 [sys.executable, "-c", KILLED_COLLECT, str(path), str(corpus)], cwd=ROOT, env=env
             )
-            time.sleep(wait)
+            deadline = time.monotonic() + 60
+            while _rows(corpus) <= before and proc.poll() is None:
+                assert time.monotonic() < deadline
+                time.sleep(0.01)
+            time.sleep(wait)  # then kill it in the middle of later appends
             proc.send_signal(signal.SIGKILL)
             proc.wait()
             manifest = read_manifest(corpus)  # valid right after the kill

@@ -12,6 +12,7 @@ renamed over it) to add missing columns.
 from __future__ import annotations
 
 import csv
+import fcntl
 import io
 import os
 import shutil
@@ -23,11 +24,13 @@ from pipeline.ingest.corpus import COLUMNS, ArticleError, article_text
 
 EXTRA_COLUMNS = ("perspective", "text_sha256")
 JOURNAL = ".collect-pending"
+LOCK = ".collect.lock"
 TMP_DIR = ".collect-tmp"
 
 
 class AppendError(OSError):
-    """The corpus folder cannot be appended to (unreadable manifest, no permission)."""
+    """The corpus folder cannot be appended to (unreadable manifest, no permission, another
+    collect appending to it)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +63,11 @@ def _csv_line(header: list[str], row: dict[str, str]) -> str:
 
 
 class CorpusAppender:
-    """A corpus folder open for appending, with the index that deduplicates against it."""
+    """A corpus folder open for appending, with the index that deduplicates against it.
+
+    It holds the folder's lock (``.collect.lock``) until ``close``: two collects appending
+    to one manifest at once (a scheduled run overlapping a manual one) would lose rows.
+    """
 
     def __init__(self, corpus: Path) -> None:
         self.corpus = Path(corpus)
@@ -70,10 +77,36 @@ class CorpusAppender:
         self.ids: set[str] = set()
         try:
             (self.corpus / "articles").mkdir(parents=True, exist_ok=True)
+            self._lock = (self.corpus / LOCK).open("a+")
+        except OSError as exc:
+            raise AppendError(f"{self.corpus}: cannot append: {exc}") from None
+        try:
+            fcntl.flock(self._lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            self._lock.close()
+            raise AppendError(f"another collect is appending to {self.corpus}") from None
+        try:
             self.recover()
             self.header = self._open_manifest()
         except (OSError, UnicodeDecodeError, csv.Error) as exc:
+            self.close()
             raise AppendError(f"{self.manifest}: cannot append: {exc}") from None
+
+    def close(self) -> None:
+        """Remove what an interrupted append left, and release the folder's lock."""
+        if self._lock.closed:
+            return
+        try:
+            self.recover()
+        finally:
+            fcntl.flock(self._lock, fcntl.LOCK_UN)
+            self._lock.close()
+
+    def __enter__(self) -> CorpusAppender:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     def recover(self) -> list[str]:
         """Remove what an interrupted append left: the file its journal names, unless a

@@ -152,7 +152,7 @@ def collect(
             if not only or source.source in only:
                 added.extend(collect_source(source, fetcher, appender, log))
     finally:
-        appender.recover()
+        appender.close()
         if own:
             fetcher.close()
     return CollectResult(dict(log.counts), added, log.failures, log.summary())

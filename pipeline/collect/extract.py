@@ -21,7 +21,6 @@ from htmldate import find_date
 
 from pipeline.ingest.corpus import iso_date
 
-
 # Less is a section front, a login wall or an error page, not an article.
 MIN_TEXT_CHARS = 40
 
