@@ -200,3 +200,26 @@ def test_cli_unwritable_corpus_exits_1(site, tmp_path, capsys):
     code = main(["collect", "--feeds", str(_feeds_file(tmp_path, feeds)), "--corpus", str(corpus)])
     assert code == 1
     assert "cannot append" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("feeds", "cron", "reason"),
+    [("missing.yaml", "0 6 * * *", "feeds file not found"), (None, "61 * * * *", "--cron")],
+)
+def test_serve_with_feeds_checks_its_inputs_first(
+    tmp_path, capsys, lexicon_dir, feeds, cron, reason
+):
+    path = tmp_path / "feeds.yaml"
+    path.write_text("sources:\n  - {source: A, urls: ['https://a.example/1']}\n", encoding="utf-8")
+    args = ["serve", "--feeds", str(tmp_path / feeds) if feeds else str(path), "--cron", cron]
+    assert main([*args, "--lexicons", str(lexicon_dir)]) == 2
+    assert reason in capsys.readouterr().err
+
+
+def test_cli_corpus_that_is_a_file_exits_2(site, tmp_path, capsys):
+    _, feeds = site
+    (tmp_path / "c").write_text("x")
+    code = main(
+        ["collect", "--feeds", str(_feeds_file(tmp_path, feeds)), "--corpus", str(tmp_path / "c")]
+    )
+    assert code == 2 and "is not a folder" in capsys.readouterr().err
