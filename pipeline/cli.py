@@ -304,7 +304,6 @@ def _collect_parser(sub: argparse._SubParsersAction) -> None:
 def cmd_collect(args: argparse.Namespace) -> int:
     """Collect into the corpus folder; exit 0 when the collect completed (failed URLs are
     listed), 2 for a bad feeds file or corpus path, 1 otherwise."""
-    from pipeline.collect.append import AppendError
     from pipeline.collect.collect import collect
     from pipeline.collect.feeds import FeedsError, load_feeds
 
@@ -320,7 +319,7 @@ def cmd_collect(args: argparse.Namespace) -> int:
         return _usage_error(f"--corpus {corpus} is not a folder")
     try:
         result = collect(config, corpus, tuple(args.source))
-    except AppendError as exc:
+    except OSError as exc:  # AppendError: the corpus cannot be written; or the log
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_FAIL
     for url, reason in result.failures:
