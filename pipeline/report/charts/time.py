@@ -228,6 +228,3 @@ def timeline_runs(d: ChartData) -> tuple[Figure, ChartNote]:
         "how much that change moved the scores (see run.json of each run)."
     )
     return fig, ChartNote(title, alt, guide)
-
-
-# --- writing --------------------------------------------------------------------------------
