@@ -20,10 +20,12 @@ test: $(STAMP)
 	bash scripts/install-browser.sh
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+	$(PY) -m mypy
 	$(PY) -m pytest
 
 lint: $(STAMP)
 	$(PY) -m ruff check .
+	$(PY) -m mypy
 	$(PY) -m pipeline lexicon lint --lexicons lexicons
 
 format: $(STAMP)

@@ -17,8 +17,13 @@ class SettingsError(ValueError):
     """A setting out of its range: the message is the one-line reason."""
 
 
-def _opt(default: Any, help: str, minimum: int | None = None, flag: str = "") -> Any:
-    return field(default=default, metadata={"help": help, "minimum": minimum, "flag": flag})
+def _opt(
+    default: Any, help: str, minimum: int | None = None, flag: str = "", numbers: bool = False
+) -> Any:
+    """A field: its option's help, its minimum, its flag (default ``--name``), and whether it
+    changes the aggregated numbers (then it is part of the aggregate cache's key)."""
+    meta = {"help": help, "minimum": minimum, "flag": flag, "numbers": numbers}
+    return field(default=default, metadata=meta)
 
 
 @dataclass(frozen=True)
@@ -34,17 +39,19 @@ class Settings:
         0, "articles per task (default 0: from the corpus size, 100 to 2,000)", minimum=0
     )
     workers: int = _opt(1, "processes for the batches (default 1)", minimum=1)
-    bootstrap: int = _opt(1000, "bootstrap resamples (default 1000)", minimum=1)
-    seed: int = _opt(20240618, "bootstrap seed (recorded)", minimum=0)
+    bootstrap: int = _opt(1000, "bootstrap resamples (default 1000)", minimum=1, numbers=True)
+    seed: int = _opt(20240618, "bootstrap seed (recorded)", minimum=0, numbers=True)
     max_bytes: int = _opt(5_000_000, "larger files are quarantined", minimum=1)
     keep: int = _opt(0, "keep only the newest N runs (0 = all)", minimum=0)
     cache: bool = _opt(True, "re-analyze every article", flag="--no-cache")
     min_tokens: int = _opt(
-        100, "fewer content tokens: low evidence, no share (default 100)", minimum=0
+        100, "fewer content tokens: low evidence, no share (default 100)", minimum=0, numbers=True
     )
-    min_hits: int = _opt(3, "fewer counted matches: low evidence, no share (default 3)", minimum=0)
+    min_hits: int = _opt(
+        3, "fewer counted matches: low evidence, no share (default 3)", minimum=0, numbers=True
+    )
     permutations: int = _opt(
-        1000, "permutations per source pair and frame (default 1000)", minimum=1
+        1000, "permutations per source pair and frame (default 1000)", minimum=1, numbers=True
     )
     dask: bool = _opt(False, "run batches on a local Dask cluster")
     dask_address: str | None = _opt(None, "run batches on this Dask scheduler (tcp://HOST:PORT)")
@@ -57,6 +64,10 @@ class Settings:
             if low is not None and value < low:
                 raise SettingsError(f"{flag_of(f.name)} must be at least {low}, not {value}")
         return self
+
+    def numbers(self) -> dict[str, Any]:
+        """The settings that change the aggregated numbers (the aggregate cache's key)."""
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.metadata["numbers"]}
 
     def record(self) -> dict[str, Any]:
         """The settings block of run.json."""

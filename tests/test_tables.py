@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from pipeline.aggregate import tables as tables_mod
+from pipeline.aggregate import fold
 from pipeline.aggregate.tables import write_tables
 from pipeline.analyze.article import analyze_batch, write_batch
 from pipeline.analyze.lexicons import Lexicon, load_lexicons
@@ -157,7 +157,7 @@ def test_articles_csv_keeps_corpus_order(runs, corpora, lexicons, batches: int) 
 def test_passages_are_capped_per_source_and_frame(
     tmp_path: Path, corpora, lexicons, monkeypatch: pytest.MonkeyPatch, sizes: list[int]
 ) -> None:
-    monkeypatch.setattr(tables_mod, "PASSAGES_PER_CELL", 2)
+    monkeypatch.setattr(fold, "PASSAGES_PER_CELL", 2)
     data, _ = run(tmp_path, corpora["pooled"], sizes, lexicons)
     hits = pd.read_csv(data / "hits.csv", keep_default_na=False)
     passages = pd.read_csv(data / "passages.csv", keep_default_na=False)

@@ -17,13 +17,12 @@ from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
 from sklearn.metrics.pairwise import cosine_similarity
 
 from pipeline.aggregate.scores import DEFAULT_PERMUTATIONS, SourceAccumulator, _rng
-from pipeline.runfolder.schema import columns
+from pipeline.runfolder.schema import ALPHA, columns
 
 DIFF_COLUMNS = columns("differences")
 # Above this many units in a pair, p-values come from the bootstrap's standard error
 # (normal approximation) instead of a permutation test.
 PERMUTATION_MAX_UNITS = 5000
-ALPHA = 0.05
 
 
 def holm(p: np.ndarray) -> np.ndarray:

@@ -8,6 +8,7 @@ within each article (Benoit, Laver & Mikhaylov 2009), with a fixed seed.
 from __future__ import annotations
 
 import hashlib
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -152,7 +153,8 @@ class SourceAccumulator:
     def add(self, articles: pd.DataFrame, sentences: pd.DataFrame, hits: pd.DataFrame) -> None:
         """Add one batch: its articles, their sentences and all their hits."""
         own = hits[counted(hits)]
-        for (source, frame), n in own.groupby(["source", "frame"]).size().items():
+        for key, n in own.groupby(["source", "frame"]).size().items():
+            source, frame = cast(tuple[str, str], key)
             self.hits[(source, frame)] = self.hits.get((source, frame), 0) + int(n)
         ids = articles["article_id"].to_numpy()
         index = pd.Index(ids)
@@ -260,22 +262,6 @@ class SourceAccumulator:
         out["low_evidence"] = (out["tokens"] < min_tokens) | (total_hits < min_hits)
         out["share"] = _share(out["per_1k"], out["source"]).where(~out["low_evidence"])
         return out[SOURCE_COLUMNS]
-
-
-def source_scores(
-    articles: pd.DataFrame,
-    sentences: pd.DataFrame,
-    hits: pd.DataFrame,
-    frames: list[str],
-    n_boot: int = DEFAULT_BOOTSTRAP,
-    seed: int = DEFAULT_SEED,
-    min_tokens: int = MIN_TOKENS,
-    min_hits: int = MIN_HITS,
-) -> pd.DataFrame:
-    """Source scores of tables held in memory (see ``SourceAccumulator`` for streaming)."""
-    acc = SourceAccumulator(frames, articles.groupby("source").size().to_dict())
-    acc.add(articles, sentences, hits)
-    return acc.result(n_boot, seed, min_tokens, min_hits)
 
 
 def term_counts(hits: pd.DataFrame) -> pd.DataFrame:

@@ -1,9 +1,8 @@
-"""Write a run's ``data/*.csv`` from its batches' Parquet files, one batch at a time.
+"""Write a run's tables from its batches' Parquet files: fold the batches (``fold``), then
+derive the comparisons from the accumulated results.
 
-Memory stays bounded by a batch: per-article rows and hits are appended to the CSVs as each
-batch is read; only per-source accumulators, term counts and a capped sample of passages
-for the dashboard are held. Rows keep the corpus order and numbers are rounded the same way
-every time, so two runs on the same inputs give byte-identical CSVs whatever the worker count.
+Rows keep the corpus order and numbers are rounded the same way every time, so two runs on the
+same inputs give byte-identical CSVs whatever the worker count.
 """
 
 from __future__ import annotations
@@ -11,53 +10,37 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.parquet as pq
 
 from pipeline.aggregate.compare import (
-    SimilarityAccumulator,
     differences,
     keyness,
     stance,
 )
+from pipeline.aggregate.fold import accumulators, prepare
 from pipeline.aggregate.scores import (
     DEFAULT_PERMUTATIONS,
     MIN_HITS,
     MIN_TOKENS,
     SourceAccumulator,
-    article_scores,
-    counted,
-    term_counts,
 )
 from pipeline.aggregate.validate import (
-    COUNT_KEYS,
-    VALIDATION_COLUMNS,
     agreement_of,
     confusion,
-    dominant_frames,
     metrics,
     reversals,
     source_perspectives,
-    validation_counts,
 )
-from pipeline.analyze.article import TABLE_COLUMNS, TABLES
+from pipeline.analyze.article import TABLES
 from pipeline.analyze.lexicons import Lexicon
-from pipeline.runfolder.schema import PASSAGES_PER_CELL
-from pipeline.runfolder.tables import TableAppender, write_table
+from pipeline.runfolder.schema import columns
+from pipeline.runfolder.tables import write_table
 
-POSITION_KEYS, POSITION_VALUES = ["source", "frame", "decile"], ["hits", "weighted"]
-MONTH_KEYS, MONTH_VALUES = ["source", "month", "frame"], ["articles", "tokens", "weighted"]
 # Batches are aggregated in groups of at least this many articles: pandas costs per call, not
 # per row, so a 100-article batch at a time spent more on overhead than on the articles.
 AGGREGATE_ARTICLES = 2000
-
-_DOCS_SCHEMA = pa.schema(
-    [("article_id", pa.string()), ("source", pa.string()), ("lemmas", pa.string())]
-)
 
 
 def lexicon_table(lexicons: list[Lexicon], author_hits: Counter[tuple[str, str]]) -> pd.DataFrame:
@@ -92,118 +75,57 @@ def write_tables(
     n_perm: int = DEFAULT_PERMUTATIONS,
     aggregate_articles: int = AGGREGATE_ARTICLES,
 ) -> dict[str, Any]:
-    """Aggregate batches (in plan order, ``aggregate_articles`` or more at a time) into
-    ``data_dir``'s CSVs; return a summary."""
+    """Fold the batches (in plan order, ``aggregate_articles`` or more at a time) into
+    ``data_dir``'s tables; return a summary."""
     frames = [lex.frame for lex in lexicons]
     data_dir.mkdir(parents=True, exist_ok=True)
-    out = {
-        name: TableAppender(data_dir / f"{name}.csv")
-        for name in ("articles", "hits", "corpus", "removed", "validation")
-    }
-    acc = SourceAccumulator(frames, source_counts)
-    similarity = SimilarityAccumulator()
-    # Per-batch results are folded into running totals at once: a list of a thousand small
-    # DataFrames costs more memory than the rows in them.
-    term_table = _sum_terms([])
-    passages: list[pd.DataFrame] = []
-    kept: Counter[tuple[str, str]] = Counter()
-    positions = _sum([], POSITION_KEYS, POSITION_VALUES)
-    months = _sum([], MONTH_KEYS, MONTH_VALUES)
-    rates: dict[str, list[np.ndarray]] = {}
-    validation = validation_counts(pd.DataFrame(columns=VALIDATION_COLUMNS))
-    coverage: Counter[str] = Counter()
-    perspectives: set[tuple[str, str]] = set()
-    quarantined: list[dict[str, Any]] = []
-    scored = 0
-    lemma_writer = None
+    accs = accumulators(data_dir, frames, source_counts, min_hits)
     for t in _groups(batch_dirs, aggregate_articles):
-        articles, hits = t["articles"], t["hits"]
-        hits["negated"] = hits["negated"].astype(bool)
-        order = {aid: k for k, aid in enumerate(articles["article_id"])}
-        hits = hits.sort_values(
-            ["article_id", "frame", "char_start", "term"],
-            key=lambda c: c.map(order) if c.name == "article_id" else c,
-            kind="stable",
-        )
-        scores = article_scores(articles, hits, frames, min_tokens, min_hits)
-        out["articles"].add(scores)
-        out["hits"].add(hits)
-        out["corpus"].add(articles)
-        out["removed"].add(t["removed"])
-        acc.add(articles, t["sentences"], hits)
-        term_table = _sum_terms([term_table, term_counts(hits)])
-        passages.append(_sample(hits, kept))
-        positions = _sum([positions, _positions(hits, articles)], POSITION_KEYS, POSITION_VALUES)
-        months = _sum([months, _months(scores)], MONTH_KEYS, MONTH_VALUES)
-        wide = scores.pivot(index="article_id", columns="frame", values="per_1k")
-        wide = wide.reindex(index=articles["article_id"], columns=frames)
-        for source, ids in articles.groupby("source", sort=False)["article_id"]:
-            rates.setdefault(str(source), []).append(wide.loc[ids].to_numpy(dtype="float32"))
-        given = articles["perspective"].fillna("").astype(str)
-        perspective = dict(zip(articles["article_id"], given, strict=True))
-        perspectives.update(zip(articles["source"].astype(str), given, strict=True))
-        batch_validation = dominant_frames(scores, perspective)
-        out["validation"].add(batch_validation)
-        validation = _sum([validation, validation_counts(batch_validation)], COUNT_KEYS, ["count"])
-        for frame, n in scores[scores["hits"] >= min_hits].groupby("frame").size().items():
-            coverage[frame] += int(n)
-        docs = t["docs"]
-        for source, g in docs.groupby("source", sort=True):
-            similarity.add(str(source), [str(x).split() for x in g["lemmas"]])
-        table = pa.Table.from_pandas(docs.astype(str), schema=_DOCS_SCHEMA, preserve_index=False)
-        if lemma_writer is None:
-            lemma_writer = pq.ParquetWriter(data_dir / "lemmas.parquet", _DOCS_SCHEMA)
-        lemma_writer.write_table(table)
-        quarantined.extend(t["quarantined"].to_dict("records"))
-        scored += len(articles)
-    if lemma_writer is not None:
-        lemma_writer.close()
-    for appender in out.values():
-        appender.close()
-    sources = acc.result(n_boot, seed, min_tokens, min_hits)
-    # Distinct (source, perspective) pairs: reading them back from corpus.csv held two
-    # strings per article (~150 MB at a million articles).
-    known = source_perspectives(
-        pd.DataFrame(sorted(perspectives), columns=["source", "perspective"])
-    )
+        batch = prepare(t, frames, min_tokens, min_hits)
+        for acc in accs.values():
+            acc.add(batch)
+    r = {name: acc.result() for name, acc in accs.items()}
+    acc_sources: SourceAccumulator = r["sources"]
+    sources = acc_sources.result(n_boot, seed, min_tokens, min_hits)
+    validation, (scored, covered) = r["validation_counts"], r["coverage"]
     metric_table = metrics(validation, frames)
     tables = {
         "sources": sources,
-        "terms": term_table,
-        "passages": pd.concat(passages, ignore_index=True)
-        if passages
-        else pd.DataFrame(columns=TABLE_COLUMNS["hits"]),
-        "differences": differences(acc, sources, n_perm, seed),
-        "keyness": keyness(term_table, sources),
-        "stance": stance(sources, acc.boots, frames),
-        "similarity": similarity.result(),
-        "positions": positions,
-        "timeline": _timeline(months),
+        "terms": r["terms"],
+        "passages": r["passages"],
+        "differences": differences(acc_sources, sources, n_perm, seed),
+        "keyness": keyness(r["terms"], sources),
+        "stance": stance(sources, acc_sources.boots, frames),
+        "similarity": r["similarity"],
+        "positions": r["positions"],
+        "timeline": _timeline(r["months"]),
         "coverage": pd.DataFrame(
-            [(f, scored, coverage[f], coverage[f] / scored if scored else None) for f in frames],
-            columns=["frame", "articles", "covered", "share"],
+            [(f, scored, covered[f], covered[f] / scored if scored else None) for f in frames],
+            columns=columns("coverage"),
         ),
         "confusion": confusion(validation),
         "validation_metrics": metric_table,
-        "agreement": agreement_of({s: np.vstack(v) for s, v in rates.items()}, frames),
+        "agreement": agreement_of(r["rates"], frames),
+        "lexicon": lexicon_table(lexicons, _author_hits(r["terms"])),
     }
-    by_entry = term_table.groupby(["frame", "term"])["author_hits"].sum()
-    author = Counter({key: int(n) for key, n in by_entry.items()})
-    tables["lexicon"] = lexicon_table(lexicons, author)
     for name, df in tables.items():
-        if df is not None:
-            write_table(df, data_dir / f"{name}.csv")
+        write_table(df, data_dir / f"{name}.csv")
     accuracy = metric_table.loc[metric_table["metric"] == "accuracy", "value"]
     return {
         "scored": scored,
-        "quarantined": quarantined,
+        "quarantined": r["quarantined"],
         "sources": sources,
-        "warnings": reversals(sources, known),
+        "warnings": reversals(sources, source_perspectives(r["perspectives"])),
         "validation": {
             "articles": int(validation.loc[validation["evidence"] == "ok", "count"].sum()),
             "accuracy": float(accuracy.iloc[0]) if len(accuracy) else None,
         },
     }
+
+
+def _author_hits(terms: pd.DataFrame) -> Counter[tuple[str, str]]:
+    by_entry = terms.groupby(["frame", "term"])["author_hits"].sum()
+    return Counter({cast(tuple[str, str], key): int(n) for key, n in by_entry.items()})
 
 
 def _groups(batch_dirs: list[Path], at_least: int) -> Iterator[dict[str, pd.DataFrame]]:
@@ -228,68 +150,7 @@ def _concat(parts: list[dict[str, pd.DataFrame]]) -> dict[str, pd.DataFrame]:
     return {name: pd.concat([p[name] for p in parts], ignore_index=True) for name in TABLES}
 
 
-def _positions(hits: pd.DataFrame, articles: pd.DataFrame) -> pd.DataFrame:
-    """Counted hits by decile of sentence position within their article."""
-    own = hits[counted(hits)]
-    if own.empty:
-        return pd.DataFrame(columns=["source", "frame", "decile", "hits", "weighted"])
-    n = own["article_id"].map(dict(zip(articles["article_id"], articles["sentences"], strict=True)))
-    decile = (own["sentence_id"] * 10 // n.clip(lower=1)).clip(0, 9).astype(int)
-    return (
-        own.assign(decile=decile, hits=1)
-        .groupby(["source", "frame", "decile"], as_index=False)[["hits", "weight"]]
-        .sum()
-        .rename(columns={"weight": "weighted"})
-    )
-
-
-def _months(scores: pd.DataFrame) -> pd.DataFrame:
-    month = scores["published"].fillna("").astype(str).str.slice(0, 7)
-    dated = scores[month.str.match(r"^\d{4}-\d{2}$")].assign(month=month, articles=1)
-    return dated.groupby(["source", "month", "frame"], as_index=False)[
-        ["articles", "tokens", "weighted"]
-    ].sum()
-
-
-def _sum(parts: list[pd.DataFrame], keys: list[str], values: list[str]) -> pd.DataFrame:
-    parts = [p for p in parts if len(p)]
-    if not parts:
-        return pd.DataFrame(columns=keys + values)
-    return pd.concat(parts).groupby(keys, as_index=False)[values].sum()
-
-
 def _timeline(months: pd.DataFrame) -> pd.DataFrame:
     t = months.copy()
     t["per_1k"] = t["weighted"] * 1000 / t["tokens"].clip(lower=1) if len(t) else []
     return t[["source", "month", "frame", "articles", "tokens", "weighted", "per_1k"]]
-
-
-def _sample(hits: pd.DataFrame, kept: Counter[tuple[str, str]]) -> pd.DataFrame:
-    """The next passages of each source × frame, up to ``PASSAGES_PER_CELL`` in all."""
-    if hits.empty:
-        return hits
-    rank = hits.groupby(["source", "frame"]).cumcount()
-    room = [
-        PASSAGES_PER_CELL - kept[(s, f)] for s, f in zip(hits["source"], hits["frame"], strict=True)
-    ]
-    chosen = hits[rank.to_numpy() < room]
-    for key, n in chosen.groupby(["source", "frame"]).size().items():
-        kept[key] += int(n)
-    return chosen
-
-
-def _sum_terms(parts: list[pd.DataFrame]) -> pd.DataFrame:
-    parts = [p for p in parts if len(p)]
-    if not parts:
-        return term_counts(
-            pd.DataFrame(columns=["source", "frame", "category", "term", "voice", "negated"])
-        )
-    merged = pd.concat(parts, ignore_index=True)
-    total = merged.groupby(["source", "frame", "category", "term"], as_index=False)[
-        ["author_hits", "quoted_hits", "negated_hits", "all_hits"]
-    ].sum()
-    return total.sort_values(
-        ["source", "frame", "author_hits", "term"],
-        ascending=[True, True, False, True],
-        kind="stable",
-    ).reset_index(drop=True)

@@ -4,6 +4,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -100,7 +102,8 @@ def reversals(sources: pd.DataFrame, source_perspective: dict[str, str]) -> list
         for b, pb in sorted(source_perspective.items()):
             if pb == pa or (b, pa) not in rate.index:
                 continue
-            ra, rb = rate.loc[(a, pa)], rate.loc[(b, pa)]
+            ra: Any = rate.loc[(a, pa)]
+            rb: Any = rate.loc[(b, pa)]
             if rb["per_1k"] > ra["per_1k"]:
                 out.append(
                     f"reversal: {b} (known {pb}) scores higher on {pa} than {a} (known {pa}): "

@@ -97,7 +97,9 @@ class TokenColumns:
         """The rows whose part of speech is not ``pos``."""
         keep = [i for i, p in enumerate(self.pos) if p != pos]
         return TokenColumns(
-            *([column[i] for i in keep] for column in (self.surfaces, self.lemmas, self.pos)),
+            [self.surfaces[i] for i in keep],
+            [self.lemmas[i] for i in keep],
+            [self.pos[i] for i in keep],
             [self.starts[i] for i in keep],
             [self.ends[i] for i in keep],
         )

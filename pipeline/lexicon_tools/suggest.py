@@ -91,7 +91,7 @@ def suggest(
     delta, z = log_odds_dirichlet(y_a, y_a.sum(), y_b, y_b.sum(), prior, prior.sum())
     vocab = vectorizer.get_feature_names_out()
     known = {seq for lex in lexicons for e in lex.entries for seq in (e.variants or (e.lemmas,))}
-    ranked = []
+    ranked: list[Candidate] = []
     for k in np.argsort(-z, kind="stable"):
         if len(ranked) >= top or z[k] <= 0:
             break

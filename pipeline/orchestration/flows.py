@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from importlib.metadata import version
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
@@ -86,7 +86,7 @@ def analyze_batch_task(
     if entry := batches.get(key):
         batches.restore_texts(entry, Path(texts_dir))
         return str(entry)
-    cache, texts = AnalysisCache(Path(cache_path)), {}
+    cache, texts = AnalysisCache(Path(cache_path)), cast(dict[str, str], {})
     try:
         tables = analyze_batch(
             items,
@@ -108,7 +108,6 @@ def batch_cache_dir(cache_path: str) -> Path:
 
 
 # What the aggregation's numbers depend on besides its batches and lexicons.
-AGGREGATE_SETTINGS = ("bootstrap", "seed", "min_tokens", "min_hits", "permutations")
 
 
 @task(name="aggregate")
@@ -134,7 +133,7 @@ def aggregate_task(
     key = aggregates.key(
         [Path(d).name for d in batch_dirs],
         [f"{lx.path}:{lx.sha256}" for lx in lexicons],
-        {name: getattr(settings, name) for name in AGGREGATE_SETTINGS},
+        settings.numbers(),
         source_counts,
     )
     if settings.cache and (cached := aggregates.get(key)) is not None:
@@ -191,6 +190,49 @@ def tool_versions() -> dict[str, str]:
     }
 
 
+def _run_info(
+    run_id: str,
+    started: datetime,
+    settings: Settings,
+    lexicons: list[Lexicon],
+    plan: Any,
+    summary: dict[str, Any],
+) -> dict[str, Any]:
+    """run.json: what the run read (corpus, lexicons), with which tools and settings, and
+    what came of it (quarantined articles, warnings, the validation summary)."""
+    quarantined = [asdict(q) for q in plan.quarantined] + summary["quarantined"]
+    return {
+        "run_id": run_id,
+        "started": started.isoformat(timespec="seconds"),
+        "finished": None,
+        "duration_s": None,
+        "corpus": {
+            "path": str(Path(settings.corpus).resolve()),
+            "sha256": plan.sha256,
+            "articles": plan.articles + len(plan.quarantined),
+            "scored": summary["scored"],
+            "quarantined": len(quarantined),
+        },
+        "lexicons": [
+            {
+                "frame": lx.frame,
+                "label": lx.label,
+                "file": str(lx.path),
+                "entries": len(lx.entries),
+                "sha256": lx.sha256,
+            }
+            for lx in lexicons
+        ],
+        "lexicons_sha256": bundle_hash(lexicons),
+        "tools": tool_versions(),
+        "settings": settings.record(),
+        "batches": {},
+        "quarantined": quarantined,
+        "warnings": plan.warnings + summary["warnings"],
+        "validation": summary["validation"],
+    }
+
+
 @flow(name="framing-comparison", log_prints=True)
 def framing_flow(settings: Settings) -> dict[str, Any]:
     """Score a corpus against every lexicon and publish a run folder with its dashboard."""
@@ -231,37 +273,8 @@ def framing_flow(settings: Settings) -> dict[str, Any]:
         summary = aggregate_task(
             str(stage), batch_dirs, settings.lexicons, lex_sha, settings, plan.source_counts
         )
-        quarantined = [asdict(q) for q in plan.quarantined] + summary["quarantined"]
-        run_info = {
-            "run_id": run_id,
-            "started": started.isoformat(timespec="seconds"),
-            "finished": None,
-            "duration_s": None,
-            "corpus": {
-                "path": str(Path(settings.corpus).resolve()),
-                "sha256": plan.sha256,
-                "articles": plan.articles + len(plan.quarantined),
-                "scored": summary["scored"],
-                "quarantined": len(quarantined),
-            },
-            "lexicons": [
-                {
-                    "frame": lx.frame,
-                    "label": lx.label,
-                    "file": str(lx.path),
-                    "entries": len(lx.entries),
-                    "sha256": lx.sha256,
-                }
-                for lx in lexicons
-            ],
-            "lexicons_sha256": lex_sha,
-            "tools": tool_versions(),
-            "settings": settings.record(),
-            "batches": {"size": batch_size, "count": len(plan.batch_files)},
-            "quarantined": quarantined,
-            "warnings": plan.warnings + summary["warnings"],
-            "validation": summary["validation"],
-        }
+        run_info = _run_info(run_id, started, settings, lexicons, plan, summary)
+        run_info["batches"] = {"size": batch_size, "count": len(plan.batch_files)}
         (stage / "run.json").write_text(json.dumps(run_info, ensure_ascii=False, indent=2))
         charts_task(str(stage))
         shutil.rmtree(work, ignore_errors=True)
@@ -281,7 +294,7 @@ def framing_flow(settings: Settings) -> dict[str, Any]:
         "run_dir": str(final),
         "dashboard": str(final / "dashboard.html"),
         "scored": summary["scored"],
-        "quarantined": quarantined,
+        "quarantined": run_info["quarantined"],
         "pruned": [str(p) for p in pruned],
         "tasks": len(plan.batch_files) + 3,
     }
@@ -324,12 +337,13 @@ def task_runner(settings: Settings) -> TaskRunner:
 
 def deployment(settings: Settings, cron: str, name: str = "daily") -> RunnerDeployment:
     """The flow as a deployment on a cron schedule, with these settings as its parameters."""
-    return framing_flow.to_deployment(
+    made = framing_flow.to_deployment(
         name=name,
         cron=cron,
         parameters={"settings": settings.record()},
         description="Framing comparison of the corpus, on a schedule.",
     )
+    return cast(RunnerDeployment, made)  # a coroutine only when called from async code
 
 
 def serve(settings: Settings, cron: str, name: str = "daily") -> None:
@@ -395,9 +409,8 @@ def run(settings: Settings, server: EmbeddedServer | None = None) -> dict[str, A
     ``server``: the embedded server, if the caller started it already (the CLI does, first).
     """
     with embedded_server(settings, server):
-        state = framing_flow.with_options(task_runner=task_runner(settings))(
-            settings, return_state=True
-        )
+        runner: Any = task_runner(settings)  # Prefect types runners by their future type
+        state = framing_flow.with_options(task_runner=runner)(settings, return_state=True)
         result = state.result()
         settle(state.state_details.flow_run_id, expected=result["tasks"])
     return result

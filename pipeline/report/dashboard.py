@@ -43,7 +43,7 @@ from pipeline.report.sections import (
     summary_and_cells,
     validation_view,
 )
-from pipeline.runfolder.schema import PASSAGES_PER_CELL
+from pipeline.runfolder.schema import ALPHA, PASSAGES_PER_CELL
 from pipeline.runfolder.tables import read_table
 
 __all__ = ["build_context", "fmt_p", "fmt_signed", "render_dashboard", "render_html"]
@@ -101,6 +101,7 @@ def build_context(run_dir: Path) -> dict[str, Any]:
         "run": run,
         "run_id": str(run.get("run_id", run_dir.name)),
         "unit": UNIT,
+        "alpha": ALPHA,
         "sections": SECTIONS,
         "frames": [{"id": f, "label": labels[f]} for f in frames],
         "sources": names,

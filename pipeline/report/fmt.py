@@ -6,9 +6,10 @@ from __future__ import annotations
 import math
 from typing import Any
 
-import pandas as pd
-
 from pipeline.runfolder.schema import ALPHA
+from pipeline.runfolder.tables import records
+
+__all__ = ["records"]
 
 
 def num(v: Any) -> float | None:
@@ -84,10 +85,6 @@ def overlap(a: tuple[Any, Any], b: tuple[Any, Any]) -> bool | None:
     if None in (lo_a, hi_a, lo_b, hi_b):
         return None
     return not (hi_b < lo_a or hi_a < lo_b)  # type: ignore[operator]
-
-
-def records(df: pd.DataFrame) -> list[dict[str, Any]]:
-    return df.to_dict("records") if len(df) else []
 
 
 def label_of(labels: dict[str, str], frame: Any) -> str:

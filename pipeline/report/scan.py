@@ -7,6 +7,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -50,10 +51,10 @@ def seen(name: str, values: Iterable[str]) -> pd.DataFrame:
 @dataclass
 class Passages:
     """The passages the page shows, read a chunk at a time: per source × frame the first
-    ``limit`` in (article id, offset) order, and per cell how many there are and are counted."""
+    ``limit`` in (article id, offset) order, and per cell how many there are."""
 
     rows: pd.DataFrame
-    counts: dict[tuple[str, str], tuple[int, int]]
+    counts: dict[tuple[str, str], int]
     n: int
     sources: list[str]
     frames: list[str]
@@ -63,7 +64,6 @@ def scan_passages(run_dir: Path, limit: int, chunksize: int | None = None) -> Pa
     """Stream ``data/passages.csv`` (a sample per source × frame), keeping at most ``limit``
     rows per cell."""
     kept: pd.DataFrame | None = None
-    counts: Counter[tuple[str, str]] = Counter()
     totals: Counter[tuple[str, str]] = Counter()
     sources: dict[str, None] = {}
     frames: dict[str, None] = {}
@@ -72,16 +72,13 @@ def scan_passages(run_dir: Path, limit: int, chunksize: int | None = None) -> Pa
         n += len(chunk)
         first_seen(sources, chunk["source"])
         first_seen(frames, chunk["frame"])
-        counted = (chunk["voice"] != "quoted") & ~chunk["negated"].astype(bool)
-        per_cell = chunk.assign(counted=counted).groupby(["source", "frame"], sort=False)
-        counts.update(per_cell["counted"].sum().astype(int).to_dict())
-        totals.update(per_cell.size().to_dict())
+        for key, size in chunk.groupby(["source", "frame"], sort=False).size().items():
+            totals[cast(tuple[str, str], key)] += int(size)
         pool = chunk if kept is None else pd.concat([kept, chunk], ignore_index=True)
         pool = pool.sort_values(["article_id", "char_start", "frame"], kind="stable")
         kept = pool.groupby(["source", "frame"], sort=False).head(limit)
     rows = kept if kept is not None else pd.DataFrame(columns=columns("hits"))
-    cells = {k: (int(counts[k]), int(t)) for k, t in totals.items()}
-    return Passages(rows, cells, n, list(sources), list(frames))
+    return Passages(rows, {k: int(t) for k, t in totals.items()}, n, list(sources), list(frames))
 
 
 ARTICLE_SHOWN = ["article_id", "source", "published", "frame", "per_1k", "hits", "tokens",

@@ -7,11 +7,12 @@ import base64
 import math
 from collections import Counter
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
 
+from pipeline.aggregate.scores import counted
 from pipeline.report.charts.notes import read_notes
 from pipeline.report.charts.registry import GROUPS
 from pipeline.report.fmt import (
@@ -141,23 +142,24 @@ def passage_groups(
 ) -> dict[tuple[str, str], dict[str, Any]]:
     """Matched passages grouped per source × frame, in source then frame order.
 
-    ``total`` and ``counted`` are every match of the cell when known (terms.csv's ``all_hits``
-    and ``author_hits``), so ``more`` = matches not shown here, which data/hits.csv has.
+    ``total`` and ``counted`` are every match of the cell (terms.csv's ``all_hits`` and
+    ``author_hits``), so ``more`` = matches not shown here, which data/hits.csv has.
     """
     src_idx = {s: i for i, s in enumerate(names)}
     frm_idx = {f: j for j, f in enumerate(frames)}
     sums = terms.groupby(["source", "frame"])[["all_hits", "author_hits"]].sum()
     totals = {k: (int(v["all_hits"]), int(v["author_hits"])) for k, v in sums.iterrows()}
     groups: dict[tuple[str, str], dict[str, Any]] = {}
-    for (source, frame), (counted, total) in passages.counts.items():
+    for (source, frame), total in passages.counts.items():
         i, j = src_idx.get(source), frm_idx.get(frame)
         if i is None or j is None:
             continue
         groups[(source, frame)] = {
             "id": f"cell-{i}-{j}", "si": i, "fj": j, "source": names[i],
-            "frame": labels[frames[j]], "rows": [], "counted": counted, "total": total,
+            "frame": labels[frames[j]], "rows": [], "counted": 0, "total": total,
         }  # fmt: skip
-    for r in records(passages.rows):
+    rows = passages.rows.assign(_counted=counted(passages.rows))
+    for r in records(rows):
         g = groups.get((r["source"], r["frame"]))
         if g is None:
             continue
@@ -174,7 +176,7 @@ def passage_groups(
                 "category": r["category"],
                 "voice": voice,
                 "negated": negated,
-                "counted": voice == "author" and not negated,
+                "counted": bool(r["_counted"]),
                 "weight": fmt_rate(r["weight"]).rstrip("0").rstrip("."),
                 "sentence": fmt_int(r["sentence_id"]),
             }
@@ -246,7 +248,8 @@ def lexicons_view(
     other: dict[tuple[str, str], float] = {}
     if len(terms):
         sums = terms.groupby(["frame", "term"])[["quoted_hits", "negated_hits"]].sum()
-        other = (sums["quoted_hits"].fillna(0) + sums["negated_hits"].fillna(0)).to_dict()
+        both = sums["quoted_hits"].fillna(0) + sums["negated_hits"].fillna(0)
+        other = {cast(tuple[str, str], k): float(v) for k, v in both.items()}
     out = []
     for j, f in enumerate(frames):
         rows = records(lexicon[lexicon["frame"] == f]) if len(lexicon) else []
@@ -302,7 +305,7 @@ def cleaning_view(
     n_lines = kept = 0
     for chunk in iter_table(run_dir, "removed", columns("removed"), chunksize):
         n_lines += len(chunk)
-        totals.update(chunk["kind"].value_counts().to_dict())
+        totals.update({str(k): int(v) for k, v in chunk["kind"].value_counts().items()})
         if kept < MAX_REMOVED_ROWS:
             lines.append(chunk.head(MAX_REMOVED_ROWS - kept))
             kept += len(lines[-1])
@@ -315,7 +318,8 @@ def cleaning_view(
                     break
                 more.setdefault(aid, None)
         mine = chunk[member(chunk["article_id"], [*shown, *more])]
-        counts.update(mine.groupby(["article_id", "kind"]).size().to_dict())
+        for key, size in mine.groupby(["article_id", "kind"]).size().items():
+            counts[cast(tuple[str, str], key)] += int(size)
     kinds = sorted(totals)
     n_others = len(distinct(others))
     per_article = [
@@ -389,7 +393,8 @@ def differences_view(
     d = d.sort_values(
         ["significant", "p_sort", "absdiff"], ascending=[False, True, False], kind="stable"
     )
-    rows, per_frame = [], {}
+    rows: list[dict[str, Any]] = []
+    per_frame: dict[str, dict[str, Any]] = {}
     for r in records(d):
         label = labels.get(r["frame"], r["frame"])
         sig = bool(r["significant"])
@@ -473,47 +478,20 @@ def validation_view(
         if str(w).startswith("reversal:")
     ]
     out: dict[str, Any] = {"reversals": reversals, "available": has_table(run_dir, "validation")}
-    summary = run.get("validation") if isinstance(run.get("validation"), dict) else {}
     n, n_decided, matched, first = scan_validation(run_dir, chunksize)
     metrics = read_table(run_dir, "validation_metrics")
     acc_rows = metrics[metrics["metric"] == "accuracy"]["value"].dropna()
-    accuracy = (
-        float(acc_rows.iloc[0])
-        if len(acc_rows)
-        else num(summary.get("accuracy"))
-        if summary
-        else (matched / n_decided if n_decided else None)
-    )
+    accuracy = float(acc_rows.iloc[0]) if len(acc_rows) else None
     out.update(
         {
-            "n": n if n else int(num(summary.get("articles")) or 0),
+            "n": n,
             "decided": n_decided,
             "matched": matched,
             "accuracy": None if accuracy is None else f"{accuracy * 100:.0f}%",
+            "confusion": _confusion_view(run_dir, frames, labels),
+            "agreement": _agreement_view(run_dir, labels),
         }
     )
-    # Confusion matrix: known perspective (rows) × dominant frame (columns).
-    conf = read_table(run_dir, "confusion")
-    keys = [f for f in frames if f in set(conf["perspective"]) | set(conf["predicted"])]
-    keys += [
-        f for f in pd.unique(pd.concat([conf["perspective"], conf["predicted"]])) if f not in keys
-    ]
-    counts = {(r["perspective"], r["predicted"]): num(r["count"]) for r in records(conf)}
-    out["confusion"] = {
-        "available": has_table(run_dir, "confusion"),
-        "cols": [label_of(labels, f) for f in keys],
-        "rows": [
-            {
-                "label": label_of(labels, p),
-                "cells": [
-                    {"n": fmt_int(counts.get((p, q), 0)), "diag": p == q, "zero": not counts.get(
-                        (p, q))} for q in keys
-                ],
-            }
-            for p in keys
-            if p in set(conf["perspective"])
-        ],
-    }  # fmt: skip
     per_frame = []
     m = metrics[metrics["metric"] != "accuracy"]
     for f in [x for x in frames if x in set(m["frame"])] + [
@@ -543,8 +521,38 @@ def validation_view(
             }
         )
     out["rows"] = rows
+    return out
+
+
+def _confusion_view(run_dir: Path, frames: list[str], labels: dict[str, str]) -> dict[str, Any]:
+    """Confusion matrix: known perspective (rows) × dominant frame (columns)."""
+    conf = read_table(run_dir, "confusion")
+    keys = [f for f in frames if f in set(conf["perspective"]) | set(conf["predicted"])]
+    keys += [
+        f for f in pd.unique(pd.concat([conf["perspective"], conf["predicted"]])) if f not in keys
+    ]
+    counts = {(r["perspective"], r["predicted"]): num(r["count"]) for r in records(conf)}
+    return {
+        "available": has_table(run_dir, "confusion"),
+        "cols": [label_of(labels, f) for f in keys],
+        "rows": [
+            {
+                "label": label_of(labels, p),
+                "cells": [
+                    {"n": fmt_int(counts.get((p, q), 0)), "diag": p == q, "zero": not counts.get(
+                        (p, q))} for q in keys
+                ],
+            }
+            for p in keys
+            if p in set(conf["perspective"])
+        ],
+    }  # fmt: skip
+
+
+def _agreement_view(run_dir: Path, labels: dict[str, str]) -> dict[str, Any]:
+    """Per source, the rank correlation of two frames' article rates."""
     agreement = read_table(run_dir, "agreement")
-    out["agreement"] = {
+    return {
         "available": has_table(run_dir, "agreement"),
         "rows": [
             {
@@ -559,7 +567,6 @@ def validation_view(
             for r in records(agreement)
         ],
     }
-    return out
 
 
 def coverage_view(run_dir: Path, labels: dict[str, str]) -> dict[str, Any]:

@@ -53,17 +53,18 @@ TABLES: dict[str, Table] = {}
 
 def table(name: str, spec: str, description: str, grows: bool = False, file: str = "") -> Table:
     """Define a table: ``spec`` lists its columns as ``name`` (text) or ``name:type``."""
-    cols, kinds = [], []
+    cols: list[str] = []
+    kinds: list[Kind] = []
     for item in spec.split():
-        col, _, kind = item.partition(":")
-        kind = kind or "str"
-        if kind not in KINDS:
-            raise ValueError(f"{name}.{col}: unknown type {kind!r}")
+        col, _, given = item.partition(":")
+        kind = next((k for k in KINDS if k == (given or "str")), None)
+        if kind is None:
+            raise ValueError(f"{name}.{col}: unknown type {given!r}")
         cols.append(col)
         kinds.append(kind)
     if name in TABLES:
         raise ValueError(f"table {name!r} is defined twice")
-    t = Table(name, file or f"data/{name}.csv", tuple(cols), tuple(kinds), description, grows)  # type: ignore[arg-type]
+    t = Table(name, file or f"data/{name}.csv", tuple(cols), tuple(kinds), description, grows)
     TABLES[name] = t
     return t
 

@@ -13,7 +13,7 @@ import os
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -93,6 +93,11 @@ class TableAppender:
     def close(self) -> Path:
         os.replace(self.tmp, self.path)
         return self.path
+
+
+def records(df: pd.DataFrame) -> list[dict[str, Any]]:
+    """A table's rows as dicts (none for an empty table)."""
+    return cast(list[dict[str, Any]], df.to_dict("records")) if len(df) else []
 
 
 # --- reading ----------------------------------------------------------------------------------

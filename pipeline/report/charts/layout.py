@@ -126,8 +126,9 @@ def add_legend(fig: Figure, handles: list, labels: list[str], title: str, ncol: 
 def legend_below(fig: Figure, ax: Axes, title: str = "frame") -> float:
     """Move the axes' legend under the plot, across the figure; returns the inches it takes."""
     handles, labels = ax.get_legend_handles_labels()
-    if ax.get_legend() is not None:
-        ax.get_legend().remove()
+    old = ax.get_legend()
+    if old is not None:
+        old.remove()
     return add_legend(fig, handles, labels, title)
 
 

@@ -68,7 +68,7 @@ def make_charts(run_dir: Path) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
     d = ChartData(run_dir)
     notes: dict[str, ChartNote] = {}
-    with mpl.rc_context(style()), _young_collections():
+    with mpl.rc_context(style()), _young_collections():  # type: ignore[arg-type]
         for name, c, draw in jobs(d):
             fig, note = draw()
             _save(fig, out / name)

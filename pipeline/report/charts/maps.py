@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, cast
 
 import matplotlib as mpl
 import numpy as np
@@ -111,7 +111,10 @@ def _stance_spread(d: ChartData, st: pd.DataFrame, arrows: list[tuple[str, float
 
 
 @chart(
-    "stance_map", "stance", reads=("stance",), when=lambda d: d.table("stance")["pc1"].notna().any()
+    "stance_map",
+    "stance",
+    reads=("stance",),
+    when=lambda d: bool(d.table("stance")["pc1"].notna().any()),
 )
 def stance_map(d: ChartData) -> tuple[Figure, ChartNote]:
     st = d.table("stance").dropna(subset=["pc1"])
@@ -141,7 +144,7 @@ def stance_map(d: ChartData) -> tuple[Figure, ChartNote]:
             elinewidth=0.8 if n > 15 else 1, capsize=2, markersize=6 if n > 15 else 7,
             markerfacecolor="white" if lo else c,
         )  # fmt: skip
-    labelled = []
+    labelled: list[tuple[float, float]] = []
     for r, lo in zip(st.itertuples(), low, strict=True):
         s = str(r.source)
         if s not in named:
@@ -149,7 +152,7 @@ def stance_map(d: ChartData) -> tuple[Figure, ChartNote]:
         text = display_label(s, 22, 1) + (f" ({LOW_EVIDENCE})" if lo else "")
         ax.annotate(text, (r.pc1, r.pc2), xytext=(6, 5), textcoords="offset points",
                     fontsize=small, color=GREY if lo else "#1b1f24")  # fmt: skip
-        labelled.append((r.pc1, (6 + text_width(text, small)) * PT))
+        labelled.append((cast(float, r.pc1), (6 + text_width(text, small)) * PT))
     ax.axhline(0, color="#cccccc", linewidth=0.8, zorder=0)
     ax.axvline(0, color="#cccccc", linewidth=0.8, zorder=0)
     arrows = _frame_arrows(ax, d, st, colors)
@@ -165,7 +168,7 @@ def stance_map(d: ChartData) -> tuple[Figure, ChartNote]:
     if any(s in d.low for s in st["source"]):
         handles.append(Line2D([], [], marker="o", linestyle="", color=GREY,
                               markerfacecolor="white", label=LOW_EVIDENCE))  # fmt: skip
-    legend = add_legend(fig, handles, [h.get_label() for h in handles], "leading frame")
+    legend = add_legend(fig, handles, [str(h.get_label()) for h in handles], "leading frame")
     place_scatter(fig, ax, legend, labelled)
     spread = _stance_spread(d, st, arrows)
     alt = (
@@ -188,7 +191,7 @@ def similarity(d: ChartData) -> tuple[Figure, ChartNote]:
     m = m.reindex(index=names, columns=names).astype(float)
     m = m.combine_first(m.T)
     for s in names:
-        if pd.isna(m.loc[s, s]):
+        if pd.isna(cast(float, m.loc[s, s])):
             m.loc[s, s] = 1.0
     n = len(names)
     side = max(4.5, 1.5 + 0.42 * min(n, 20) + 0.2 * max(0, n - 20))
@@ -237,11 +240,12 @@ def similarity(d: ChartData) -> tuple[Figure, ChartNote]:
     ax.set_ylabel("source")
     title = "Vocabulary similarity between sources" + (" (clustered)" if clustered else "")
     fig.suptitle(title)
+    values = m.to_numpy(dtype=float)
     pairs = [
-        (m.iloc[i, j], names[i], names[j])
+        (float(values[i, j]), names[i], names[j])
         for i in range(n)
         for j in range(i + 1, n)
-        if not pd.isna(m.iloc[i, j])
+        if not np.isnan(values[i, j])
     ]
     if pairs:
         hi, lo = max(pairs), min(pairs)

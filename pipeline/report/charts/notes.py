@@ -32,7 +32,11 @@ def write_notes(run_dir: Path, notes: dict[str, ChartNote]) -> Path:
     """Write ``charts/charts.json`` atomically."""
     payload = json.dumps({k: asdict(v) for k, v in notes.items()}, ensure_ascii=False, indent=2)
     path = Path(run_dir) / "charts" / CHARTS_JSON
-    return atomic_write(path, lambda tmp: tmp.write_text(payload, encoding="utf-8"))
+    return atomic_write(path, lambda tmp: _write_text(tmp, payload))
+
+
+def _write_text(path: Path, text: str) -> None:
+    path.write_text(text, encoding="utf-8")
 
 
 def read_notes(run_dir: Path) -> dict[str, ChartNote]:

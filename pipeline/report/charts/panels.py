@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import matplotlib as mpl
 import numpy as np
@@ -192,10 +193,10 @@ def line_panels(
         r, c = divmod(k, ncols)
         px, py = left + c * (pw + gap_w), top + r * (ph + gap_h)
 
-        def fx(x: object, px: float = px) -> np.ndarray:
+        def fx(x: Any, px: float = px) -> Any:
             return px + (np.asarray(x, dtype=float) - xlim[0]) / (xlim[1] - xlim[0]) * pw
 
-        def fy(y: object, py: float = py) -> np.ndarray:
+        def fy(y: Any, py: float = py) -> Any:
             return py + ph - np.asarray(y, dtype=float) / ytop * ph
 
         frames.append(Rectangle((px, py), pw, ph))

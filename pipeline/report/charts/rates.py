@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -76,13 +77,13 @@ def heatmap(d: ChartData) -> tuple[Figure, ChartNote]:
     ax.set_ylabel("source")
     stack = m.stack().dropna() if m.size else pd.Series(dtype=float)
     if len(stack) and stack.max() > 0:
-        (s, f), v = stack.idxmax(), stack.max()
-        top = f"The highest rate is {d.label(f)} in {s}: {v:.2f} {UNIT}."
+        s, f = cast(tuple[str, str], stack.idxmax())
+        highest = f"The highest rate is {d.label(f)} in {s}: {stack.max():.2f} {UNIT}."
     else:
-        top = "No source has any counted match."
+        highest = "No source has any counted match."
     alt = (
         f"Heatmap of {UNIT} for {len(d.names)} sources (rows) and {len(d.frames)} frames "
-        f"(columns). {top}"
+        f"(columns). {highest}"
     )
     guide = "Read across a row: the darkest cell is the frame that source uses most."
     return fig, ChartNote("Framing intensity by source and frame", alt, guide)
@@ -121,9 +122,10 @@ def rates_with_intervals(d: ChartData) -> tuple[Figure, ChartNote]:
     for s in d.names:
         row = m.loc[s].dropna()
         if len(row) and row.max() > 0:
-            f = row.idxmax()
+            f = str(row.idxmax())
             parts.append(
-                f"{s}: {d.label(f)} {row[f]:.2f} ({fmt(lo.loc[s, f])}–{fmt(hi.loc[s, f])})"
+                f"{s}: {d.label(f)} {row[f]:.2f} "
+                f"({fmt(cast(float, lo.loc[s, f]))}–{fmt(cast(float, hi.loc[s, f]))})"
                 + (f", {LOW_EVIDENCE}" if s in d.low else "")
             )
         else:
@@ -285,7 +287,7 @@ def voices(d: ChartData) -> tuple[Figure, ChartNote]:
     legend = add_legend(fig, handles, labels, "")
     lines = max((t.count("\n") + 1 for t in titles), default=1)
     place_panels(fig, axes, ncols, legend, titles=lines, sharex=False)
-    n_auth = int(sum(v for (_, _, k), v in counts.items() if k == VOICES[0])) if total else 0
+    n_auth = int(counts.xs(VOICES[0], level="kind").sum()) if total else 0
     alt = (
         f"Stacked bars per frame and source of {total} matches by voice: {n_auth} in the "
         f"author's own voice (counted), {total - n_auth} quoted or negated (not counted)."
@@ -324,7 +326,8 @@ def ternary(d: ChartData) -> tuple[Figure, ChartNote]:
             p = t * TRIANGLE[k] + (1 - t) * TRIANGLE[i]
             q = t * TRIANGLE[k] + (1 - t) * TRIANGLE[j]
             grid.append([p, q])
-            ax.text(*(p + (p - TRIANGLE.mean(axis=0)) * 0.06), f"{t:.0%}", fontsize=7,
+            x, y = p + (p - TRIANGLE.mean(axis=0)) * 0.06
+            ax.text(x, y, f"{t:.0%}", fontsize=7,
                     color=colors[fr[k]], ha="center", va="center")  # fmt: skip
         ax.add_collection(LineCollection(grid, colors=[colors[fr[k]]], alpha=0.25,
                                          linewidths=0.8))  # fmt: skip

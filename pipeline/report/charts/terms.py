@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from statistics import NormalDist
+
 import pandas as pd
 from matplotlib.figure import Figure
 
@@ -15,10 +17,12 @@ from pipeline.report.charts.layout import (
 from pipeline.report.charts.notes import ChartNote
 from pipeline.report.charts.panels import Panel, bar_panels
 from pipeline.report.charts.registry import Page, chart, has_rows
+from pipeline.runfolder.schema import ALPHA
 
 TOP_TERMS = 8
 KEYNESS_PER_PAGE = 12  # sources per keyness chart; more sources make more pages
-Z_CRIT = 1.96
+# The z beyond which a term counts as distinctive: two-sided at the run folder's ALPHA (1.96).
+Z_CRIT = round(NormalDist().inv_cdf(1 - ALPHA / 2), 2)
 
 
 def _per_frame(d: ChartData) -> list[Page]:
@@ -49,8 +53,9 @@ def top_terms(d: ChartData, frame: str) -> tuple[Figure, ChartNote]:
     for s in d.names or [""]:
         top = (
             t[t["source"] == s]
-            .groupby("term", as_index=False)["author_hits"]
+            .groupby("term")["author_hits"]
             .sum()
+            .reset_index()
             .sort_values(["author_hits", "term"], ascending=[False, True])
             .head(TOP_TERMS)
         )
@@ -130,13 +135,13 @@ def keyness(
         f"Bar charts, one per source ({len(names)} sources), of the {label} terms each source "
         f"uses more than the other sources, by z-score of the log-odds ratio. "
         + (
-            ("Beyond chance (z > 1.96): " + listing(tops) + ".")
+            (f"Beyond chance (z > {Z_CRIT}): " + listing(tops) + ".")
             if tops
             else "No source uses any term clearly more than the others."
         )
     )
     guide = (
-        "z > 1.96 (dashed line): the source uses this term more than the others beyond chance; "
-        "grey bars are leanings the data cannot confirm."
+        f"z > {Z_CRIT} (dashed line): the source uses this term more than the others beyond "
+        "chance; grey bars are leanings the data cannot confirm."
     )
     return fig, ChartNote(title, alt, guide)

@@ -31,12 +31,12 @@ DECILES = np.arange(10)
 
 def _position_shares(p: pd.DataFrame, frames: list[str]) -> dict[str, np.ndarray]:
     """Per frame: the share (%) of its weighted matches in each tenth of the article."""
-    out = {}
+    out: dict[str, np.ndarray] = {}
     for f in frames:
         w = p[p["frame"] == f].groupby("decile")["weighted"].sum()
-        w = w.reindex(DECILES, fill_value=0.0).to_numpy(dtype=float)
-        if w.sum() > 0:
-            out[f] = w * 100 / w.sum()
+        weights = w.reindex(DECILES, fill_value=0.0).to_numpy(dtype=float)
+        if weights.sum() > 0:
+            out[f] = weights * 100 / weights.sum()
     return out
 
 
@@ -61,7 +61,7 @@ def positions(d: ChartData) -> tuple[Figure, ChartNote]:
             peaks.append(f"{s}, {d.label(f)}: tenth {int(v.argmax()) + 1} ({v.max():.0f}%)")
     handles = [Line2D([], [], color=colors[f], marker="o", label=display_label(d.label(f), 28, 1))
                for f in d.frames]  # fmt: skip
-    legend = add_legend(fig, handles, [h.get_label() for h in handles], "frame")
+    legend = add_legend(fig, handles, [str(h.get_label()) for h in handles], "frame")
     line_panels(
         fig, "Where in the article each frame appears", panels, list(DECILES + 1),
         [str(x) for x in DECILES + 1], (0.55, 10.45), "tenth of the article (1 = opening)",
@@ -131,7 +131,7 @@ def lines_by_source(
     else:
         handles = [Line2D([], [], color=pal[s], marker="o", markersize=3.5, linewidth=1.3,
                           label=display_label(s, 24, 1)) for s in names if s in drawn]  # fmt: skip
-    legend = add_legend(fig, handles, [h.get_label() for h in handles],
+    legend = add_legend(fig, handles, [str(h.get_label()) for h in handles],
                      f"{len(names)} sources" if many else "source", ncol=4)  # fmt: skip
     if dates:
         lo, hi = (float(np.min(xs)), float(np.max(xs))) if len(xs) else (0.0, 1.0)
@@ -145,8 +145,9 @@ def lines_by_source(
         line_panels(fig, title, panels, values, labels, (lo - pad, hi + pad), xlabel, UNIT,
                      legend, offset=formatter.get_offset())  # fmt: skip
     else:
+        ticks = ticks or []
         step = max(1, math.ceil(len(ticks) / 8))
-        positions = list(range(0, len(ticks), step))
+        positions: list[float] = list(range(0, len(ticks), step))
         line_panels(fig, title, panels, positions, ticks[::step], (-0.5, len(ticks) - 0.5),
                      xlabel, UNIT, legend, rotate=True)  # fmt: skip
     return fig
@@ -163,7 +164,7 @@ def timeline_months(d: ChartData) -> tuple[Figure, ChartNote]:
     t = t.assign(x=t["month"].map({m: i for i, m in enumerate(months)}))
     fig = lines_by_source(d, t, "x", title, "month of publication (YYYY-MM)", months)
     if len(t):
-        top = t.loc[t["per_1k"].idxmax()]
+        top = t.iloc[int(np.argmax(t["per_1k"].to_numpy()))]
         alt = (
             f"Line charts, one per frame, of each source's {UNIT} per month, {len(months)} "
             f"months from {months[0]} to {months[-1]}. The highest monthly rate is "
@@ -227,6 +228,3 @@ def timeline_runs(d: ChartData) -> tuple[Figure, ChartNote]:
         "how much that change moved the scores (see run.json of each run)."
     )
     return fig, ChartNote(title, alt, guide)
-
-
-# --- writing --------------------------------------------------------------------------------
