@@ -18,6 +18,7 @@ from html.parser import HTMLParser
 import feedparser
 import trafilatura
 from htmldate import find_date
+from trafilatura.settings import Document
 
 from pipeline.ingest.corpus import iso_date
 
@@ -171,8 +172,8 @@ def extract_article(html: str, url: str, entry: FeedEntry | None = None) -> Arti
         favor_precision=True,
         deduplicate=False,  # trafilatura's cache is per process: a rerun would lose pages
     )
-    text = (getattr(doc, "text", None) or "").strip() if doc is not None else ""
-    if len(text) < MIN_TEXT_CHARS:
+    text = (doc.text or "").strip() if isinstance(doc, Document) else ""
+    if not isinstance(doc, Document) or len(text) < MIN_TEXT_CHARS:
         raise ExtractError(f"no article text found on the page ({len(text)} characters)")
     head = _HeadMeta()
     head.feed(html)

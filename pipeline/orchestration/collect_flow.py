@@ -4,9 +4,8 @@ to collect and then score the corpus."""
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from prefect import flow, get_run_logger, task
 from prefect.deployments.runner import RunnerDeployment
@@ -64,12 +63,13 @@ def collect_deployment(
     settings: Settings, feeds: str, cron: str, name: str = "daily"
 ) -> RunnerDeployment:
     """Collect-then-score as a deployment on a cron schedule."""
-    return collect_and_score_flow.to_deployment(
+    made = collect_and_score_flow.to_deployment(
         name=name,
         cron=cron,
-        parameters={"feeds": str(Path(feeds).resolve()), "settings": asdict(settings)},
+        parameters={"feeds": str(Path(feeds).resolve()), "settings": settings.record()},
         description="Collect from the outlets' feeds, then score the corpus, on a schedule.",
     )
+    return cast(RunnerDeployment, made)  # a coroutine only when called from async code
 
 
 def serve_collect(settings: Settings, feeds: str, cron: str, name: str = "daily") -> None:
