@@ -47,6 +47,7 @@ from pipeline.aggregate.validate import (
 )
 from pipeline.analyze.article import TABLE_COLUMNS, TABLES
 from pipeline.analyze.lexicons import Lexicon
+from pipeline.runfolder.cells import neutralize_frame
 
 DECIMALS = 4
 POSITION_KEYS, POSITION_VALUES = ["source", "frame", "decile"], ["hits", "weighted"]
@@ -71,7 +72,7 @@ def _format(df: pd.DataFrame) -> pd.DataFrame:
             df[col] = df[col].map(_BOOL_TEXT)
         elif pd.api.types.is_float_dtype(df[col]):
             df[col] = df[col].round(DECIMALS)
-    return df
+    return neutralize_frame(df)
 
 
 class CsvAppender:

@@ -46,6 +46,8 @@ from matplotlib.ticker import MaxNLocator
 from scipy.cluster import hierarchy
 from scipy.spatial.distance import squareform
 
+from pipeline.runfolder.cells import display_frame, display_name, restore_frame
+
 FONT_FAMILY = "IPAexGothic"
 FALLBACK_FAMILY = "DejaVu Sans"
 DPI = 110
@@ -181,7 +183,7 @@ def _finish(df: pd.DataFrame, name: str, wanted: Iterable[str]) -> pd.DataFrame:
         if col in df.columns:
             df[col] = df[col].astype(str).str.strip().str.lower().isin(("true", "1", "yes"))
     df.attrs["absent"] = tuple(absent)
-    return df
+    return display_frame(restore_frame(df))
 
 
 def _csv_options(name: str, header: list[str], usecols: list[str] | None) -> dict[str, object]:
@@ -313,7 +315,7 @@ def frame_labels(run: dict, lexicon: pd.DataFrame, frames: Iterable[str]) -> dic
         for f, lab in zip(lexicon["frame"], lexicon["label"], strict=True):
             if f and lab:
                 labels.setdefault(f, lab)
-    return {f: labels.get(f, f) for f in frames}
+    return {f: display_name(labels.get(f, f)) for f in frames}
 
 
 def source_order(*tables: pd.DataFrame) -> list[str]:

@@ -44,6 +44,7 @@ from pipeline.report.charts import (
     read_table,
     source_order,
 )
+from pipeline.runfolder.cells import display_all
 
 TEMPLATES = Path(__file__).parent / "templates"
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -1104,7 +1105,7 @@ def render_html(run_dir: Path) -> str:
     env = _environment()
     template = env.get_template("dashboard.html.j2")
     page = template.render(
-        **build_context(run_dir),
+        **display_all(build_context(run_dir)),
         css=_asset("dashboard.css"),
         js=_asset("dashboard.js"),
         nonce=Markup(NONCE),

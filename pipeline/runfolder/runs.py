@@ -18,6 +18,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from pipeline.runfolder.cells import neutralize_frame, restore_frame
+
 PARTIAL = ".partial-"
 HISTORY_COLUMNS = [
     "run_id",
@@ -106,12 +108,18 @@ def append_history(
 ) -> Path:
     """Add this run's per-source scores to ``history.csv`` (rewritten atomically)."""
     path = out / "history.csv"
-    rows = sources.assign(run_id=run_id, finished=finished, lexicons_sha256=lexicons_sha)
-    old = pd.read_csv(path) if path.is_file() else pd.DataFrame(columns=HISTORY_COLUMNS)
+    rows = restore_frame(
+        sources.assign(run_id=run_id, finished=finished, lexicons_sha256=lexicons_sha)
+    )
+    old = (
+        restore_frame(pd.read_csv(path, dtype={"source": str, "frame": str}, keep_default_na=False))
+        if path.is_file()
+        else pd.DataFrame(columns=HISTORY_COLUMNS)
+    )
     frames = [df for df in (old, rows[HISTORY_COLUMNS]) if not df.empty]
     merged = pd.concat(frames, ignore_index=True) if frames else rows[HISTORY_COLUMNS]
     tmp = path.with_suffix(".csv.tmp")
-    merged.to_csv(tmp, index=False)
+    neutralize_frame(merged).to_csv(tmp, index=False)
     os.replace(tmp, path)
     return path
 
