@@ -20,6 +20,10 @@ from pipeline.ingest.clean import normalize
 TOP_KEYS = {"frame", "label", "description", "entries"}
 ENTRY_KEYS = {"term", "category", "weight", "note", "shared"}
 _FRAME_ID = re.compile(r"^[a-z0-9_]+$")
+# Weights are bounded: a weight of 1e308 sums to inf, and no term is worth a hundred others.
+MAX_WEIGHT = 100.0
+TEXT_KEYS = ("frame", "label", "description")
+ENTRY_TEXT_KEYS = ("term", "category", "note")
 
 
 class LexiconError(ValueError):
@@ -87,6 +91,33 @@ class Lexicon:
         return index
 
 
+class _StrictLoader(yaml.SafeLoader):
+    """PyYAML's safe loader, but a key given twice in one mapping is an error, not
+    "the last one wins"."""
+
+
+def _no_duplicates(loader: _StrictLoader, node: yaml.MappingNode, deep: bool = False) -> Any:
+    seen: dict[Any, int] = {}
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        try:
+            first = seen.get(key)
+        except TypeError:  # an unhashable key: PyYAML reports it below
+            continue
+        if first is not None:
+            raise yaml.constructor.ConstructorError(
+                None,
+                None,
+                f"duplicate key {key!r} (first on line {first})",
+                key_node.start_mark,
+            )
+        seen[key] = key_node.start_mark.line + 1
+    return loader.construct_mapping(node, deep=deep)
+
+
+_StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _no_duplicates)
+
+
 def _line_map(text: str, path: Path) -> tuple[int | None, list[int]]:
     """Line numbers of the ``entries`` list items, read from the YAML node tree."""
     try:
@@ -117,7 +148,7 @@ def load_lexicon(path: Path, errors: list[LexiconError] | None = None) -> Lexico
         raise LexiconError(path, None, "not UTF-8") from None
     _, lines = _line_map(text, path)
     try:
-        data: Any = yaml.safe_load(text)
+        data: Any = yaml.load(text, Loader=_StrictLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or exc
@@ -131,6 +162,9 @@ def load_lexicon(path: Path, errors: list[LexiconError] | None = None) -> Lexico
         raise LexiconError(
             path, 1, f"unknown top-level key(s): {', '.join(sorted(map(str, unknown)))}"
         )
+    for key in TEXT_KEYS:
+        if not _is_text(data.get(key)):
+            raise LexiconError(path, 1, f"`{key}` must be text, got {_kind(data[key])}")
     frame = str(data.get("frame") or path.stem)
     if not _FRAME_ID.match(frame):
         raise LexiconError(path, 1, f"frame id {frame!r} must be lower-case letters, digits, _")
@@ -161,6 +195,9 @@ def _entry(item: Any, frame: str, path: Path, line: int | None) -> Entry:
     unknown = set(item) - ENTRY_KEYS
     if unknown:
         raise LexiconError(path, line, f"unknown key(s): {', '.join(sorted(map(str, unknown)))}")
+    for key in ENTRY_TEXT_KEYS:
+        if not _is_text(item.get(key)):
+            raise LexiconError(path, line, f"`{key}` must be text, got {_kind(item[key])}")
     term = normalize(str(item.get("term") or "")).strip()
     if not term:
         raise LexiconError(path, line, "empty term")
@@ -168,11 +205,21 @@ def _entry(item: Any, frame: str, path: Path, line: int | None) -> Entry:
         if not str(item.get(key) or "").strip():
             raise LexiconError(path, line, f"{term}: missing {key}")
     weight = item.get("weight", 1)
-    if isinstance(weight, bool) or not isinstance(weight, int | float) or not weight > 0:
-        raise LexiconError(path, line, f"{term}: weight must be a number > 0, got {weight!r}")
+    if (
+        isinstance(weight, bool)
+        or not isinstance(weight, int | float)
+        or not 0 < weight <= MAX_WEIGHT  # also false for nan
+    ):
+        raise LexiconError(
+            path, line, f"{term}: weight must be a number > 0 and <= {MAX_WEIGHT:g}, got {weight!r}"
+        )
     shared = item.get("shared") or []
     if isinstance(shared, str):
         shared = [shared]
+    if not isinstance(shared, list) or not all(
+        isinstance(f, str) and _FRAME_ID.match(f) for f in shared
+    ):
+        raise LexiconError(path, line, f"{term}: `shared` must be a list of frame ids")
     seq = lemmas(term)
     if not seq:
         raise LexiconError(path, line, f"{term}: compiles to no tokens")
@@ -189,6 +236,15 @@ def _entry(item: Any, frame: str, path: Path, line: int | None) -> Entry:
         shared=tuple(str(s) for s in shared),
         variants=variants(term, seq),
     )
+
+
+def _is_text(value: Any) -> bool:
+    """Whether a YAML value can stand for text: a string, a number, or nothing."""
+    return value is None or (isinstance(value, str | int | float) and not isinstance(value, bool))
+
+
+def _kind(value: Any) -> str:
+    return {list: "a list", dict: "a mapping", bool: "true/false"}.get(type(value), repr(value))
 
 
 # A term is also compiled inside these sentences: MeCab segments some words (foreign names

@@ -25,7 +25,11 @@ from pipeline.ingest.clean import normalize
 COLUMNS = ("id", "file", "source", "title", "author", "published", "url", "language")
 REQUIRED = ("id", "file", "source")
 MAX_BYTES = 5_000_000
-_SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
+# Ids kept as their own file names: lower case (distinct on case-insensitive file systems
+# too), ending with a letter or digit, not in the shape of a hashed name, not reserved.
+_SAFE_ID = re.compile(r"^[a-z0-9](?:[a-z0-9._-]{0,62}[a-z0-9])?$")
+_HASHED = re.compile(r"--[0-9a-f]{24}$")
+_RESERVED = re.compile(r"^(con|prn|aux|nul|com\d|lpt\d)(\..*)?$")
 
 
 class CorpusError(ValueError):
@@ -78,11 +82,23 @@ class Manifest:
 
 
 def safe_name(article_id: str) -> str:
-    """A file name for ``article_id`` that cannot leave its folder (``../x`` gets a hash)."""
-    if _SAFE_ID.fullmatch(article_id) and ".." not in article_id:
+    """A file name for ``article_id``, distinct for distinct ids by construction.
+
+    A plain lower-case id is its own name; any other id gets a readable slug, ``--`` and 24
+    hex digits of its SHA-256 (``../x`` cannot leave the folder, ``A1`` and ``a1`` do not
+    meet on a case-insensitive disk). No plain name has that ending, so the two kinds never
+    collide, and two hashed names differ by their hashes.
+    """
+    if (
+        _SAFE_ID.fullmatch(article_id)
+        and ".." not in article_id
+        and not _HASHED.search(article_id)
+        and not _RESERVED.match(article_id)
+    ):
         return article_id
-    slug = re.sub(r"[^A-Za-z0-9_-]+", "-", article_id).strip("-_")[:40] or "article"
-    return f"{slug}-{hashlib.sha256(article_id.encode('utf-8', 'surrogatepass')).hexdigest()[:12]}"
+    slug = re.sub(r"[^A-Za-z0-9]+", "-", article_id).strip("-")[:40].strip("-") or "article"
+    digest = hashlib.sha256(article_id.encode("utf-8", "surrogatepass")).hexdigest()[:24]
+    return f"{slug}--{digest}"
 
 
 _DATE = re.compile(r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?(?:[T ].*)?")
