@@ -146,11 +146,10 @@ def check_corpus(corpus: Path) -> None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    for name in ("workers", "bootstrap"):
-        if getattr(args, name) < 1:
-            return _usage_error(f"--{name.replace('_', '-')} must be at least 1")
-    if args.batch_size < 0:
-        return _usage_error("--batch-size must be 0 (automatic) or more")
+    from pipeline.orchestration.limits import check_numbers
+
+    if problem := check_numbers(vars(args)):
+        return _usage_error(problem)
     server = None
     if args.command == "run":  # first: it boots while the rest is checked and imported
         from pipeline.orchestration.server import start_embedded_server
@@ -181,17 +180,20 @@ def cmd_run(args: argparse.Namespace) -> int:
         serve(settings, args.cron, args.name)
         return EXIT_OK
 
+    from pipeline.orchestration.failures import MACHINE_ERRORS, describe, hide_tracebacks
     from pipeline.orchestration.flows import run
     from pipeline.runfolder.runs import RunBusy, ensure_free
 
+    hide_tracebacks()
     try:
         ensure_free(Path(settings.out))
         result = run(settings, server)
-    except RunBusy as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        if server is not None:
+    except (RunBusy, CorpusError, LexiconError, *MACHINE_ERRORS) as exc:
+        bad_input = isinstance(exc, CorpusError | LexiconError)
+        print(f"error: {exc if bad_input else describe(exc)}", file=sys.stderr)
+        if server is not None and isinstance(exc, RunBusy):
             server.stop()
-        return EXIT_FAIL
+        return EXIT_USAGE if bad_input else EXIT_FAIL
     print(
         f"run {result['run_id']}: {result['scored']} articles scored, "
         f"{len(result['quarantined'])} quarantined"

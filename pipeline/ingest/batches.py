@@ -13,13 +13,14 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from pipeline.ingest.corpus import (
     COLUMNS,
+    MAX_BYTES,
     ArticleRef,
     CorpusError,
     Quarantined,
@@ -73,6 +74,15 @@ def _file_sha256(path: Path) -> str:
     return h.hexdigest()
 
 
+def _content_id(path: Path) -> str:
+    """What identifies a file's content in the corpus hash: its SHA-256, or why it has none
+    (the article is then quarantined when it is read)."""
+    try:
+        return _file_sha256(path)
+    except OSError as exc:
+        return f"unreadable:{exc.errno}"
+
+
 def count_articles(corpus: Path) -> int:
     """About how many articles ``corpus`` holds, cheaply: lines of a .jsonl file or of the
     manifest, rows in the Parquet metadata. Only used to size batches."""
@@ -97,17 +107,48 @@ def auto_batch_size(articles: int, workers: int) -> int:
     return min(MAX_BATCH, max(MIN_BATCH, per_task))
 
 
-def iter_bulk(path: Path, chunk_rows: int = 10_000) -> Iterator[tuple[int, dict[str, Any] | str]]:
+# A JSON line longer than this is quarantined unread: its text would be over --max-bytes
+# even if every character were escaped (``\\uXXXX``, 6 bytes for 3).
+MAX_LINE_BYTES = 2 * MAX_BYTES + 65_536
+
+
+def _lines(fh: BinaryIO, limit: int) -> Iterator[tuple[int, bytes | None]]:
+    """(line number, bytes) of a binary file, never holding more than ``limit`` bytes of one
+    line: a longer line is yielded as None and skipped to its end in chunks."""
+    number = 0
+    while True:
+        line = fh.readline(limit + 1)
+        if not line:
+            return
+        number += 1
+        if len(line) <= limit or line.endswith(b"\n"):
+            yield number, line
+            continue
+        while line and not line.endswith(b"\n"):
+            line = fh.readline(1 << 20)
+        yield number, None
+
+
+def iter_bulk(
+    path: Path, chunk_rows: int = 10_000, max_line: int = MAX_LINE_BYTES
+) -> Iterator[tuple[int, dict[str, Any] | str]]:
     """(line or row number, record) for each article; a string record is a parse error."""
     if path.suffix == ".jsonl":
-        with open(path, encoding="utf-8-sig", errors="replace") as fh:
-            for number, line in enumerate(fh, start=1):
+        with open(path, "rb") as fh:
+            for number, raw in _lines(fh, max_line):
+                if raw is None:
+                    yield number, f"line {number}: over {max_line:,} bytes (not read)"
+                    continue
+                line = raw.decode("utf-8", errors="replace")
+                if number == 1:
+                    line = line.removeprefix("\ufeff")
                 if not line.strip():
                     continue
                 try:
                     record = json.loads(line)
-                except json.JSONDecodeError as exc:
-                    yield number, f"line {number}: not valid JSON ({exc.msg})"
+                except (json.JSONDecodeError, RecursionError) as exc:
+                    msg = exc.msg if isinstance(exc, json.JSONDecodeError) else "nested too deeply"
+                    yield number, f"line {number}: not valid JSON ({msg})"
                     continue
                 yield (
                     number,
@@ -238,7 +279,7 @@ def plan_batches(
         digest = hashlib.sha256(manifest.sha256.encode())
         for ref in manifest.articles:
             if ref.path is not None:
-                digest.update(f"\0{ref.file}\0{_file_sha256(ref.path)}".encode())
+                digest.update(f"\0{ref.file}\0{_content_id(ref.path)}".encode())
         plan = Plan(
             [], len(manifest.articles), digest.hexdigest(), manifest.quarantined, manifest.warnings
         )
