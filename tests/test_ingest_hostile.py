@@ -144,3 +144,38 @@ def test_a_page_of_unmatched_tags_is_parsed_in_linear_time() -> None:
     text, encoding = article_text(html.encode())
     assert text == "本文。" and encoding == "utf-8+html"
     assert time.perf_counter() - t0 < 20, "was minutes: each unmatched end tag scanned the stack"
+
+
+BODY = (
+    "ロシアのプーチン大統領は北朝鮮を訪問し、金正恩総書記と会談した。"
+    "両首脳は包括的戦略パートナーシップ条約に署名した。"
+    "条約には、一方が攻撃を受けた場合の相互援助が盛り込まれた。"
+    "専門家は、この合意が地域の安全保障環境を大きく変えると指摘している。"
+    "韓国政府は強い懸念を表明した。"
+)
+
+
+@pytest.mark.parametrize(
+    "footer",
+    [
+        "Copyright © 2024 Example News. All rights reserved.",
+        "無断転載を禁じます。",
+        "著作権は株式会社サンプルに帰属します。",
+        "有料会員登録はこちら。",
+    ],
+)
+def test_a_one_line_article_with_a_footer_loses_only_the_footer(footer: str) -> None:
+    clean = clean_article(BODY + footer)
+    assert clean.text == BODY
+    assert [r.text for r in clean.removed] == [footer]
+
+
+def test_a_tail_found_before_the_article_line_does_not_swallow_it() -> None:
+    raw = "見出し\n無断転載を禁じます。\n" + BODY
+    clean = clean_article(raw)
+    assert clean.text.endswith(BODY)
+
+
+def test_a_short_boilerplate_line_is_still_removed_whole() -> None:
+    clean = clean_article(BODY + "\n" + BODY + "\n無断転載を禁じます。本紙の記事です。")
+    assert "無断転載" not in clean.text and clean.text == BODY + "\n" + BODY
