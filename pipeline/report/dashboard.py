@@ -469,6 +469,8 @@ def _index_articles(
     carry: pd.DataFrame | None = None
     at = 0
     for chunk in iter_table(run_dir, "articles", ARTICLE_SHOWN, chunksize):
+        if chunk.empty:  # a run whose every article was quarantined
+            continue
         _first_seen(sources, chunk["source"])
         _first_seen(frames, chunk["frame"])
         if len(first_articles) <= limit:
