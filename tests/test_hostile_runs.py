@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from pipeline.orchestration.flows import Settings, framing_flow
-from pipeline.report.charts import read_table
+from pipeline.runfolder.tables import read_table
 
 TEXT = (
     "ロシアのプーチン大統領は北朝鮮を訪問し、金正恩総書記と会談した。"

@@ -101,6 +101,19 @@ def count_articles(corpus: Path) -> int:
     return lines if corpus.is_file() else max(0, lines - 1)
 
 
+def check_bulk(path: Path) -> None:
+    """Raise CorpusError now if a bulk corpus cannot be opened (a truncated Parquet file has
+    no footer), rather than in the middle of the run."""
+    try:
+        if path.suffix == ".parquet":
+            pq.ParquetFile(path).close()
+        else:
+            with open(path, "rb") as fh:
+                fh.read(1)
+    except (pa.ArrowException, OSError) as exc:
+        raise CorpusError(f"{path}: not a readable {path.suffix[1:]} file ({exc})") from None
+
+
 def auto_batch_size(articles: int, workers: int) -> int:
     """Articles per task: ``TASKS_PER_WORKER`` tasks per worker, within MIN/MAX_BATCH."""
     per_task = -(-articles // (TASKS_PER_WORKER * max(1, workers)))
