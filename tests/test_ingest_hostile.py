@@ -179,3 +179,17 @@ def test_a_tail_found_before_the_article_line_does_not_swallow_it() -> None:
 def test_a_short_boilerplate_line_is_still_removed_whole() -> None:
     clean = clean_article(BODY + "\n" + BODY + "\n無断転載を禁じます。本紙の記事です。")
     assert "無断転載" not in clean.text and clean.text == BODY + "\n" + BODY
+
+
+def test_lone_surrogates_in_a_jsonl_record_are_replaced_not_fatal(tmp_path: Path) -> None:
+    path = tmp_path / "c.jsonl"
+    line = TEXT.replace("\n", "")
+    path.write_text(
+        '{"id": "s\\ud800", "source": "S\\udc00", "text": "' + line + '\\ud800"}\n'
+        '{"id": "ok", "source": "S", "text": "' + line + '"}\n',
+        encoding="utf-8",
+    )
+    plan = plan_batches(path, tmp_path / "work", 10)
+    assert plan.articles == 2 and not plan.quarantined
+    (first, text), _ = read_batch(Path(plan.batch_files[0]))
+    assert first.id == "s\ufffd" and first.source == "S\ufffd" and text.endswith("\ufffd")

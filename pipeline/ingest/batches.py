@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, fields
@@ -142,6 +143,19 @@ def _lines(fh: BinaryIO, limit: int) -> Iterator[tuple[int, bytes | None]]:
         yield number, None
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _scrubbed(record: dict[str, Any]) -> dict[str, Any]:
+    """A JSON record with every lone surrogate (``"\\ud800"`` is valid JSON but not text,
+    and Arrow refuses it) replaced by U+FFFD, in keys and string values."""
+
+    def fix(v: Any) -> Any:
+        return _SURROGATE.sub("\ufffd", v) if isinstance(v, str) and _SURROGATE.search(v) else v
+
+    return {fix(k): fix(v) for k, v in record.items()}
+
+
 def iter_bulk(
     path: Path, chunk_rows: int = 10_000, max_line: int = MAX_LINE_BYTES
 ) -> Iterator[tuple[int, dict[str, Any] | str]]:
@@ -165,7 +179,9 @@ def iter_bulk(
                     continue
                 yield (
                     number,
-                    record if isinstance(record, dict) else f"line {number}: not an object",
+                    _scrubbed(record)
+                    if isinstance(record, dict)
+                    else f"line {number}: not an object",
                 )
         return
     try:
