@@ -193,3 +193,16 @@ def test_lone_surrogates_in_a_jsonl_record_are_replaced_not_fatal(tmp_path: Path
     assert plan.articles == 2 and not plan.quarantined
     (first, text), _ = read_batch(Path(plan.batch_files[0]))
     assert first.id == "s\ufffd" and first.source == "S\ufffd" and text.endswith("\ufffd")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "=ロイター" * 200_000 + "。",  # one enormous line
+        ("=ロイター" * 300 + "。") * 600,  # one line of long sentences
+    ],
+)
+def test_hostile_lines_are_cleaned_in_linear_time(text: str) -> None:
+    t0 = time.perf_counter()
+    clean = clean_article(text)
+    assert clean.text and time.perf_counter() - t0 < 10, "was 27 s for 100 kB"

@@ -105,7 +105,7 @@ _LINE_RULES: list[tuple[str, re.Pattern[str], str]] = [
         "caption",
         re.compile(
             rf"((写真|画像|撮影|Photo|Image credit)\s*[::=]|Creative Commons|wikicommons|"
-            rf"[=＝]\s*({_AGENCIES})[^。]*$|\(({_AGENCIES})[^)]*\)$|\([^)]{{1,20}}から\)$)",
+            rf"[=＝]\s*({_AGENCIES})[^。=＝]*$|\(({_AGENCIES})[^)]*\)$|\([^)]{{1,20}}から\)$)",
             re.IGNORECASE,
         ),
         # The Latin words in any case: Photo has ph, Image ma, Commons mm, and no other
@@ -146,9 +146,17 @@ _TAIL_KINDS = {"comment_form", "disclaimer", "advert", "related", "bio", "byline
 _TAIL_FROM = 0.6  # the tail rule looks only at the last 40% of lines
 
 
+# Boilerplate is short; longer text is article text (or judged by its sentences, see
+# BIG_LINE_SHARE). It also bounds the patterns' work: one of them scans to the line's end
+# from each "=" + agency, quadratic on a hostile line (100 kB took 27 s).
+MAX_BOILERPLATE = 2_000
+
+
 def classify_line(line: str, index: float, total: int) -> str | None:
     """Name the kind of boilerplate ``line`` is, or None when it is article text."""
     stripped = line.strip()
+    if len(stripped) > MAX_BOILERPLATE:
+        return None
     if _LINE_TRIGGER.search(stripped):
         for kind, pattern, _ in _LINE_RULES:
             if pattern.search(stripped):
