@@ -116,3 +116,19 @@ def test_lint_and_run_report_it_in_one_line_with_exit_2(tmp_path: Path) -> None:
     )  # fmt: skip
     assert lint.returncode == 2 and "Traceback" not in lint.stderr + lint.stdout
     assert "weight" in lint.stdout + lint.stderr
+
+
+def test_yaml_nested_too_deeply_is_an_error_not_a_crash(tmp_path: Path) -> None:
+    path = tmp_path / "deep.yaml"
+    path.write_text("entries: " + "[" * 50_000 + "\n", encoding="utf-8")
+    with pytest.raises(LexiconError, match="nested too deeply"):
+        load_lexicon(path)
+
+
+def test_a_quanteda_import_nested_too_deeply_is_an_error(tmp_path: Path) -> None:
+    from pipeline.lexicon_tools.dictionaries import DictionaryError, read_quanteda
+
+    path = tmp_path / "deep.yml"
+    path.write_text("a: " + "[" * 50_000 + "\n", encoding="utf-8")
+    with pytest.raises(DictionaryError, match="nested too deeply"):
+        read_quanteda(path)

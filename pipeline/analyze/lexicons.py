@@ -122,6 +122,8 @@ def _line_map(text: str, path: Path) -> tuple[int | None, list[int]]:
     """Line numbers of the ``entries`` list items, read from the YAML node tree."""
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except RecursionError:
+        raise LexiconError(path, None, "malformed YAML: nested too deeply") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark else None

@@ -50,6 +50,10 @@ def read_quanteda(path: Path) -> Imported:
     """A quanteda dictionary (YAML): each top-level key a frame, nested keys its categories."""
     try:
         data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except (RecursionError, UnicodeDecodeError):
+        raise DictionaryError(
+            f"{path}: not a YAML dictionary (undecodable or nested too deeply)"
+        ) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise DictionaryError(f"{path}:{mark.line + 1 if mark else '?'}: malformed YAML") from None
