@@ -206,3 +206,11 @@ def test_hostile_lines_are_cleaned_in_linear_time(text: str) -> None:
     t0 = time.perf_counter()
     clean = clean_article(text)
     assert clean.text and time.perf_counter() - t0 < 10, "was 27 s for 100 kB"
+
+
+def test_a_manifest_row_the_csv_reader_refuses_is_quarantined(tmp_path: Path) -> None:
+    root = _corpus(tmp_path / "c", ["huge," + "x" * 200_000 + ",S"])
+    manifest = read_manifest(root)
+    assert [a.id for a in manifest.articles] == ["good"]
+    (q,) = manifest.quarantined
+    assert q.line == 2 and "field larger than field limit" in q.reason

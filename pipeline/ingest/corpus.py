@@ -142,16 +142,24 @@ def _header(path: Path, line: int, row: list[str], warnings: list[str]) -> list[
     return header
 
 
-def _rows(text: str) -> list[tuple[int, list[str]]]:
-    """CSV rows with the manifest line each starts on; blank rows are left out."""
+def _rows(text: str) -> list[tuple[int, list[str] | str]]:
+    """CSV rows with the manifest line each starts on; blank rows are left out. A row the
+    CSV reader cannot parse (a cell over its size limit) is its error message instead."""
     reader = csv.reader(io.StringIO(text, newline=""))
-    rows: list[tuple[int, list[str]]] = []
+    rows: list[tuple[int, list[str] | str]] = []
     end = 0
-    for row in reader:
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return rows
+        except csv.Error as exc:
+            start, end = end + 1, reader.line_num
+            rows.append((start, f"malformed CSV row ({exc})"))
+            continue
         start, end = end + 1, reader.line_num
         if any(cell.strip() for cell in row):
             rows.append((start, row))
-    return rows
 
 
 def read_manifest(corpus: Path) -> Manifest:
@@ -180,6 +188,8 @@ def read_manifest(corpus: Path) -> Manifest:
         raise CorpusError(f"{path}: malformed CSV: {exc}") from None
     if not rows:
         raise CorpusError(f"{path}:1: manifest lacks column(s) {', '.join(REQUIRED)}")
+    if isinstance(rows[0][1], str):
+        raise CorpusError(f"{path}:{rows[0][0]}: {rows[0][1]}")
     header = _header(path, rows[0][0], rows[0][1], warnings)
     articles: list[ArticleRef] = []
     quarantined: list[Quarantined] = []
@@ -187,6 +197,11 @@ def read_manifest(corpus: Path) -> Manifest:
     seen_files: dict[Path, int] = {}
     root = corpus.resolve()
     for number, cells in rows[1:]:
+        if isinstance(cells, str):
+            quarantined.append(
+                Quarantined(f"line-{number}", "", f"manifest line {number}: {cells}", number)
+            )
+            continue
         if len(cells) > len(header):
             extra = len(cells) - len(header)
             warnings.append(
