@@ -126,7 +126,7 @@ def display_all(obj: Any) -> Any:
     if isinstance(obj, str):
         return display_name(obj) if any(map(_hidden, obj)) else obj
     if isinstance(obj, dict):
-        return {k: display_all(v) for k, v in obj.items()}
+        return {display_all(k): display_all(v) for k, v in obj.items()}
     if isinstance(obj, list | tuple):
         return type(obj)(display_all(v) for v in obj) if not hasattr(obj, "_fields") else obj
     return obj

@@ -19,7 +19,7 @@ from pipeline.report.runinfo import (
     read_run,
     source_order,
 )
-from pipeline.runfolder.cells import display_frame
+from pipeline.runfolder.cells import display_frame, display_name
 from pipeline.runfolder.tables import empty_table, has_table, iter_table, read_table
 
 LOW_EVIDENCE = "low evidence"
@@ -83,7 +83,9 @@ class ChartData:
         self.terms = display_frame(read_table(run_dir, "terms"))
         lexicon = read_table(run_dir, "lexicon")
         seen_frames = pd.DataFrame({"frame": self.points.frames}, dtype=object)
-        seen_sources = pd.DataFrame({"source": self.points.sources}, dtype=object)
+        seen_sources = pd.DataFrame(
+            {"source": [display_name(s) for s in self.points.sources]}, dtype=object
+        )
         self.frames = frame_order(self.run, lexicon, self.sources, seen_frames, self.terms)
         self.labels = frame_labels(self.run, lexicon, self.frames)
         self.names = source_order(self.sources, seen_sources, self.terms)
