@@ -69,7 +69,8 @@ def test_a_duplicate_top_level_key_is_an_error(tmp_path: Path) -> None:
             "`term` must be text, got a list",
         ),
         ("  - term: {a: 1}\n    category: a\n    note: b\n", "`term` must be text, got a mapping"),
-        ("  - term: 軍事作戦\n    category: [a]\n    note: b\n", "`category` must be text"),
+        ("  - term: 軍事作戦\n    category: {a: 1}\n    note: b\n", "`category` must be text"),
+        ("  - term: 軍事作戦\n    category: [[a]]\n    note: b\n", "`category` must be text"),
         ("  - term: 軍事作戦\n    category: a\n    note: {x: y}\n", "`note` must be text"),
         ("  - term: 軍事作戦\n    category: a\n    note: b\n    shared: {x: 1}\n", "`shared`"),
         ("  - term: 軍事作戦\n    category: a\n    note: b\n    shared: [[x]]\n", "`shared`"),
@@ -126,9 +127,9 @@ def test_yaml_nested_too_deeply_is_an_error_not_a_crash(tmp_path: Path) -> None:
 
 
 def test_a_quanteda_import_nested_too_deeply_is_an_error(tmp_path: Path) -> None:
-    from pipeline.lexicon_tools.dictionaries import DictionaryError, read_quanteda
+    from pipeline.lexicon_tools.dictionaries import DictionaryError, read_dictionary
 
     path = tmp_path / "deep.yml"
     path.write_text("a: " + "[" * 50_000 + "\n", encoding="utf-8")
     with pytest.raises(DictionaryError, match="nested too deeply"):
-        read_quanteda(path)
+        read_dictionary(path)
