@@ -99,12 +99,13 @@ def _usage_error(message: str) -> int:
 
 def check_corpus(corpus: Path) -> None:
     """Raise CorpusError unless ``corpus`` is a readable folder, .jsonl or .parquet file."""
-    from pipeline.ingest.batches import BULK_SUFFIXES
+    from pipeline.ingest.batches import BULK_SUFFIXES, check_bulk
     from pipeline.ingest.corpus import CorpusError, read_manifest
 
     if corpus.is_file():
         if corpus.suffix not in BULK_SUFFIXES:
             raise CorpusError(f"{corpus}: a corpus is a folder, a .jsonl or a .parquet file")
+        check_bulk(corpus)
     elif corpus.is_dir():
         read_manifest(corpus)
     else:
@@ -145,17 +146,20 @@ def cmd_run(args: argparse.Namespace) -> int:
         serve(settings, args.cron, args.name)
         return EXIT_OK
 
+    from pipeline.orchestration.failures import MACHINE_ERRORS, describe, hide_tracebacks
     from pipeline.orchestration.flows import run
     from pipeline.runfolder.runs import RunBusy, ensure_free
 
+    hide_tracebacks()
     try:
         ensure_free(Path(settings.out))
         result = run(settings, server)
-    except RunBusy as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        if server is not None:
+    except (RunBusy, CorpusError, LexiconError, *MACHINE_ERRORS) as exc:
+        bad_input = isinstance(exc, CorpusError | LexiconError)
+        print(f"error: {exc if bad_input else describe(exc)}", file=sys.stderr)
+        if server is not None and isinstance(exc, RunBusy):
             server.stop()
-        return EXIT_FAIL
+        return EXIT_USAGE if bad_input else EXIT_FAIL
     print(
         f"run {result['run_id']}: {result['scored']} articles scored, "
         f"{len(result['quarantined'])} quarantined"

@@ -18,11 +18,18 @@ class SettingsError(ValueError):
 
 
 def _opt(
-    default: Any, help: str, minimum: int | None = None, flag: str = "", numbers: bool = False
+    default: Any,
+    help: str,
+    minimum: int | None = None,
+    flag: str = "",
+    numbers: bool = False,
+    maximum: int | None = None,
 ) -> Any:
-    """A field: its option's help, its minimum, its flag (default ``--name``), and whether it
-    changes the aggregated numbers (then it is part of the aggregate cache's key)."""
-    meta = {"help": help, "minimum": minimum, "flag": flag, "numbers": numbers}
+    """A field: its option's help, its bounds, its flag (default ``--name``), and whether it
+    changes the aggregated numbers (then it is part of the aggregate cache's key).
+    ``maximum`` bounds a number whose typo (``--bootstrap 100000000``) would mean hours of
+    work or an out-of-memory kill rather than an answer."""
+    meta = {"help": help, "minimum": minimum, "maximum": maximum, "flag": flag, "numbers": numbers}
     return field(default=default, metadata=meta)
 
 
@@ -36,12 +43,19 @@ class Settings:
     lexicons: str = _opt("lexicons", "folder of *.yaml lexicons, one per frame")
     out: str = _opt("outputs", "output folder (runs/, latest, history.csv)")
     batch_size: int = _opt(
-        0, "articles per task (default 0: from the corpus size, 100 to 2,000)", minimum=0
+        0,
+        "articles per task (default 0: from the corpus size, 100 to 2,000)",
+        minimum=0,
+        maximum=1_000_000,
     )
-    workers: int = _opt(1, "processes for the batches (default 1)", minimum=1)
-    bootstrap: int = _opt(1000, "bootstrap resamples (default 1000)", minimum=1, numbers=True)
-    seed: int = _opt(20240618, "bootstrap seed (recorded)", minimum=0, numbers=True)
-    max_bytes: int = _opt(5_000_000, "larger files are quarantined", minimum=1)
+    workers: int = _opt(1, "processes for the batches (default 1)", minimum=1, maximum=256)
+    bootstrap: int = _opt(
+        1000, "bootstrap resamples (default 1000)", minimum=1, maximum=100_000, numbers=True
+    )
+    seed: int = _opt(
+        20240618, "bootstrap seed (recorded)", minimum=0, maximum=2**32 - 1, numbers=True
+    )
+    max_bytes: int = _opt(5_000_000, "larger files are quarantined", minimum=1, maximum=1 << 30)
     keep: int = _opt(0, "keep only the newest N runs (0 = all)", minimum=0)
     cache: bool = _opt(True, "re-analyze every article", flag="--no-cache")
     min_tokens: int = _opt(
@@ -51,7 +65,11 @@ class Settings:
         3, "fewer counted matches: low evidence, no share (default 3)", minimum=0, numbers=True
     )
     permutations: int = _opt(
-        1000, "permutations per source pair and frame (default 1000)", minimum=1, numbers=True
+        1000,
+        "permutations per source pair and frame (default 1000)",
+        minimum=1,
+        maximum=100_000,
+        numbers=True,
     )
     dask: bool = _opt(False, "run batches on a local Dask cluster")
     dask_address: str | None = _opt(None, "run batches on this Dask scheduler (tcp://HOST:PORT)")
@@ -59,10 +77,12 @@ class Settings:
     def check(self) -> Settings:
         """Raise SettingsError (one line) for a value out of range; return self."""
         for f in fields(self):
-            low = f.metadata.get("minimum")
+            low, high = f.metadata.get("minimum"), f.metadata.get("maximum")
             value = getattr(self, f.name)
             if low is not None and value < low:
                 raise SettingsError(f"{flag_of(f.name)} must be at least {low}, not {value}")
+            if high is not None and value > high:
+                raise SettingsError(f"{flag_of(f.name)} must be at most {high:,}, not {value:,}")
         return self
 
     def numbers(self) -> dict[str, Any]:

@@ -549,3 +549,34 @@ def test_arbitrary_bytes_decode_or_raise_article_error(raw: bytes) -> None:
         assert str(exc)
     else:
         assert encoding and normalize(text).strip()
+
+
+@pytest.mark.parametrize(
+    "pair",
+    [
+        ("a/b", "a-b"),
+        ("A1", "a1"),
+        ("Report-1", "report-1"),
+        ("x y", "x-y"),
+        ("記事1", "記事2"),
+        ("a..b", "a.b"),
+        ("nul", "NUL"),
+        ("abc.", "abc"),
+    ],
+)
+def test_distinct_ids_never_share_a_text_file_even_case_folded(pair: tuple[str, str]) -> None:
+    a, b = (safe_name(x) for x in pair)
+    assert a.lower() != b.lower()
+
+
+def test_an_id_in_the_shape_of_a_hashed_name_cannot_take_its_file() -> None:
+    hashed = safe_name("x y")
+    assert hashed.startswith("x-y--")
+    assert safe_name(hashed) != hashed, "the forged id is hashed in turn"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=30), st.text(max_size=30))
+def test_safe_names_are_injective_case_insensitively(a: str, b: str) -> None:
+    if a != b:
+        assert safe_name(a).lower() != safe_name(b).lower()

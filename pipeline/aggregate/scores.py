@@ -64,6 +64,7 @@ def article_scores(
     for col in ("hits", "quoted_hits", "negated_hits"):
         out[col] = out[col].fillna(0).astype(int)
     out["weighted"] = out["weighted"].fillna(0.0).astype(float)
+    out["tokens"] = out["tokens"].astype("int64")  # typed whatever the batch's tables were
     out["per_1k"] = np.where(out["tokens"] > 0, out["weighted"] * 1000 / out["tokens"].clip(1), 0.0)
     total_hits = out.groupby("article_id", sort=False)["hits"].transform("sum")
     out["low_evidence"] = (out["tokens"] < min_tokens) | (total_hits < min_hits)

@@ -145,9 +145,16 @@ def _groups(batch_dirs: list[Path], at_least: int) -> Iterator[dict[str, pd.Data
 
 
 def _concat(parts: list[dict[str, pd.DataFrame]]) -> dict[str, pd.DataFrame]:
+    """The parts' tables, one per name. Empty tables are left out: an empty table's columns
+    are untyped (object), and concatenated with typed ones they made the numbers objects,
+    which were then written unrounded, so the bytes depended on how articles were batched."""
     if len(parts) == 1:
         return parts[0]
-    return {name: pd.concat([p[name] for p in parts], ignore_index=True) for name in TABLES}
+    out = {}
+    for name in TABLES:
+        tables = [p[name] for p in parts if len(p[name])] or [parts[0][name]]
+        out[name] = tables[0] if len(tables) == 1 else pd.concat(tables, ignore_index=True)
+    return out
 
 
 def _timeline(months: pd.DataFrame) -> pd.DataFrame:

@@ -20,6 +20,10 @@ from pipeline.ingest.clean import normalize
 TOP_KEYS = {"frame", "label", "description", "entries"}
 ENTRY_KEYS = {"term", "category", "weight", "note", "shared"}
 _FRAME_ID = re.compile(r"^[a-z0-9_]+$")
+# Weights are bounded: a weight of 1e308 sums to inf, and no term is worth a hundred others.
+MAX_WEIGHT = 100.0
+TEXT_KEYS = ("frame", "label", "description")
+ENTRY_TEXT_KEYS = ("term", "note")
 
 
 class LexiconError(ValueError):
@@ -96,10 +100,39 @@ class Lexicon:
         return index
 
 
+class _StrictLoader(yaml.SafeLoader):
+    """PyYAML's safe loader, but a key given twice in one mapping is an error, not
+    "the last one wins"."""
+
+
+def _no_duplicates(loader: _StrictLoader, node: yaml.MappingNode, deep: bool = False) -> Any:
+    seen: dict[Any, int] = {}
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        try:
+            first = seen.get(key)
+        except TypeError:  # an unhashable key: PyYAML reports it below
+            continue
+        if first is not None:
+            raise yaml.constructor.ConstructorError(
+                None,
+                None,
+                f"duplicate key {key!r} (first on line {first})",
+                key_node.start_mark,
+            )
+        seen[key] = key_node.start_mark.line + 1
+    return loader.construct_mapping(node, deep=deep)
+
+
+_StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _no_duplicates)
+
+
 def _line_map(text: str, path: Path) -> tuple[int | None, list[int]]:
     """Line numbers of the ``entries`` list items, read from the YAML node tree."""
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except RecursionError:
+        raise LexiconError(path, None, "malformed YAML: nested too deeply") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark else None
@@ -126,7 +159,7 @@ def load_lexicon(path: Path, errors: list[LexiconError] | None = None) -> Lexico
         raise LexiconError(path, None, "not UTF-8") from None
     _, lines = _line_map(text, path)
     try:
-        data: Any = yaml.safe_load(text)
+        data: Any = yaml.load(text, Loader=_StrictLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or exc
@@ -140,6 +173,9 @@ def load_lexicon(path: Path, errors: list[LexiconError] | None = None) -> Lexico
         raise LexiconError(
             path, 1, f"unknown top-level key(s): {', '.join(sorted(map(str, unknown)))}"
         )
+    for key in TEXT_KEYS:
+        if not _is_text(data.get(key)):
+            raise LexiconError(path, 1, f"`{key}` must be text, got {_kind(data[key])}")
     frame = str(data.get("frame") or path.stem)
     if not _FRAME_ID.match(frame):
         raise LexiconError(path, 1, f"frame id {frame!r} must be lower-case letters, digits, _")
@@ -171,6 +207,9 @@ def compile_entry(item: Any, frame: str, path: Path, line: int | None) -> Entry:
     unknown = set(item) - ENTRY_KEYS
     if unknown:
         raise LexiconError(path, line, f"unknown key(s): {', '.join(sorted(map(str, unknown)))}")
+    for key in ENTRY_TEXT_KEYS:
+        if not _is_text(item.get(key)):
+            raise LexiconError(path, line, f"`{key}` must be text, got {_kind(item[key])}")
     term = normalize(str(item.get("term") or "")).strip()
     if not term:
         raise LexiconError(path, line, "empty term")
@@ -179,11 +218,21 @@ def compile_entry(item: Any, frame: str, path: Path, line: int | None) -> Entry:
     if not str(item.get("note") or "").strip():
         raise LexiconError(path, line, f"{term}: missing note")
     weight = item.get("weight", 1)
-    if isinstance(weight, bool) or not isinstance(weight, int | float) or not weight > 0:
-        raise LexiconError(path, line, f"{term}: weight must be a number > 0, got {weight!r}")
+    if (
+        isinstance(weight, bool)
+        or not isinstance(weight, int | float)
+        or not 0 < weight <= MAX_WEIGHT  # also false for nan
+    ):
+        raise LexiconError(
+            path, line, f"{term}: weight must be a number > 0 and <= {MAX_WEIGHT:g}, got {weight!r}"
+        )
     shared = item.get("shared") or []
     if isinstance(shared, str):
         shared = [shared]
+    if not isinstance(shared, list) or not all(
+        isinstance(f, str) and _FRAME_ID.match(f) for f in shared
+    ):
+        raise LexiconError(path, line, f"{term}: `shared` must be a list of frame ids")
     seq = lemmas(stem or term)
     if not seq:
         raise LexiconError(path, line, f"{term}: compiles to no tokens")
@@ -204,6 +253,15 @@ def compile_entry(item: Any, frame: str, path: Path, line: int | None) -> Entry:
     )
 
 
+def _is_text(value: Any) -> bool:
+    """Whether a YAML value can stand for text: a string, a number, or nothing."""
+    return value is None or (isinstance(value, str | int | float) and not isinstance(value, bool))
+
+
+def _kind(value: Any) -> str:
+    return {list: "a list", dict: "a mapping", bool: "true/false"}.get(type(value), repr(value))
+
+
 def glob_stem(term: str, path: Path, line: int | None) -> str:
     """The stem of a glob entry (``傷つ*`` → ``傷つ``), "" for a plain term; only a trailing
     ``*`` is a glob (LIWC's and quanteda's prefix match)."""
@@ -219,6 +277,10 @@ def glob_stem(term: str, path: Path, line: int | None) -> str:
 
 def _categories(value: Any, term: str, path: Path, line: int | None) -> tuple[str, ...]:
     """An entry's category, or its categories when the lexicon lists several."""
+    if not _is_text(value) and not (isinstance(value, list) and all(map(_is_text, value))):
+        raise LexiconError(
+            path, line, f"`category` must be text or a list of texts, got {_kind(value)}"
+        )
     if isinstance(value, list):
         names = tuple(dict.fromkeys(str(v).strip() for v in value if str(v).strip()))
         if any(len(n.split()) > 1 for n in names):

@@ -9,17 +9,19 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from pipeline.ingest.corpus import (
     COLUMNS,
+    MAX_BYTES,
     ArticleRef,
     CorpusError,
     Quarantined,
@@ -73,6 +75,15 @@ def _file_sha256(path: Path) -> str:
     return h.hexdigest()
 
 
+def _content_id(path: Path) -> str:
+    """What identifies a file's content in the corpus hash: its SHA-256, or why it has none
+    (the article is then quarantined when it is read)."""
+    try:
+        return _file_sha256(path)
+    except OSError as exc:
+        return f"unreadable:{exc.errno}"
+
+
 def count_articles(corpus: Path) -> int:
     """About how many articles ``corpus`` holds, cheaply: lines of a .jsonl file or of the
     manifest, rows in the Parquet metadata. Only used to size batches."""
@@ -91,27 +102,86 @@ def count_articles(corpus: Path) -> int:
     return lines if corpus.is_file() else max(0, lines - 1)
 
 
+def check_bulk(path: Path) -> None:
+    """Raise CorpusError now if a bulk corpus cannot be opened (a truncated Parquet file has
+    no footer), rather than in the middle of the run."""
+    try:
+        if path.suffix == ".parquet":
+            pq.ParquetFile(path).close()
+        else:
+            with open(path, "rb") as fh:
+                fh.read(1)
+    except (pa.ArrowException, OSError) as exc:
+        raise CorpusError(f"{path}: not a readable {path.suffix[1:]} file ({exc})") from None
+
+
 def auto_batch_size(articles: int, workers: int) -> int:
     """Articles per task: ``TASKS_PER_WORKER`` tasks per worker, within MIN/MAX_BATCH."""
     per_task = -(-articles // (TASKS_PER_WORKER * max(1, workers)))
     return min(MAX_BATCH, max(MIN_BATCH, per_task))
 
 
-def iter_bulk(path: Path, chunk_rows: int = 10_000) -> Iterator[tuple[int, dict[str, Any] | str]]:
+# A JSON line longer than this is quarantined unread: its text would be over --max-bytes
+# even if every character were escaped (``\\uXXXX``, 6 bytes for 3).
+MAX_LINE_BYTES = 2 * MAX_BYTES + 65_536
+
+
+def _lines(fh: BinaryIO, limit: int) -> Iterator[tuple[int, bytes | None]]:
+    """(line number, bytes) of a binary file, never holding more than ``limit`` bytes of one
+    line: a longer line is yielded as None and skipped to its end in chunks."""
+    number = 0
+    while True:
+        line = fh.readline(limit + 1)
+        if not line:
+            return
+        number += 1
+        if len(line) <= limit or line.endswith(b"\n"):
+            yield number, line
+            continue
+        while line and not line.endswith(b"\n"):
+            line = fh.readline(1 << 20)
+        yield number, None
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _scrubbed(record: dict[str, Any]) -> dict[str, Any]:
+    """A JSON record with every lone surrogate (``"\\ud800"`` is valid JSON but not text,
+    and Arrow refuses it) replaced by U+FFFD, in keys and string values."""
+
+    def fix(v: Any) -> Any:
+        return _SURROGATE.sub("\ufffd", v) if isinstance(v, str) and _SURROGATE.search(v) else v
+
+    return {fix(k): fix(v) for k, v in record.items()}
+
+
+def iter_bulk(
+    path: Path, chunk_rows: int = 10_000, max_line: int = MAX_LINE_BYTES
+) -> Iterator[tuple[int, dict[str, Any] | str]]:
     """(line or row number, record) for each article; a string record is a parse error."""
     if path.suffix == ".jsonl":
-        with open(path, encoding="utf-8-sig", errors="replace") as fh:
-            for number, line in enumerate(fh, start=1):
+        with open(path, "rb") as fh:
+            for number, raw in _lines(fh, max_line):
+                if raw is None:
+                    yield number, f"line {number}: over {max_line:,} bytes (not read)"
+                    continue
+                line = raw.decode("utf-8", errors="replace")
+                if number == 1:
+                    line = line.removeprefix("\ufeff")
                 if not line.strip():
                     continue
                 try:
                     record = json.loads(line)
-                except json.JSONDecodeError as exc:
-                    yield number, f"line {number}: not valid JSON ({exc.msg})"
+                except (json.JSONDecodeError, RecursionError) as exc:
+                    msg = exc.msg if isinstance(exc, json.JSONDecodeError) else "nested too deeply"
+                    yield number, f"line {number}: not valid JSON ({msg})"
                     continue
                 yield (
                     number,
-                    record if isinstance(record, dict) else f"line {number}: not an object",
+                    _scrubbed(record)
+                    if isinstance(record, dict)
+                    else f"line {number}: not an object",
                 )
         return
     try:
@@ -238,7 +308,7 @@ def plan_batches(
         digest = hashlib.sha256(manifest.sha256.encode())
         for ref in manifest.articles:
             if ref.path is not None:
-                digest.update(f"\0{ref.file}\0{_file_sha256(ref.path)}".encode())
+                digest.update(f"\0{ref.file}\0{_content_id(ref.path)}".encode())
         plan = Plan(
             [], len(manifest.articles), digest.hexdigest(), manifest.quarantined, manifest.warnings
         )

@@ -9,7 +9,8 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from itertools import repeat
+from functools import partial
+from itertools import pairwise
 
 # C0/C1 controls (but tab and line breaks), zero-width and bidi marks, soft hyphen, lone
 # surrogates: invisible, and MeCab either chokes on them or makes tokens of them.
@@ -32,7 +33,7 @@ def normalize(text: str) -> str:
     (composing Japanese text in CPython is slow).
     """
     lines = _CONTROL.sub("", text).split("\n")
-    nfkc = "\n".join(map(unicodedata.normalize, repeat("NFKC"), lines))
+    nfkc = "\n".join(map(partial(unicodedata.normalize, "NFKC"), lines))
     return _LINE_BREAK.sub("\n", nfkc.replace("\r\n", "\n"))
 
 
@@ -105,7 +106,7 @@ _LINE_RULES: list[tuple[str, re.Pattern[str], str]] = [
         "caption",
         re.compile(
             rf"((写真|画像|撮影|Photo|Image credit)\s*[::=]|Creative Commons|wikicommons|"
-            rf"[=＝]\s*({_AGENCIES})[^。]*$|\(({_AGENCIES})[^)]*\)$|\([^)]{{1,20}}から\)$)",
+            rf"[=＝]\s*({_AGENCIES})[^。=＝]*$|\(({_AGENCIES})[^)]*\)$|\([^)]{{1,20}}から\)$)",
             re.IGNORECASE,
         ),
         # The Latin words in any case: Photo has ph, Image ma, Commons mm, and no other
@@ -146,9 +147,17 @@ _TAIL_KINDS = {"comment_form", "disclaimer", "advert", "related", "bio", "byline
 _TAIL_FROM = 0.6  # the tail rule looks only at the last 40% of lines
 
 
-def classify_line(line: str, index: int, total: int) -> str | None:
+# Boilerplate is short; longer text is article text (or judged by its sentences, see
+# BIG_LINE_SHARE). It also bounds the patterns' work: one of them scans to the line's end
+# from each "=" + agency, quadratic on a hostile line (100 kB took 27 s).
+MAX_BOILERPLATE = 2_000
+
+
+def classify_line(line: str, index: float, total: int) -> str | None:
     """Name the kind of boilerplate ``line`` is, or None when it is article text."""
     stripped = line.strip()
+    if len(stripped) > MAX_BOILERPLATE:
+        return None
     if _LINE_TRIGGER.search(stripped):
         for kind, pattern, _ in _LINE_RULES:
             if pattern.search(stripped):
@@ -247,37 +256,74 @@ def find_quotes(text: str) -> list[tuple[int, int]]:
     return spans
 
 
+# A line holding more than this share of the article's characters (a whole article saved as
+# one line, a page's text with no breaks) is never removed whole: it is judged sentence by
+# sentence, and a tail found before it does not swallow it. A copyright notice at its end
+# must not take the article with it.
+BIG_LINE_SHARE = 0.5
+
+
+def _pieces(line: str, chars: int) -> list[tuple[float, str]] | None:
+    """(position within the line, 0-1; text) of the sentences of a line that holds most of
+    the article (white space kept with the sentence before it); None for other lines."""
+    if len(line) <= BIG_LINE_SHARE * chars:
+        return None
+    spans = split_sentences(line)
+    if len(spans) < 2:
+        return None
+    cuts = [0, *(end for _, end in spans[:-1]), len(line)]
+    return [(a / len(line), line[a:b]) for a, b in pairwise(cuts) if b > a]
+
+
 def clean_article(raw: str) -> CleanText:
     """Normalise ``raw`` and keep only the article's own text."""
-    lines = normalize(raw).split("\n")
-    total = len(lines)
+    lines = [line.strip() for line in normalize(raw).split("\n")]
+    total, chars = len(lines), sum(map(len, lines))
     kept: list[str] = []
     removed: list[Removed] = []
-    tail_from: int | None = None
-    tail_kind = ""
+    tail: list[str | None] = [None]  # the kind that started the page's tail, once found
     for index, line in enumerate(lines):
-        number = index + 1
-        line = line.strip()
         if not line:
             continue
-        kind = classify_line(line, index, total)
-        if tail_from is not None:
-            if kind is None:
-                kind = "related" if tail_kind == "related" and _BULLET.match(line) else "tail"
-            removed.append(Removed(number, kind, line))
-            continue
-        if kind is None:
-            m = _INLINE_BYLINE.match(line)
-            if m:
-                removed.append(Removed(number, "byline", m.group(0)))
-                line = line[m.end() :].strip()
-            if line:
-                kept.append(line)
-            continue
-        removed.append(Removed(number, kind, line))
-        if kind in _TAIL_KINDS and index >= total * _TAIL_FROM:
-            tail_from, tail_kind = index, kind
+        pieces = _pieces(line, chars)
+        if pieces is None:
+            text = _judge(line, index + 1, index, total, tail, removed)
+        else:
+            tail[0] = None
+            parts = (_judge(p.strip(), index + 1, index + at, total, tail, removed)
+                     for at, p in pieces if p.strip())  # fmt: skip
+            text = "".join(parts)
+        if text:
+            kept.append(text)
     text = "\n".join(kept)
     return CleanText(
         text=text, sentences=split_sentences(text), quotes=find_quotes(text), removed=removed
     )
+
+
+def _judge(
+    piece: str,
+    number: int,
+    position: float,
+    total: int,
+    tail: list[str | None],
+    removed: list[Removed],
+) -> str:
+    """What of ``piece`` (a line, or a sentence of a long one) is article text; what is not
+    goes to ``removed``. ``tail[0]`` is set when the page's tail starts here."""
+    kind = classify_line(piece, position, total)
+    if tail[0] is not None:
+        if kind is None:
+            kind = "related" if tail[0] == "related" and _BULLET.match(piece) else "tail"
+        removed.append(Removed(number, kind, piece))
+        return ""
+    if kind is None:
+        m = _INLINE_BYLINE.match(piece)
+        if m:
+            removed.append(Removed(number, "byline", m.group(0)))
+            piece = piece[m.end() :].strip()
+        return piece
+    removed.append(Removed(number, kind, piece))
+    if kind in _TAIL_KINDS and position >= total * _TAIL_FROM:
+        tail[0] = kind
+    return ""

@@ -25,7 +25,11 @@ from pipeline.ingest.clean import normalize
 COLUMNS = ("id", "file", "source", "title", "author", "published", "url", "language")
 REQUIRED = ("id", "file", "source")
 MAX_BYTES = 5_000_000
-_SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
+# Ids kept as their own file names: lower case (distinct on case-insensitive file systems
+# too), ending with a letter or digit, not in the shape of a hashed name, not reserved.
+_SAFE_ID = re.compile(r"^[a-z0-9](?:[a-z0-9._-]{0,62}[a-z0-9])?$")
+_HASHED = re.compile(r"--[0-9a-f]{24}$")
+_RESERVED = re.compile(r"^(con|prn|aux|nul|com\d|lpt\d)(\..*)?$")
 
 
 class CorpusError(ValueError):
@@ -78,11 +82,23 @@ class Manifest:
 
 
 def safe_name(article_id: str) -> str:
-    """A file name for ``article_id`` that cannot leave its folder (``../x`` gets a hash)."""
-    if _SAFE_ID.fullmatch(article_id) and ".." not in article_id:
+    """A file name for ``article_id``, distinct for distinct ids by construction.
+
+    A plain lower-case id is its own name; any other id gets a readable slug, ``--`` and 24
+    hex digits of its SHA-256 (``../x`` cannot leave the folder, ``A1`` and ``a1`` do not
+    meet on a case-insensitive disk). No plain name has that ending, so the two kinds never
+    collide, and two hashed names differ by their hashes.
+    """
+    if (
+        _SAFE_ID.fullmatch(article_id)
+        and ".." not in article_id
+        and not _HASHED.search(article_id)
+        and not _RESERVED.match(article_id)
+    ):
         return article_id
-    slug = re.sub(r"[^A-Za-z0-9_-]+", "-", article_id).strip("-_")[:40] or "article"
-    return f"{slug}-{hashlib.sha256(article_id.encode('utf-8', 'surrogatepass')).hexdigest()[:12]}"
+    slug = re.sub(r"[^A-Za-z0-9]+", "-", article_id).strip("-")[:40].strip("-") or "article"
+    digest = hashlib.sha256(article_id.encode("utf-8", "surrogatepass")).hexdigest()[:24]
+    return f"{slug}--{digest}"
 
 
 _DATE = re.compile(r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?(?:[T ].*)?")
@@ -126,16 +142,24 @@ def _header(path: Path, line: int, row: list[str], warnings: list[str]) -> list[
     return header
 
 
-def _rows(text: str) -> list[tuple[int, list[str]]]:
-    """CSV rows with the manifest line each starts on; blank rows are left out."""
+def _rows(text: str) -> list[tuple[int, list[str] | str]]:
+    """CSV rows with the manifest line each starts on; blank rows are left out. A row the
+    CSV reader cannot parse (a cell over its size limit) is its error message instead."""
     reader = csv.reader(io.StringIO(text, newline=""))
-    rows: list[tuple[int, list[str]]] = []
+    rows: list[tuple[int, list[str] | str]] = []
     end = 0
-    for row in reader:
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return rows
+        except csv.Error as exc:
+            start, end = end + 1, reader.line_num
+            rows.append((start, f"malformed CSV row ({exc})"))
+            continue
         start, end = end + 1, reader.line_num
         if any(cell.strip() for cell in row):
             rows.append((start, row))
-    return rows
 
 
 def read_manifest(corpus: Path) -> Manifest:
@@ -151,7 +175,11 @@ def read_manifest(corpus: Path) -> Manifest:
     try:
         text, encoding = decode(raw)
     except ArticleError as exc:
-        raise CorpusError(f"{path}: manifest is not readable text ({exc})") from None
+        # A stray NUL byte in one row is that row's problem (its file cannot be opened).
+        utf8 = _strict(raw, "utf-8-sig") if raw.count(b"\x00") < len(raw) // 100 + 1 else None
+        if utf8 is None:
+            raise CorpusError(f"{path}: manifest is not readable text ({exc})") from None
+        text, encoding = utf8, "utf-8"
     if encoding not in ("utf-8", "utf-8-sig"):
         warnings.append(f"{path}: manifest read as {encoding}; please save it as UTF-8")
     try:
@@ -160,6 +188,8 @@ def read_manifest(corpus: Path) -> Manifest:
         raise CorpusError(f"{path}: malformed CSV: {exc}") from None
     if not rows:
         raise CorpusError(f"{path}:1: manifest lacks column(s) {', '.join(REQUIRED)}")
+    if isinstance(rows[0][1], str):
+        raise CorpusError(f"{path}:{rows[0][0]}: {rows[0][1]}")
     header = _header(path, rows[0][0], rows[0][1], warnings)
     articles: list[ArticleRef] = []
     quarantined: list[Quarantined] = []
@@ -167,6 +197,11 @@ def read_manifest(corpus: Path) -> Manifest:
     seen_files: dict[Path, int] = {}
     root = corpus.resolve()
     for number, cells in rows[1:]:
+        if isinstance(cells, str):
+            quarantined.append(
+                Quarantined(f"line-{number}", "", f"manifest line {number}: {cells}", number)
+            )
+            continue
         if len(cells) > len(header):
             extra = len(cells) - len(header)
             warnings.append(
@@ -198,15 +233,9 @@ def read_manifest(corpus: Path) -> Manifest:
         if not file:
             reject(f"{aid}: no file given")
             continue
-        target = (corpus / file).resolve()
-        if not target.is_relative_to(root):
-            reject(f"{aid}: file {file!r} is not inside the corpus folder")
-            continue
-        if not target.exists():
-            reject(f"{aid}: file not found: {file}")
-            continue
-        if not target.is_file():
-            reject(f"{aid}: {file} is not a regular file")
+        target, problem = _article_path(corpus, root, file)
+        if target is None:
+            reject(f"{aid}: {problem}")
             continue
         if target in seen_files:
             reject(f"{aid}: same file as line {seen_files[target]} ({file})")
@@ -239,13 +268,31 @@ def read_manifest(corpus: Path) -> Manifest:
     return Manifest(articles, quarantined, warnings, hashlib.sha256(raw).hexdigest())
 
 
+def _article_path(corpus: Path, root: Path, file: str) -> tuple[Path | None, str]:
+    """The resolved path of a manifest row's file, or None and why it cannot be used: any
+    file-system error (a name too long, a symlink loop, a NUL byte, no permission) is that
+    row's problem, not the run's."""
+    try:
+        target = (corpus / file).resolve()
+        if not target.is_relative_to(root):
+            return None, f"file {file!r} is not inside the corpus folder"
+        if not target.exists():
+            return None, f"file not found: {file}"
+        if not target.is_file():
+            return None, f"{file} is not a regular file"
+        return target, ""
+    except (OSError, ValueError, RuntimeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        return None, f"cannot use file {file[:200]!r}: {reason}"
+
+
 def _quarantined_paths(corpus: Path, quarantined: list[Quarantined]) -> set[Path]:
     paths: set[Path] = set()
     for q in quarantined:
         if q.file:
             try:
                 paths.add((corpus / q.file).resolve())
-            except (OSError, ValueError):
+            except (OSError, ValueError, RuntimeError):
                 continue
     return paths
 
@@ -255,11 +302,14 @@ def _unlisted(corpus: Path, listed: set[Path]) -> list[str]:
     folder = corpus / "articles"
     if not folder.is_dir():
         return []
-    return [
-        f"{extra}: file is not in the manifest (not scored)"
-        for extra in sorted(folder.rglob("*"))
-        if extra.is_file() and not extra.name.startswith(".") and extra.resolve() not in listed
-    ]
+    try:
+        return [
+            f"{extra}: file is not in the manifest (not scored)"
+            for extra in sorted(folder.rglob("*"))
+            if extra.is_file() and not extra.name.startswith(".") and extra.resolve() not in listed
+        ]
+    except (OSError, RuntimeError) as exc:
+        return [f"{folder}: cannot list unlisted files ({exc})"]
 
 
 _BOMS = (
@@ -428,13 +478,37 @@ def looks_like_html(text: str) -> bool:
     return _HTML.search(text) is not None
 
 
+class _Stack(list[str]):
+    """A stack of open tags that knows in O(1) whether a tag is open: a page of 100k
+    unmatched end tags would otherwise cost a scan of the stack each (minutes, not ms)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.open: dict[str, int] = {}
+
+    def push(self, tag: str) -> None:
+        self.append(tag)
+        self.open[tag] = self.open.get(tag, 0) + 1
+
+    def pop_tag(self) -> str:
+        tag = self.pop()
+        self.open[tag] -= 1
+        return tag
+
+    def close(self, tag: str) -> None:
+        """Pop up to and including the innermost open ``tag``, if any is open."""
+        if self.open.get(tag):
+            while self.pop_tag() != tag:
+                pass
+
+
 class _ArticleHTML(HTMLParser):
     """Collect the paragraphs of an HTML page: text of p/h1-h6/li/blockquote, nothing hidden."""
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
-        self.skip: list[str] = []
-        self.keep: list[str] = []
+        self.skip = _Stack()
+        self.keep = _Stack()
         self.kept: list[str] = []
         self.visible: list[str] = []
         self._kept_buf: list[str] = []
@@ -452,13 +526,13 @@ class _ArticleHTML(HTMLParser):
             self._flush()
             top = self.keep[-1] if self.keep else None
             if tag != "br" and (top == "p" or (top == "li" and tag == "li")):
-                self.keep.pop()
-        if tag == "body" and "head" in self.skip:
+                self.keep.pop_tag()
+        if tag == "body" and self.skip.open.get("head"):
             self.handle_endtag("head")
         if tag in _SKIP:
-            self.skip.append(tag)
+            self.skip.push(tag)
         elif tag in _KEEP:
-            self.keep.append(tag)
+            self.keep.push(tag)
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in _BLOCK:
@@ -467,10 +541,8 @@ class _ArticleHTML(HTMLParser):
     def handle_endtag(self, tag: str) -> None:
         if tag in _BLOCK:
             self._flush()
-        for stack in (self.skip, self.keep):
-            if tag in stack:
-                while stack.pop() != tag:
-                    pass
+        self.skip.close(tag)
+        self.keep.close(tag)
 
     def handle_data(self, data: str) -> None:
         if self.skip:

@@ -129,7 +129,7 @@ def _is_wordstat(text: str) -> bool:
 def _looks_like_yaml(text: str) -> bool:
     try:
         return isinstance(yaml.safe_load(text), dict)
-    except yaml.YAMLError:
+    except (yaml.YAMLError, RecursionError):
         return False
 
 
@@ -148,6 +148,8 @@ def read_quanteda(path: Path, text: str, one_frame: str | None = None) -> Import
         raise DictionaryError(f"{path}: unsupported format: a WordStat .cat dictionary")
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except RecursionError:
+        raise DictionaryError(f"{path}: malformed YAML: nested too deeply") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or "cannot parse"

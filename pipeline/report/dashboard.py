@@ -43,6 +43,7 @@ from pipeline.report.sections import (
     summary_and_cells,
     validation_view,
 )
+from pipeline.runfolder.cells import display_all
 from pipeline.runfolder.schema import ALPHA, PASSAGES_PER_CELL
 from pipeline.runfolder.tables import read_table
 
@@ -181,7 +182,7 @@ def render_html(run_dir: Path) -> str:
     env = _environment()
     template = env.get_template("dashboard.html.j2")
     page = template.render(
-        **build_context(run_dir),
+        **display_all(build_context(run_dir)),
         css=_asset("dashboard.css"),
         js=_asset("dashboard.js"),
         nonce=Markup(NONCE),

@@ -13,6 +13,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from pipeline.runfolder.cells import display_name
+
 UNIT = "matches per 1,000 content tokens"
 MAX_POINTS = 5_000  # articles plotted one point each: a deterministic sample beyond this
 
@@ -47,7 +49,7 @@ def frame_labels(run: dict, lexicon: pd.DataFrame, frames: Iterable[str]) -> dic
         for f, lab in zip(lexicon["frame"], lexicon["label"], strict=True):
             if f and lab:
                 labels.setdefault(f, lab)
-    return {f: labels.get(f, f) for f in frames}
+    return {f: display_name(labels.get(f, f)) for f in frames}
 
 
 def source_order(*tables: pd.DataFrame) -> list[str]:

@@ -187,6 +187,8 @@ def index_articles(
     carry: pd.DataFrame | None = None
     at = 0
     for chunk in iter_table(run_dir, "articles", ARTICLE_SHOWN, chunksize):
+        if chunk.empty:  # a run whose every article was quarantined
+            continue
         first_seen(sources, chunk["source"])
         first_seen(frames, chunk["frame"])
         if len(first_articles) <= limit:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import shutil
 import sqlite3
@@ -36,7 +37,8 @@ from pipeline.analyze.tokens import TokenColumns, restore_columns
 from pipeline.ingest.clean import CleanText, Removed
 from pipeline.ingest.corpus import ArticleRef
 
-SCHEMA_VERSION = "3"
+SCHEMA_VERSION = "4"
+log = logging.getLogger(__name__)
 
 
 # What each cached thing is computed by: the modules (a package stands for all its modules)
@@ -54,6 +56,7 @@ BATCH_CODE = (
 AGGREGATE_CODE = (
     "pipeline.aggregate",
     "pipeline.analyze.article",
+    "pipeline.runfolder.cells",
     "pipeline.runfolder.schema",
     "pipeline.runfolder.tables",
     "pipeline.settings",
@@ -98,12 +101,58 @@ def hits_key(tkey: str, lexicons_sha: str) -> str:
     return hashlib.sha256(f"{tkey}:{lexicons_sha}:{code_hash(*HITS_CODE)}".encode()).hexdigest()
 
 
+_DIGEST = 16  # bytes of BLAKE2b in front of every stored blob
+
+
+class CorruptEntry(ValueError):
+    """A cache entry whose bytes are not what was stored."""
+
+
 def _pack(obj: object) -> bytes:
-    return zlib.compress(json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode(), 1)
+    """JSON, compressed, behind a checksum of the compressed bytes."""
+    data = zlib.compress(json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode(), 1)
+    return hashlib.blake2b(data, digest_size=_DIGEST).digest() + data
 
 
-def _unpack(blob: bytes) -> object:
-    return json.loads(zlib.decompress(blob))
+def _unpack(blob: object) -> object:
+    """What ``_pack`` stored; raise CorruptEntry when the bytes are not that."""
+    if not isinstance(blob, bytes) or len(blob) < _DIGEST:
+        raise CorruptEntry("not a cache blob")
+    digest, data = blob[:_DIGEST], blob[_DIGEST:]
+    if hashlib.blake2b(data, digest_size=_DIGEST).digest() != digest:
+        raise CorruptEntry("checksum mismatch")
+    try:
+        return json.loads(zlib.decompress(data))
+    except (zlib.error, ValueError) as exc:
+        raise CorruptEntry(str(exc)) from None
+
+
+def _file_digest(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _digests(folder: Path) -> dict[str, str]:
+    """SHA-256 of every file in ``folder`` (not its subfolders), by name."""
+    return {p.name: _file_digest(p) for p in sorted(folder.iterdir()) if p.is_file()}
+
+
+def _verified(folder: Path, expected: object) -> bool:
+    """Whether ``folder`` holds exactly the files of ``expected`` (name → SHA-256)."""
+    if not isinstance(expected, dict) or not expected:
+        return False
+    try:
+        return all(_file_digest(folder / name) == sha for name, sha in expected.items())
+    except OSError:
+        return False
+
+
+def _drop(entry: Path, why: str) -> None:
+    log.warning("cache entry %s is damaged (%s): dropped, it will be rebuilt", entry, why)
+    shutil.rmtree(entry, ignore_errors=True)
 
 
 class AnalysisCache:
@@ -118,17 +167,60 @@ class AnalysisCache:
 
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite3.connect(path, timeout=60, isolation_level=None)
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=NORMAL")
-        for table in self.TABLES:
-            self.db.execute(f"CREATE TABLE IF NOT EXISTS {table} (key TEXT PRIMARY KEY, data BLOB)")
+        self.path = path
         self.pending: list[tuple[str, str, bytes]] = []
         self.hits_found = self.tokens_found = 0
+        try:
+            self.db = self._open()
+        except sqlite3.DatabaseError as exc:
+            if not _damaged(exc):
+                raise  # a read-only folder or a full disk: the machine's problem
+            self._discard(exc)
+            self.db = self._open()
+
+    def _open(self) -> sqlite3.Connection:
+        db = sqlite3.connect(self.path, timeout=60, isolation_level=None)
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=NORMAL")
+            for table in self.TABLES:
+                db.execute(f"CREATE TABLE IF NOT EXISTS {table} (key TEXT PRIMARY KEY, data BLOB)")
+        except sqlite3.DatabaseError:
+            db.close()
+            raise
+        return db
+
+    def _discard(self, exc: Exception) -> None:
+        """Remove a damaged database file; the next open starts an empty one."""
+        log.warning(
+            "analysis cache %s is damaged (%s): removed, it will be rebuilt", self.path, exc
+        )
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{self.path}{suffix}").unlink(missing_ok=True)
 
     def _get(self, table: str, key: str) -> Any:
-        row = self.db.execute(f"SELECT data FROM {table} WHERE key = ?", (key,)).fetchone()
-        return _unpack(row[0]) if row else None
+        """The entry under ``key``; None when absent or damaged (a damaged one is deleted)."""
+        try:
+            row = self.db.execute(f"SELECT data FROM {table} WHERE key = ?", (key,)).fetchone()
+        except sqlite3.DatabaseError as exc:
+            if not _damaged(exc):
+                raise
+            self._reset(exc)
+            return None
+        if not row:
+            return None
+        try:
+            return _unpack(row[0])
+        except CorruptEntry as exc:
+            log.warning("analysis cache: %s entry %s is damaged (%s): rebuilt", table, key, exc)
+            self.db.execute(f"DELETE FROM {table} WHERE key = ?", (key,))
+            return None
+
+    def _reset(self, exc: Exception) -> None:
+        """Replace a database that failed mid-run with an empty one."""
+        self.db.close()
+        self._discard(exc)
+        self.db = self._open()
 
     def count(self, table: str) -> int:
         return self.db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
@@ -198,18 +290,29 @@ class AnalysisCache:
         self.pending.append(("hits", key, _pack([tuple(h) for h in hits])))
 
     def commit(self) -> None:
-        """Write what this batch added, in one transaction."""
+        """Write what this batch added, in one transaction (dropped if the file is damaged)."""
         if not self.pending:
             return
-        with self.db:
-            self.db.execute("BEGIN IMMEDIATE")
-            for table, key, blob in self.pending:
-                self.db.execute(f"INSERT OR REPLACE INTO {table} VALUES (?, ?)", (key, blob))
+        try:
+            with self.db:
+                self.db.execute("BEGIN IMMEDIATE")
+                for table, key, blob in self.pending:
+                    self.db.execute(f"INSERT OR REPLACE INTO {table} VALUES (?, ?)", (key, blob))
+        except sqlite3.DatabaseError as exc:
+            if isinstance(exc, sqlite3.OperationalError) and not _damaged(exc):
+                raise  # disk full, read-only, locked: the machine's problem, reported as such
+            self._reset(exc)
         self.pending.clear()
 
     def close(self) -> None:
         self.commit()
         self.db.close()
+
+
+def _damaged(exc: sqlite3.DatabaseError) -> bool:
+    """Whether SQLite says the file itself is bad (rather than the disk or a lock)."""
+    text = str(exc).lower()
+    return "malformed" in text or "not a database" in text or "corrupt" in text
 
 
 @cache
@@ -225,7 +328,8 @@ class BatchCache:
     """Whole batches' tables in ``root/<key>/``, keyed by the batch's references and texts
     (for a folder corpus, its files' bytes), the lexicons' hash, the size limit and the
     analysis code. Each entry also keeps the batch's cleaned texts (``texts.parquet``), which
-    a run publishes. An entry is complete once its ``complete`` file exists."""
+    a run publishes. An entry is complete once its ``complete`` file exists; it lists every
+    other file's SHA-256, checked on each read: a damaged entry is dropped and rebuilt."""
 
     TEXTS = "texts.parquet"
 
@@ -241,16 +345,23 @@ class BatchCache:
             h.update(json.dumps(asdict(ref), default=str, sort_keys=True).encode())
             if text is not None:
                 h.update(b"\x00text\x00" + text.encode("utf-8", errors="surrogatepass"))
-            elif ref.path is not None and ref.path.is_file():
-                h.update(b"\x00file\x00" + ref.path.read_bytes())
             else:
-                h.update(b"\x00missing\x00")
+                h.update(_file_part(ref.path, max_bytes))
         return h.hexdigest()
 
     def get(self, key: str) -> Path | None:
-        """The folder of a complete entry, or None."""
+        """The folder of a complete, intact entry, or None (a damaged one is dropped)."""
         entry = self.root / key
-        return entry if (entry / "complete").exists() else None
+        if not entry.is_dir():
+            return None
+        try:
+            files = json.loads((entry / "complete").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            files = None
+        if not isinstance(files, dict) or self.TEXTS not in files or not _verified(entry, files):
+            _drop(entry, "missing, truncated or altered files")
+            return None
+        return entry
 
     def put(self, key: str, tables: dict[str, pd.DataFrame], texts: dict[str, str]) -> Path:
         """Store a batch's tables and cleaned texts (file name → text); return the entry."""
@@ -263,7 +374,9 @@ class BatchCache:
         pd.DataFrame({"name": list(texts), "text": list(texts.values())}).to_parquet(
             tmp / self.TEXTS, index=False
         )
-        (tmp / "complete").touch()
+        (tmp / "complete").write_text(json.dumps(_digests(tmp)), encoding="utf-8")
+        if entry.exists():
+            self.get(key)  # drops a damaged entry, so that the rename below can replace it
         try:
             tmp.rename(entry)
         except OSError:  # another worker stored the same batch first: same content
@@ -280,6 +393,20 @@ class BatchCache:
     def prune(self, keep: Iterable[str]) -> int:
         """Remove every entry (and leftover) but ``keep``; return how many were removed."""
         return _prune(self.root, set(keep))
+
+
+def _file_part(path: Path | None, max_bytes: int) -> bytes:
+    """What an article file adds to its batch's key: its bytes, read in chunks and only when
+    within ``max_bytes`` (a larger file is quarantined unread, so its size stands for it)."""
+    try:
+        if path is None or not path.is_file():
+            return b"\x00missing\x00"
+        size = path.stat().st_size
+        if size > max_bytes:
+            return f"\x00oversize\x00{size}".encode()
+        return b"\x00file\x00" + _file_digest(path).encode()
+    except OSError as exc:
+        return f"\x00unreadable\x00{exc.errno}".encode()
 
 
 @cache
@@ -320,9 +447,23 @@ class AggregateCache:
         return h.hexdigest()
 
     def get(self, key: str) -> dict[str, Any] | None:
-        """The summary of a complete entry, or None."""
-        path = self.root / key / self.SUMMARY
-        return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
+        """The summary of a complete, intact entry, or None (a damaged one is dropped): the
+        summary lists every file's SHA-256, and each is checked."""
+        entry = self.root / key
+        if not entry.is_dir():
+            return None
+        try:
+            stored = json.loads((entry / self.SUMMARY).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            stored = None
+        if (
+            not isinstance(stored, dict)
+            or not isinstance(stored.get("summary"), dict)
+            or not _verified(entry, stored.get("files"))
+        ):
+            _drop(entry, "missing, truncated or altered files")
+            return None
+        return stored["summary"]
 
     def put(self, key: str, data_dir: Path, summary: dict[str, Any]) -> None:
         """Store ``data_dir``'s files (not its subfolders) and ``summary``; the summary is
@@ -334,7 +475,8 @@ class AggregateCache:
         for path in data_dir.iterdir():
             if path.is_file():
                 shutil.copyfile(path, tmp / path.name)
-        text = json.dumps(summary, ensure_ascii=False, allow_nan=True)
+        stored = {"files": _digests(tmp), "summary": summary}
+        text = json.dumps(stored, ensure_ascii=False, allow_nan=True)
         (tmp / self.SUMMARY).write_text(text, encoding="utf-8")
         shutil.rmtree(entry, ignore_errors=True)
         tmp.rename(entry)
@@ -343,8 +485,8 @@ class AggregateCache:
         """Copy an entry's files into ``data_dir``, as aggregating would have written them
         (copies, not links: a published file edited in place must not change the cache)."""
         data_dir.mkdir(parents=True, exist_ok=True)
-        for path in (self.root / key).iterdir():
-            if path.name != self.SUMMARY:
+        for path in sorted((self.root / key).iterdir()):
+            if path.name != self.SUMMARY and path.is_file():
                 shutil.copyfile(path, data_dir / path.name)
 
     def prune(self, keep: str) -> None:

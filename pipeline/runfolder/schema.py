@@ -89,7 +89,7 @@ table("sources",
       "share:float low_evidence:bool",
       "per source × frame: pooled rate with its 95% bootstrap interval, share")
 table("hits", _HIT,
-      "per match; `char_start:char_end` index `data/texts/<article_id>.txt`", grows=True)
+      "per match; `char_start:char_end` index the article's `text_file` (corpus.csv)", grows=True)
 table("passages", _HIT,
       f"the same columns, the first {PASSAGES_PER_CELL} matches per source × frame: what the "
       "dashboard shows")

@@ -18,6 +18,7 @@ from typing import Any, cast
 import numpy as np
 import pandas as pd
 
+from pipeline.runfolder.cells import neutralize_frame, restore_frame
 from pipeline.runfolder.schema import DECIMALS, TABLES, Table
 
 ENCODING = "utf-8"
@@ -56,7 +57,7 @@ def _format(df: pd.DataFrame, table: Table | None) -> pd.DataFrame:
                 df[col] = df[col].astype("Int64")
             else:
                 df[col] = df[col].round(DECIMALS)
-    return df
+    return neutralize_frame(df)
 
 
 def _to_csv(df: pd.DataFrame, path: Path, **kw: Any) -> None:
@@ -140,7 +141,7 @@ def _finish(df: pd.DataFrame, t: Table, wanted: Iterable[str]) -> pd.DataFrame:
     for col in t.booleans:
         if col in df.columns:
             df[col] = df[col].astype(str).str.strip().str.lower().isin(("true", "1", "yes"))
-    return df
+    return restore_frame(df)
 
 
 def _csv_options(t: Table, header: list[str], usecols: list[str] | None) -> dict[str, Any]:

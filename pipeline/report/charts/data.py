@@ -19,6 +19,7 @@ from pipeline.report.runinfo import (
     read_run,
     source_order,
 )
+from pipeline.runfolder.cells import display_frame, display_name
 from pipeline.runfolder.tables import empty_table, has_table, iter_table, read_table
 
 LOW_EVIDENCE = "low evidence"
@@ -63,7 +64,7 @@ def article_points(
     n = len(distinct(seen))
     rows = kept.drop(columns="_hash").reset_index(drop=True) if kept is not None else None
     return ArticlePoints(
-        rows if rows is not None else empty_table("articles", columns),
+        display_frame(rows) if rows is not None else empty_table("articles", columns),
         n,
         list(sources),
         list(frames),
@@ -77,12 +78,14 @@ class ChartData:
     def __init__(self, run_dir: Path) -> None:
         self.dir = Path(run_dir)
         self.run = read_run(run_dir)
-        self.sources = read_table(run_dir, "sources")
+        self.sources = display_frame(read_table(run_dir, "sources"))
         self.points = article_points(run_dir)
-        self.terms = read_table(run_dir, "terms")
+        self.terms = display_frame(read_table(run_dir, "terms"))
         lexicon = read_table(run_dir, "lexicon")
         seen_frames = pd.DataFrame({"frame": self.points.frames}, dtype=object)
-        seen_sources = pd.DataFrame({"source": self.points.sources}, dtype=object)
+        seen_sources = pd.DataFrame(
+            {"source": [display_name(s) for s in self.points.sources]}, dtype=object
+        )
         self.frames = frame_order(self.run, lexicon, self.sources, seen_frames, self.terms)
         self.labels = frame_labels(self.run, lexicon, self.frames)
         self.names = source_order(self.sources, seen_sources, self.terms)
@@ -94,7 +97,7 @@ class ChartData:
 
     def table(self, name: str) -> pd.DataFrame:
         if name not in self._tables:
-            self._tables[name] = read_table(self.dir, name)
+            self._tables[name] = display_frame(read_table(self.dir, name))
         return self._tables[name]
 
     def label(self, frame: str) -> str:
