@@ -11,6 +11,7 @@ from itertools import compress
 from typing import NamedTuple
 
 from pipeline.analyze.lexicons import Entry, IndexGroups, Lexicon
+from pipeline.analyze.sourcing import cited_spans, find_attributions
 from pipeline.analyze.tokens import TokenColumns
 from pipeline.ingest.clean import CleanText
 
@@ -117,12 +118,24 @@ def match_sentence(lemmas: Sequence[str], m: Matcher) -> list[tuple[int, Entry, 
     return found
 
 
+def voice_of(clean: CleanText, cited: list[tuple[int, int]], start: int, end: int) -> str:
+    """Whose words a match is: ``quoted`` speech, ``cited`` (the match lies within a speaker
+    named as the source of a statement: タス通信によると, ペスコフ報道官は…と述べた; a cited
+    source is sourcing, not framing) or the ``author``'s own. Only ``author`` counts."""
+    if clean.in_quote(start):
+        return "quoted"
+    if any(a <= start and end <= b for a, b in cited):
+        return "cited"
+    return "author"
+
+
 def find_hits(
     clean: CleanText, sentences: list[TokenColumns], lexicons: list[Lexicon]
 ) -> list[Hit]:
     """All matches of all frames in one article, frame by frame, in text order per frame."""
     text = clean.text
     m = matcher(lexicons)
+    cited = cited_spans(find_attributions(clean, sentences))
     per_frame: list[list[Hit]] = [[] for _ in lexicons]
     for sid, tokens in enumerate(sentences):
         # Terms are compiled without white space (tokens.lemmas); match the same way.
@@ -139,7 +152,7 @@ def find_hits(
                     sid,
                     start,
                     end,
-                    "quoted" if clean.in_quote(start) else "author",
+                    voice_of(clean, cited, start, end),
                     is_negated(tokens, b),
                     entry.weight,
                     text[max(0, start - CONTEXT_CHARS) : start].replace("\n", " "),

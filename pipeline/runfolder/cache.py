@@ -32,6 +32,7 @@ import pandas as pd
 
 from pipeline.analyze import hits as hits_mod
 from pipeline.analyze import lexicons as lexicons_mod
+from pipeline.analyze import sourcing as sourcing_mod
 from pipeline.analyze import tokens as tokens_mod
 from pipeline.analyze.hits import Hit
 from pipeline.analyze.tokens import TokenColumns, restore_columns
@@ -54,6 +55,8 @@ def code_hash(*modules: str) -> str:
     h = hashlib.sha256(SCHEMA_VERSION.encode())
     for name in modules:
         h.update(Path(files[name]).read_bytes())
+        if name == "hits":  # the matcher's voices depend on the attribution finder
+            h.update(Path(sourcing_mod.__file__).read_bytes())
     return h.hexdigest()
 
 
