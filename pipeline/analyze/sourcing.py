@@ -57,6 +57,8 @@ SPEECH_NOUNS = frozenset(
 )
 # Nouns of stance that a speaker "shows" (〜との見方を示した, 〜との立場を明らかにした).
 STANCE_NOUNS = frozenset({"見方", "認識", "考え", "立場", "見解", "方針", "意向", "考え方"})
+# 見方 and 考え方 are tokenized as a verb stem and the suffix 方.
+_STANCE_PAIRS = frozenset({("見る", "方"), ("考える", "方")})
 SHOW_VERBS = frozenset({"示す", "明らか"})
 # What a speaker phrase is made of: nouns and their affixes, joined by の, ・ and brackets.
 _NP_POS = frozenset({"名詞", "接尾辞", "接頭辞", "代名詞"})
@@ -111,11 +113,19 @@ def _predicate(tokens: TokenColumns, j: int) -> tuple[int, str] | None:
         return j + 3, "明らかにする"
     if lemma == "為る" and lemmas[j + 1 : j + 3] == ["て", "居る"]:
         return j + 3, "としている"
-    if lemma in STANCE_NOUNS and lemmas[j + 1 : j + 2] == ["を"] and j + 2 < n:
-        if lemmas[j + 2] not in SHOW_VERBS:
+    k = _stance_length(lemmas, j)
+    if k and lemmas[j + k : j + k + 1] == ["を"] and j + k + 1 < n:
+        if lemmas[j + k + 1] not in SHOW_VERBS:
             return None
-        return j + 3, f"{lemma}を示す"
+        return j + k + 2, f"{tokens.surfaces[j]}{tokens.surfaces[j + 1] if k == 2 else ''}を示す"
     return None
+
+
+def _stance_length(lemmas: list[str], j: int) -> int:
+    """Tokens of the stance noun (見方, 立場 ...) starting at ``j``; 0 if there is none."""
+    if tuple(lemmas[j : j + 2]) in _STANCE_PAIRS:
+        return 2
+    return 1 if lemmas[j] in STANCE_NOUNS else 0
 
 
 def _introduced(tokens: TokenColumns, j: int, quoted: list[bool]) -> str | None:
@@ -123,7 +133,7 @@ def _introduced(tokens: TokenColumns, j: int, quoted: list[bool]) -> str | None:
     ``reporting_verb`` (…と, …との, …ことを, or a speaker directly before), or None."""
     if j == 0:
         return None
-    if tokens.lemmas[j] in STANCE_NOUNS:
+    if _stance_length(tokens.lemmas, j):
         if j >= 2 and tokens.surfaces[j - 1] == "の" and _is_particle(tokens, j - 2, "と"):
             return "quote" if j >= 3 and tokens.surfaces[j - 3] in '」』”"' else "reporting_verb"
         return None
