@@ -16,7 +16,8 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # this checkout's pipeline
 
-from pipeline.aggregate.scores import article_scores
+from pipeline.aggregate.families import family_metrics, family_validation_counts
+from pipeline.aggregate.scores import MIN_HITS, MIN_TOKENS, article_scores
 from pipeline.aggregate.validate import dominant_frames, metrics
 from pipeline.analyze.article import analyze_text, content_counts
 from pipeline.analyze.lexicons import load_lexicons
@@ -73,6 +74,10 @@ def main(argv: list[str] | None = None) -> int:
         f"accuracy over all {len(val)} (undecided = wrong): {acc:.2f}; "
         f"macro-F1: {sum(f1) / max(len(f1), 1):.2f}"
     )
+    counts = family_validation_counts(articles, hit_df, frames, perspective, MIN_TOKENS, MIN_HITS)
+    fam = family_metrics(counts, frames)
+    fam = fam[fam["metric"].isin(["accuracy", "decided", "recall"])]
+    print(fam.pivot_table(index=["metric", "frame"], columns="family", values="value").round(2))
     return 0
 
 
