@@ -53,6 +53,7 @@ SPEECH_NOUNS = frozenset(
         "言明",
         "声明",
         "論評",
+        "引用",
     }
 )
 # Nouns of stance that a speaker "shows" (〜との見方を示した, 〜との立場を明らかにした).
@@ -66,6 +67,7 @@ _NP_GLUE = frozenset({"の", "・", "(", ")", "="})
 _NP_MAX = 16
 _NOT_A_SPEAKER = re.compile(r"^[\d年月日時分ごろ頃午前後今昨同年]+$")
 _ANONYMOUS = "筋"
+_CLOSE = {"」": "「", "』": "『"}
 _CLAUSE_END_POS = frozenset({"助動詞", "動詞", "形容詞"})
 
 
@@ -91,6 +93,14 @@ def _speaker_start(tokens: TokenColumns, end: int) -> int:
         if p in _NP_POS or (s in _NP_GLUE and i < end):
             i -= 1
             continue
+        if s in _CLOSE and i < end:  # a title in brackets: 「ニューヨーク・タイムズ」紙
+            opening = _CLOSE[s]
+            o = next(
+                (k for k in range(i - 2, max(-1, i - _NP_MAX), -1) if surfaces[k] == opening), -1
+            )
+            if o >= 0:
+                i = o
+                continue
         break
     while i < end and (surfaces[i] in _NP_GLUE or pos[i] == "接尾辞"):
         i += 1
@@ -158,16 +168,20 @@ def _introduced(tokens: TokenColumns, j: int, quoted: list[bool]) -> str | None:
 
 
 def _topic(tokens: TokenColumns, before: int, quoted: list[bool]) -> int | None:
-    """Index of the sentence's topic particle: the first は outside quotes before ``before``
-    whose phrase is not a bare date, or が directly in front of ``before``."""
+    """Index of the particle after the speaker: が directly in front of ``before`` (…と、
+    米高官が主張した) or followed by a comma (タス通信が、…と報じた), else the sentence's
+    topic, its first は or も outside quotes."""
+    k = before - 1
+    if k > 0 and not quoted[k] and _is_particle(tokens, k, "が"):
+        return k
+    for k in range(1, before - 1):  # a subject set off by a comma: インタファクス通信が、…
+        if not quoted[k] and _is_particle(tokens, k, "が") and tokens.surfaces[k + 1] == "、":
+            return k
     for k in range(1, before):
-        if quoted[k] or not _is_particle(tokens, k, "は"):
+        if quoted[k] or not _is_particle(tokens, k, "は", "も"):
             continue
         if tokens.pos[k - 1] == "助詞":
             continue
-        return k
-    k = before - 1
-    if k > 0 and not quoted[k] and _is_particle(tokens, k, "が"):
         return k
     return None
 
@@ -211,8 +225,8 @@ def sentence_attributions(
                 add(i, "according_to", "によると", (tokens.starts[i], tokens.ends[end - 1]))
             continue
         pred = _predicate(tokens, i)
-        if pred is None:
-            continue
+        if pred is None or lemmas[pred[0] : pred[0] + 1] in (["れる"], ["られる"]):
+            continue  # not a predicate, or a passive one (…と発表された) without a speaker
         kind = _introduced(tokens, i, quoted)
         if kind is None:
             continue
