@@ -22,11 +22,7 @@ def actors() -> ActorLexicon:
 
 def raw_rows(article: str, source: str, text: str) -> list[tuple]:
     clean, sentences = clean_and_tokenize(text)
-    return [
-        (article, source, a.speaker, a.kind, a.verb, a.sentence_id, a.speaker_start,
-         a.speaker_end, a.cue_start, a.cue_end, "")
-        for a in find_attributions(clean, sentences)
-    ]  # fmt: skip
+    return [(article, source, *a, "") for a in find_attributions(clean, sentences)]
 
 
 def test_classify_keeps_article_order_and_resolves_anaphors(actors: ActorLexicon) -> None:

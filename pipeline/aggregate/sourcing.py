@@ -14,30 +14,20 @@ import numpy as np
 import pandas as pd
 
 from pipeline.analyze.actors import ActorLexicon
+from pipeline.analyze.sourcing import ATTRIBUTION_COLUMNS as RAW_COLUMNS
 from pipeline.analyze.sourcing import Attribution
 
-RAW_COLUMNS = [
-    "article_id",
-    "source",
-    "speaker",
-    "kind",
-    "verb",
-    "sentence_id",
-    "speaker_start",
-    "speaker_end",
-    "cue_start",
-    "cue_end",
-    "sentence",
-]
+__all__ = ["HIT_COLUMNS", "RAW_COLUMNS", "SHARE_COLUMNS", "classify", "group_shares"]
+
 HIT_COLUMNS = [
     "article_id",
     "source",
+    "sentence_id",
     "speaker",
     "speaker_group",
     "anaphor",
     "kind",
     "verb",
-    "sentence_id",
     "speaker_start",
     "speaker_end",
     "cue_start",

@@ -130,12 +130,17 @@ def voice_of(clean: CleanText, cited: list[tuple[int, int]], start: int, end: in
 
 
 def find_hits(
-    clean: CleanText, sentences: list[TokenColumns], lexicons: list[Lexicon]
+    clean: CleanText,
+    sentences: list[TokenColumns],
+    lexicons: list[Lexicon],
+    cited: list[tuple[int, int]] | None = None,
 ) -> list[Hit]:
-    """All matches of all frames in one article, frame by frame, in text order per frame."""
+    """All matches of all frames in one article, frame by frame, in text order per frame.
+    ``cited``: the article's speaker spans (``cited_spans``), found here when not given."""
     text = clean.text
     m = matcher(lexicons)
-    cited = cited_spans(find_attributions(clean, sentences))
+    if cited is None:
+        cited = cited_spans(find_attributions(clean, sentences))
     per_frame: list[list[Hit]] = [[] for _ in lexicons]
     for sid, tokens in enumerate(sentences):
         # Terms are compiled without white space (tokens.lemmas); match the same way.

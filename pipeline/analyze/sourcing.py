@@ -19,6 +19,8 @@ also tell the matcher which institution names are cited sources rather than fram
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
+from itertools import accumulate, compress
 from typing import NamedTuple
 
 from pipeline.analyze.tokens import TokenColumns
@@ -68,7 +70,28 @@ _NP_MAX = 16
 _NOT_A_SPEAKER = re.compile(r"^[\d年月日時分ごろ頃午前後今昨同年]+$")
 _ANONYMOUS = "筋"
 _CLOSE = {"」": "「", "』": "『"}
+# Lemmas at which a construction can start (見方/考え方 start with 見る/考える; 〜としている
+# with 為る, 〜によると with 因る): other tokens are skipped without a look.
+_TRIGGERS = (
+    SPEECH_VERBS | SPEECH_NOUNS | STANCE_NOUNS | {"因る", "明らか", "為る", "見る", "考える"}
+)
 _CLAUSE_END_POS = frozenset({"助動詞", "動詞", "形容詞"})
+
+
+# One row per attribution in a batch's ``sourcing`` table (before speakers are classified).
+ATTRIBUTION_COLUMNS = [
+    "article_id",
+    "source",
+    "sentence_id",
+    "speaker",
+    "speaker_start",
+    "speaker_end",
+    "kind",
+    "verb",
+    "cue_start",
+    "cue_end",
+    "sentence",
+]
 
 
 class Attribution(NamedTuple):
@@ -215,14 +238,20 @@ def sentence_attributions(
             kind = "anonymous"
         found.append(Attribution(sid, spk[0], spk[1], spk[2], kind, verb, *cue))
 
-    for i in range(n):
+    for i in compress(range(n), map(_TRIGGERS.__contains__, lemmas)):
         if quoted[i]:
             continue
-        if lemmas[i] == "に" and i + 1 < n and lemmas[i + 1] == "因る":
-            rest = lemmas[i + 2 : i + 4]
-            if rest[:1] in (["と"], ["ば"]) or rest == ["ます", "と"]:
-                end = i + 2 + (2 if rest[:1] == ["ます"] else 1)
-                add(i, "according_to", "によると", (tokens.starts[i], tokens.ends[end - 1]))
+        if lemmas[i] == "因る":
+            rest = lemmas[i + 1 : i + 3]
+            if (
+                i > 0
+                and lemmas[i - 1] == "に"
+                and (rest[:1] in (["と"], ["ば"]) or rest == ["ます", "と"])
+            ):
+                end = i + 1 + (2 if rest[:1] == ["ます"] else 1)
+                add(i - 1, "according_to", "によると", (tokens.starts[i - 1], tokens.ends[end - 1]))
+            continue
+        if lemmas[i] == "為る" and (i == 0 or lemmas[i - 1] != "と"):
             continue
         pred = _predicate(tokens, i)
         if pred is None or lemmas[pred[0] : pred[0] + 1] in (["れる"], ["られる"]):
@@ -242,10 +271,23 @@ def find_attributions(clean: CleanText, sentences: list[TokenColumns]) -> list[A
     for sid, tokens in enumerate(sentences):
         if "空白" in tokens.pos:
             tokens = tokens.without("空白")
-        if not tokens.lemmas:
+        if _TRIGGERS.isdisjoint(tokens.lemmas):
             continue
-        quoted = [clean.in_quote(s) for s in tokens.starts]
-        out.extend(sentence_attributions(clean.text, sid, tokens, quoted))
+        out.extend(sentence_attributions(clean.text, sid, tokens, quoted_flags(clean, tokens)))
+    return out
+
+
+def quoted_flags(clean: CleanText, tokens: TokenColumns) -> list[bool]:
+    """Per token, whether it starts inside quoted speech (``clean.in_quote``, by bisection)."""
+    if not clean.quotes:
+        return [False] * len(tokens.starts)
+    spans = sorted(clean.quotes)
+    starts = [a for a, _ in spans]
+    reach = list(accumulate((b for _, b in spans), max))
+    out = []
+    for pos in tokens.starts:
+        k = bisect_right(starts, pos) - 1
+        out.append(k >= 0 and pos < reach[k])
     return out
 
 

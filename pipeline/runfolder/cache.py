@@ -35,6 +35,7 @@ from pipeline.analyze import lexicons as lexicons_mod
 from pipeline.analyze import sourcing as sourcing_mod
 from pipeline.analyze import tokens as tokens_mod
 from pipeline.analyze.hits import Hit
+from pipeline.analyze.sourcing import Attribution
 from pipeline.analyze.tokens import TokenColumns, restore_columns
 from pipeline.ingest import clean as clean_mod
 from pipeline.ingest.clean import CleanText, Removed
@@ -178,6 +179,15 @@ class AnalysisCache:
 
     def put_hits(self, key: str, hits: list[Hit]) -> None:
         self.pending.append(("hits", key, _pack([tuple(h) for h in hits])))
+
+    def get_attributions(self, key: str) -> list[Attribution] | None:
+        """The attributions stored beside the hits of ``key`` (a hits key), or None."""
+        data = self._get("hits", f"attributions:{key}")
+        return None if data is None else [Attribution(*a) for a in data]
+
+    def put_attributions(self, key: str, attributions: list[Attribution]) -> None:
+        blob = _pack([tuple(a) for a in attributions])
+        self.pending.append(("hits", f"attributions:{key}", blob))
 
     def commit(self) -> None:
         """Write what this batch added, in one transaction."""
