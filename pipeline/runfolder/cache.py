@@ -94,10 +94,11 @@ class AnalysisCache:
 
     Per tokens key it keeps a small summary (cleaned text, sentences, quotes, removals,
     content tokens per sentence, content lemmas) and, apart, the tokens themselves, which
-    are read back only when the article has to be matched again.
+    are read back only when the article has to be matched again. Per hits key it keeps the
+    matches and the attributions (speaker spans) found with them.
     """
 
-    TABLES = ("summaries", "token_lists", "hits")
+    TABLES = ("summaries", "token_lists", "hits", "attributions")
 
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -181,13 +182,13 @@ class AnalysisCache:
         self.pending.append(("hits", key, _pack([tuple(h) for h in hits])))
 
     def get_attributions(self, key: str) -> list[Attribution] | None:
-        """The attributions stored beside the hits of ``key`` (a hits key), or None."""
-        data = self._get("hits", f"attributions:{key}")
+        """The attributions stored with the hits of ``key`` (a hits key), or None."""
+        data = self._get("attributions", key)
         return None if data is None else [Attribution(*a) for a in data]
 
     def put_attributions(self, key: str, attributions: list[Attribution]) -> None:
         blob = _pack([tuple(a) for a in attributions])
-        self.pending.append(("hits", f"attributions:{key}", blob))
+        self.pending.append(("attributions", key, blob))
 
     def commit(self) -> None:
         """Write what this batch added, in one transaction."""
