@@ -639,7 +639,8 @@ def _metrics(val: pd.DataFrame, frames: list[str]) -> pd.DataFrame:
             rows.append(("precision", f, tp / predicted.sum() if predicted.any() else math.nan))
             rows.append(("recall", f, tp / actual.sum() if actual.any() else math.nan))
             rows.append(("support", f, float(actual.sum())))
-    return pd.DataFrame(rows, columns=CONTRACT["validation_metrics"])
+    out = pd.DataFrame(rows, columns=["metric", "frame", "value"]).assign(family="all")
+    return out[CONTRACT["validation_metrics"]]
 
 
 def _agreement(art: pd.DataFrame, frames: list[str]) -> pd.DataFrame:

@@ -24,6 +24,7 @@ from pipeline.aggregate.compare import (
     keyness,
     stance,
 )
+from pipeline.aggregate.families import add_counts, family_metrics, family_validation_counts
 from pipeline.aggregate.scores import (
     DEFAULT_PERMUTATIONS,
     MIN_HITS,
@@ -33,6 +34,7 @@ from pipeline.aggregate.scores import (
     counted,
     term_counts,
 )
+from pipeline.aggregate.sourcing import classify, group_shares
 from pipeline.aggregate.validate import (
     COUNT_KEYS,
     VALIDATION_COLUMNS,
@@ -44,6 +46,7 @@ from pipeline.aggregate.validate import (
     source_perspectives,
     validation_counts,
 )
+from pipeline.analyze.actors import ActorLexicon, load_actors
 from pipeline.analyze.article import TABLE_COLUMNS, TABLES
 from pipeline.analyze.lexicons import Lexicon
 from pipeline.runfolder.schema import PASSAGES_PER_CELL
@@ -91,15 +94,20 @@ def write_tables(
     min_hits: int = MIN_HITS,
     n_perm: int = DEFAULT_PERMUTATIONS,
     aggregate_articles: int = AGGREGATE_ARTICLES,
+    actors: ActorLexicon | None = None,
 ) -> dict[str, Any]:
     """Aggregate batches (in plan order, ``aggregate_articles`` or more at a time) into
-    ``data_dir``'s CSVs; return a summary."""
+    ``data_dir``'s CSVs; return a summary. ``actors`` classifies the speakers of
+    attributions (default: the shipped actor lexicon)."""
     frames = [lex.frame for lex in lexicons]
+    actors = actors or load_actors()
     data_dir.mkdir(parents=True, exist_ok=True)
     out = {
         name: TableAppender(data_dir / f"{name}.csv")
-        for name in ("articles", "hits", "corpus", "removed", "validation")
+        for name in ("articles", "hits", "corpus", "removed", "validation", "sourcing_hits")
     }
+    speakers: list[pd.DataFrame] = []
+    families = add_counts(pd.DataFrame(), pd.DataFrame())
     acc = SourceAccumulator(frames, source_counts)
     similarity = SimilarityAccumulator()
     # Per-batch results are folded into running totals at once: a list of a thousand small
@@ -145,6 +153,13 @@ def write_tables(
         batch_validation = dominant_frames(scores, perspective)
         out["validation"].add(batch_validation)
         validation = _sum([validation, validation_counts(batch_validation)], COUNT_KEYS, ["count"])
+        families = add_counts(
+            families,
+            family_validation_counts(articles, hits, frames, perspective, min_tokens, min_hits),
+        )
+        attributed = classify(t["sourcing"], actors)
+        out["sourcing_hits"].add(attributed)
+        speakers.append(attributed[["article_id", "source", "speaker_group"]])
         for frame, n in scores[scores["hits"] >= min_hits].groupby("frame").size().items():
             coverage[frame] += int(n)
         docs = t["docs"]
@@ -167,6 +182,7 @@ def write_tables(
         pd.DataFrame(sorted(perspectives), columns=["source", "perspective"])
     )
     metric_table = metrics(validation, frames)
+    accuracy = metric_table.loc[metric_table["metric"] == "accuracy", "value"]
     tables = {
         "sources": sources,
         "terms": term_table,
@@ -184,7 +200,16 @@ def write_tables(
             columns=["frame", "articles", "covered", "share"],
         ),
         "confusion": confusion(validation),
-        "validation_metrics": metric_table,
+        "validation_metrics": pd.concat(
+            [metric_table.assign(family="all"), family_metrics(families, frames)],
+            ignore_index=True,
+        ),
+        "sourcing": group_shares(
+            pd.concat(speakers, ignore_index=True) if speakers else pd.DataFrame(),
+            list(actors.groups),
+            n_boot,
+            seed,
+        ),
         "agreement": agreement_of({s: np.vstack(v) for s, v in rates.items()}, frames),
     }
     by_entry = term_table.groupby(["frame", "term"])["author_hits"].sum()
@@ -193,7 +218,6 @@ def write_tables(
     for name, df in tables.items():
         if df is not None:
             write_table(df, data_dir / f"{name}.csv")
-    accuracy = metric_table.loc[metric_table["metric"] == "accuracy", "value"]
     return {
         "scored": scored,
         "quarantined": quarantined,

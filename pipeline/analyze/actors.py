@@ -27,7 +27,9 @@ import yaml
 from pipeline.analyze.sourcing import Attribution
 from pipeline.ingest.clean import normalize
 
-DEFAULT_ACTORS = Path("lexicons/sourcing/actors.yaml")
+# The shipped actor lexicon; a lexicon folder may carry its own (``actors_for``).
+DEFAULT_ACTORS = Path(__file__).resolve().parents[2] / "lexicons" / "sourcing" / "actors.yaml"
+ACTORS_IN_FOLDER = Path("sourcing") / "actors.yaml"
 OTHER = "other"
 TOP_KEYS = {"groups", "actors", "countries", "roles", "combine", "anaphora"}
 
@@ -164,3 +166,10 @@ def load_actors(path: Path = DEFAULT_ACTORS) -> ActorLexicon:
     if missing:
         raise ActorLexiconError(f"{path}: group {missing[0]!r} is used but not in 'groups'")
     return lex
+
+
+def actors_path(lexicon_dir: Path) -> Path:
+    """The actor lexicon a run uses: ``sourcing/actors.yaml`` in its lexicon folder, or the
+    shipped one when the folder has none."""
+    own = Path(lexicon_dir) / ACTORS_IN_FOLDER
+    return own if own.is_file() else DEFAULT_ACTORS

@@ -54,6 +54,7 @@ BATCH_CODE = (
 )
 AGGREGATE_CODE = (
     "pipeline.aggregate",
+    "pipeline.analyze.actors",
     "pipeline.analyze.article",
     "pipeline.runfolder.schema",
     "pipeline.runfolder.tables",
