@@ -50,10 +50,17 @@ def family_validation_counts(
 ) -> pd.DataFrame:
     """Per family: articles per (perspective, dominant, evidence) when only that family's
     matches are scored (``FAMILY_COUNT_COLUMNS``; counts, so batches add up)."""
-    family = hits["category"].astype(str).map(family_of)
+    if articles.empty:
+        return pd.DataFrame(columns=FAMILY_COUNT_COLUMNS)
+    # A group that mixes an empty batch in has object columns; 0/0 must give NaN, not raise.
+    articles = articles.assign(tokens=articles["tokens"].astype("int64"))
+    hits = hits.assign(weight=hits["weight"].astype(float))
+    family = hits["category"].astype(str).map(family_of).astype(str)
     parts = []
     for name in FAMILIES:
-        scores = article_scores(articles, hits[family == name], frames, min_tokens, min_hits)
+        scores = article_scores(
+            articles, hits[(family == name).to_numpy(bool)], frames, min_tokens, min_hits
+        )
         counts = validation_counts(dominant_frames(scores, perspective))
         parts.append(counts.assign(family=name))
     out = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
