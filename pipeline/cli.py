@@ -1,4 +1,4 @@
-"""Command line: ``python -m pipeline run|lexicon|serve``.
+"""Command line: ``python -m pipeline run|collect|lexicon|serve``.
 
 Exit codes: 0 the run completed (quarantined articles are listed, not fatal); 2 bad
 arguments, a missing corpus or a broken lexicon, with a one-line reason; 1 anything else.
@@ -56,6 +56,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--cron", required=True, help='cron schedule, e.g. "0 6 * * *"')
     serve.add_argument("--name", default="daily", help="deployment name (default daily)")
     _run_options(serve)
+    serve.add_argument("--feeds", help="collect from this feeds file before each scheduled run")
+    _collect_parser(sub)
     lex = sub.add_parser("lexicon", help="lexicon tools").add_subparsers(
         dest="action", required=True
     )
@@ -79,6 +81,11 @@ def build_parser() -> argparse.ArgumentParser:
     imp = lex.add_parser("import", help="convert a quanteda YAML or LIWC .dic dictionary")
     imp.add_argument("file", help="dictionary file (.yml/.yaml = quanteda, .dic = LIWC)")
     imp.add_argument("--to", required=True, help="folder to write one lexicon YAML per frame")
+    imp.add_argument("--force", action="store_true", help="overwrite existing lexicon files")
+    imp.add_argument(
+        "--frame",
+        help="one frame of this name, the dictionary's keys (LIWC: categories) its categories",
+    )
     exp = lex.add_parser("export", help="write lexicons as a quanteda YAML dictionary")
     exp.add_argument("--lexicons", default="lexicons")
     exp.add_argument("--out", help="file to write (default: standard output)")
@@ -201,23 +208,12 @@ def cmd_lexicon(args: argparse.Namespace) -> int:
         else:
             print(format_candidates(found, args.frame))
         return EXIT_OK
-    from pipeline.lexicon_tools import dictionaries as dic
-
     if args.action == "import":
-        path = Path(args.file)
-        if not path.is_file():
-            return _usage_error(f"dictionary not found: {path}")
-        try:
-            imported = dic.read_liwc(path) if path.suffix == ".dic" else dic.read_quanteda(path)
-        except dic.DictionaryError as exc:
-            return _usage_error(str(exc))
-        for note in imported.notes:
-            print(f"note: {note}", file=sys.stderr)
-        for written in dic.write_lexicons(imported, Path(args.to), path):
-            print(f"wrote {written}")
-        return EXIT_OK
+        return _import(args)
+    from pipeline.lexicon_tools.export_dictionary import to_quanteda
+
     try:
-        text = dic.to_quanteda(load_lexicons(Path(args.lexicons)))
+        text = to_quanteda(load_lexicons(Path(args.lexicons)))
     except LexiconError as exc:
         return _usage_error(str(exc))
     if args.out:
@@ -227,9 +223,100 @@ def cmd_lexicon(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _import(args: argparse.Namespace) -> int:
+    """``lexicon import``: bad entries are reported and left out, the rest written."""
+    from pipeline.lexicon_tools.dictionaries import DictionaryError, read_dictionary
+    from pipeline.lexicon_tools.import_dictionary import import_dictionary
+
+    path = Path(args.file)
+    if not path.is_file():
+        return _usage_error(f"dictionary not found: {path}")
+    try:
+        imported = read_dictionary(path, args.frame)
+        result = import_dictionary(imported, Path(args.to), path, force=args.force)
+    except DictionaryError as exc:
+        return _usage_error(str(exc))
+    for line in result.skipped:
+        print(f"skipped: {line}", file=sys.stderr)
+    for written, entries in result.written:
+        print(f"wrote {written} ({entries} entries)")
+    print(
+        f"{sum(n for _, n in result.written)} entries in {len(result.written)} files, "
+        f"{len(result.skipped)} skipped or merged (read as {imported.encoding})"
+    )
+    if not result.written:
+        return _usage_error(f"{path}: no usable entry")
+    return EXIT_OK
+
+
+def _collect_parser(sub: argparse._SubParsersAction) -> None:
+    col = sub.add_parser("collect", help="collect new articles from outlets' feeds into a corpus")
+    col.add_argument("--feeds", default="feeds.yaml", help="feeds file (default feeds.yaml)")
+    col.add_argument("--corpus", default="corpus", help="corpus folder to append to")
+    col.add_argument(
+        "--source", action="append", default=[], help="collect only this source (repeatable)"
+    )
+
+
+def cmd_collect(args: argparse.Namespace) -> int:
+    """Collect into the corpus folder; exit 0 when the collect completed (failed URLs are
+    listed), 2 for a bad feeds file or corpus path, 1 otherwise."""
+    from pipeline.collect.collect import collect
+    from pipeline.collect.feeds import FeedsError, load_feeds
+
+    try:
+        config = load_feeds(Path(args.feeds))
+    except FeedsError as exc:
+        return _usage_error(str(exc))
+    unknown = sorted(set(args.source) - {s.source for s in config.sources})
+    if unknown:
+        return _usage_error(f"--source {', '.join(unknown)}: not in {args.feeds}")
+    corpus = Path(args.corpus)
+    if corpus.exists() and not corpus.is_dir():
+        return _usage_error(f"--corpus {corpus} is not a folder")
+    try:
+        result = collect(config, corpus, tuple(args.source))
+    except OSError as exc:  # AppendError: the corpus cannot be written; or the log
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_FAIL
+    for url, reason in result.failures:
+        print(f"  failed {url}: {reason}")
+    print(result.summary)
+    return EXIT_OK
+
+
+def cmd_serve_collect(args: argparse.Namespace) -> int:
+    """``serve --feeds``: each scheduled run collects, then scores the corpus."""
+    from prefect.client.schemas.schedules import CronSchedule
+
+    from pipeline.analyze.lexicons import LexiconError, load_lexicons
+    from pipeline.collect.feeds import FeedsError, load_feeds
+
+    try:
+        load_feeds(Path(args.feeds))
+        load_lexicons(Path(args.lexicons))
+        CronSchedule(cron=args.cron)
+    except (FeedsError, LexiconError) as exc:
+        return _usage_error(str(exc))
+    except ValueError:
+        return _usage_error(f"--cron {args.cron!r} is not a valid cron expression")
+    from pipeline.orchestration.collect_flow import serve_collect
+
+    try:
+        settings = from_args(args)
+    except SettingsError as exc:
+        return _usage_error(str(exc))
+    serve_collect(settings, args.feeds, args.cron, args.name)
+    return EXIT_OK
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
+        if args.command == "collect":
+            return cmd_collect(args)
+        if args.command == "serve" and args.feeds:
+            return cmd_serve_collect(args)
         if args.command in ("run", "serve"):
             return cmd_run(args)
         if args.command == "lexicon":
