@@ -122,13 +122,15 @@ def cmd_run(args: argparse.Namespace) -> int:
         from pipeline.orchestration.server import start_embedded_server
 
         server = start_embedded_server()
+    from pipeline.analyze.actors import ActorLexiconError, actors_path, load_actors
     from pipeline.analyze.lexicons import LexiconError, load_lexicons
     from pipeline.ingest.corpus import CorpusError
 
     try:
         load_lexicons(Path(args.lexicons))
+        load_actors(actors_path(Path(args.lexicons)))
         check_corpus(Path(args.corpus))
-    except (LexiconError, CorpusError) as exc:
+    except (LexiconError, ActorLexiconError, CorpusError) as exc:
         code = _usage_error(str(exc))
         if server is not None:
             server.stop()

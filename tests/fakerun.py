@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline.aggregate.compare import holm
+from pipeline.aggregate.sourcing import group_shares
 from pipeline.runfolder.schema import PASSAGES_PER_CELL, TABLES, columns
 from pipeline.runfolder.tables import write_table
 
@@ -436,6 +437,10 @@ def make_fake_run(
     metrics = _metrics(val, frame_ids)
     _write_df(data / "validation_metrics.csv", CONTRACT["validation_metrics"], metrics)
     _write_df(data / "agreement.csv", CONTRACT["agreement"], _agreement(art, frame_ids))
+    speakers = _sourcing_hits(art)
+    _write_df(data / "sourcing_hits.csv", CONTRACT["sourcing_hits"], speakers)
+    _write_df(data / "sourcing.csv", CONTRACT["sourcing"],
+              group_shares(speakers, list(SPEAKER_GROUPS), 50, seed))  # fmt: skip
     warnings = _reversals(src, corp)
     acc = metrics.loc[metrics["metric"] == "accuracy", "value"]
     validation = {"articles": len(val), "accuracy": float(acc.iloc[0]) if len(acc) else None}
@@ -639,7 +644,23 @@ def _metrics(val: pd.DataFrame, frames: list[str]) -> pd.DataFrame:
             rows.append(("precision", f, tp / predicted.sum() if predicted.any() else math.nan))
             rows.append(("recall", f, tp / actual.sum() if actual.any() else math.nan))
             rows.append(("support", f, float(actual.sum())))
-    return pd.DataFrame(rows, columns=CONTRACT["validation_metrics"])
+    out = pd.DataFrame(rows, columns=["metric", "frame", "value"]).assign(family="all")
+    return out[CONTRACT["validation_metrics"]]
+
+
+SPEAKER_GROUPS = ("russian_government", "us_government", "experts", "other")
+
+
+def _sourcing_hits(art: pd.DataFrame) -> pd.DataFrame:
+    """One or two attributions per article, their groups in turn."""
+    ids = art[["article_id", "source"]].drop_duplicates()
+    rows = []
+    for k, (aid, src) in enumerate(zip(ids["article_id"], ids["source"], strict=True)):
+        for j in range(1 + k % 2):
+            group = SPEAKER_GROUPS[(k + j) % len(SPEAKER_GROUPS)]
+            rows.append((aid, src, 0, "報道官", group, False, "reporting_verb", "述べる",
+                         0, 3, 4, 7, "報道官は協力は続くと述べた。"))  # fmt: skip
+    return pd.DataFrame(rows, columns=CONTRACT["sourcing_hits"])
 
 
 def _agreement(art: pd.DataFrame, frames: list[str]) -> pd.DataFrame:

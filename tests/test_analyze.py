@@ -43,7 +43,7 @@ def seed(tmp_path_factory: pytest.TempPathFactory, refs, lexicons):
 
 def test_tables_and_columns_are_the_documented_ones(seed) -> None:
     tables, _ = seed
-    names = {"articles", "sentences", "hits", "removed", "quarantined", "docs"}
+    names = {"articles", "sentences", "hits", "removed", "quarantined", "docs", "sourcing"}
     assert set(tables) == set(TABLES) == names
     for name, df in tables.items():
         assert list(df.columns) == TABLE_COLUMNS[name], name
@@ -102,7 +102,7 @@ def test_every_hit_span_is_its_text(seed) -> None:
         assert a <= h.char_start < h.char_end <= b, "a hit lies inside its sentence"
         assert h.left == text[max(0, h.char_start - 40) : h.char_start].replace("\n", " ")
         assert h.right == text[h.char_end : h.char_end + 40].replace("\n", " ")
-    assert set(hits["voice"]) == {"author", "quoted"}
+    assert set(hits["voice"]) == {"author", "quoted", "cited"}
     arts = tables["articles"].set_index("article_id")["source"]
     assert (hits["source"] == hits["article_id"].map(arts)).all()
 
@@ -227,3 +227,14 @@ def test_write_batch_writes_one_parquet_file_per_table(tmp_path: Path, seed) -> 
         assert len(back) == len(tables[name])
     hits = pd.read_parquet(out / "hits.parquet")
     pd.testing.assert_frame_equal(hits, tables["hits"], check_dtype=False)
+
+
+def test_sourcing_rows_point_at_their_speakers(seed) -> None:
+    """Every attribution row's offsets index the cleaned text; its sentence contains it."""
+    tables, texts = seed
+    rows = tables["sourcing"]
+    assert len(rows) > 0
+    for row in rows.itertuples():
+        text = (texts / f"{row.article_id}.txt").read_bytes().decode("utf-8")
+        assert text[row.speaker_start : row.speaker_end] == row.speaker
+        assert row.speaker in row.sentence

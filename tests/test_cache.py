@@ -84,6 +84,7 @@ def _same(a, b) -> None:
     assert a.clean == b.clean
     assert (a.sentence_counts, a.doc) == (b.sentence_counts, b.doc)
     assert a.hits == b.hits
+    assert a.attributions == b.attributions
     assert a.content_tokens == b.content_tokens
 
 
@@ -105,6 +106,7 @@ def test_cached_analysis_equals_uncached_and_is_served_from_the_cache(
 
     monkeypatch.setattr(analyze_mod, "clean_and_tokenize", must_not_run)
     monkeypatch.setattr(analyze_mod, "find_hits", must_not_run)
+    monkeypatch.setattr(analyze_mod, "find_attributions", must_not_run)
     second = AnalysisCache(db)
     served = [analyze_article(r, lexicons, MAX_BYTES, cache=second, lexicons_sha=sha) for r in refs]
     assert (second.tokens_found, second.hits_found) == (len(refs), len(refs))

@@ -17,6 +17,7 @@ from fakerun import HOSTILE_LABEL, HOSTILE_SOURCES, THIN_SOURCES, make_fake_run
 from pipeline.report import scan, sections
 from pipeline.report.charts.make import make_charts
 from pipeline.report.dashboard import (
+    build_context,
     fmt_p,
     fmt_signed,
     render_dashboard,
@@ -637,3 +638,32 @@ def test_membership_through_arrow_equals_isin() -> None:
     for of in (["a", "ソウル", ""], [], ["zz"], {"NA"}):
         assert list(scan.member(ids, of)) == list(ids.astype(object).isin(list(of)))
     assert list(scan.member(pd.Series(["x", "y"], dtype=object), ["y"])) == [False, True]
+
+
+def test_who_speaks_and_the_families_of_categories(tmp_path: Path) -> None:
+    """The sourcing section lists every source with its groups' shares; the validation
+    section shows the per-family rows of validation_metrics.csv."""
+    run = make_fake_run(tmp_path / "run")
+    metrics = read_table(run, "validation_metrics")
+    fam = pd.DataFrame(
+        {
+            "family": ["argument", "argument", "naming"],
+            "metric": ["accuracy", "decided", "decided"],
+            "frame": ["", "", ""],
+            "value": [0.9, 0.75, 0.25],
+        }
+    )
+    tables.write_table(pd.concat([metrics, fam]), run / "data" / "validation_metrics.csv")
+    ctx = build_context(run)
+    shares = read_table(run, "sourcing")
+    assert sorted(r["source"] for r in ctx["sourcing"]["rows"]) == sorted(set(shares["source"]))
+    assert ctx["sourcing"]["groups"] == list(pd.unique(shares["speaker_group"]))
+    assert ctx["sourcing"]["examples"]
+    rows = {r["family"].split()[0]: r for r in ctx["validation"]["families"]["rows"]}
+    assert (rows["Argument"]["accuracy"], rows["Argument"]["decided"]) == ("90%", "75%")
+    assert rows["Naming"]["decided"] == "25%"
+    # The overall figures stay those of family "all".
+    overall = metrics.loc[metrics["metric"] == "accuracy", "value"].iloc[0]
+    assert ctx["validation"]["accuracy"] == f"{overall * 100:.0f}%"
+    html = render_html(run)
+    assert 'id="t-sourcing"' in html and 'id="t-families"' in html

@@ -65,7 +65,7 @@ def test_every_hit_span_is_its_text(seed_run):
     assert len(hits) > 20
     for h in hits.itertuples():
         assert texts[h.article_id][h.char_start : h.char_end] == h.matched
-    assert set(hits["voice"]) <= {"author", "quoted"}
+    assert set(hits["voice"]) <= {"author", "quoted", "cited"}
     assert set(hits["negated"].astype(str).str.lower()) <= {"true", "false"}
 
 

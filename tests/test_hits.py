@@ -321,6 +321,51 @@ def test_of_two_entries_with_the_same_lemmas_the_earlier_line_wins(tmp_path: Pat
     assert got == [("first", "軍事作戦"), ("longer", "特別軍事作戦")]
 
 
+SOURCES = """\
+frame: sources
+entries:
+  - term: タス通信
+    category: institutions_sources
+    note: Russian state agency.
+  - term: ペスコフ報道官
+    category: institutions_sources
+    note: Kremlin spokesman.
+"""
+
+
+@pytest.fixture(scope="module")
+def sources(tmp_path_factory: pytest.TempPathFactory) -> list[Lexicon]:
+    return [write_lexicon(tmp_path_factory.mktemp("sources"), "sources", SOURCES)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "タス通信によると、会談は3時間続いた。",
+        "ペスコフ報道官は、協力は合法だと述べた。",
+        "ペスコフ報道官は記者団に「誰も脅かさない」と語った。",
+    ],
+)
+def test_a_cited_source_is_not_framing(sources: list[Lexicon], text: str) -> None:
+    """A name that attributes a statement is sourcing: voice ``cited``, outside the score."""
+    _, hits = hits_of(text, sources)
+    assert [h.voice for h in hits] == ["cited"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "タス通信はクレムリンの宣伝機関にすぎない。",
+        "ペスコフ報道官の発言は、いつものように事実をねじ曲げている。",
+        "西側の記者は、タス通信の記事をそのまま信じてはならないと述べた。",
+    ],
+)
+def test_the_same_name_in_the_authors_framing_counts(sources: list[Lexicon], text: str) -> None:
+    """The same institution named by the author (not as a speaker) is the author's framing."""
+    _, hits = hits_of(text, sources)
+    assert [h.voice for h in hits] == ["author"]
+
+
 # --- glob entries (傷つ*): surface prefixes from a token boundary ------------------------------
 
 GLOBS = """\

@@ -186,6 +186,7 @@ def test_terms_add_up_to_the_hits(runs, corpus: str) -> None:
     quoted = hits[hits["voice"] == "quoted"].groupby(key).size()
     author_negated = hits[(hits["voice"] == "author") & hits["negated"]].groupby(key).size()
     negated = hits[hits["negated"]].groupby(key).size()
+    cited = hits[hits["voice"] == "cited"].groupby(key).size()
     assert author_negated.sum() >= 1, "the example needs a negated author hit"
     t = terms.set_index(key)
     assert t.index.is_unique
@@ -195,7 +196,7 @@ def test_terms_add_up_to_the_hits(runs, corpus: str) -> None:
         assert row["author_hits"] == a
         assert row["quoted_hits"] == q
         assert row["negated_hits"] == negated.get(k, 0)
-        assert row["all_hits"] == a + q + an
+        assert row["all_hits"] == a + q + an + cited.get(k, 0)
     assert t["all_hits"].sum() == len(hits)
 
 

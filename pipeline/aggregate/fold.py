@@ -20,8 +20,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from pipeline.aggregate.compare import SimilarityAccumulator
+from pipeline.aggregate.families import add_counts, family_validation_counts
 from pipeline.aggregate.scores import SourceAccumulator, article_scores, counted, term_counts
+from pipeline.aggregate.sourcing import classify
 from pipeline.aggregate.validate import COUNT_KEYS, dominant_frames, validation_counts
+from pipeline.analyze.actors import ActorLexicon
 from pipeline.runfolder.schema import PASSAGES_PER_CELL, columns
 from pipeline.runfolder.tables import TableAppender, records
 
@@ -43,8 +46,10 @@ class Batch:
     removed: pd.DataFrame
     docs: pd.DataFrame
     quarantined: pd.DataFrame
+    sourcing: pd.DataFrame  # attributions found, speakers not yet classified
     scores: pd.DataFrame
     validation: pd.DataFrame
+    perspective: dict[str, str]  # article id -> the manifest's perspective ("" when none)
 
 
 def prepare(t: dict[str, pd.DataFrame], frames: list[str], min_tokens: int, min_hits: int) -> Batch:
@@ -61,7 +66,8 @@ def prepare(t: dict[str, pd.DataFrame], frames: list[str], min_tokens: int, min_
     given = articles["perspective"].fillna("").astype(str)
     perspective = dict(zip(articles["article_id"], given, strict=True))
     return Batch(articles, t["sentences"], hits, t["removed"], t["docs"], t["quarantined"],
-                 scores, dominant_frames(scores, perspective))  # fmt: skip
+                 t["sourcing"], scores, dominant_frames(scores, perspective),
+                 perspective)  # fmt: skip
 
 
 class Accumulator(Protocol):
@@ -260,6 +266,43 @@ class Quarantined:
         return self.rows
 
 
+class Families:
+    """Known-groups counts per family of categories (naming, argument, other): each family's
+    matches scored on their own."""
+
+    def __init__(self, frames: list[str], min_tokens: int, min_hits: int) -> None:
+        self.frames, self.min_tokens, self.min_hits = frames, min_tokens, min_hits
+        self.counts = add_counts(pd.DataFrame(), pd.DataFrame())
+
+    def add(self, batch: Batch) -> None:
+        found = family_validation_counts(
+            batch.articles, batch.hits, self.frames, batch.perspective,
+            self.min_tokens, self.min_hits,
+        )  # fmt: skip
+        self.counts = add_counts(self.counts, found)
+
+    def result(self) -> pd.DataFrame:
+        return self.counts
+
+
+class Speakers:
+    """Attributions with their speaker's group, appended to ``sourcing_hits.csv``; keeps
+    (article, source, group) for the shares."""
+
+    def __init__(self, data_dir: Path, actors: ActorLexicon) -> None:
+        self.out, self.actors = TableAppender(data_dir / "sourcing_hits.csv"), actors
+        self.rows: list[pd.DataFrame] = []
+
+    def add(self, batch: Batch) -> None:
+        attributed = classify(batch.sourcing, self.actors)
+        self.out.add(attributed)
+        self.rows.append(attributed[["article_id", "source", "speaker_group"]])
+
+    def result(self) -> pd.DataFrame:
+        self.out.close()
+        return pd.concat(self.rows, ignore_index=True) if self.rows else pd.DataFrame()
+
+
 def positions(batch: Batch) -> pd.DataFrame:
     """Counted hits by decile of sentence position within their article."""
     hits, articles = batch.hits, batch.articles
@@ -310,7 +353,9 @@ def accumulators(
     data_dir: Path,
     frames: list[str],
     source_counts: dict[str, int] | None,
+    min_tokens: int,
     min_hits: int,
+    actors: ActorLexicon,
 ) -> dict[str, Accumulator]:
     """Every aggregate of a run, by name, in the order they are folded."""
     accs: dict[str, Accumulator] = {
@@ -331,5 +376,7 @@ def accumulators(
         "similarity": Similarity(),
         "lemmas": Lemmas(data_dir / "lemmas.parquet"),
         "quarantined": Quarantined(),
+        "families": Families(frames, min_tokens, min_hits),
+        "speakers": Speakers(data_dir, actors),
     }
     return accs

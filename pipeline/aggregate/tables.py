@@ -19,6 +19,7 @@ from pipeline.aggregate.compare import (
     keyness,
     stance,
 )
+from pipeline.aggregate.families import family_metrics
 from pipeline.aggregate.fold import accumulators, prepare
 from pipeline.aggregate.scores import (
     DEFAULT_PERMUTATIONS,
@@ -26,6 +27,7 @@ from pipeline.aggregate.scores import (
     MIN_TOKENS,
     SourceAccumulator,
 )
+from pipeline.aggregate.sourcing import group_shares
 from pipeline.aggregate.validate import (
     agreement_of,
     confusion,
@@ -33,6 +35,7 @@ from pipeline.aggregate.validate import (
     reversals,
     source_perspectives,
 )
+from pipeline.analyze.actors import ActorLexicon, load_actors
 from pipeline.analyze.article import TABLES
 from pipeline.analyze.lexicons import Lexicon
 from pipeline.runfolder.schema import columns
@@ -74,12 +77,15 @@ def write_tables(
     min_hits: int = MIN_HITS,
     n_perm: int = DEFAULT_PERMUTATIONS,
     aggregate_articles: int = AGGREGATE_ARTICLES,
+    actors: ActorLexicon | None = None,
 ) -> dict[str, Any]:
     """Fold the batches (in plan order, ``aggregate_articles`` or more at a time) into
-    ``data_dir``'s tables; return a summary."""
+    ``data_dir``'s tables; return a summary. ``actors`` classifies the speakers of
+    attributions (default: the shipped actor lexicon)."""
     frames = [lex.frame for lex in lexicons]
+    actors = actors or load_actors()
     data_dir.mkdir(parents=True, exist_ok=True)
-    accs = accumulators(data_dir, frames, source_counts, min_hits)
+    accs = accumulators(data_dir, frames, source_counts, min_tokens, min_hits, actors)
     for t in _groups(batch_dirs, aggregate_articles):
         batch = prepare(t, frames, min_tokens, min_hits)
         for acc in accs.values():
@@ -104,7 +110,11 @@ def write_tables(
             columns=columns("coverage"),
         ),
         "confusion": confusion(validation),
-        "validation_metrics": metric_table,
+        "validation_metrics": pd.concat(
+            [metric_table.assign(family="all"), family_metrics(r["families"], frames)],
+            ignore_index=True,
+        ),
+        "sourcing": group_shares(r["speakers"], list(actors.groups), n_boot, seed),
         "agreement": agreement_of(r["rates"], frames),
         "lexicon": lexicon_table(lexicons, _author_hits(r["terms"])),
     }

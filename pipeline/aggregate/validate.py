@@ -87,7 +87,7 @@ def metrics(validation: pd.DataFrame, frames: list[str]) -> pd.DataFrame:
             rows.append(("precision", f, tp / predicted if predicted else float("nan")))
             rows.append(("recall", f, tp / actual if actual else float("nan")))
             rows.append(("support", f, actual))
-    return pd.DataFrame(rows, columns=columns("validation_metrics"))
+    return pd.DataFrame(rows, columns=[c for c in columns("validation_metrics") if c != "family"])
 
 
 def reversals(sources: pd.DataFrame, source_perspective: dict[str, str]) -> list[str]:

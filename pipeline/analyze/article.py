@@ -16,12 +16,18 @@ import pandas as pd
 
 from pipeline.analyze.hits import Hit, find_hits
 from pipeline.analyze.lexicons import Lexicon
+from pipeline.analyze.sourcing import (
+    ATTRIBUTION_COLUMNS,
+    Attribution,
+    cited_spans,
+    find_attributions,
+)
 from pipeline.analyze.tokens import NON_CONTENT_POS, TokenColumns, tokenize_spans
 from pipeline.ingest.clean import CleanText, clean_article
 from pipeline.ingest.corpus import ArticleError, ArticleRef, Quarantined, extract_text, read_article
 from pipeline.runfolder.cache import AnalysisCache, hits_key, token_key
 
-TABLES = ("articles", "sentences", "hits", "removed", "quarantined", "docs")
+TABLES = ("articles", "sentences", "hits", "removed", "quarantined", "docs", "sourcing")
 TABLE_COLUMNS: dict[str, list[str]] = {
     "articles": [
         "article_id",
@@ -60,6 +66,7 @@ TABLE_COLUMNS: dict[str, list[str]] = {
     "removed": ["article_id", "line", "kind", "text"],
     "quarantined": ["article_id", "file", "reason", "line"],
     "docs": ["article_id", "source", "lemmas"],
+    "sourcing": ATTRIBUTION_COLUMNS,
 }
 # What an article's lemma document keeps (for similarity and lexicon suggestions): content
 # words, without the light verbs and formal nouns that every text is full of.
@@ -87,6 +94,7 @@ class Analysis:
     sentence_counts: list[int]
     doc: list[str]
     hits: list[Hit]
+    attributions: list[Attribution]
 
     @property
     def content_tokens(self) -> int:
@@ -146,15 +154,18 @@ def analyze_article(
         raise ArticleError("no article text left after cleaning")
     hkey = hits_key(tkey, lexicons_sha) if cache else ""
     hits = cache.get_hits(hkey) if cache else None
-    if hits is None:
+    found = cache.get_attributions(hkey) if cache and hits is not None else None
+    if hits is None or found is None:
         if sentences is None:
             sentences = cache.get_tokens(tkey, clean) if cache else None
         if sentences is None:
             clean, sentences = clean_and_tokenize(raw)
-        hits = find_hits(clean, sentences, lexicons)
+        found = find_attributions(clean, sentences)
+        hits = find_hits(clean, sentences, lexicons, cited_spans(found))
         if cache:
             cache.put_hits(hkey, hits)
-    return Analysis(ref, encoding, clean, counts, doc, hits)
+            cache.put_attributions(hkey, found)
+    return Analysis(ref, encoding, clean, counts, doc, hits, found)
 
 
 def _article_row(a: Analysis) -> dict[str, object]:
@@ -176,6 +187,14 @@ def _article_row(a: Analysis) -> dict[str, object]:
         "text_file": f"texts/{ref.text_name}.txt",
         "meta": json.dumps(ref.meta, ensure_ascii=False, sort_keys=True),
     }
+
+
+def _sourcing_rows(a: Analysis) -> list[tuple[object, ...]]:
+    """The article's attributions as ``sourcing`` rows, each with its sentence's text."""
+    text, spans = a.clean.text, a.clean.sentences
+    return [
+        (a.ref.id, a.ref.source, *x, text[slice(*spans[x.sentence_id])]) for x in a.attributions
+    ]
 
 
 def analyze_batch(
@@ -211,6 +230,7 @@ def analyze_batch(
         rows["hits"].extend((ref.id, ref.source, *h) for h in a.hits)
         rows["removed"].extend((ref.id, r.line, r.kind, r.text) for r in a.clean.removed)
         rows["docs"].append((ref.id, ref.source, " ".join(a.doc)))
+        rows["sourcing"].extend(_sourcing_rows(a))
     if cache:
         cache.commit()
     return {

@@ -13,6 +13,7 @@ from operator import add, itemgetter, or_
 from typing import NamedTuple
 
 from pipeline.analyze.lexicons import Entry, IndexGroups, Lexicon
+from pipeline.analyze.sourcing import cited_spans, find_attributions
 from pipeline.analyze.tokens import TokenColumns
 from pipeline.ingest.clean import CleanText
 
@@ -124,6 +125,17 @@ def match_sentence(
     return found
 
 
+def voice_of(clean: CleanText, cited: list[tuple[int, int]], start: int, end: int) -> str:
+    """Whose words a match is: ``quoted`` speech, ``cited`` (the match lies within a speaker
+    named as the source of a statement: タス通信によると, ペスコフ報道官は…と述べた; a cited
+    source is sourcing, not framing) or the ``author``'s own. Only ``author`` counts."""
+    if clean.in_quote(start):
+        return "quoted"
+    if any(a <= start and end <= b for a, b in cited):
+        return "cited"
+    return "author"
+
+
 # --- Glob entries (``傷つ*``): prefix matches on the surface, from a token boundary ------------
 # The stem is matched as written, on the text's surfaces joined from a token's start: UniDic
 # splits many stems into other words (傷つ → 傷 + つ), so their lemmas would never match the
@@ -227,11 +239,17 @@ def match_with_globs(
 
 
 def find_hits(
-    clean: CleanText, sentences: list[TokenColumns], lexicons: list[Lexicon]
+    clean: CleanText,
+    sentences: list[TokenColumns],
+    lexicons: list[Lexicon],
+    cited: list[tuple[int, int]] | None = None,
 ) -> list[Hit]:
-    """All matches of all frames in one article, frame by frame, in text order per frame."""
+    """All matches of all frames in one article, frame by frame, in text order per frame.
+    ``cited``: the article's speaker spans (``cited_spans``), found here when not given."""
     text = clean.text
     m = matcher(lexicons)
+    if cited is None:
+        cited = cited_spans(find_attributions(clean, sentences))
     per_frame: list[list[Hit]] = [[] for _ in lexicons]
     for sid, tokens in enumerate(sentences):
         # Terms are compiled without white space (tokens.lemmas); match the same way.
@@ -248,7 +266,7 @@ def find_hits(
                     sid,
                     start,
                     end,
-                    "quoted" if clean.in_quote(start) else "author",
+                    voice_of(clean, cited, start, end),
                     is_negated(tokens, b),
                     entry.weight,
                     text[max(0, start - CONTEXT_CHARS) : start].replace("\n", " "),

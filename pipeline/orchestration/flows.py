@@ -126,13 +126,15 @@ def aggregate_task(
     ``AggregateCache`` instead.
     """
     from pipeline.aggregate.tables import write_tables
+    from pipeline.analyze.actors import actors_path, load_actors
 
     lexicons = _lexicons(lexicon_dir, lexicons_sha)
+    actors = load_actors(actors_path(Path(lexicon_dir)))
     data_dir = Path(run_dir) / "data"
     aggregates = AggregateCache(Path(settings.out) / "cache" / "aggregate")
     key = aggregates.key(
         [Path(d).name for d in batch_dirs],
-        [f"{lx.path}:{lx.sha256}" for lx in lexicons],
+        [f"{lx.path}:{lx.sha256}" for lx in lexicons] + [f"{actors.path}:{actors.sha256}"],
         settings.numbers(),
         source_counts,
     )
@@ -149,6 +151,7 @@ def aggregate_task(
         min_tokens=settings.min_tokens,
         min_hits=settings.min_hits,
         n_perm=settings.permutations,
+        actors=actors,
     )
     result = {
         "scored": summary["scored"],

@@ -40,6 +40,7 @@ from pipeline.report.sections import (
     differences_view,
     lexicons_view,
     passage_groups,
+    sourcing_view,
     summary_and_cells,
     validation_view,
 )
@@ -58,6 +59,7 @@ SECTIONS = (
     ("differences", "Differences"),
     ("charts", "Charts"),
     ("validation", "Validation"),
+    ("sourcing", "Who speaks"),
     ("articles", "Articles"),
     ("passages", "Passages"),
     ("terms", "Terms"),
@@ -114,6 +116,7 @@ def build_context(run_dir: Path) -> dict[str, Any]:
         "coverage": coverage_view(run_dir, labels),
         "differences": differences_view(run_dir, names, frames, labels, low),
         "validation": validation_view(run_dir, run, frames, labels),
+        "sourcing": sourcing_view(run_dir, names),
         "chart_groups": charts,
         "charts": [c for g in charts for c in g["charts"]],
         "articles": article_rows,

@@ -33,6 +33,7 @@ import pandas as pd
 
 from pipeline.analyze import tokens as tokens_mod
 from pipeline.analyze.hits import Hit
+from pipeline.analyze.sourcing import Attribution
 from pipeline.analyze.tokens import TokenColumns, restore_columns
 from pipeline.ingest.clean import CleanText, Removed
 from pipeline.ingest.corpus import ArticleRef
@@ -45,7 +46,7 @@ log = logging.getLogger(__name__)
 # whose source is hashed into its key, one scheme for every level. tests/test_cache.py checks
 # that each list covers every pipeline module the computation imports.
 TOKENS_CODE = ("pipeline.ingest.clean", "pipeline.analyze.tokens")
-HITS_CODE = ("pipeline.analyze.hits", "pipeline.analyze.lexicons")
+HITS_CODE = ("pipeline.analyze.hits", "pipeline.analyze.lexicons", "pipeline.analyze.sourcing")
 BATCH_CODE = (
     *TOKENS_CODE,
     *HITS_CODE,
@@ -55,6 +56,7 @@ BATCH_CODE = (
 )
 AGGREGATE_CODE = (
     "pipeline.aggregate",
+    "pipeline.analyze.actors",
     "pipeline.analyze.article",
     "pipeline.runfolder.cells",
     "pipeline.runfolder.schema",
@@ -160,10 +162,11 @@ class AnalysisCache:
 
     Per tokens key it keeps a small summary (cleaned text, sentences, quotes, removals,
     content tokens per sentence, content lemmas) and, apart, the tokens themselves, which
-    are read back only when the article has to be matched again.
+    are read back only when the article has to be matched again. Per hits key it keeps the
+    matches and the attributions (speaker spans) found with them.
     """
 
-    TABLES = ("summaries", "token_lists", "hits")
+    TABLES = ("summaries", "token_lists", "hits", "attributions")
 
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -288,6 +291,15 @@ class AnalysisCache:
 
     def put_hits(self, key: str, hits: list[Hit]) -> None:
         self.pending.append(("hits", key, _pack([tuple(h) for h in hits])))
+
+    def get_attributions(self, key: str) -> list[Attribution] | None:
+        """The attributions stored with the hits of ``key`` (a hits key), or None."""
+        data = self._get("attributions", key)
+        return None if data is None else [Attribution(*a) for a in data]
+
+    def put_attributions(self, key: str, attributions: list[Attribution]) -> None:
+        blob = _pack([tuple(a) for a in attributions])
+        self.pending.append(("attributions", key, blob))
 
     def commit(self) -> None:
         """Write what this batch added, in one transaction (dropped if the file is damaged)."""

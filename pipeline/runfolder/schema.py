@@ -132,8 +132,20 @@ table("validation", "article_id source perspective dominant match evidence",
       grows=True)
 table("confusion", "perspective predicted count:int",
       "known perspective × dominant frame")
-table("validation_metrics", "metric frame value:float",
-      "accuracy, per-frame precision, recall and support")
+table("validation_metrics", "family metric frame value:float",
+      "accuracy, per-frame precision, recall and support, over all matches (`family` = `all`) "
+      "and per family of categories (`naming`, `argument`, `other`, each with `decided`: the "
+      "share of known articles with enough evidence in that family alone)")
+table("sourcing_hits",
+      "article_id source sentence_id:int speaker speaker_group anaphor:bool kind verb "
+      "speaker_start:int speaker_end:int cue_start:int cue_end:int sentence",
+      "per attribution (によると, は…と述べた, 「…」と語った, 〜筋): the speaker, its actor group "
+      "(`anaphor`: 同氏 and the like, resolved to the previous speaker), the construction "
+      "and its cue; offsets index `data/texts/<article_id>.txt`", grows=True)
+table("sourcing",
+      "source speaker_group attributions:int share:float ci_low:float ci_high:float",
+      "per source × actor group: attributions, share of the source's attributions, 95% "
+      "bootstrap interval (articles resampled)")
 table("agreement", "source frame_a frame_b articles:int spearman:float",
       "per source: Spearman correlation of two frames' article rates")
 table("history",

@@ -239,7 +239,7 @@ def article_rates(d: ChartData) -> tuple[Figure, ChartNote]:
     return fig, ChartNote(title, alt, guide)
 
 
-VOICES = ("author (counted)", "quoted", "negated")
+VOICES = ("author (counted)", "quoted or cited", "negated")
 
 
 def voice_counts(d: ChartData) -> tuple[pd.Series, int]:
