@@ -41,6 +41,22 @@ _limit_malloc_arenas()
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 
 
+def default_lexicons() -> str:
+    """``lexicons/`` in the working directory if there is one, else the lexicons installed
+    with the package (``pipeline/lexicons``), so that an installed ``framing`` runs anywhere."""
+    if Path("lexicons").is_dir():
+        return "lexicons"
+    from importlib.resources import files
+
+    return str(files("pipeline") / "lexicons")
+
+
+def program_name() -> str:
+    """``framing`` when run as the console script, ``python -m pipeline`` otherwise."""
+    name = Path(sys.argv[0]).name if sys.argv and sys.argv[0] else ""
+    return "python -m pipeline" if name in ("", "__main__.py", "-c") else name
+
+
 def _run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--corpus",
@@ -48,7 +64,10 @@ def _run_options(p: argparse.ArgumentParser) -> None:
         help="corpus: a folder (manifest.csv + texts), a .jsonl or a .parquet file",
     )
     p.add_argument(
-        "--lexicons", default="lexicons", help="folder of *.yaml lexicons, one per frame"
+        "--lexicons",
+        default=None,
+        help="folder of *.yaml lexicons, one per frame (default: ./lexicons, else the "
+        "lexicons installed with the package)",
     )
     p.add_argument("--out", default="outputs", help="output folder (runs/, latest, history.csv)")
     p.add_argument("--workers", type=int, default=1, help="processes for the batches (default 1)")
@@ -84,31 +103,42 @@ def _run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-cache", action="store_true", help="re-analyze every article")
     p.add_argument("--dask", action="store_true", help="run batches on a local Dask cluster")
     p.add_argument("--dask-address", help="run batches on this Dask scheduler (tcp://HOST:PORT)")
+    talk = p.add_mutually_exclusive_group()
+    talk.add_argument("-q", "--quiet", action="store_true", help="no progress, warnings only")
+    talk.add_argument("-v", "--verbose", action="store_true", help="Prefect's debug logs too")
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from pipeline import __version__
+
     parser = argparse.ArgumentParser(
-        prog="python -m pipeline",
+        prog=program_name(),
         description="Compare how Japanese news sources frame a story, with framing lexicons.",
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     _run_options(sub.add_parser("run", help="score the corpus and write the dashboard"))
     serve = sub.add_parser("serve", help="serve the run as a Prefect deployment on a schedule")
     serve.add_argument("--cron", required=True, help='cron schedule, e.g. "0 6 * * *"')
     serve.add_argument("--name", default="daily", help="deployment name (default daily)")
+    serve.add_argument(
+        "--timezone",
+        default=None,
+        help="IANA time zone of the cron, e.g. Asia/Tokyo (default: this machine's, else UTC)",
+    )
     _run_options(serve)
     lex = sub.add_parser("lexicon", help="lexicon tools").add_subparsers(
         dest="action", required=True
     )
     lint = lex.add_parser("lint", help="check lexicons; exit 2 on errors")
-    lint.add_argument("--lexicons", default="lexicons")
+    lint.add_argument("--lexicons", default=None)
     lint.add_argument("--json", action="store_true", help="machine-readable report")
     sug = lex.add_parser("suggest", help="candidate entries for a frame, from a finished run")
     sug.add_argument(
         "--frame", required=True, help="frame id = the manifest perspective to contrast"
     )
     sug.add_argument("--run", default="outputs/latest", help="run folder (default outputs/latest)")
-    sug.add_argument("--lexicons", default="lexicons", help="existing entries are left out")
+    sug.add_argument("--lexicons", default=None, help="existing entries are left out")
     sug.add_argument("--top", type=int, default=30)
     sug.add_argument(
         "--by",
@@ -121,7 +151,7 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("file", help="dictionary file (.yml/.yaml = quanteda, .dic = LIWC)")
     imp.add_argument("--to", required=True, help="folder to write one lexicon YAML per frame")
     exp = lex.add_parser("export", help="write lexicons as a quanteda YAML dictionary")
-    exp.add_argument("--lexicons", default="lexicons")
+    exp.add_argument("--lexicons", default=None)
     exp.add_argument("--out", help="file to write (default: standard output)")
     return parser
 
@@ -170,16 +200,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     settings = _settings(args)
     if args.command == "serve":
-        from prefect.client.schemas.schedules import CronSchedule
-
-        try:
-            CronSchedule(cron=args.cron)
-        except ValueError:
-            return _usage_error(f"--cron {args.cron!r} is not a valid cron expression")
-        from pipeline.orchestration.flows import serve
-
-        serve(settings, args.cron, args.name)
-        return EXIT_OK
+        return cmd_serve(args, settings)
 
     from pipeline.orchestration.flows import run
     from pipeline.runfolder.runs import RunBusy, ensure_free
@@ -204,6 +225,22 @@ def cmd_run(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    from prefect.client.schemas.schedules import CronSchedule
+
+    from pipeline.orchestration.serving import local_timezone, serve, valid_timezone
+
+    timezone = args.timezone or local_timezone()
+    if not valid_timezone(timezone):
+        return _usage_error(f"--timezone {timezone!r} is not an IANA time zone (Asia/Tokyo)")
+    try:
+        CronSchedule(cron=args.cron, timezone=timezone)
+    except ValueError:
+        return _usage_error(f"--cron {args.cron!r} is not a valid cron expression")
+    serve(settings, args.cron, args.name, timezone)
+    return EXIT_OK
+
+
 def _settings(args: argparse.Namespace) -> Settings:
     from pipeline.orchestration.flows import Settings
 
@@ -223,6 +260,7 @@ def _settings(args: argparse.Namespace) -> Settings:
         min_hits=args.min_hits,
         permutations=args.permutations,
         dask_address=args.dask_address,
+        strict=args.strict,
     )
 
 
@@ -290,16 +328,39 @@ def cmd_lexicon(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _talk(args: argparse.Namespace) -> None:
+    """``-q``: no progress, Prefect's warnings only; ``-v``: Prefect's debug logs. Set before
+    Prefect is imported (it reads its logging settings then)."""
+    from pipeline.orchestration import progress
+
+    if getattr(args, "quiet", False):
+        os.environ["PREFECT_LOGGING_LEVEL"] = "WARNING"
+        progress.set_mode("quiet")
+    elif getattr(args, "verbose", False):
+        os.environ["PREFECT_LOGGING_LEVEL"] = "DEBUG"
+
+
 def main(argv: list[str] | None = None) -> int:
+    from pipeline.orchestration.signals import interruptible
+
     args = build_parser().parse_args(argv)
-    try:
-        if args.command in ("run", "serve"):
-            return cmd_run(args)
-        if args.command == "lexicon":
-            return cmd_lexicon(args)
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return EXIT_FAIL
+    if getattr(args, "lexicons", "") is None:
+        args.lexicons = default_lexicons()
+    _talk(args)
+    if args.command == "serve":  # Prefect's serve stops on SIGINT/SIGTERM by itself
+        return cmd_run(args)
+    with interruptible() as received:
+        try:
+            if args.command == "run":
+                return cmd_run(args)
+            if args.command == "lexicon":
+                return cmd_lexicon(args)
+        except BaseException:
+            if (sig := received()) is None:
+                raise
+            print(f"interrupted ({sig.name}): the run was stopped, latest is unchanged",
+                  file=sys.stderr)  # fmt: skip
+            return EXIT_FAIL
     return EXIT_USAGE
 
 

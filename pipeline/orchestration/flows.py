@@ -12,7 +12,7 @@ import shutil
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from functools import lru_cache
 from importlib.metadata import version
@@ -38,6 +38,7 @@ from pipeline.analyze.tokens import release_dictionary, tagger
 from pipeline.analyze.tokens import versions as tokenizer_versions
 from pipeline.ingest.batches import auto_batch_size, count_articles, plan_batches, read_batch
 from pipeline.ingest.corpus import MAX_BYTES
+from pipeline.orchestration.progress import Progress, articles_in
 from pipeline.orchestration.server import (
     EmbeddedServer,
     start_embedded_server,
@@ -75,6 +76,7 @@ class Settings:
     permutations: int = DEFAULT_PERMUTATIONS
     dask: bool = False
     dask_address: str | None = None
+    strict: bool = False  # a run that quarantines an article ends Failed (CLI: exit 1)
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -218,10 +220,35 @@ def tool_versions() -> dict[str, str]:
     }
 
 
+def resolve_paths(settings: Settings) -> Settings:
+    """The settings with absolute corpus, lexicon and output paths: Dask workers and served
+    runs do not run in the caller's working directory."""
+    return replace(
+        settings,
+        corpus=str(Path(settings.corpus).resolve()),
+        lexicons=str(Path(settings.lexicons).resolve()),
+        out=str(Path(settings.out).resolve()),
+    )
+
+
+def wait_for_batches(futures: list[Any], sizes: list[int], progress: Progress) -> list[str]:
+    """The batches' result folders in submission order, counting each as it completes."""
+    from prefect.futures import as_completed
+
+    position = {f.task_run_id: i for i, f in enumerate(futures)}
+    results: list[str] = [""] * len(futures)
+    for future in as_completed(futures):
+        i = position[future.task_run_id]
+        results[i] = future.result()
+        progress.advance(sizes[i])
+    return results
+
+
 @flow(name="framing-comparison", log_prints=True)
 def framing_flow(settings: Settings) -> dict[str, Any]:
     """Score a corpus against every lexicon and publish a run folder with its dashboard."""
     logger = get_run_logger()
+    settings = resolve_paths(settings)
     started = datetime.now(UTC)
     t0 = time.perf_counter()
     out = Path(settings.out)
@@ -234,24 +261,30 @@ def framing_flow(settings: Settings) -> dict[str, Any]:
         stage = runs.staging_dir(out, run_id)
         work = stage / "_work"
         corpus = Path(settings.corpus)
-        batch_size = settings.batch_size or auto_batch_size(
-            count_articles(corpus), settings.workers
-        )
+        expected = count_articles(corpus)
+        batch_size = settings.batch_size or auto_batch_size(expected, settings.workers)
         texts = str(stage / "data" / "texts")
         cache_path = str(out / "cache" / "analysis.sqlite") if settings.cache else None
-        futures = []
+        futures: list[Any] = []
+        sizes: list[int] = []
 
         def submit(batch_file: str) -> None:
+            sizes.append(articles_in(batch_file))
             futures.append(
                 analyze_batch_task.submit(
                     batch_file, settings.lexicons, lex_sha, texts, cache_path, settings.max_bytes
                 )
             )
 
-        plan = plan_batches(corpus, work, batch_size, on_batch=submit)
+        progress = Progress(expected, logger)
+        try:
+            plan = plan_batches(corpus, work, batch_size, on_batch=submit)
+            progress.set_total(plan.articles)
+            batch_dirs = wait_for_batches(futures, sizes, progress)
+        finally:
+            progress.close()
         for w in plan.warnings:
             logger.warning(w)
-        batch_dirs = [f.result() for f in futures]
         release_dictionary()  # the rest of the run does not tokenize: ~115 MB at 100k
         if cache_path:  # keep the batches this run used: the cache stays one run's size
             BatchCache(batch_cache_dir(cache_path)).prune(Path(d).name for d in batch_dirs)
@@ -299,11 +332,20 @@ def framing_flow(settings: Settings) -> dict[str, Any]:
         dashboard_task(str(stage))
         final = runs.publish(out, stage, run_id)
         runs.append_history(
-            out, run_id, run_info["finished"], lex_sha, pd.read_csv(final / "data" / "sources.csv")
+            out,
+            runs.HistoryKey(
+                run_id,
+                run_info["finished"],
+                lex_sha,
+                plan.sha256,
+                run_info["corpus"]["path"],
+                runs.settings_hash(run_info["settings"]),
+            ),
+            pd.read_csv(final / "data" / "sources.csv"),
         )
         pruned = runs.prune(out, settings.keep)
     _artifacts(summary["sources"], final)
-    return {
+    result = {
         "run_id": run_id,
         "run_dir": str(final),
         "dashboard": str(final / "dashboard.html"),
@@ -312,6 +354,13 @@ def framing_flow(settings: Settings) -> dict[str, Any]:
         "pruned": [str(p) for p in pruned],
         "tasks": len(plan.batch_files) + 3,
     }
+    if settings.strict and quarantined:
+        from prefect.states import Failed
+
+        return Failed(  # type: ignore[return-value]
+            message=f"--strict: {len(quarantined)} article(s) quarantined", data=result
+        )
+    return result
 
 
 def _artifacts(sources: list[dict[str, Any]], run_dir: Path) -> None:
@@ -349,21 +398,20 @@ def task_runner(settings: Settings) -> TaskRunner:
     return ProcessPoolTaskRunner(max_workers=settings.workers)
 
 
-def deployment(settings: Settings, cron: str, name: str = "daily") -> RunnerDeployment:
-    """The flow as a deployment on a cron schedule, with these settings as its parameters."""
-    return framing_flow.to_deployment(
+def deployment(
+    settings: Settings, cron: str, name: str = "daily", timezone: str = "UTC"
+) -> RunnerDeployment:
+    """The flow as a deployment on a cron schedule in ``timezone``, with these settings
+    (paths made absolute) as its parameters and their task runner (workers, Dask)."""
+    from prefect.schedules import Cron
+
+    settings = resolve_paths(settings)
+    return framing_flow.with_options(task_runner=task_runner(settings)).to_deployment(
         name=name,
-        cron=cron,
+        schedule=Cron(cron, timezone=timezone),
         parameters={"settings": asdict(settings)},
         description="Framing comparison of the corpus, on a schedule.",
     )
-
-
-def serve(settings: Settings, cron: str, name: str = "daily") -> None:
-    """Serve the scheduled deployment until interrupted (Prefect's ``serve``)."""
-    from prefect import serve as prefect_serve
-
-    prefect_serve(deployment(settings, cron, name))
 
 
 def warm_up() -> None:
@@ -420,12 +468,15 @@ def run(settings: Settings, server: EmbeddedServer | None = None) -> dict[str, A
     """Run the flow and wait until the server has recorded its task runs, then return.
 
     ``server``: the embedded server, if the caller started it already (the CLI does, first).
+    A ``strict`` run that quarantined articles ends Failed but still returns its result.
     """
     with embedded_server(settings, server):
         state = framing_flow.with_options(task_runner=task_runner(settings))(
             settings, return_state=True
         )
-        result = state.result()
+        result = state.result(raise_on_failure=False)
+        if isinstance(result, BaseException):
+            raise result
         settle(state.state_details.flow_run_id, expected=result["tasks"])
     return result
 
@@ -439,9 +490,7 @@ def settle(flow_run_id: Any, expected: int, timeout: float = 15.0) -> None:
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
     from prefect.client.schemas.sorting import TaskRunSort
-    from prefect.events.worker import EventsWorker
 
-    EventsWorker.drain_all(timeout=timeout)
     deadline = time.monotonic() + timeout
     page = 200
     with get_client(sync_client=True) as client:
