@@ -101,6 +101,12 @@ def _run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--keep", type=int, default=0, help="keep only the newest N runs (0 = all)")
     p.add_argument("--strict", action="store_true", help="exit 1 if any article is quarantined")
     p.add_argument("--no-cache", action="store_true", help="re-analyze every article")
+    p.add_argument(
+        "--excel-csv",
+        action="store_true",
+        help="write data/*.csv as UTF-8 with a byte-order mark, which Excel needs to read "
+        "Japanese (default: UTF-8 without one)",
+    )
     p.add_argument("--dask", action="store_true", help="run batches on a local Dask cluster")
     p.add_argument("--dask-address", help="run batches on this Dask scheduler (tcp://HOST:PORT)")
     talk = p.add_mutually_exclusive_group()
@@ -261,6 +267,7 @@ def _settings(args: argparse.Namespace) -> Settings:
         permutations=args.permutations,
         dask_address=args.dask_address,
         strict=args.strict,
+        excel_csv=args.excel_csv,
     )
 
 

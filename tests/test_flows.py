@@ -369,3 +369,22 @@ def test_local_workers_share_the_embedded_server(harness):
     team = temporary_settings(updates={PREFECT_API_URL: "http://team:4200/api"})
     with team, embedded_server(Settings(workers=4)):
         assert PREFECT_API_URL.value() == "http://team:4200/api"
+
+
+def test_a_strict_run_with_quarantines_ends_failed_but_is_published(
+    seed_run, tmp_path, corpus_dir, lexicon_dir
+):
+    """What ``--strict`` does for a served (scheduled) run: the flow run is Failed."""
+    corpus = tmp_path / "corpus"
+    shutil.copytree(corpus_dir, corpus)
+    with open(corpus / "manifest.csv", "a", encoding="utf-8") as fh:
+        fh.write("gone,articles/gone.txt,Nowhere,,,2024-01-02,,ja,,\n")
+    settings = Settings(
+        corpus=str(corpus), lexicons=str(lexicon_dir), out=str(tmp_path / "out"), strict=True,
+        bootstrap=50, permutations=50,
+    )  # fmt: skip
+    state = framing_flow(settings, return_state=True)
+    assert state.is_failed() and "--strict: 1 article(s) quarantined" in state.message
+    result = state.result(raise_on_failure=False)
+    assert [q["article_id"] for q in result["quarantined"]] == ["gone"]
+    assert (tmp_path / "out" / "latest" / "dashboard.html").is_file()

@@ -33,7 +33,7 @@ def served(tmp_path_factory, corpus_dir, lexicon_dir):
         args = [sys.executable, "-m", "pipeline", "serve", "--cron", "* * * * *"]
         args += ["--name", DEPLOYMENT, "--timezone", "Asia/Tokyo", "--workers", "2"]
         args += ["--corpus", "corpus", "--lexicons", "lexicons", "--out", "out"]
-        args += ["--bootstrap", "50", "--permutations", "50"]
+        args += ["--bootstrap", "50", "--permutations", "50", "--excel-csv"]
         env = {**env, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
         log = open(base / "serve.log", "w+b")  # noqa: SIM115 (closed below)
         proc = subprocess.Popen(
@@ -80,6 +80,15 @@ def test_a_scheduled_run_is_published_with_the_served_settings(served):
     assert info["corpus"]["scored"] == 5
     assert info["settings"]["workers"] == 2 and info["settings"]["bootstrap"] == 50
     assert info["settings"]["out"] == str((base / "out").resolve()), "paths made absolute"
+    assert info["batches"]["task_runner"] == "ProcessPoolTaskRunner", "--workers 2 honoured"
+
+
+def test_served_csvs_are_for_excel_with_logicals_r_and_excel_read(served):
+    data = served["base"] / "out" / "latest" / "data"
+    raw = (data / "articles.csv").read_bytes()
+    assert raw.startswith("\ufeff".encode()), "--excel-csv: UTF-8 with a byte-order mark"
+    low = {line.split(b",")[-1] for line in raw.splitlines()[1:]}
+    assert low and low <= {b"TRUE", b"FALSE"}, low
 
 
 def test_the_prefect_cli_lists_flows_runs_deployments_and_artifacts(served):

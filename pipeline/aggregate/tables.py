@@ -58,7 +58,8 @@ AGGREGATE_ARTICLES = 2000
 CORPUS_COLUMNS = [c for c in TABLE_COLUMNS["articles"] if c != "meta"]
 
 
-_BOOL_TEXT = {True: "true", False: "false"}
+# TRUE/FALSE: what R (read.csv, readr) and Excel read as logicals.
+_BOOL_TEXT = {True: "TRUE", False: "FALSE"}
 _DOCS_SCHEMA = pa.schema(
     [("article_id", pa.string()), ("source", pa.string()), ("lemmas", pa.string())]
 )

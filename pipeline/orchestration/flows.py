@@ -46,6 +46,7 @@ from pipeline.orchestration.server import (
 )
 from pipeline.runfolder import runs
 from pipeline.runfolder.cache import AggregateCache, BatchCache
+from pipeline.runfolder.excel import add_bom
 
 # Imported by the tasks that need them (and ahead of time by ``warm_up``): scikit-learn,
 # SciPy and matplotlib take seconds to import, which a run can spend while Prefect starts.
@@ -77,6 +78,7 @@ class Settings:
     dask: bool = False
     dask_address: str | None = None
     strict: bool = False  # a run that quarantines an article ends Failed (CLI: exit 1)
+    excel_csv: bool = False  # data/*.csv with a UTF-8 byte-order mark, for Excel
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -317,7 +319,11 @@ def framing_flow(settings: Settings) -> dict[str, Any]:
             "lexicons_sha256": lex_sha,
             "tools": tool_versions(),
             "settings": {k: v for k, v in asdict(settings).items() if k != "extra"},
-            "batches": {"size": batch_size, "count": len(plan.batch_files)},
+            "batches": {
+                "size": batch_size,
+                "count": len(plan.batch_files),
+                "task_runner": _task_runner_name(),
+            },
             "quarantined": quarantined,
             "warnings": plan.warnings + summary["warnings"],
             "validation": summary["validation"],
@@ -330,6 +336,8 @@ def framing_flow(settings: Settings) -> dict[str, Any]:
         run_info["duration_s"] = round(time.perf_counter() - t0, 2)
         (stage / "run.json").write_text(json.dumps(run_info, ensure_ascii=False, indent=2))
         dashboard_task(str(stage))
+        if settings.excel_csv:
+            add_bom(stage / "data")
         final = runs.publish(out, stage, run_id)
         runs.append_history(
             out,
@@ -361,6 +369,14 @@ def framing_flow(settings: Settings) -> dict[str, Any]:
             message=f"--strict: {len(quarantined)} article(s) quarantined", data=result
         )
     return result
+
+
+def _task_runner_name() -> str:
+    """The class of the task runner this flow run uses (threads, processes or Dask)."""
+    from prefect.context import FlowRunContext
+
+    context = FlowRunContext.get()
+    return type(context.task_runner).__name__ if context else ""
 
 
 def _artifacts(sources: list[dict[str, Any]], run_dir: Path) -> None:
