@@ -54,10 +54,12 @@ def _end(proc: subprocess.Popen, sig: signal.Signals, children: list[psutil.Proc
                 child.kill()
 
 
-@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
-def test_a_signal_ends_the_run_and_its_children_cleanly(
-    sig, published, tmp_path, corpus_dir, lexicon_dir
+def test_sigterm_ends_the_run_and_its_children_cleanly(
+    published, tmp_path, corpus_dir, lexicon_dir
 ):
+    """SIGINT takes the same path (our handler), checked on ``serve`` below; SIGTERM also
+    passes through the handler Prefect's flow engine installs while a flow runs."""
+    sig = signal.SIGTERM
     out = tmp_path / "out"
     shutil.copytree(published, out, symlinks=True)
     latest = (out / "latest").resolve()

@@ -36,7 +36,13 @@ from pipeline.aggregate.scores import (
 from pipeline.analyze.lexicons import Lexicon, bundle_hash, load_lexicons
 from pipeline.analyze.tokens import release_dictionary, tagger
 from pipeline.analyze.tokens import versions as tokenizer_versions
-from pipeline.ingest.batches import auto_batch_size, count_articles, plan_batches, read_batch
+from pipeline.ingest.batches import (
+    Plan,
+    auto_batch_size,
+    count_articles,
+    plan_batches,
+    read_batch,
+)
 from pipeline.ingest.corpus import MAX_BYTES
 from pipeline.orchestration.progress import Progress, articles_in
 from pipeline.orchestration.server import (
@@ -246,6 +252,35 @@ def wait_for_batches(futures: list[Any], sizes: list[int], progress: Progress) -
     return results
 
 
+def _analyze(
+    settings: Settings, stage: Path, lex_sha: str, cache_path: str | None, logger: Any
+) -> tuple[Plan, list[str], int]:
+    """Plan the corpus into batches, analyzing each as soon as it is written; return the
+    plan, the batches' result folders (in plan order) and the batch size."""
+    corpus = Path(settings.corpus)
+    expected = count_articles(corpus)
+    batch_size = settings.batch_size or auto_batch_size(expected, settings.workers)
+    texts = str(stage / "data" / "texts")
+    futures: list[Any] = []
+    sizes: list[int] = []
+
+    def submit(batch_file: str) -> None:
+        sizes.append(articles_in(batch_file))
+        futures.append(
+            analyze_batch_task.submit(
+                batch_file, settings.lexicons, lex_sha, texts, cache_path, settings.max_bytes
+            )
+        )
+
+    progress = Progress(expected, logger)
+    try:
+        plan = plan_batches(corpus, stage / "_work", batch_size, on_batch=submit)
+        progress.set_total(plan.articles)
+        return plan, wait_for_batches(futures, sizes, progress), batch_size
+    finally:
+        progress.close()
+
+
 @flow(name="framing-comparison", log_prints=True)
 def framing_flow(settings: Settings) -> dict[str, Any]:
     """Score a corpus against every lexicon and publish a run folder with its dashboard."""
@@ -262,29 +297,8 @@ def framing_flow(settings: Settings) -> dict[str, Any]:
         run_id = runs.new_run_id(started)
         stage = runs.staging_dir(out, run_id)
         work = stage / "_work"
-        corpus = Path(settings.corpus)
-        expected = count_articles(corpus)
-        batch_size = settings.batch_size or auto_batch_size(expected, settings.workers)
-        texts = str(stage / "data" / "texts")
         cache_path = str(out / "cache" / "analysis.sqlite") if settings.cache else None
-        futures: list[Any] = []
-        sizes: list[int] = []
-
-        def submit(batch_file: str) -> None:
-            sizes.append(articles_in(batch_file))
-            futures.append(
-                analyze_batch_task.submit(
-                    batch_file, settings.lexicons, lex_sha, texts, cache_path, settings.max_bytes
-                )
-            )
-
-        progress = Progress(expected, logger)
-        try:
-            plan = plan_batches(corpus, work, batch_size, on_batch=submit)
-            progress.set_total(plan.articles)
-            batch_dirs = wait_for_batches(futures, sizes, progress)
-        finally:
-            progress.close()
+        plan, batch_dirs, batch_size = _analyze(settings, stage, lex_sha, cache_path, logger)
         for w in plan.warnings:
             logger.warning(w)
         release_dictionary()  # the rest of the run does not tokenize: ~115 MB at 100k
@@ -306,16 +320,7 @@ def framing_flow(settings: Settings) -> dict[str, Any]:
                 "scored": summary["scored"],
                 "quarantined": len(quarantined),
             },
-            "lexicons": [
-                {
-                    "frame": lx.frame,
-                    "label": lx.label,
-                    "file": str(lx.path),
-                    "entries": len(lx.entries),
-                    "sha256": lx.sha256,
-                }
-                for lx in lexicons
-            ],
+            "lexicons": _lexicon_records(lexicons),
             "lexicons_sha256": lex_sha,
             "tools": tool_versions(),
             "settings": {k: v for k, v in asdict(settings).items() if k != "extra"},
@@ -339,18 +344,7 @@ def framing_flow(settings: Settings) -> dict[str, Any]:
         if settings.excel_csv:
             add_bom(stage / "data")
         final = runs.publish(out, stage, run_id)
-        runs.append_history(
-            out,
-            runs.HistoryKey(
-                run_id,
-                run_info["finished"],
-                lex_sha,
-                plan.sha256,
-                run_info["corpus"]["path"],
-                runs.settings_hash(run_info["settings"]),
-            ),
-            pd.read_csv(final / "data" / "sources.csv"),
-        )
+        _record_history(out, run_info, final)
         pruned = runs.prune(out, settings.keep)
     _artifacts(summary["sources"], final)
     result = {
@@ -362,13 +356,42 @@ def framing_flow(settings: Settings) -> dict[str, Any]:
         "pruned": [str(p) for p in pruned],
         "tasks": len(plan.batch_files) + 3,
     }
-    if settings.strict and quarantined:
-        from prefect.states import Failed
+    return _strict(result) if settings.strict and quarantined else result
 
-        return Failed(  # type: ignore[return-value]
-            message=f"--strict: {len(quarantined)} article(s) quarantined", data=result
-        )
-    return result
+
+def _strict(result: dict[str, Any]) -> Any:
+    """A Failed state carrying the published run's result: ``--strict`` with quarantines."""
+    from prefect.states import Failed
+
+    n = len(result["quarantined"])
+    return Failed(message=f"--strict: {n} article(s) quarantined", data=result)
+
+
+def _lexicon_records(lexicons: list[Lexicon]) -> list[dict[str, Any]]:
+    return [
+        {
+            "frame": lx.frame,
+            "label": lx.label,
+            "file": str(lx.path),
+            "entries": len(lx.entries),
+            "sha256": lx.sha256,
+        }
+        for lx in lexicons
+    ]
+
+
+def _record_history(out: Path, run_info: dict[str, Any], final: Path) -> None:
+    """Append the published run's per-source scores to ``history.csv``, keyed by what
+    produced them."""
+    key = runs.HistoryKey(
+        run_info["run_id"],
+        run_info["finished"],
+        run_info["lexicons_sha256"],
+        run_info["corpus"]["sha256"],
+        run_info["corpus"]["path"],
+        runs.settings_hash(run_info["settings"]),
+    )
+    runs.append_history(out, key, pd.read_csv(final / "data" / "sources.csv"))
 
 
 def _task_runner_name() -> str:

@@ -7,19 +7,20 @@ Prefect log at most every ``LOG_EVERY`` seconds and at the end; nothing with ``-
 from __future__ import annotations
 
 import logging
+import os
 import sys
 import time
 from typing import Literal
 
 Mode = Literal["auto", "quiet"]
 LOG_EVERY = 5.0
-_mode: Mode = "auto"
+# In the environment, so that the flow-run processes ``serve`` starts are quiet too.
+MODE_VARIABLE = "FRAMING_PROGRESS"
 
 
 def set_mode(mode: Mode) -> None:
     """``quiet`` (``-q``) silences progress; ``auto`` picks a bar or log lines."""
-    global _mode
-    _mode = mode
+    os.environ[MODE_VARIABLE] = mode
 
 
 def articles_in(batch_file: str) -> int:
@@ -46,7 +47,7 @@ class Progress:
         self.total, self.done, self.logger = total, 0, logger
         self.started = self._last = time.monotonic()
         self._bar = None
-        if _mode == "quiet":
+        if os.environ.get(MODE_VARIABLE) == "quiet":
             self._show = "off"
         elif sys.stderr.isatty():
             self._show = "bar"
