@@ -13,8 +13,10 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from pipeline.settings import DEFAULTS, SettingsError, add_arguments, from_args
+
 if TYPE_CHECKING:
-    from pipeline.orchestration.flows import Settings
+    from pipeline.settings import Settings
 
 # Prefect reads these at import: no telemetry from an offline machine, and enough time for a
 # cold embedded server (database migrations) on a small machine.
@@ -41,11 +43,12 @@ _limit_malloc_arenas()
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 
 
-def default_lexicons() -> str:
-    """``lexicons/`` in the working directory if there is one, else the lexicons installed
-    with the package (``pipeline/lexicons``), so that an installed ``framing`` runs anywhere."""
-    if Path("lexicons").is_dir():
-        return "lexicons"
+def default_lexicons(given: str) -> str:
+    """``given``, except that the default ``lexicons`` with no such folder in the working
+    directory is the lexicons installed with the package (``pipeline/lexicons``), so that an
+    installed ``framing`` runs anywhere."""
+    if given != DEFAULTS.lexicons or Path(given).is_dir():
+        return given
     from importlib.resources import files
 
     return str(files("pipeline") / "lexicons")
@@ -58,57 +61,9 @@ def program_name() -> str:
 
 
 def _run_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument(
-        "--corpus",
-        default="corpus",
-        help="corpus: a folder (manifest.csv + texts), a .jsonl or a .parquet file",
-    )
-    p.add_argument(
-        "--lexicons",
-        default=None,
-        help="folder of *.yaml lexicons, one per frame (default: ./lexicons, else the "
-        "lexicons installed with the package)",
-    )
-    p.add_argument("--out", default="outputs", help="output folder (runs/, latest, history.csv)")
-    p.add_argument("--workers", type=int, default=1, help="processes for the batches (default 1)")
-    p.add_argument(
-        "--batch-size",
-        type=int,
-        default=0,
-        help="articles per task (default 0: from the corpus size, 100 to 2,000)",
-    )
-    p.add_argument("--bootstrap", type=int, default=1000, help="bootstrap resamples (default 1000)")
-    p.add_argument("--seed", type=int, default=20240618, help="bootstrap seed (recorded)")
-    p.add_argument("--max-bytes", type=int, default=5_000_000, help="larger files are quarantined")
-    p.add_argument(
-        "--min-tokens",
-        type=int,
-        default=100,
-        help="fewer content tokens: low evidence, no share (default 100)",
-    )
-    p.add_argument(
-        "--min-hits",
-        type=int,
-        default=3,
-        help="fewer counted matches: low evidence, no share (default 3)",
-    )
-    p.add_argument(
-        "--permutations",
-        type=int,
-        default=1000,
-        help="permutations per source pair and frame (default 1000)",
-    )
-    p.add_argument("--keep", type=int, default=0, help="keep only the newest N runs (0 = all)")
-    p.add_argument("--strict", action="store_true", help="exit 1 if any article is quarantined")
-    p.add_argument("--no-cache", action="store_true", help="re-analyze every article")
-    p.add_argument(
-        "--excel-csv",
-        action="store_true",
-        help="write data/*.csv as UTF-8 with a byte-order mark, which Excel needs to read "
-        "Japanese (default: UTF-8 without one)",
-    )
-    p.add_argument("--dask", action="store_true", help="run batches on a local Dask cluster")
-    p.add_argument("--dask-address", help="run batches on this Dask scheduler (tcp://HOST:PORT)")
+    """The options of ``run`` and ``serve``: one per field of ``Settings``, and how much to
+    say."""
+    add_arguments(p)
     talk = p.add_mutually_exclusive_group()
     talk.add_argument("-q", "--quiet", action="store_true", help="no progress, warnings only")
     talk.add_argument("-v", "--verbose", action="store_true", help="Prefect's debug logs too")
@@ -137,14 +92,14 @@ def build_parser() -> argparse.ArgumentParser:
         dest="action", required=True
     )
     lint = lex.add_parser("lint", help="check lexicons; exit 2 on errors")
-    lint.add_argument("--lexicons", default=None)
+    lint.add_argument("--lexicons", default="lexicons")
     lint.add_argument("--json", action="store_true", help="machine-readable report")
     sug = lex.add_parser("suggest", help="candidate entries for a frame, from a finished run")
     sug.add_argument(
         "--frame", required=True, help="frame id = the manifest perspective to contrast"
     )
     sug.add_argument("--run", default="outputs/latest", help="run folder (default outputs/latest)")
-    sug.add_argument("--lexicons", default=None, help="existing entries are left out")
+    sug.add_argument("--lexicons", default="lexicons", help="existing entries are left out")
     sug.add_argument("--top", type=int, default=30)
     sug.add_argument(
         "--by",
@@ -156,8 +111,13 @@ def build_parser() -> argparse.ArgumentParser:
     imp = lex.add_parser("import", help="convert a quanteda YAML or LIWC .dic dictionary")
     imp.add_argument("file", help="dictionary file (.yml/.yaml = quanteda, .dic = LIWC)")
     imp.add_argument("--to", required=True, help="folder to write one lexicon YAML per frame")
+    imp.add_argument("--force", action="store_true", help="overwrite existing lexicon files")
+    imp.add_argument(
+        "--frame",
+        help="one frame of this name, the dictionary's keys (LIWC: categories) its categories",
+    )
     exp = lex.add_parser("export", help="write lexicons as a quanteda YAML dictionary")
-    exp.add_argument("--lexicons", default=None)
+    exp.add_argument("--lexicons", default="lexicons")
     exp.add_argument("--out", help="file to write (default: standard output)")
     return parser
 
@@ -182,11 +142,10 @@ def check_corpus(corpus: Path) -> None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    for name in ("workers", "bootstrap"):
-        if getattr(args, name) < 1:
-            return _usage_error(f"--{name.replace('_', '-')} must be at least 1")
-    if args.batch_size < 0:
-        return _usage_error("--batch-size must be 0 (automatic) or more")
+    try:
+        settings = from_args(args)
+    except SettingsError as exc:
+        return _usage_error(str(exc))
     server = None
     if args.command == "run":  # first: it boots while the rest is checked and imported
         from pipeline.orchestration.server import start_embedded_server
@@ -204,7 +163,6 @@ def cmd_run(args: argparse.Namespace) -> int:
             server.stop()
         return code
 
-    settings = _settings(args)
     if args.command == "serve":
         return cmd_serve(args, settings)
 
@@ -247,30 +205,6 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK
 
 
-def _settings(args: argparse.Namespace) -> Settings:
-    from pipeline.orchestration.flows import Settings
-
-    return Settings(
-        corpus=args.corpus,
-        lexicons=args.lexicons,
-        out=args.out,
-        batch_size=args.batch_size,
-        workers=args.workers,
-        bootstrap=args.bootstrap,
-        seed=args.seed,
-        max_bytes=args.max_bytes,
-        keep=args.keep,
-        cache=not args.no_cache,
-        dask=args.dask,
-        min_tokens=args.min_tokens,
-        min_hits=args.min_hits,
-        permutations=args.permutations,
-        dask_address=args.dask_address,
-        strict=args.strict,
-        excel_csv=args.excel_csv,
-    )
-
-
 def cmd_lexicon(args: argparse.Namespace) -> int:
     from pipeline.analyze.lexicons import LexiconError, load_lexicons
 
@@ -309,29 +243,44 @@ def cmd_lexicon(args: argparse.Namespace) -> int:
         else:
             print(format_candidates(found, args.frame))
         return EXIT_OK
-    from pipeline.lexicon_tools import dictionaries as dic
-
     if args.action == "import":
-        path = Path(args.file)
-        if not path.is_file():
-            return _usage_error(f"dictionary not found: {path}")
-        try:
-            imported = dic.read_liwc(path) if path.suffix == ".dic" else dic.read_quanteda(path)
-        except dic.DictionaryError as exc:
-            return _usage_error(str(exc))
-        for note in imported.notes:
-            print(f"note: {note}", file=sys.stderr)
-        for written in dic.write_lexicons(imported, Path(args.to), path):
-            print(f"wrote {written}")
-        return EXIT_OK
+        return _import(args)
+    from pipeline.lexicon_tools.export_dictionary import to_quanteda
+
     try:
-        text = dic.to_quanteda(load_lexicons(Path(args.lexicons)))
+        text = to_quanteda(load_lexicons(Path(args.lexicons)))
     except LexiconError as exc:
         return _usage_error(str(exc))
     if args.out:
         Path(args.out).write_text(text, encoding="utf-8")
     else:
         print(text, end="")
+    return EXIT_OK
+
+
+def _import(args: argparse.Namespace) -> int:
+    """``lexicon import``: bad entries are reported and left out, the rest written."""
+    from pipeline.lexicon_tools.dictionaries import DictionaryError, read_dictionary
+    from pipeline.lexicon_tools.import_dictionary import import_dictionary
+
+    path = Path(args.file)
+    if not path.is_file():
+        return _usage_error(f"dictionary not found: {path}")
+    try:
+        imported = read_dictionary(path, args.frame)
+        result = import_dictionary(imported, Path(args.to), path, force=args.force)
+    except DictionaryError as exc:
+        return _usage_error(str(exc))
+    for line in result.skipped:
+        print(f"skipped: {line}", file=sys.stderr)
+    for written, entries in result.written:
+        print(f"wrote {written} ({entries} entries)")
+    print(
+        f"{sum(n for _, n in result.written)} entries in {len(result.written)} files, "
+        f"{len(result.skipped)} skipped or merged (read as {imported.encoding})"
+    )
+    if not result.written:
+        return _usage_error(f"{path}: no usable entry")
     return EXIT_OK
 
 
@@ -351,8 +300,8 @@ def main(argv: list[str] | None = None) -> int:
     from pipeline.orchestration.signals import interruptible
 
     args = build_parser().parse_args(argv)
-    if getattr(args, "lexicons", "") is None:
-        args.lexicons = default_lexicons()
+    if hasattr(args, "lexicons"):
+        args.lexicons = default_lexicons(args.lexicons)
     _talk(args)
     if args.command == "serve":  # Prefect's serve stops on SIGINT/SIGTERM by itself
         return cmd_run(args)

@@ -319,3 +319,98 @@ def test_of_two_entries_with_the_same_lemmas_the_earlier_line_wins(tmp_path: Pat
     hits = find_hits(clean, [tokenize_columns(text)], [lex])
     got = [(h.category, h.matched) for h in hits]
     assert got == [("first", "軍事作戦"), ("longer", "特別軍事作戦")]
+
+
+# --- glob entries (傷つ*): surface prefixes from a token boundary ------------------------------
+
+GLOBS = """\
+frame: harm
+entries:
+  - {term: 傷つ*, category: harm, note: UniDic splits the stem alone into 傷 and つ}
+  - {term: 苦し*, category: harm, note: adjective and verb stems}
+  - {term: 北朝*, category: place, note: a stem ending inside a token}
+  - {term: 保護, category: care, note: plain}
+  - {term: 保護*, category: care, note: glob with the same lemma as a plain entry}
+  - {term: 保護者会, category: care, note: a longer plain entry}
+"""
+
+
+def _glob_hits(tmp_path: Path, text: str) -> list[tuple[str, str]]:
+    lex = write_lexicon(tmp_path, "harm", GLOBS)
+    clean = clean_article(text)
+    sentences = [tokenize_columns(clean.text[a:b], a) for a, b in clean.sentences]
+    return [(h.term, h.matched) for h in find_hits(clean, sentences, [lex])]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("彼を傷つけた。", [("傷つ*", "傷つけ")]),
+        ("心が傷ついた。", [("傷つ*", "傷つい")]),
+        ("傷つく人もいる。", [("傷つ*", "傷つく")]),
+        ("人々は苦しんだが、苦しい日々だった。", [("苦し*", "苦しん"), ("苦し*", "苦しい")]),
+        ("北朝鮮が発射した。", [("北朝*", "北朝鮮")]),
+        ("自傷行為は傷付けたとは書かない。", []),  # inside a word; another spelling
+        (
+            "保護した。保護者会と保護主義。",
+            [("保護", "保護"), ("保護者会", "保護者会"), ("保護", "保護")],
+        ),
+    ],
+)
+def test_glob_entries_match_inflected_forms_from_a_token_start(
+    tmp_path: Path, text: str, expected: list[tuple[str, str]]
+) -> None:
+    assert _glob_hits(tmp_path, text) == expected
+
+
+def test_a_glob_ending_beyond_a_plain_entry_wins(tmp_path: Path) -> None:
+    lex = write_lexicon(
+        tmp_path,
+        "g",
+        "entries:\n"
+        "  - {term: 北, category: plain, note: n}\n"
+        "  - {term: 北朝*, category: glob, note: n}\n",
+    )
+    text = "北朝鮮と北の国。"
+    clean = CleanText(text=text, sentences=[(0, len(text))])
+    hits = find_hits(clean, [tokenize_columns(text)], [lex])
+    assert [(h.category, h.matched) for h in hits] == [("glob", "北朝鮮"), ("plain", "北")]
+
+
+def reference_glob_matches(surfaces: list[str], stem: str) -> list[tuple[int, int]]:
+    """Left to right: from each token start whose joined surfaces begin with the stem, the
+    tokens up to the one in which it ends."""
+    found, i = [], 0
+    while i < len(surfaces):
+        run = "".join(surfaces[i:])
+        if run.startswith(stem):
+            j, length = i, 0
+            while length < len(stem):
+                length += len(surfaces[j])
+                j += 1
+            found.append((i, j))
+            i = j
+        else:
+            i += 1
+    return found
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    pieces=st.lists(
+        st.sampled_from(["傷", "つ", "傷つ", "けた", "傷つけ", "い", "た", "自", "北朝鮮"])
+    ),
+    stem=st.sampled_from(["傷つ", "傷", "傷つけ", "つけ", "北朝", "傷つけた"]),
+)
+def test_glob_matcher_finds_what_the_rule_says(
+    tmp_path_factory: pytest.TempPathFactory, pieces: list[str], stem: str
+) -> None:
+    lex = write_lexicon(
+        tmp_path_factory.mktemp("g"),
+        "g",
+        f"entries:\n  - {{term: {stem}*, category: g, note: n}}\n",
+    )
+    text = "".join(pieces) + "。"
+    cols = tokenize_columns(text)
+    got = [(a, b) for _, _, a, b in match_sentence(cols.lemmas, Matcher([lex]), cols.surfaces)]
+    assert got == reference_glob_matches(cols.surfaces, stem)

@@ -28,7 +28,7 @@ def test_problems_are_reported_with_file_and_line(tmp_path):
         "  - {term: 侵攻, category: x, note: n}\n"
         "  - {term: 侵攻, category: x, note: duplicate}\n"
         "  - {term: 米, category: x, note: single character}\n"
-        "  - {term: 衛星*, category: x, note: glob}\n"
+        "  - {term: 衛*星, category: x, note: glob inside}\n"
         "  - {term: 制裁, category: x, note: n, weight: heavy}\n"
         "  - {term: 孤立, category: x, note: collides}\n",
     )
@@ -37,11 +37,30 @@ def test_problems_are_reported_with_file_and_line(tmp_path):
     a, b = reports["a"], reports["b"]
     text = "\n".join(a.errors)
     assert "a.yaml:3" in text and "duplicate" in text
-    assert "a.yaml:5" in text and "glob" in text
+    assert "a.yaml:5" in text and "only a trailing *" in text
     assert "a.yaml:6" in text and "weight" in text
     assert any("a.yaml:4" in w and "single-character" in w for w in a.warnings)
     assert any("also in b" in w for w in a.warnings)
     assert any("also in a" in w for w in b.warnings)
+
+
+def test_trailing_globs_lint_clean_and_one_character_globs_warn(tmp_path):
+    _write(
+        tmp_path / "g.yaml",
+        "entries:\n"
+        "  - {term: 傷つ*, category: x, note: UniDic splits the stem into 傷 and つ}\n"
+        "  - {term: 傷つ*, category: x, note: duplicate}\n"
+        "  - {term: 殺*, category: x, note: one character}\n"
+        "  - {term: 保護, category: x, note: plain}\n"
+        "  - {term: 保護*, category: x, note: the plain entry wins on its stem}\n",
+    )
+    report = lint(tmp_path)["g"]
+    assert report.errors == [
+        f"{tmp_path / 'g.yaml'}:3: 傷つ*: duplicate of '傷つ*' (line 2): same stem"
+    ]
+    assert any(":4:" in w and "one-character glob" in w for w in report.warnings)
+    assert any(":6:" in w and "wins over the glob" in w for w in report.warnings)
+    assert not any(":2:" in w for w in report.warnings)
 
 
 def test_shared_entries_do_not_warn(tmp_path):

@@ -1,13 +1,15 @@
 """Match compiled lexicons against an article's tokens: longest match, voice and negation.
 
-Matching runs sentence by sentence on lemma sequences. Within a frame the longest entry at a
-position wins and matches never overlap; frames are matched independently.
+Matching runs sentence by sentence on lemma sequences (glob entries: on surfaces, below).
+Within a frame the longest entry at a position wins and matches never overlap; frames are
+matched independently.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from itertools import compress
+from operator import add, itemgetter, or_
 from typing import NamedTuple
 
 from pipeline.analyze.lexicons import Entry, IndexGroups, Lexicon
@@ -70,7 +72,7 @@ class Matcher:
     """The indexes of several frames merged by first lemma, so that one look-up per token
     finds every frame that has an entry starting there. Built once per set of lexicons."""
 
-    __slots__ = ("by_first", "frames", "lexicons")
+    __slots__ = ("by_first", "frames", "globs", "lexicons")
 
     def __init__(self, lexicons: list[Lexicon]) -> None:
         self.lexicons = tuple(lexicons)
@@ -79,6 +81,7 @@ class Matcher:
         for f, lex in enumerate(lexicons):
             for first, groups in lex.index().items():
                 self.by_first.setdefault(first, []).append((f, groups))
+        self.globs = glob_index(lexicons)
 
 
 _MATCHERS: dict[tuple[int, ...], Matcher] = {}
@@ -96,9 +99,13 @@ def matcher(lexicons: list[Lexicon]) -> Matcher:
     return m
 
 
-def match_sentence(lemmas: Sequence[str], m: Matcher) -> list[tuple[int, Entry, int, int]]:
+def match_sentence(
+    lemmas: Sequence[str], m: Matcher, surfaces: Sequence[str] | None = None
+) -> list[tuple[int, Entry, int, int]]:
     """Non-overlapping longest matches in one sentence, each frame on its own, in text order:
-    (frame number, entry, first token, end token)."""
+    (frame number, entry, first token, end token). Glob entries need the ``surfaces``."""
+    if m.globs is not None and surfaces is not None:
+        return match_with_globs(lemmas, surfaces, m, m.globs)
     found: list[tuple[int, Entry, int, int]] = []
     by_first = m.by_first
     free = [0] * m.frames
@@ -117,6 +124,108 @@ def match_sentence(lemmas: Sequence[str], m: Matcher) -> list[tuple[int, Entry, 
     return found
 
 
+# --- Glob entries (``傷つ*``): prefix matches on the surface, from a token boundary ------------
+# The stem is matched as written, on the text's surfaces joined from a token's start: UniDic
+# splits many stems into other words (傷つ → 傷 + つ), so their lemmas would never match the
+# inflected word (傷つけ|た). The match ends with the token in which the stem ends.
+
+
+class GlobIndex(NamedTuple):
+    """Glob entries by stem; every prefix of a stem (a walk along the text stops at the first
+    that is none); the first two characters of every stem (a one-character stem: that
+    character): a token whose surface, with the next one's, starts with none of them
+    starts no glob match."""
+
+    stems: dict[str, list[tuple[int, Entry]]]
+    prefixes: frozenset[str]
+    heads: frozenset[str]
+    short: bool  # some stem is one character long
+
+
+def glob_index(lexicons: list[Lexicon]) -> GlobIndex | None:
+    """The glob entries of ``lexicons`` (None when there are none); of two entries of one
+    frame with the same stem the earlier line wins."""
+    stems: dict[str, list[tuple[int, Entry]]] = {}
+    for f, lex in enumerate(lexicons):
+        for entry in lex.entries:
+            if entry.glob:
+                group = stems.setdefault(entry.glob, [])
+                if all(g != f for g, _ in group):
+                    group.append((f, entry))
+    if not stems:
+        return None
+    prefixes = frozenset(s[:k] for s in stems for k in range(1, len(s) + 1))
+    short = any(len(s) == 1 for s in stems)
+    return GlobIndex(stems, prefixes, frozenset(s[:2] for s in stems), short)
+
+
+_first1 = itemgetter(slice(0, 1))
+_first2 = itemgetter(slice(0, 2))
+
+
+def glob_matches(
+    surfaces: Sequence[str], i: int, index: GlobIndex
+) -> list[tuple[list[tuple[int, Entry]], int]]:
+    """The glob entries matching from token ``i``, longest stem first: (entries of one stem,
+    end token), where the end token follows the one in which the stem ends."""
+    found = []
+    run, j, k, n = "", i, 0, len(surfaces)
+    prefixes, stems = index.prefixes, index.stems
+    while True:
+        k += 1
+        if len(run) < k:  # the stem goes on into the next token
+            if j == n:
+                break
+            run += surfaces[j]
+            j += 1
+        head = run[:k]
+        if head not in prefixes:
+            break
+        if group := stems.get(head):
+            found.append((group, j))
+    found.reverse()
+    return found
+
+
+def match_with_globs(
+    lemmas: Sequence[str], surfaces: Sequence[str], m: Matcher, globs: GlobIndex
+) -> list[tuple[int, Entry, int, int]]:
+    """match_sentence for lexicons with glob entries: at each position and frame the match
+    that ends last wins; of a glob and a plain entry ending together, the plain entry."""
+    found: list[tuple[int, Entry, int, int]] = []
+    by_first = m.by_first
+    free = [0] * m.frames
+    n = len(lemmas)
+    pairs = map(_first2, map(add, surfaces, [*surfaces[1:], ""]))
+    heads = map(globs.heads.__contains__, pairs)
+    if globs.short:
+        heads = map(or_, heads, map(globs.heads.__contains__, map(_first1, surfaces)))
+    may_glob = list(heads)
+    for i in compress(range(n), map(or_, map(by_first.__contains__, lemmas), may_glob)):
+        best: dict[int, tuple[Entry, int]] = {}
+        for f, groups in by_first.get(lemmas[i], ()):
+            if i < free[f]:
+                continue
+            for k, entries in groups:
+                if i + k <= n and (entry := entries.get(tuple(lemmas[i : i + k]))) is not None:
+                    best[f] = (entry, i + k)
+                    break
+        if may_glob[i]:
+            taken: set[int] = set()
+            for group, end in glob_matches(surfaces, i, globs):
+                for f, entry in group:
+                    if i < free[f] or f in taken:
+                        continue
+                    taken.add(f)
+                    if f not in best or end > best[f][1]:
+                        best[f] = (entry, end)
+        for f in sorted(best) if len(best) > 1 else best:
+            entry, end = best[f]
+            found.append((f, entry, i, end))
+            free[f] = end
+    return found
+
+
 def find_hits(
     clean: CleanText, sentences: list[TokenColumns], lexicons: list[Lexicon]
 ) -> list[Hit]:
@@ -128,7 +237,7 @@ def find_hits(
         # Terms are compiled without white space (tokens.lemmas); match the same way.
         if "空白" in tokens.pos:
             tokens = tokens.without("空白")
-        for f, entry, a, b in match_sentence(tokens.lemmas, m):
+        for f, entry, a, b in match_sentence(tokens.lemmas, m, tokens.surfaces):
             start, end = tokens.starts[a], tokens.ends[b - 1]
             per_frame[f].append(
                 Hit(

@@ -44,6 +44,13 @@ class Entry:
     line: int
     shared: tuple[str, ...] = ()
     variants: tuple[tuple[str, ...], ...] = ()
+    glob: str = ""  # a glob entry's stem (``傷つ*`` → ``傷つ``); matched on surfaces, not lemmas
+    categories: tuple[str, ...] = ()  # every category of an entry listed under several
+
+    @property
+    def all_categories(self) -> tuple[str, ...]:
+        """The entry's categories (one unless the lexicon gives a list)."""
+        return self.categories or (self.category,)
 
 
 # The entries that start with one lemma: (length, {lemma sequence: entry}), longest first.
@@ -74,6 +81,8 @@ class Lexicon:
             return self._index
         by_first: dict[str, list[tuple[tuple[str, ...], Entry]]] = {}
         for entry in self.entries:
+            if entry.glob:  # matched by the glob pass (pipeline.analyze.hits)
+                continue
             for seq in entry.variants or (entry.lemmas,):
                 by_first.setdefault(seq[0], []).append((seq, entry))
         index: Index = {}
@@ -147,7 +156,7 @@ def load_lexicon(path: Path, errors: list[LexiconError] | None = None) -> Lexico
     for i, item in enumerate(items):
         line = lines[i] if i < len(lines) else None
         try:
-            lexicon.entries.append(_entry(item, frame, path, line))
+            lexicon.entries.append(compile_entry(item, frame, path, line))
         except LexiconError as exc:
             if errors is None:
                 raise
@@ -155,7 +164,8 @@ def load_lexicon(path: Path, errors: list[LexiconError] | None = None) -> Lexico
     return lexicon
 
 
-def _entry(item: Any, frame: str, path: Path, line: int | None) -> Entry:
+def compile_entry(item: Any, frame: str, path: Path, line: int | None) -> Entry:
+    """Check one entry (a mapping read from a lexicon file) and compile it."""
     if not isinstance(item, dict):
         raise LexiconError(path, line, "an entry must be a mapping with term, category and note")
     unknown = set(item) - ENTRY_KEYS
@@ -164,31 +174,60 @@ def _entry(item: Any, frame: str, path: Path, line: int | None) -> Entry:
     term = normalize(str(item.get("term") or "")).strip()
     if not term:
         raise LexiconError(path, line, "empty term")
-    for key in ("category", "note"):
-        if not str(item.get(key) or "").strip():
-            raise LexiconError(path, line, f"{term}: missing {key}")
+    stem = glob_stem(term, path, line)
+    categories = _categories(item.get("category"), term, path, line)
+    if not str(item.get("note") or "").strip():
+        raise LexiconError(path, line, f"{term}: missing note")
     weight = item.get("weight", 1)
     if isinstance(weight, bool) or not isinstance(weight, int | float) or not weight > 0:
         raise LexiconError(path, line, f"{term}: weight must be a number > 0, got {weight!r}")
     shared = item.get("shared") or []
     if isinstance(shared, str):
         shared = [shared]
-    seq = lemmas(term)
+    seq = lemmas(stem or term)
     if not seq:
         raise LexiconError(path, line, f"{term}: compiles to no tokens")
-    if all(t.pos in FUNCTION_POS for t in tokenize(term)):
+    if all(t.pos in FUNCTION_POS for t in tokenize(stem or term)):
         raise LexiconError(path, line, f"{term}: made only of function words")
     return Entry(
         frame=frame,
         term=term,
-        category=str(item["category"]).strip(),
+        category=" ".join(categories),
         weight=float(weight),
         note=" ".join(str(item["note"]).split()),
         lemmas=seq,
         line=line or 0,
         shared=tuple(str(s) for s in shared),
-        variants=variants(term, seq),
+        variants=() if stem else variants(term, seq),
+        glob=stem,
+        categories=categories if len(categories) > 1 else (),
     )
+
+
+def glob_stem(term: str, path: Path, line: int | None) -> str:
+    """The stem of a glob entry (``傷つ*`` → ``傷つ``), "" for a plain term; only a trailing
+    ``*`` is a glob (LIWC's and quanteda's prefix match)."""
+    stem = term[:-1].rstrip() if term.endswith("*") else term
+    if any(c in stem for c in "*?[]"):
+        raise LexiconError(path, line, f"{term}: only a trailing * is supported as a glob")
+    if stem == term:
+        return ""
+    if not stem:
+        raise LexiconError(path, line, f"{term}: a glob needs a stem before the *")
+    return stem
+
+
+def _categories(value: Any, term: str, path: Path, line: int | None) -> tuple[str, ...]:
+    """An entry's category, or its categories when the lexicon lists several."""
+    if isinstance(value, list):
+        names = tuple(dict.fromkeys(str(v).strip() for v in value if str(v).strip()))
+        if any(len(n.split()) > 1 for n in names):
+            raise LexiconError(path, line, f"{term}: a category in a list has no spaces")
+    else:
+        names = (str(value).strip(),) if value is not None and str(value).strip() else ()
+    if not names:
+        raise LexiconError(path, line, f"{term}: missing category")
+    return names
 
 
 # A term is also compiled inside these sentences: MeCab segments some words (foreign names

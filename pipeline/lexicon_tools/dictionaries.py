@@ -1,8 +1,9 @@
-"""Import existing dictionaries (quanteda YAML, LIWC ``.dic``) as framing lexicons, and
-export lexicons to quanteda's YAML format.
+"""Read third-party dictionaries (quanteda YAML, LIWC ``.dic``) into frames of entries.
 
-Both formats allow glob entries (``word*``); this pipeline matches whole lemma sequences, so
-the ``*`` is dropped and the entry is reported, for the user to review.
+Kept as they are: glob entries (``word*``, matched as prefixes), every category of a word,
+weights (quanteda: the ``weight=N`` keys written by ``lexicon export``), labels and comments.
+A problem with one entry is recorded and the entry left out; only a file that cannot be read
+at all (undecodable, malformed, an unsupported format) raises DictionaryError.
 """
 
 from __future__ import annotations
@@ -10,14 +11,31 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import yaml
 
-from pipeline.analyze.lexicons import Lexicon
 from pipeline.ingest.clean import normalize
+from pipeline.ingest.corpus import ArticleError, decode
 
 _FRAME = re.compile(r"[^a-z0-9_]+")
+# A quanteda key that holds the weight of the terms below it (what ``lexicon export`` writes
+# for entries whose weight is not 1), not a category.
+WEIGHT_KEY = re.compile(r"^weight\s*[=_ ]\s*(\d+(?:\.\d+)?)$")
+# Comments that ``lexicon export`` writes: above a frame key, and after a term.
+_LABEL = re.compile(r"^label:\s*(.*)$")
+_DESCRIPTION = re.compile(r"^description:\s*(.*)$")
+_SHARED = re.compile(r"^shared:\s*([a-z0-9_ ]+?)\s*;\s*(.*)$")
+# Formats users bring that this importer does not read, by file suffix.
+UNSUPPORTED = {
+    ".cat": "WordStat .cat dictionary",
+    ".dicx": "LIWC-22 .dicx dictionary (export it from LIWC as a .dic)",
+    ".lcd": "Lexicoder .lcd dictionary",
+    ".lc3": "Lexicoder .lc3 dictionary",
+    ".xml": "XML dictionary (Yoshikoder?)",
+    ".xlsx": "spreadsheet",
+    ".csv": "CSV file",
+}
+_WORDSTAT_LINE = re.compile(r"^\s*\S.*\(\d+\)\s*$")
 
 
 class DictionaryError(ValueError):
@@ -25,11 +43,37 @@ class DictionaryError(ValueError):
 
 
 @dataclass(slots=True)
-class Imported:
-    """Frames read from a dictionary: frame id → [(term, category)], plus what was changed."""
+class Item:
+    """One term as read, with where it was read (``file:line``)."""
 
-    frames: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
-    notes: list[str] = field(default_factory=list)
+    term: str
+    categories: list[str]
+    where: str
+    weight: float = 1.0
+    note: str = ""
+    shared: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Frame:
+    """One frame to write: its id, label, description and items, in file order."""
+
+    id: str
+    label: str
+    description: str = ""
+    items: list[Item] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Imported:
+    """What a dictionary holds, the encoding it was read in, and what was left out."""
+
+    frames: dict[str, Frame] = field(default_factory=dict)
+    skipped: list[str] = field(default_factory=list)
+    encoding: str = "utf-8"
+
+    def frame(self, ident: str, label: str) -> Frame:
+        return self.frames.setdefault(ident, Frame(ident, label))
 
 
 def frame_id(name: str) -> str:
@@ -38,109 +82,205 @@ def frame_id(name: str) -> str:
     return ident or "frame"
 
 
-def _term(raw: str, where: str, notes: list[str]) -> str | None:
-    term = normalize(str(raw)).strip()
-    if term.endswith("*") or term.startswith("*"):
-        notes.append(f"{where}: glob {term!r} imported as {term.strip('*')!r} (whole-word match)")
-        term = term.strip("*")
-    return term or None
-
-
-def read_quanteda(path: Path) -> Imported:
-    """A quanteda dictionary (YAML): each top-level key a frame, nested keys its categories."""
+def read_text(path: Path) -> tuple[str, str]:
+    """A dictionary file's text and encoding (UTF-8, UTF-16, Shift_JIS, EUC-JP, Latin-1 …)."""
     try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        return decode(Path(path).read_bytes())
+    except ArticleError as exc:
+        raise DictionaryError(f"{path}: cannot read: {exc}") from None
+    except OSError as exc:
+        raise DictionaryError(f"{path}: cannot read: {exc.strerror or exc}") from None
+
+
+def read_dictionary(path: Path, frame: str | None = None) -> Imported:
+    """Read a dictionary, its format told by its suffix or, failing that, its first line.
+
+    ``frame``: put every top-level key (quanteda) or category (LIWC) into this one frame,
+    as its categories, instead of making each a frame of its own.
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix in UNSUPPORTED:
+        raise DictionaryError(
+            f"{path}: unsupported format: {UNSUPPORTED[suffix]}; "
+            "import reads quanteda YAML (.yml, .yaml) and LIWC (.dic)"
+        )
+    text, encoding = read_text(path)
+    first = next((line.strip() for line in text.splitlines() if line.strip()), "")
+    if suffix == ".dic" or (suffix not in (".yml", ".yaml") and first == "%"):
+        imported = read_liwc(path, text, frame)
+    elif suffix in (".yml", ".yaml") or _looks_like_yaml(text):
+        imported = read_quanteda(path, text, frame)
+    else:
+        kind = "a WordStat .cat dictionary" if _is_wordstat(text) else "no format it knows"
+        raise DictionaryError(
+            f"{path}: unsupported format ({kind}); "
+            "import reads quanteda YAML (.yml, .yaml) and LIWC (.dic)"
+        )
+    imported.encoding = encoding
+    return imported
+
+
+def _is_wordstat(text: str) -> bool:
+    lines = [line for line in text.splitlines() if line.strip()]
+    return bool(lines) and sum(map(bool, map(_WORDSTAT_LINE.match, lines))) > len(lines) / 2
+
+
+def _looks_like_yaml(text: str) -> bool:
+    try:
+        return isinstance(yaml.safe_load(text), dict)
+    except yaml.YAMLError:
+        return False
+
+
+def clean_term(raw: str) -> str:
+    """A term as the lexicons hold it: NFKC, a full-width ＊ made a glob ``*``."""
+    return normalize(str(raw)).strip()
+
+
+# --- quanteda YAML ---------------------------------------------------------------------------
+
+
+def read_quanteda(path: Path, text: str, one_frame: str | None = None) -> Imported:
+    """A quanteda dictionary: each top-level key a frame, nested keys its categories (joined
+    with ``_``), ``weight=N`` keys the weight of their terms; comments as notes and labels."""
+    if _is_wordstat(text):
+        raise DictionaryError(f"{path}: unsupported format: a WordStat .cat dictionary")
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        raise DictionaryError(f"{path}:{mark.line + 1 if mark else '?'}: malformed YAML") from None
-    if not isinstance(data, dict):
+        problem = getattr(exc, "problem", None) or "cannot parse"
+        where = f"{path}:{mark.line + 1}" if mark else str(path)
+        raise DictionaryError(f"{where}: malformed YAML: {problem}") from None
+    if not isinstance(root, yaml.MappingNode):
         raise DictionaryError(f"{path}: expected a mapping of keys to term lists")
+    lines = text.splitlines()
     out = Imported()
-
-    def walk(node: Any, frame: str, category: str) -> None:
-        if isinstance(node, dict):
-            for key, value in node.items():
-                walk(value, frame, f"{category}.{key}" if category else str(key))
-        elif isinstance(node, list):
-            for item in node:
-                if isinstance(item, dict | list):
-                    walk(item, frame, category)
-                elif (term := _term(item, f"{path} [{frame}]", out.notes)) is not None:
-                    out.frames.setdefault(frame, []).append((term, frame_id(category or frame)))
-        elif node is not None and (term := _term(node, f"{path} [{frame}]", out.notes)):
-            out.frames.setdefault(frame, []).append((term, frame_id(category or frame)))
-
-    for key, value in data.items():
-        walk(value, frame_id(str(key)), "")
+    for key, value in root.value:
+        name = str(key.value)
+        label, description = _frame_comments(lines, key.start_mark.line)
+        if one_frame:
+            frame = out.frame(frame_id(one_frame), one_frame)
+            path_keys = [frame_id(name)]
+        else:
+            frame = out.frame(frame_id(name), label or name)
+            frame.description = frame.description or description
+            path_keys = []
+        _walk(value, path_keys, 1.0, frame, out, path, lines)
     return out
 
 
-def read_liwc(path: Path) -> Imported:
-    """A LIWC ``.dic``: the ``%``-delimited category header, then ``term<TAB>ids…`` lines.
+def _frame_comments(lines: list[str], line: int) -> tuple[str, str]:
+    """``# label: …`` and ``# description: …`` (or any comment) right above a frame key."""
+    label, parts = "", []
+    i = line - 1
+    while i >= 0 and lines[i].lstrip().startswith("#"):
+        i -= 1
+    for raw in lines[i + 1 : line]:
+        comment = raw.lstrip()[1:].strip()
+        if m := _LABEL.match(comment):
+            label = m.group(1).strip()
+        elif comment:
+            parts.append(m.group(1) if (m := _DESCRIPTION.match(comment)) else comment)
+    return label, " ".join(parts)
 
-    Each category becomes a frame; a term listed under several categories is in each.
-    """
-    lines = Path(path).read_text(encoding="utf-8-sig").splitlines()
+
+def _walk(
+    node: yaml.Node,
+    keys: list[str],
+    weight: float,
+    frame: Frame,
+    out: Imported,
+    path: Path,
+    lines: list[str],
+) -> None:
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            if m := WEIGHT_KEY.match(str(key.value).strip()):
+                _walk(value, keys, float(m.group(1)), frame, out, path, lines)
+            else:
+                _walk(value, [*keys, frame_id(str(key.value))], weight, frame, out, path, lines)
+    elif isinstance(node, yaml.SequenceNode):
+        for item in node.value:
+            _walk(item, keys, weight, frame, out, path, lines)
+    elif isinstance(node, yaml.ScalarNode) and str(node.value).strip():
+        where = f"{path}:{node.start_mark.line + 1}"
+        note, shared = _term_comment(lines, node)
+        category = "_".join(keys) or frame.id
+        frame.items.append(Item(clean_term(node.value), [category], where, weight, note, shared))
+
+
+def _term_comment(lines: list[str], node: yaml.ScalarNode) -> tuple[str, list[str]]:
+    """The comment after a term that ends its line: its note (and ``shared: …;`` frames)."""
+    mark = node.end_mark
+    if mark.line >= len(lines):
+        return "", []
+    rest = lines[mark.line][mark.column :].strip()
+    if not rest.startswith("#"):
+        return "", []
+    comment = rest[1:].strip()
+    if m := _SHARED.match(comment):
+        return m.group(2).strip(), m.group(1).split()
+    return comment, []
+
+
+# --- LIWC .dic -------------------------------------------------------------------------------
+
+
+def read_liwc(path: Path, text: str, one_frame: str | None = None) -> Imported:
+    """A LIWC ``.dic``: the ``%``-delimited category header (``id<TAB>name``), then ``term``
+    followed by category ids. Each category becomes a frame (a word in several is in each),
+    or, with ``one_frame``, a category of that frame."""
+    lines = text.splitlines()
     bounds = [i for i, line in enumerate(lines) if line.strip() == "%"]
     if len(bounds) < 2:
-        raise DictionaryError(f"{path}: no %-delimited category header")
+        raise DictionaryError(f"{path}: no %-delimited category header (not a LIWC .dic?)")
     categories: dict[str, str] = {}
     for number in range(bounds[0] + 1, bounds[1]):
-        parts = lines[number].split()
+        parts = lines[number].split(None, 1)
         if not parts:
             continue
         if len(parts) < 2:
             raise DictionaryError(f"{path}:{number + 1}: expected 'id<TAB>name'")
-        categories[parts[0]] = parts[1]
+        categories[parts[0]] = parts[1].strip()
     out = Imported()
+    if one_frame:
+        out.frame(frame_id(one_frame), one_frame)
     for number in range(bounds[1] + 1, len(lines)):
-        parts = re.split(r"\t+|\s{2,}", lines[number].strip())
-        if not parts or not parts[0]:
-            continue
-        term = _term(parts[0], f"{path}:{number + 1}", out.notes)
-        for cid in (p for chunk in parts[1:] for p in chunk.split()):
-            if cid not in categories:
-                raise DictionaryError(f"{path}:{number + 1}: unknown category id {cid!r}")
-            if term:
-                name = frame_id(categories[cid])
-                out.frames.setdefault(name, []).append((term, name))
+        if lines[number].strip():
+            _liwc_line(lines[number], f"{path}:{number + 1}", categories, one_frame, out)
     return out
 
 
-def write_lexicons(imported: Imported, directory: Path, source: Path) -> list[Path]:
-    """Write each imported frame as a lexicon YAML file in ``directory``."""
-    directory.mkdir(parents=True, exist_ok=True)
-    written = []
-    for frame, items in sorted(imported.frames.items()):
-        seen: set[str] = set()
-        entries = []
-        for term, category in items:
-            if term in seen:
-                continue
-            seen.add(term)
-            entries.append(
-                {
-                    "term": term,
-                    "category": category,
-                    "note": f"imported from {source.name}; review before use",
-                }
-            )
-        doc = {
-            "frame": frame,
-            "label": frame,
-            "description": f"Imported from {source.name}.",
-            "entries": entries,
-        }
-        path = directory / f"{frame}.yaml"
-        path.write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), encoding="utf-8")
-        written.append(path)
-    return written
-
-
-def to_quanteda(lexicons: list[Lexicon]) -> str:
-    """Lexicons as a quanteda dictionary: frame → category → terms."""
-    data: dict[str, dict[str, list[str]]] = {}
-    for lex in lexicons:
-        for e in lex.entries:
-            data.setdefault(lex.frame, {}).setdefault(e.category, []).append(e.term)
-    return yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
+def _liwc_line(
+    line: str, where: str, categories: dict[str, str], one_frame: str | None, out: Imported
+) -> None:
+    """One ``term<TAB>id id …`` line; without a tab, the ids are the last fields and the
+    term (which may hold spaces) the rest."""
+    if "\t" in line:
+        head, _, tail = line.partition("\t")
+        ids = tail.split()
+    else:
+        words = line.split()
+        k = len(words)
+        while k > 1 and words[k - 1] in categories:
+            k -= 1
+        head, ids = " ".join(words[:k]), words[k:]
+    term = clean_term(head)
+    if not term:
+        return
+    unknown = [cid for cid in ids if cid not in categories]
+    if unknown or not ids:
+        reason = f"unknown category id(s) {' '.join(unknown)}" if unknown else "no category id"
+        out.skipped.append(f"{where}: {term}: {reason}")
+        return
+    names = list(dict.fromkeys(categories[cid] for cid in ids))
+    if one_frame:
+        out.frames[frame_id(one_frame)].items.append(
+            Item(term, [frame_id(n) for n in names], where)
+        )
+        return
+    for name in names:
+        ident = frame_id(name)
+        out.frame(ident, name).items.append(Item(term, [ident], where))

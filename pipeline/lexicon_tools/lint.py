@@ -13,7 +13,7 @@ from pathlib import Path
 
 from pipeline.analyze.hits import Matcher, match_sentence
 from pipeline.analyze.lexicons import Entry, Lexicon, LexiconError, load_lexicon
-from pipeline.analyze.tokens import lemmas
+from pipeline.analyze.tokens import tokenize_columns
 
 # Entries are checked in isolation and inside this carrier sentence: a term whose
 # segmentation changes with its neighbours will miss real text.
@@ -32,34 +32,55 @@ class FrameReport:
 
 
 def _self_matches(entry: Entry, m: Matcher, text: str) -> bool:
-    return any(e is entry for _, e, _, _ in match_sentence(lemmas(text), m))
+    cols = tokenize_columns(text).without("空白")
+    return any(e is entry for _, e, _, _ in match_sentence(cols.lemmas, m, cols.surfaces))
+
+
+def _alone(lex: Lexicon, entry: Entry) -> Lexicon:
+    """A one-entry copy of ``lex``: what the entry matches with no other entry in the way."""
+    return Lexicon(lex.frame, lex.label, lex.description, lex.path, lex.sha256, [entry])
+
+
+def matches_itself(entry: Entry, path: Path) -> bool:
+    """Whether an entry, on its own, matches its own text (a glob: its stem)."""
+    lex = Lexicon(entry.frame, entry.frame, "", path, "", [entry])
+    return _self_matches(entry, Matcher([lex]), entry.glob or entry.term)
 
 
 def lint_lexicon(lex: Lexicon, report: FrameReport) -> None:
     """Checks within one frame."""
     m = Matcher([lex])
-    seen: dict[tuple[str, ...], Entry] = {}
+    seen: dict[tuple[tuple[str, ...], str], Entry] = {}
     for e in lex.entries:
         where = f"{lex.path}:{e.line}"
-        if any(c in e.term for c in "*?[]"):
+        if (e.lemmas, e.glob) in seen:
+            first = seen[e.lemmas, e.glob]
+            same = "same stem" if e.glob else "same lemmas"
             report.errors.append(
-                f"{where}: {e.term}: glob characters are not supported; "
-                "entries match whole lemma sequences"
-            )
-        if e.lemmas in seen:
-            first = seen[e.lemmas]
-            report.errors.append(
-                f"{where}: {e.term}: duplicate of {first.term!r} (line {first.line}): same lemmas"
+                f"{where}: {e.term}: duplicate of {first.term!r} (line {first.line}): {same}"
             )
             continue
-        seen[e.lemmas] = e
-        if not _self_matches(e, m, e.term):
+        seen[e.lemmas, e.glob] = e
+        if e.glob and not _self_matches(e, m, e.glob):
+            if _self_matches(e, Matcher([_alone(lex, e)]), e.glob):
+                report.warnings.append(
+                    f"{where}: {e.term}: a plain entry of the frame ending at the same token "
+                    "wins over the glob on its own stem"
+                )
+            else:
+                report.errors.append(f"{where}: {e.term}: does not match its own stem")
+        elif not e.glob and not _self_matches(e, m, e.term):
             report.errors.append(f"{where}: {e.term}: does not match its own text")
-        elif not _self_matches(e, m, CARRIER.format(term=e.term)):
+        elif not _self_matches(e, m, CARRIER.format(term=e.glob or e.term)):
             report.warnings.append(
                 f"{where}: {e.term}: tokenized differently inside a sentence; may miss real text"
             )
-        if len(e.lemmas) == 1 and len(e.lemmas[0]) == 1:
+        if e.glob and len(e.glob) == 1:
+            report.warnings.append(
+                f"{where}: {e.term}: a one-character glob over-matches (it is any word "
+                "starting with that character)"
+            )
+        elif len(e.lemmas) == 1 and len(e.lemmas[0]) == 1:
             report.warnings.append(
                 f"{where}: {e.term}: a single-character entry over-matches (it is any word "
                 "with that lemma)"
@@ -68,10 +89,10 @@ def lint_lexicon(lex: Lexicon, report: FrameReport) -> None:
 
 def lint_collisions(lexicons: list[Lexicon], reports: dict[str, FrameReport]) -> None:
     """Entries with the same lemmas in two frames, unless both mark them as shared."""
-    owners: dict[tuple[str, ...], list[Entry]] = {}
+    owners: dict[tuple[tuple[str, ...], str], list[Entry]] = {}
     for lex in lexicons:
         for e in lex.entries:
-            owners.setdefault(e.lemmas, []).append(e)
+            owners.setdefault((e.lemmas, e.glob), []).append(e)
     paths = {lex.frame: lex.path for lex in lexicons}
     for group in owners.values():
         frames = {e.frame for e in group}

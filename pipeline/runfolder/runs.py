@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
-import io
 import json
 import os
 import secrets
@@ -23,6 +22,9 @@ from typing import Any
 
 import pandas as pd
 
+from pipeline.runfolder.schema import DECIMALS, TABLES, columns
+from pipeline.runfolder.tables import read_path, write_table
+
 PARTIAL = ".partial-"
 # Which run produced a history row: the run, its corpus (content hash and path) and settings.
 KEY_COLUMNS = [
@@ -35,23 +37,7 @@ KEY_COLUMNS = [
 ]
 # What the scores depend on besides the corpus and lexicons (hashed into settings_sha256).
 SCORE_SETTINGS = ("bootstrap", "seed", "min_tokens", "min_hits", "permutations", "max_bytes")
-HISTORY_COLUMNS = [
-    "run_id",
-    "finished",
-    "lexicons_sha256",
-    "source",
-    "frame",
-    "articles",
-    "tokens",
-    "hits",
-    "per_1k",
-    "ci_low",
-    "ci_high",
-    "share",
-    "corpus_sha256",
-    "corpus_path",
-    "settings_sha256",
-]
+HISTORY_COLUMNS = columns("history")
 
 
 class RunBusy(RuntimeError):
@@ -142,7 +128,9 @@ def settings_hash(settings: dict[str, Any]) -> str:
 def _scores(df: pd.DataFrame) -> str:
     """A run's history rows as text, for comparing two runs' scores exactly."""
     cols = [c for c in HISTORY_COLUMNS if c not in KEY_COLUMNS]
-    return df[cols].sort_values(["source", "frame"]).to_csv(index=False)
+    numbers = {c: float for c in TABLES["history"].numeric}
+    scores = df[cols].astype(numbers).round(DECIMALS)
+    return scores.sort_values(["source", "frame"]).to_csv(index=False)
 
 
 def append_history(out: Path, key: HistoryKey, sources: pd.DataFrame) -> bool:
@@ -152,25 +140,27 @@ def append_history(out: Path, key: HistoryKey, sources: pd.DataFrame) -> bool:
     A rerun of the same corpus (hash), lexicons and score settings whose scores equal those
     of the last such run adds nothing: the history lists results, not repetitions.
     """
-    path = out / "history.csv"
+    path = history_path(out)
     rows = sources.assign(**asdict(key))[HISTORY_COLUMNS]
-    old = pd.read_csv(path) if path.is_file() else pd.DataFrame(columns=HISTORY_COLUMNS)
-    if {"corpus_sha256", "settings_sha256"} <= set(old.columns):
-        same = old[
-            (old["corpus_sha256"] == key.corpus_sha256)
-            & (old["lexicons_sha256"] == key.lexicons_sha256)
-            & (old["settings_sha256"] == key.settings_sha256)
-        ]
-        if len(same):
-            last = same[same["run_id"] == same["run_id"].iloc[-1]]
-            if _scores(last) == _scores(pd.read_csv(io.StringIO(rows.to_csv(index=False)))):
-                return False
+    old = read_path(path, "history")
+    same = old[
+        (old["corpus_sha256"] == key.corpus_sha256)
+        & (old["lexicons_sha256"] == key.lexicons_sha256)
+        & (old["settings_sha256"] == key.settings_sha256)
+    ]
+    if len(same):
+        last = same[same["run_id"] == same["run_id"].iloc[-1]]
+        if _scores(last) == _scores(rows):
+            return False
     frames = [df for df in (old, rows) if not df.empty]
     merged = pd.concat(frames, ignore_index=True) if frames else rows
-    tmp = path.with_suffix(".csv.tmp")
-    merged.to_csv(tmp, index=False)
-    os.replace(tmp, path)
+    write_table(merged, path, "history")
     return True
+
+
+def history_path(out: Path) -> Path:
+    """The output folder's ``history.csv``."""
+    return Path(out) / "history.csv"
 
 
 def prune(out: Path, keep: int) -> list[Path]:
