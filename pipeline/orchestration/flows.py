@@ -255,6 +255,10 @@ def _analyze(
 @flow(name="framing-comparison", log_prints=True)
 def framing_flow(settings: Settings) -> dict[str, Any]:
     """Score a corpus against every lexicon and publish a run folder with its dashboard."""
+    # Named in the body, so that a copy of this function pickled by value (``serve`` runs
+    # the flow object in a subprocess) carries the class its parameter is validated into.
+    if not isinstance(settings, Settings):
+        raise TypeError(f"settings must be Settings, not {type(settings).__name__}")
     logger = get_run_logger()
     settings = resolve_paths(settings)
     started = datetime.now(UTC)
@@ -408,19 +412,31 @@ def task_runner(settings: Settings) -> TaskRunner:
     return ProcessPoolTaskRunner(max_workers=settings.workers)
 
 
+def served_flow(settings: Settings) -> Any:
+    """The flow with the task runner these settings ask for (threads, processes, Dask)."""
+    return framing_flow.with_options(task_runner=task_runner(settings))
+
+
+def schedule_of(cron: str, timezone: str = "UTC") -> Any:
+    from prefect.schedules import Cron
+
+    return Cron(cron, timezone=timezone)
+
+
+DESCRIPTION = "Framing comparison of the corpus, on a schedule."
+
+
 def deployment(
     settings: Settings, cron: str, name: str = "daily", timezone: str = "UTC"
 ) -> RunnerDeployment:
     """The flow as a deployment on a cron schedule in ``timezone``, with these settings
-    (paths made absolute) as its parameters and their task runner (workers, Dask)."""
-    from prefect.schedules import Cron
-
+    (paths made absolute) as its parameters."""
     settings = resolve_paths(settings)
-    return framing_flow.with_options(task_runner=task_runner(settings)).to_deployment(
+    return served_flow(settings).to_deployment(
         name=name,
-        schedule=Cron(cron, timezone=timezone),
+        schedule=schedule_of(cron, timezone),
         parameters={"settings": settings.record()},
-        description="Framing comparison of the corpus, on a schedule.",
+        description=DESCRIPTION,
     )
 
 

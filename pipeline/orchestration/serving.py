@@ -12,7 +12,13 @@ import os
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from pipeline.orchestration.flows import Settings, deployment
+from pipeline.orchestration.flows import (
+    DESCRIPTION,
+    Settings,
+    resolve_paths,
+    schedule_of,
+    served_flow,
+)
 
 
 def valid_timezone(name: str) -> bool:
@@ -41,7 +47,17 @@ def local_timezone() -> str:
 
 
 def serve(settings: Settings, cron: str, name: str = "daily", timezone: str = "UTC") -> None:
-    """Serve the scheduled deployment until SIGINT or SIGTERM (Prefect's ``serve``)."""
-    from prefect import serve as prefect_serve
+    """Serve the scheduled deployment until SIGINT or SIGTERM (Prefect's ``Flow.serve``).
 
-    prefect_serve(deployment(settings, cron, name, timezone))
+    ``Flow.serve`` keeps the flow object itself, so scheduled runs get its task runner
+    (``--workers``, ``--dask``); a deployment served by ``prefect.serve`` would be loaded
+    again from its entry point, with the default one.
+    """
+    settings = resolve_paths(settings)
+    served_flow(settings).serve(
+        name=name,
+        schedule=schedule_of(cron, timezone),
+        parameters={"settings": settings.record()},
+        description=DESCRIPTION,
+        pause_on_shutdown=True,
+    )
