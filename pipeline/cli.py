@@ -11,8 +11,12 @@ import ctypes
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from pipeline.settings import SettingsError, add_arguments, from_args
+from pipeline.settings import DEFAULTS, SettingsError, add_arguments, from_args
+
+if TYPE_CHECKING:
+    from pipeline.settings import Settings
 
 # Prefect reads these at import: no telemetry from an offline machine, and enough time for a
 # cold embedded server (database migrations) on a small machine.
@@ -39,22 +43,50 @@ _limit_malloc_arenas()
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 
 
+def default_lexicons(given: str) -> str:
+    """``given``, except that the default ``lexicons`` with no such folder in the working
+    directory is the lexicons installed with the package (``pipeline/lexicons``), so that an
+    installed ``framing`` runs anywhere."""
+    if given != DEFAULTS.lexicons or Path(given).is_dir():
+        return given
+    from importlib.resources import files
+
+    return str(files("pipeline") / "lexicons")
+
+
+def program_name() -> str:
+    """``framing`` when run as the console script, ``python -m pipeline`` otherwise."""
+    name = Path(sys.argv[0]).name if sys.argv and sys.argv[0] else ""
+    return "python -m pipeline" if name in ("", "__main__.py", "-c") else name
+
+
 def _run_options(p: argparse.ArgumentParser) -> None:
-    """The options of ``run`` and ``serve``: one per field of ``Settings``, and ``--strict``."""
+    """The options of ``run`` and ``serve``: one per field of ``Settings``, and how much to
+    say."""
     add_arguments(p)
-    p.add_argument("--strict", action="store_true", help="exit 1 if any article is quarantined")
+    talk = p.add_mutually_exclusive_group()
+    talk.add_argument("-q", "--quiet", action="store_true", help="no progress, warnings only")
+    talk.add_argument("-v", "--verbose", action="store_true", help="Prefect's debug logs too")
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from pipeline import __version__
+
     parser = argparse.ArgumentParser(
-        prog="python -m pipeline",
+        prog=program_name(),
         description="Compare how Japanese news sources frame a story, with framing lexicons.",
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     _run_options(sub.add_parser("run", help="score the corpus and write the dashboard"))
     serve = sub.add_parser("serve", help="serve the run as a Prefect deployment on a schedule")
     serve.add_argument("--cron", required=True, help='cron schedule, e.g. "0 6 * * *"')
     serve.add_argument("--name", default="daily", help="deployment name (default daily)")
+    serve.add_argument(
+        "--timezone",
+        default=None,
+        help="IANA time zone of the cron, e.g. Asia/Tokyo (default: this machine's, else UTC)",
+    )
     _run_options(serve)
     serve.add_argument("--feeds", help="collect from this feeds file before each scheduled run")
     _collect_parser(sub)
@@ -137,16 +169,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         return code
 
     if args.command == "serve":
-        from prefect.client.schemas.schedules import CronSchedule
-
-        try:
-            CronSchedule(cron=args.cron)
-        except ValueError:
-            return _usage_error(f"--cron {args.cron!r} is not a valid cron expression")
-        from pipeline.orchestration.flows import serve
-
-        serve(settings, args.cron, args.name)
-        return EXIT_OK
+        return cmd_serve(args, settings)
 
     from pipeline.orchestration.failures import MACHINE_ERRORS, describe, hide_tracebacks
     from pipeline.orchestration.flows import run
@@ -171,6 +194,22 @@ def cmd_run(args: argparse.Namespace) -> int:
     print(f"dashboard: {result['dashboard']}")
     if args.strict and result["quarantined"]:
         return EXIT_FAIL
+    return EXIT_OK
+
+
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    from prefect.client.schemas.schedules import CronSchedule
+
+    from pipeline.orchestration.serving import local_timezone, serve, valid_timezone
+
+    timezone = args.timezone or local_timezone()
+    if not valid_timezone(timezone):
+        return _usage_error(f"--timezone {timezone!r} is not an IANA time zone (Asia/Tokyo)")
+    try:
+        CronSchedule(cron=args.cron, timezone=timezone)
+    except ValueError:
+        return _usage_error(f"--cron {args.cron!r} is not a valid cron expression")
+    serve(settings, args.cron, args.name, timezone)
     return EXIT_OK
 
 
@@ -295,39 +334,62 @@ def cmd_serve_collect(args: argparse.Namespace) -> int:
 
     from pipeline.analyze.lexicons import LexiconError, load_lexicons
     from pipeline.collect.feeds import FeedsError, load_feeds
+    from pipeline.orchestration.serving import local_timezone, valid_timezone
 
+    timezone = args.timezone or local_timezone()
+    if not valid_timezone(timezone):
+        return _usage_error(f"--timezone {timezone!r} is not an IANA time zone (Asia/Tokyo)")
     try:
         load_feeds(Path(args.feeds))
         load_lexicons(Path(args.lexicons))
-        CronSchedule(cron=args.cron)
-    except (FeedsError, LexiconError) as exc:
+        CronSchedule(cron=args.cron, timezone=timezone)
+        settings = from_args(args)
+    except (FeedsError, LexiconError, SettingsError) as exc:
         return _usage_error(str(exc))
     except ValueError:
         return _usage_error(f"--cron {args.cron!r} is not a valid cron expression")
     from pipeline.orchestration.collect_flow import serve_collect
 
-    try:
-        settings = from_args(args)
-    except SettingsError as exc:
-        return _usage_error(str(exc))
-    serve_collect(settings, args.feeds, args.cron, args.name)
+    serve_collect(settings, args.feeds, args.cron, args.name, timezone)
+    return EXIT_OK
     return EXIT_OK
 
 
+def _talk(args: argparse.Namespace) -> None:
+    """``-q``: no progress, Prefect's warnings only; ``-v``: Prefect's debug logs. Set before
+    Prefect is imported (it reads its logging settings then)."""
+    from pipeline.orchestration import progress
+
+    if getattr(args, "quiet", False):
+        os.environ["PREFECT_LOGGING_LEVEL"] = "WARNING"
+        progress.set_mode("quiet")
+    elif getattr(args, "verbose", False):
+        os.environ["PREFECT_LOGGING_LEVEL"] = "DEBUG"
+
+
 def main(argv: list[str] | None = None) -> int:
+    from pipeline.orchestration.signals import interruptible
+
     args = build_parser().parse_args(argv)
-    try:
-        if args.command == "collect":
-            return cmd_collect(args)
-        if args.command == "serve" and args.feeds:
-            return cmd_serve_collect(args)
-        if args.command in ("run", "serve"):
-            return cmd_run(args)
-        if args.command == "lexicon":
-            return cmd_lexicon(args)
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return EXIT_FAIL
+    if hasattr(args, "lexicons"):
+        args.lexicons = default_lexicons(args.lexicons)
+    _talk(args)
+    if args.command == "serve":  # Prefect's serve stops on SIGINT/SIGTERM by itself
+        return cmd_serve_collect(args) if args.feeds else cmd_run(args)
+    with interruptible() as received:
+        try:
+            if args.command == "run":
+                return cmd_run(args)
+            if args.command == "collect":
+                return cmd_collect(args)
+            if args.command == "lexicon":
+                return cmd_lexicon(args)
+        except BaseException:
+            if (sig := received()) is None:
+                raise
+            print(f"interrupted ({sig.name}): the run was stopped, latest is unchanged",
+                  file=sys.stderr)  # fmt: skip
+            return EXIT_FAIL
     return EXIT_USAGE
 
 

@@ -40,7 +40,11 @@ class Settings:
     corpus: str = _opt(
         "corpus", "corpus: a folder (manifest.csv + texts), a .jsonl or a .parquet file"
     )
-    lexicons: str = _opt("lexicons", "folder of *.yaml lexicons, one per frame")
+    lexicons: str = _opt(
+        "lexicons",
+        "folder of *.yaml lexicons, one per frame (default: ./lexicons, else the lexicons "
+        "installed with the package)",
+    )
     out: str = _opt("outputs", "output folder (runs/, latest, history.csv)")
     batch_size: int = _opt(
         0,
@@ -73,6 +77,10 @@ class Settings:
     )
     dask: bool = _opt(False, "run batches on a local Dask cluster")
     dask_address: str | None = _opt(None, "run batches on this Dask scheduler (tcp://HOST:PORT)")
+    strict: bool = _opt(False, "exit 1 (a served run: ends Failed) if any article is quarantined")
+    excel_csv: bool = _opt(
+        False, "write data/*.csv as UTF-8 with a byte-order mark, which Excel needs for Japanese"
+    )
 
     def check(self) -> Settings:
         """Raise SettingsError (one line) for a value out of range; return self."""

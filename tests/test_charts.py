@@ -270,7 +270,7 @@ def test_low_evidence_sources_get_no_share_in_charts(tmp_path: Path) -> None:
     assert set(sources.loc[low, "source"]) >= set(THIN_SOURCES)
     raw = path.read_text("utf-8").splitlines()
     rows = [raw[0]] + [
-        line.replace(",,true", ",1.0,true") if line.endswith(",,true") else line for line in raw[1:]
+        line.replace(",,TRUE", ",1.0,TRUE") if line.endswith(",,TRUE") else line for line in raw[1:]
     ]
     path.write_text("\n".join(rows) + "\n", "utf-8")
     d = data.ChartData(run)

@@ -469,7 +469,7 @@ def _fill_low_shares(run: Path) -> None:
         path = run / "data" / f"{name}.csv"
         lines = path.read_text("utf-8").splitlines()
         lines = [lines[0]] + [
-            line[: -len(",,true")] + ",1.0,true" if line.endswith(",,true") else line
+            line[: -len(",,TRUE")] + ",1.0,TRUE" if line.endswith(",,TRUE") else line
             for line in lines[1:]
         ]
         path.write_text("\n".join(lines) + "\n", "utf-8")

@@ -345,33 +345,46 @@ def test_a_corpus_of_broken_files_is_accounted_for(seed_run, tmp_path, corpus_di
     assert "<" not in html_text and "alert" not in html_text
 
 
-def test_local_workers_share_the_embedded_server(monkeypatch):
-    """The embedded server is started up front; local worker processes are pointed at it
-    instead of starting their own."""
-    from prefect.server.api import server as api_server
+def test_local_workers_share_the_embedded_server(harness):
+    """The server started up front (here the harness's, a real one) is the one local worker
+    processes are pointed at, instead of each starting its own."""
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
-    started = []
+    url = PREFECT_API_URL.value()
 
-    class Server:
-        api_url = "http://127.0.0.1:9/api"
+    class Started:
+        def wait(self) -> str:
+            return url
 
-        def start(self) -> None:
-            started.append(self.api_url)
-
-    monkeypatch.setattr(api_server, "SubprocessASGIServer", Server)
     shared = [Settings(workers=2), Settings(dask=True)]
     own = [Settings(), Settings(dask=True, dask_address="tcp://cluster:8786")]
     with temporary_settings(restore_defaults={PREFECT_API_URL}):
         for settings in shared:
-            with embedded_server(settings):
-                assert PREFECT_API_URL.value() == Server.api_url
+            with embedded_server(settings, Started()):
+                assert PREFECT_API_URL.value() == url
             assert not PREFECT_API_URL.value()
         for settings in own:
-            with embedded_server(settings):
+            with embedded_server(settings, Started()):
                 assert not PREFECT_API_URL.value()
-    assert started == [Server.api_url] * (len(shared) + len(own)), "started before the flow"
     team = temporary_settings(updates={PREFECT_API_URL: "http://team:4200/api"})
     with team, embedded_server(Settings(workers=4)):
         assert PREFECT_API_URL.value() == "http://team:4200/api"
-    assert len(started) == len(shared) + len(own), "a configured server: none started"
+
+
+def test_a_strict_run_with_quarantines_ends_failed_but_is_published(
+    seed_run, tmp_path, corpus_dir, lexicon_dir
+):
+    """What ``--strict`` does for a served (scheduled) run: the flow run is Failed."""
+    corpus = tmp_path / "corpus"
+    shutil.copytree(corpus_dir, corpus)
+    with open(corpus / "manifest.csv", "a", encoding="utf-8") as fh:
+        fh.write("gone,articles/gone.txt,Nowhere,,,2024-01-02,,ja,,\n")
+    settings = Settings(
+        corpus=str(corpus), lexicons=str(lexicon_dir), out=str(tmp_path / "out"), strict=True,
+        bootstrap=50, permutations=50,
+    )  # fmt: skip
+    state = framing_flow(settings, return_state=True)
+    assert state.is_failed() and "--strict: 1 article(s) quarantined" in state.message
+    result = state.result(raise_on_failure=False)
+    assert [q["article_id"] for q in result["quarantined"]] == ["gone"]
+    assert (tmp_path / "out" / "latest" / "dashboard.html").is_file()

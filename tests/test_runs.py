@@ -73,25 +73,54 @@ def test_lock_is_released_when_its_holder_is_killed(tmp_path):
         pass
 
 
-def test_history_appends(tmp_path):
-    src = pd.DataFrame(
+def _sources(per_1k: float = 100.0) -> pd.DataFrame:
+    return pd.DataFrame(
         {
-            "source": ["A"],
-            "frame": ["f"],
-            "articles": [1],
-            "tokens": [10],
-            "hits": [1],
-            "per_1k": [100.0],
-            "ci_low": [0.0],
-            "ci_high": [200.0],
-            "share": [1.0],
+            "source": ["A", "B"],
+            "frame": ["f", "f"],
+            "articles": [1, 2],
+            "tokens": [10, 20],
+            "hits": [1, 0],
+            "per_1k": [per_1k, 0.0],
+            "ci_low": [0.0, float("nan")],
+            "ci_high": [200.0, float("nan")],
+            "share": [1.0, float("nan")],
         }
     )
-    runs.append_history(tmp_path, "r1", "t1", "h", src)
-    runs.append_history(tmp_path, "r2", "t2", "h", src)
+
+
+def _key(run_id: str, corpus: str = "c1", settings: str = "s1") -> runs.HistoryKey:
+    return runs.HistoryKey(run_id, f"t-{run_id}", "lex", corpus, f"/data/{corpus}", settings)
+
+
+def test_history_rows_say_which_corpus_and_settings_produced_them(tmp_path):
+    assert runs.append_history(tmp_path, _key("r1"), _sources())
     h = pd.read_csv(tmp_path / "history.csv")
-    assert list(h["run_id"]) == ["r1", "r2"]
     assert list(h.columns) == runs.HISTORY_COLUMNS
+    assert set(h["corpus_sha256"]) == {"c1"} and set(h["corpus_path"]) == {"/data/c1"}
+    assert set(h["settings_sha256"]) == {"s1"} and list(h["run_id"]) == ["r1", "r1"]
+
+
+def test_an_identical_rerun_adds_no_rows_but_any_change_does(tmp_path):
+    runs.append_history(tmp_path, _key("r1"), _sources())
+    assert not runs.append_history(tmp_path, _key("r2"), _sources()), "identical rerun"
+    changed = [
+        (_key("r3", corpus="c2"), _sources()),
+        (_key("r4", settings="s2"), _sources()),
+        (_key("r5"), _sources(per_1k=90.0)),  # same inputs, other scores (new code)
+        (_key("r6"), _sources()),  # back to r1's scores: the last run of the key differs
+    ]
+    for key, sources in changed:
+        assert runs.append_history(tmp_path, key, sources), key
+    h = pd.read_csv(tmp_path / "history.csv")
+    assert list(dict.fromkeys(h["run_id"])) == ["r1", "r3", "r4", "r5", "r6"]
+
+
+def test_settings_hash_ignores_where_and_how_fast_a_run_went():
+    base = {"bootstrap": 1000, "seed": 1, "out": "a", "workers": 1, "corpus": "x"}
+    same = {**base, "out": "b", "workers": 8, "corpus": "y", "dask": True}
+    assert runs.settings_hash(base) == runs.settings_hash(same)
+    assert runs.settings_hash(base) != runs.settings_hash({**base, "seed": 2})
 
 
 def test_prune_keeps_newest_and_latest(tmp_path):

@@ -1,79 +1,53 @@
-"""The embedded server started ahead of a run: its start in a thread, errors, stop."""
+"""The embedded server started ahead of a run, through Prefect's public client: a real one,
+in a process of its own, gone when that process exits."""
 
 from __future__ import annotations
 
-import threading
+import json
+import os
+import subprocess
+import sys
+import time
 
-import pytest
-from prefect.server.api import server as api_server
+import psutil
 from prefect.settings import PREFECT_API_URL, temporary_settings
 
-from pipeline.orchestration.server import (
-    EmbeddedServer,
-    start_embedded_server,
-    uses_embedded_server,
-)
+from pipeline.orchestration.server import start_embedded_server, uses_embedded_server
+
+SCRIPT = """
+import json, os, urllib.request
+from pipeline.orchestration.server import EmbeddedServer
+server = EmbeddedServer()
+url = server.wait()
+with urllib.request.urlopen(url + "/health", timeout=10) as resp:
+    status = resp.status
+same = EmbeddedServer().wait() == url
+import psutil
+children = [p.pid for p in psutil.Process().children(recursive=True)]
+print(json.dumps({"url": url, "status": status, "same": same, "children": children}))
+server.stop()
+"""
 
 
-class FakeASGIServer:
-    """Stands in for Prefect's SubprocessASGIServer: records calls, can fail or block."""
-
-    api_url = "http://127.0.0.1:9/api"
-
-    def __init__(self, fail: Exception | None = None, gate: threading.Event | None = None):
-        self.fail, self.gate = fail, gate
-        self.calls: list[str] = []
-
-    def start(self) -> None:
-        if self.gate is not None:
-            self.gate.wait(10)
-        self.calls.append("start")
-        if self.fail is not None:
-            raise self.fail
-
-    def stop(self) -> None:
-        self.calls.append("stop")
+def test_the_server_starts_answers_and_is_gone_when_the_process_exits():
+    env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
+    proc = subprocess.run(
+        [sys.executable, "-c", SCRIPT], env=env, capture_output=True, text=True, timeout=180
+    )
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert out["url"].startswith("http://127.0.0.1:") and out["url"].endswith("/api")
+    assert out["status"] == 200 and out["same"], "one embedded server a process"
+    assert out["children"], "the server runs in a process of its own"
+    deadline = time.monotonic() + 10
+    while any(psutil.pid_exists(p) for p in out["children"]) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not [p for p in out["children"] if psutil.pid_exists(p)], "stopped at exit"
 
 
-def _patch(monkeypatch, fake: FakeASGIServer) -> None:
-    monkeypatch.setattr(api_server, "SubprocessASGIServer", lambda: fake)
-
-
-def test_the_server_starts_in_the_background_and_wait_returns_its_url(monkeypatch):
-    gate = threading.Event()
-    fake = FakeASGIServer(gate=gate)
-    _patch(monkeypatch, fake)
-    server = EmbeddedServer()
-    assert fake.calls == [], "the caller goes on while the server starts"
-    gate.set()
-    assert server.wait() == FakeASGIServer.api_url
-    assert fake.calls == ["start"]
-
-
-def test_a_failed_start_is_raised_by_wait(monkeypatch):
-    _patch(monkeypatch, FakeASGIServer(fail=RuntimeError("port in use")))
-    with pytest.raises(RuntimeError, match="port in use"):
-        EmbeddedServer().wait()
-
-
-def test_stop_waits_for_the_start_then_stops(monkeypatch):
-    gate = threading.Event()
-    fake = FakeASGIServer(gate=gate)
-    _patch(monkeypatch, fake)
-    server = EmbeddedServer()
-    threading.Timer(0.05, gate.set).start()
-    server.stop()
-    assert fake.calls == ["start", "stop"]
-
-
-def test_no_server_is_started_when_one_is_configured(monkeypatch):
-    fake = FakeASGIServer()
-    _patch(monkeypatch, fake)
+def test_no_server_is_started_when_one_is_configured():
     with temporary_settings(updates={PREFECT_API_URL: "http://team:4200/api"}):
         assert not uses_embedded_server()
         assert start_embedded_server() is None
     with temporary_settings(restore_defaults={PREFECT_API_URL}):
         assert uses_embedded_server()
-        started = start_embedded_server()
-        assert started is not None and started.wait() == FakeASGIServer.api_url
-    assert fake.calls == ["start"]

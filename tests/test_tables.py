@@ -83,8 +83,8 @@ def read(data: Path, name: str) -> pd.DataFrame:
 
 def read_hits(data: Path) -> pd.DataFrame:
     hits = pd.read_csv(data / "hits.csv", keep_default_na=False, dtype={"negated": str})
-    assert set(hits["negated"]) <= {"true", "false"}
-    hits["negated"] = hits["negated"] == "true"
+    assert set(hits["negated"]) <= {"TRUE", "FALSE"}
+    hits["negated"] = hits["negated"] == "TRUE"
     hits["counted"] = (hits["voice"] == "author") & ~hits["negated"]
     return hits
 

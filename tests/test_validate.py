@@ -53,7 +53,7 @@ def test_dominant_frame_is_the_highest_rate_and_low_evidence_leaves_match_empty(
     v = v.set_index("article_id")
     assert list(v["dominant"]) == ["f", "g", "f", "", ""]
     assert list(v["evidence"]) == ["ok", "ok", "ok", "low", "low"]
-    assert list(v["match"]) == ["true", "false", "false", "", ""]
+    assert list(v["match"]) == ["TRUE", "FALSE", "FALSE", "", ""]
     assert list(v["perspective"]) == ["f", "f", "g", "g", "f"]
     assert list(v["source"]) == ["S1", "S1", "S2", "S2", "S2"]
 

@@ -16,7 +16,7 @@ VALIDATION_COLUMNS = columns("validation")
 
 def dominant_frames(scores: pd.DataFrame, perspective: dict[str, str]) -> pd.DataFrame:
     """Per article with a known perspective: its dominant frame (highest per_1k) and whether
-    it matches (``true``/``false``, written as text so every batch writes the same bytes);
+    it matches (``TRUE``/``FALSE``, written as text so every batch writes the same bytes);
     ``match`` is empty when the article has too little evidence to say."""
     want = scores["article_id"].map(perspective).astype(object).fillna("").astype(str)
     known = scores[want != ""]
@@ -35,7 +35,7 @@ def dominant_frames(scores: pd.DataFrame, perspective: dict[str, str]) -> pd.Dat
             "source": top["source"].to_numpy(),
             "perspective": wanted,
             "dominant": dominant,
-            "match": np.where(low, "", np.where(dominant == wanted, "true", "false")),
+            "match": np.where(low, "", np.where(dominant == wanted, "TRUE", "FALSE")),
             "evidence": np.where(low, "low", "ok"),
         },
         columns=VALIDATION_COLUMNS,

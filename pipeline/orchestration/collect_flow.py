@@ -12,7 +12,7 @@ from prefect.deployments.runner import RunnerDeployment
 
 from pipeline.collect.collect import collect
 from pipeline.collect.feeds import load_feeds
-from pipeline.orchestration.flows import framing_flow
+from pipeline.orchestration.flows import framing_flow, resolve_paths, schedule_of
 from pipeline.settings import Settings
 
 
@@ -60,20 +60,26 @@ def collect_and_score_flow(feeds: str, settings: Settings) -> dict[str, Any]:
 
 
 def collect_deployment(
-    settings: Settings, feeds: str, cron: str, name: str = "daily"
+    settings: Settings, feeds: str, cron: str, name: str = "daily", timezone: str = "UTC"
 ) -> RunnerDeployment:
-    """Collect-then-score as a deployment on a cron schedule."""
+    """Collect-then-score as a deployment on a cron schedule in ``timezone`` (paths made
+    absolute: served runs do not run in the caller's working directory)."""
     made = collect_and_score_flow.to_deployment(
         name=name,
-        cron=cron,
-        parameters={"feeds": str(Path(feeds).resolve()), "settings": settings.record()},
+        schedule=schedule_of(cron, timezone),
+        parameters={
+            "feeds": str(Path(feeds).resolve()),
+            "settings": resolve_paths(settings).record(),
+        },
         description="Collect from the outlets' feeds, then score the corpus, on a schedule.",
     )
     return cast(RunnerDeployment, made)  # a coroutine only when called from async code
 
 
-def serve_collect(settings: Settings, feeds: str, cron: str, name: str = "daily") -> None:
+def serve_collect(
+    settings: Settings, feeds: str, cron: str, name: str = "daily", timezone: str = "UTC"
+) -> None:
     """Serve the collect-then-score deployment until interrupted."""
     from prefect import serve as prefect_serve
 
-    prefect_serve(collect_deployment(settings, feeds, cron, name))
+    prefect_serve(collect_deployment(settings, feeds, cron, name, timezone))

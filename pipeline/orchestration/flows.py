@@ -12,7 +12,7 @@ import shutil
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import UTC, datetime
 from functools import lru_cache
 from importlib.metadata import version
@@ -28,7 +28,14 @@ from pipeline import __version__
 from pipeline.analyze.lexicons import Lexicon, bundle_hash, load_lexicons
 from pipeline.analyze.tokens import release_dictionary, tagger
 from pipeline.analyze.tokens import versions as tokenizer_versions
-from pipeline.ingest.batches import auto_batch_size, count_articles, plan_batches, read_batch
+from pipeline.ingest.batches import (
+    Plan,
+    auto_batch_size,
+    count_articles,
+    plan_batches,
+    read_batch,
+)
+from pipeline.orchestration.progress import Progress, articles_in
 from pipeline.orchestration.server import (
     EmbeddedServer,
     start_embedded_server,
@@ -37,6 +44,7 @@ from pipeline.orchestration.server import (
 from pipeline.report.charts.registry import FAMILIES
 from pipeline.runfolder import runs
 from pipeline.runfolder.cache import AggregateCache, BatchCache
+from pipeline.runfolder.excel import add_bom
 from pipeline.runfolder.tables import read_table
 from pipeline.settings import Settings
 
@@ -216,16 +224,7 @@ def _run_info(
             "scored": summary["scored"],
             "quarantined": len(quarantined),
         },
-        "lexicons": [
-            {
-                "frame": lx.frame,
-                "label": lx.label,
-                "file": str(lx.path),
-                "entries": len(lx.entries),
-                "sha256": lx.sha256,
-            }
-            for lx in lexicons
-        ],
+        "lexicons": _lexicon_records(lexicons),
         "lexicons_sha256": bundle_hash(lexicons),
         "tools": tool_versions(),
         "settings": settings.record(),
@@ -236,10 +235,68 @@ def _run_info(
     }
 
 
+def resolve_paths(settings: Settings) -> Settings:
+    """The settings with absolute corpus, lexicon and output paths: Dask workers and served
+    runs do not run in the caller's working directory."""
+    return replace(
+        settings,
+        corpus=str(Path(settings.corpus).resolve()),
+        lexicons=str(Path(settings.lexicons).resolve()),
+        out=str(Path(settings.out).resolve()),
+    )
+
+
+def wait_for_batches(futures: list[Any], sizes: list[int], progress: Progress) -> list[str]:
+    """The batches' result folders in submission order, counting each as it completes."""
+    from prefect.futures import as_completed
+
+    position = {f.task_run_id: i for i, f in enumerate(futures)}
+    results: list[str] = [""] * len(futures)
+    for future in as_completed(futures):
+        i = position[future.task_run_id]
+        results[i] = future.result()
+        progress.advance(sizes[i])
+    return results
+
+
+def _analyze(
+    settings: Settings, stage: Path, lex_sha: str, cache_path: str | None, logger: Any
+) -> tuple[Plan, list[str], int]:
+    """Plan the corpus into batches, analyzing each as soon as it is written; return the
+    plan, the batches' result folders (in plan order) and the batch size."""
+    corpus = Path(settings.corpus)
+    expected = count_articles(corpus)
+    batch_size = settings.batch_size or auto_batch_size(expected, settings.workers)
+    texts = str(stage / "data" / "texts")
+    futures: list[Any] = []
+    sizes: list[int] = []
+
+    def submit(batch_file: str) -> None:
+        sizes.append(articles_in(batch_file))
+        futures.append(
+            analyze_batch_task.submit(
+                batch_file, settings.lexicons, lex_sha, texts, cache_path, settings.max_bytes
+            )
+        )
+
+    progress = Progress(expected, logger)
+    try:
+        plan = plan_batches(corpus, stage / "_work", batch_size, on_batch=submit)
+        progress.set_total(plan.articles)
+        return plan, wait_for_batches(futures, sizes, progress), batch_size
+    finally:
+        progress.close()
+
+
 @flow(name="framing-comparison", log_prints=True)
 def framing_flow(settings: Settings) -> dict[str, Any]:
     """Score a corpus against every lexicon and publish a run folder with its dashboard."""
+    # Named in the body, so that a copy of this function pickled by value (``serve`` runs
+    # the flow object in a subprocess) carries the class its parameter is validated into.
+    if not isinstance(settings, Settings):
+        raise TypeError(f"settings must be Settings, not {type(settings).__name__}")
     logger = get_run_logger()
+    settings = resolve_paths(settings)
     started = datetime.now(UTC)
     t0 = time.perf_counter()
     out = Path(settings.out)
@@ -251,25 +308,10 @@ def framing_flow(settings: Settings) -> dict[str, Any]:
         run_id = runs.new_run_id(started)
         stage = runs.staging_dir(out, run_id)
         work = stage / "_work"
-        corpus = Path(settings.corpus)
-        batch_size = settings.batch_size or auto_batch_size(
-            count_articles(corpus), settings.workers
-        )
-        texts = str(stage / "data" / "texts")
         cache_path = str(out / "cache" / "analysis.sqlite") if settings.cache else None
-        futures = []
-
-        def submit(batch_file: str) -> None:
-            futures.append(
-                analyze_batch_task.submit(
-                    batch_file, settings.lexicons, lex_sha, texts, cache_path, settings.max_bytes
-                )
-            )
-
-        plan = plan_batches(corpus, work, batch_size, on_batch=submit)
+        plan, batch_dirs, batch_size = _analyze(settings, stage, lex_sha, cache_path, logger)
         for w in plan.warnings:
             logger.warning(w)
-        batch_dirs = [f.result() for f in futures]
         release_dictionary()  # the rest of the run does not tokenize: ~115 MB at 100k
         if cache_path:  # keep the batches this run used: the cache stays one run's size
             BatchCache(batch_cache_dir(cache_path)).prune(Path(d).name for d in batch_dirs)
@@ -277,7 +319,11 @@ def framing_flow(settings: Settings) -> dict[str, Any]:
             str(stage), batch_dirs, settings.lexicons, lex_sha, settings, plan.source_counts
         )
         run_info = _run_info(run_id, started, settings, lexicons, plan, summary)
-        run_info["batches"] = {"size": batch_size, "count": len(plan.batch_files)}
+        run_info["batches"] = {
+            "size": batch_size,
+            "count": len(plan.batch_files),
+            "task_runner": _task_runner_name(),
+        }
         (stage / "run.json").write_text(json.dumps(run_info, ensure_ascii=False, indent=2))
         charts_task(str(stage))
         shutil.rmtree(work, ignore_errors=True)
@@ -286,13 +332,13 @@ def framing_flow(settings: Settings) -> dict[str, Any]:
         run_info["duration_s"] = round(time.perf_counter() - t0, 2)
         (stage / "run.json").write_text(json.dumps(run_info, ensure_ascii=False, indent=2))
         dashboard_task(str(stage))
+        if settings.excel_csv:
+            add_bom(stage / "data")
         final = runs.publish(out, stage, run_id)
-        runs.append_history(
-            out, run_id, run_info["finished"], lex_sha, read_table(final, "sources")
-        )
+        _record_history(out, run_info, final)
         pruned = runs.prune(out, settings.keep)
     _artifacts(summary["sources"], final)
-    return {
+    result = {
         "run_id": run_id,
         "run_dir": str(final),
         "dashboard": str(final / "dashboard.html"),
@@ -301,6 +347,50 @@ def framing_flow(settings: Settings) -> dict[str, Any]:
         "pruned": [str(p) for p in pruned],
         "tasks": len(plan.batch_files) + 3,
     }
+    return _strict(result) if settings.strict and run_info["quarantined"] else result
+
+
+def _strict(result: dict[str, Any]) -> Any:
+    """A Failed state carrying the published run's result: ``--strict`` with quarantines."""
+    from prefect.states import Failed
+
+    n = len(result["quarantined"])
+    return Failed(message=f"--strict: {n} article(s) quarantined", data=result)
+
+
+def _lexicon_records(lexicons: list[Lexicon]) -> list[dict[str, Any]]:
+    return [
+        {
+            "frame": lx.frame,
+            "label": lx.label,
+            "file": str(lx.path),
+            "entries": len(lx.entries),
+            "sha256": lx.sha256,
+        }
+        for lx in lexicons
+    ]
+
+
+def _record_history(out: Path, run_info: dict[str, Any], final: Path) -> None:
+    """Append the published run's per-source scores to ``history.csv``, keyed by what
+    produced them."""
+    key = runs.HistoryKey(
+        run_info["run_id"],
+        run_info["finished"],
+        run_info["lexicons_sha256"],
+        run_info["corpus"]["sha256"],
+        run_info["corpus"]["path"],
+        runs.settings_hash(run_info["settings"]),
+    )
+    runs.append_history(out, key, read_table(final, "sources"))
+
+
+def _task_runner_name() -> str:
+    """The class of the task runner this flow run uses (threads, processes or Dask)."""
+    from prefect.context import FlowRunContext
+
+    context = FlowRunContext.get()
+    return type(context.task_runner).__name__ if context else ""
 
 
 def _artifacts(sources: list[dict[str, Any]], run_dir: Path) -> None:
@@ -338,22 +428,34 @@ def task_runner(settings: Settings) -> TaskRunner:
     return ProcessPoolTaskRunner(max_workers=settings.workers)
 
 
-def deployment(settings: Settings, cron: str, name: str = "daily") -> RunnerDeployment:
-    """The flow as a deployment on a cron schedule, with these settings as its parameters."""
-    made = framing_flow.to_deployment(
+def served_flow(settings: Settings) -> Any:
+    """The flow with the task runner these settings ask for (threads, processes, Dask)."""
+    runner: Any = task_runner(settings)  # Prefect types runners by their future type
+    return framing_flow.with_options(task_runner=runner)
+
+
+def schedule_of(cron: str, timezone: str = "UTC") -> Any:
+    from prefect.schedules import Cron
+
+    return Cron(cron, timezone=timezone)
+
+
+DESCRIPTION = "Framing comparison of the corpus, on a schedule."
+
+
+def deployment(
+    settings: Settings, cron: str, name: str = "daily", timezone: str = "UTC"
+) -> RunnerDeployment:
+    """The flow as a deployment on a cron schedule in ``timezone``, with these settings
+    (paths made absolute) as its parameters."""
+    settings = resolve_paths(settings)
+    made = served_flow(settings).to_deployment(
         name=name,
-        cron=cron,
+        schedule=schedule_of(cron, timezone),
         parameters={"settings": settings.record()},
-        description="Framing comparison of the corpus, on a schedule.",
+        description=DESCRIPTION,
     )
     return cast(RunnerDeployment, made)  # a coroutine only when called from async code
-
-
-def serve(settings: Settings, cron: str, name: str = "daily") -> None:
-    """Serve the scheduled deployment until interrupted (Prefect's ``serve``)."""
-    from prefect import serve as prefect_serve
-
-    prefect_serve(deployment(settings, cron, name))
 
 
 def warm_up() -> None:
@@ -410,11 +512,14 @@ def run(settings: Settings, server: EmbeddedServer | None = None) -> dict[str, A
     """Run the flow and wait until the server has recorded its task runs, then return.
 
     ``server``: the embedded server, if the caller started it already (the CLI does, first).
+    A ``strict`` run that quarantined articles ends Failed but still returns its result.
     """
     with embedded_server(settings, server):
         runner: Any = task_runner(settings)  # Prefect types runners by their future type
         state = framing_flow.with_options(task_runner=runner)(settings, return_state=True)
-        result = state.result()
+        result = state.result(raise_on_failure=False)
+        if isinstance(result, BaseException):
+            raise result
         settle(state.state_details.flow_run_id, expected=result["tasks"])
     return result
 
@@ -428,9 +533,7 @@ def settle(flow_run_id: Any, expected: int, timeout: float = 15.0) -> None:
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
     from prefect.client.schemas.sorting import TaskRunSort
-    from prefect.events.worker import EventsWorker
 
-    EventsWorker.drain_all(timeout=timeout)
     deadline = time.monotonic() + timeout
     page = 200
     with get_client(sync_client=True) as client:

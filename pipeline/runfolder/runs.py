@@ -8,20 +8,35 @@ leaves ``latest`` as it was, and the next run removes what the killed one left.
 from __future__ import annotations
 
 import fcntl
+import hashlib
+import json
 import os
 import secrets
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
-from pipeline.runfolder.schema import columns
+from pipeline.runfolder.schema import DECIMALS, TABLES, columns
 from pipeline.runfolder.tables import read_path, write_table
 
 PARTIAL = ".partial-"
+# Which run produced a history row: the run, its corpus (content hash and path) and settings.
+KEY_COLUMNS = [
+    "run_id",
+    "finished",
+    "lexicons_sha256",
+    "corpus_sha256",
+    "corpus_path",
+    "settings_sha256",
+]
+# What the scores depend on besides the corpus and lexicons (hashed into settings_sha256).
+SCORE_SETTINGS = ("bootstrap", "seed", "min_tokens", "min_hits", "permutations", "max_bytes")
 HISTORY_COLUMNS = columns("history")
 
 
@@ -91,16 +106,56 @@ def publish(out: Path, staging: Path, run_id: str) -> Path:
     return final
 
 
-def append_history(
-    out: Path, run_id: str, finished: str, lexicons_sha: str, sources: pd.DataFrame
-) -> Path:
-    """Add this run's per-source scores to ``history.csv`` (rewritten atomically)."""
+@dataclass(frozen=True, slots=True)
+class HistoryKey:
+    """What a run's history rows carry besides its scores: the run, and what produced it."""
+
+    run_id: str
+    finished: str
+    lexicons_sha256: str
+    corpus_sha256: str
+    corpus_path: str
+    settings_sha256: str
+
+
+def settings_hash(settings: dict[str, Any]) -> str:
+    """SHA-256 of the settings the scores depend on (``SCORE_SETTINGS``), not of where or how
+    fast the run went (paths, workers, batches, cache)."""
+    chosen = {k: settings.get(k) for k in SCORE_SETTINGS}
+    return hashlib.sha256(json.dumps(chosen, sort_keys=True).encode()).hexdigest()
+
+
+def _scores(df: pd.DataFrame) -> str:
+    """A run's history rows as text, for comparing two runs' scores exactly."""
+    cols = [c for c in HISTORY_COLUMNS if c not in KEY_COLUMNS]
+    numbers = {c: float for c in TABLES["history"].numeric}
+    scores = df[cols].astype(numbers).round(DECIMALS)
+    return scores.sort_values(["source", "frame"]).to_csv(index=False)
+
+
+def append_history(out: Path, key: HistoryKey, sources: pd.DataFrame) -> bool:
+    """Add this run's per-source scores to ``history.csv`` (rewritten atomically); return
+    whether rows were added.
+
+    A rerun of the same corpus (hash), lexicons and score settings whose scores equal those
+    of the last such run adds nothing: the history lists results, not repetitions.
+    """
     path = history_path(out)
-    rows = sources.assign(run_id=run_id, finished=finished, lexicons_sha256=lexicons_sha)
+    rows = sources.assign(**asdict(key))[HISTORY_COLUMNS]
     old = read_path(path, "history")
-    frames = [df for df in (old, rows[HISTORY_COLUMNS]) if not df.empty]
-    merged = pd.concat(frames, ignore_index=True) if frames else rows[HISTORY_COLUMNS]
-    return write_table(merged, path, "history")
+    same = old[
+        (old["corpus_sha256"] == key.corpus_sha256)
+        & (old["lexicons_sha256"] == key.lexicons_sha256)
+        & (old["settings_sha256"] == key.settings_sha256)
+    ]
+    if len(same):
+        last = same[same["run_id"] == same["run_id"].iloc[-1]]
+        if _scores(last) == _scores(rows):
+            return False
+    frames = [df for df in (old, rows) if not df.empty]
+    merged = pd.concat(frames, ignore_index=True) if frames else rows
+    write_table(merged, path, "history")
+    return True
 
 
 def history_path(out: Path) -> Path:

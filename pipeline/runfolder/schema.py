@@ -6,7 +6,8 @@ here (``tests/test_schema.py`` fails when the README drifts). To add a table: on
 call below, then ``python scripts/outputs_table.py`` to refresh the README.
 
 Column types: ``str`` (text, kept verbatim: a source called "NA" stays "NA"), ``int``,
-``float`` (rounded to ``DECIMALS`` when written) and ``bool`` (written ``true``/``false``).
+``float`` (rounded to ``DECIMALS`` when written) and ``bool`` (written ``TRUE``/``FALSE``: R's
+and Excel's logicals).
 """
 
 from __future__ import annotations
@@ -128,7 +129,7 @@ table("timeline",
 table("coverage", "frame articles:int covered:int share:float",
       "share of articles with at least `--min-hits` counted matches per frame")
 table("validation", "article_id source perspective dominant match evidence",
-      "known-groups check per article (`match`: true, false or empty when low evidence)",
+      "known-groups check per article (`match`: TRUE, FALSE or empty when low evidence)",
       grows=True)
 table("confusion", "perspective predicted count:int",
       "known perspective × dominant frame")
@@ -150,8 +151,10 @@ table("agreement", "source frame_a frame_b articles:int spearman:float",
       "per source: Spearman correlation of two frames' article rates")
 table("history",
       "run_id finished lexicons_sha256 source frame articles:int tokens:int hits:int "
-      "per_1k:float ci_low:float ci_high:float share:float",
-      "every run's per-source scores (in the output folder, beside `runs/`)",
+      "per_1k:float ci_low:float ci_high:float share:float "
+      "corpus_sha256 corpus_path settings_sha256",
+      "every run's per-source scores, with the corpus (hash, path) and settings (hash) that "
+      "produced them (in the output folder, beside `runs/`)",
       file="../../history.csv")
 # fmt: on
 
@@ -166,7 +169,8 @@ FILES: dict[str, str] = {
     "in words, charts, validation, sortable and filterable tables, drill-down to the matched "
     "passages",
     "run.json": "run id, times, corpus hash, per lexicon its file, entry count and SHA-256, tool "
-    "versions, settings, quarantined articles with reasons, warnings, validation summary",
+    "versions, settings, task runner, quarantined articles with reasons, warnings, validation "
+    "summary",
 }
 
 

@@ -1,9 +1,9 @@
 """Read and write the run folder's tables: the one way, for every writer and reader.
 
 Reading keeps text as text (``keep_default_na=False``: a source called "NA" or "None" stays
-itself), parses the schema's numbers as floats (an empty cell is NaN) and its ``true``/``false``
-columns as booleans. Writing rounds floats to ``schema.DECIMALS``, writes booleans as
-``true``/``false`` and whole-number ``int`` columns without a decimal point, in UTF-8 with
+itself), parses the schema's numbers as floats (an empty cell is NaN) and its ``TRUE``/``FALSE``
+(any case) columns as booleans. Writing rounds floats to ``schema.DECIMALS``, writes booleans
+as ``TRUE``/``FALSE`` and whole-number ``int`` columns without a decimal point, in UTF-8 with
 ``\\n`` line ends, through a temporary file renamed over the target (nothing half-written).
 """
 
@@ -24,7 +24,7 @@ from pipeline.runfolder.schema import DECIMALS, TABLES, Table
 ENCODING = "utf-8"
 CHUNK_ROWS = 50_000  # at most this many rows in memory at once
 CHUNK_BYTES = 2_000_000  # about this much of the file at once (tables of long texts)
-_BOOL_TEXT = {True: "true", False: "false"}
+_BOOL_TEXT = {True: "TRUE", False: "FALSE"}  # what R and Excel read as logicals
 
 
 # --- writing ----------------------------------------------------------------------------------
