@@ -27,8 +27,9 @@ import yaml
 from pipeline.analyze.sourcing import Attribution
 from pipeline.ingest.clean import normalize
 
-# The shipped actor lexicon; a lexicon folder may carry its own (``actors_for``).
-DEFAULT_ACTORS = Path(__file__).resolve().parents[2] / "lexicons" / "sourcing" / "actors.yaml"
+# The shipped actor lexicon (pipeline/lexicons is lexicons/ in a checkout and its copy in an
+# installed package); a lexicon folder may carry its own (``actors_path``).
+DEFAULT_ACTORS = Path(__file__).resolve().parents[1] / "lexicons" / "sourcing" / "actors.yaml"
 ACTORS_IN_FOLDER = Path("sourcing") / "actors.yaml"
 OTHER = "other"
 TOP_KEYS = {"groups", "actors", "countries", "roles", "combine", "anaphora"}
