@@ -36,8 +36,9 @@ The rule (documented in README.md, "Stance"), with morphology alone:
 
 from __future__ import annotations
 
-from collections import Counter
+from bisect import bisect_left
 from dataclasses import dataclass
+from itertools import compress
 from typing import NamedTuple
 
 from pipeline.analyze.hits import CLAUSE_BREAKS, CONTEXT_CHARS, is_negated, match_sentence, matcher
@@ -51,6 +52,7 @@ CONJUNCTIVE = frozenset(
     {"ので", "のに", "けれど", "けれども", "けど", "ながら", "つつ", "ものの", "ば"}
 )
 PREDICATE_POS = frozenset({"動詞", "助動詞", "形容詞"})
+_CONJUNCTION_LEMMAS = CONJUNCTIVE | {"が", "し", "だ"}
 CHAIN_POS = frozenset({"名詞", "接尾辞", "形状詞", "接頭辞"})
 PASSIVE = frozenset({"れる", "られる"})
 # Last kana of a predicate in the attributive (or plain) form, which can head a relative
@@ -206,31 +208,45 @@ class Mention:
     chain_end: int = 0
     coord: int = -1  # the next mention it is coordinated with (X と Y は), or -1
     possessed: int = -1  # the mention it is the genitive of (ロシアのウクライナ侵攻), or -1
+    clause: int = 0
 
 
-def clause_ids(tokens: TokenColumns, mentions: list[Mention] | None = None) -> list[int]:
-    """The clause number of every token; a break belongs to the clause it closes. A 、 that
-    separates two targets (ロシア、中国、北朝鮮) enumerates them and is no break."""
-    ids, clause = [], 0
+class Clauses:
+    """Clause numbers of a sentence's tokens, from the positions of its breaks (a break
+    belongs to the clause it closes); looked up by binary search, so only the tokens asked
+    about cost anything."""
+
+    __slots__ = ("breaks",)
+
+    def __init__(self, breaks: list[int]) -> None:
+        self.breaks = breaks
+
+    def __getitem__(self, i: int) -> int:
+        return bisect_left(self.breaks, i)
+
+    def end(self, i: int) -> int:
+        """The last token of the clause of token ``i`` (its break), or a large number."""
+        c = bisect_left(self.breaks, i)
+        return self.breaks[c] if c < len(self.breaks) else 1 << 30
+
+
+def clause_ids(tokens: TokenColumns, mentions: list[Mention] | None = None) -> Clauses:
+    """The clauses of a sentence (rule 1). A 、 that separates two targets (ロシア、中国、
+    北朝鮮) enumerates them and is no break."""
     surfaces, lemmas, pos = tokens.surfaces, tokens.lemmas, tokens.pos
-    ends = {m.b for m in mentions or ()}
-    starts = {m.a for m in mentions or ()}
-    for i, surface in enumerate(surfaces):
-        ids.append(clause)
-        if surface == "、" and i in ends and i + 1 in starts:
-            continue
-        if (
-            surface in STANCE_BREAKS
-            or (pos[i] == "助詞" and lemmas[i] in CONJUNCTIVE)
-            or (
-                pos[i] == "助詞"
-                and lemmas[i] in ("が", "し")
-                and i > 0
-                and pos[i - 1] in PREDICATE_POS
-            )
+    n = len(lemmas)
+    breaks = set(compress(range(n), map(STANCE_BREAKS.__contains__, surfaces)))
+    for i in compress(range(n), map(_CONJUNCTION_LEMMAS.__contains__, lemmas)):
+        copula_de = i > 0 and lemmas[i - 1] == "の" and surfaces[i] == "で"  # ので = の + で
+        if copula_de or (
+            pos[i] == "助詞"
+            and (lemmas[i] in CONJUNCTIVE or (i > 0 and pos[i - 1] in PREDICATE_POS))
         ):
-            clause += 1
-    return ids
+            breaks.add(i)
+    if mentions and "、" in surfaces:
+        starts = {m.a for m in mentions}
+        breaks -= {m.b for m in mentions if m.b in breaks and m.b + 1 in starts}
+    return Clauses(sorted(breaks))
 
 
 # What may stand between a relationship noun and the parties that name it (ロシアと北朝鮮の
@@ -243,10 +259,11 @@ BOTH = frozenset({"両国", "二国間", "両国間", "双方"})
 
 
 def _mentions(
-    found: list[tuple[int, Entry, int, int]],
+    targets: list[tuple[int, Entry, int, int]],
+    relations: list[tuple[int, Entry, int, int]],
     stance: StanceLexicon,
-    lemmas: list[str],
-    pos: list[str],
+    tokens: TokenColumns,
+    named: set[str],
     recent: set[str],
 ) -> list[Mention]:
     """Target mentions of a sentence, relationship nouns resolved (rule 2), in text order.
@@ -256,34 +273,62 @@ def _mentions(
     it; neither may follow another target directly. A ``mutual`` one (両国関係) needs both
     named here or in ``recent``.
     """
-    mentions = [Mention(tuple(e.frame.split("+")), a, b) for f, e, a, b in found if f == 0]
-    named = {t for m in mentions for t in m.targets}
+    owners = stance.owners
+    mentions = [Mention(owners[id(e)], a, b) for _, e, a, b in targets]
+    if not relations:
+        return mentions
+    lemmas, pos = tokens.lemmas, tokens.pos
     parties = set(stance.parties)
-    allowed = parties | {stance.relation_target}
-    for f, e, a, b in found:
-        if f != 1 or any(m.a < b and a < m.b for m in mentions):
+    tie = stance.relation_target
+    allowed = parties | {tie}
+    added = False
+    for _, e, a, b in relations:
+        kind = e.category
+        if kind == "mutual":
+            ok = parties <= named | recent
+        elif kind == "specific":
+            ok = bool(parties & (named | recent))
+        else:
+            ok = parties <= named
+        if not ok or any(m.a < b and a < m.b for m in mentions):
             continue
-        if e.category == "mutual":
-            if parties <= named | recent:
-                mentions.append(Mention((stance.relation_target,), a, b))
-            continue
-        if e.category == "specific":
-            if not parties & (named | recent):
+        if kind != "mutual":
+            before = [
+                m
+                for m in mentions
+                if m.b <= a and a - m.b <= MAX_GAP and _linked(lemmas, pos, m.b, a)
+            ]
+            if before and not set(before[-1].targets) <= allowed:
                 continue
-        elif not parties <= named:
-            continue
-        before = [m for m in mentions if m.b <= a and _linked(lemmas, pos, m.b, a)]
-        if before and not set(before[-1].targets) <= allowed:
-            continue
-        both = bool(BOTH.intersection(lemmas[max(0, a - 2) : a]))
-        if e.category == "general" and not before and not both:
-            continue
-        for m in before:
-            if set(m.targets) <= allowed:
-                m.absorbed = True
-        mentions.append(Mention((stance.relation_target,), a, b))
-    mentions.sort(key=lambda m: m.a)
+            if (
+                kind == "general"
+                and not before
+                and not BOTH.intersection(lemmas[max(0, a - 2) : a])
+            ):
+                continue
+            for m in before:
+                if set(m.targets) <= allowed:
+                    m.absorbed = True
+            _absorb_coordinated(mentions, lemmas, allowed)
+        mentions.append(Mention((tie,), a, b))
+        added = True
+    if added:
+        mentions.sort(key=lambda m: m.a)
     return mentions
+
+
+def _absorb_coordinated(mentions: list[Mention], lemmas: list[str], allowed: set[str]) -> None:
+    """A party coordinated with an absorbed one (ロシア in ロシアと北朝鮮の関係) is part of the
+    relationship's name too."""
+    for k in range(len(mentions) - 2, -1, -1):
+        m, nxt = mentions[k], mentions[k + 1]
+        if (
+            nxt.absorbed
+            and not m.absorbed
+            and set(m.targets) <= allowed
+            and lemmas[m.b : nxt.a] in (["と"], ["・"], ["、"], ["及び"])
+        ):
+            m.absorbed = True
 
 
 def _linked(lemmas: list[str], pos: list[str], b: int, a: int) -> bool:
@@ -395,11 +440,10 @@ def _relation(mentions: list[Mention], k: int, a: int, tokens: TokenColumns) -> 
     return m.role
 
 
-def _passive(tokens: TokenColumns, b: int, clauses: list[int]) -> bool:
-    for j in range(b, min(b + PASSIVE_WINDOW, len(tokens.lemmas))):
-        if clauses[j] != clauses[b - 1]:
-            return False
-        if tokens.lemmas[j] in PASSIVE and tokens.pos[j] == "助動詞":
+def _passive(tokens: TokenColumns, b: int, clauses: Clauses) -> bool:
+    lemmas, pos = tokens.lemmas, tokens.pos
+    for j in range(b, min(b + PASSIVE_WINDOW, clauses.end(b - 1) + 1, len(lemmas))):
+        if lemmas[j] in PASSIVE and pos[j] == "助動詞":
             return True
     return False
 
@@ -423,7 +467,7 @@ def attribute(
     b: int,
     about: str,
     passive: bool,
-    clauses: list[int],
+    clauses: Clauses,
     tokens: TokenColumns,
 ) -> list[tuple[int, str]]:
     """(mention index, role) pairs for an evaluation at tokens ``a:b`` (rules 4–6); roles of
@@ -437,7 +481,7 @@ def attribute(
     best: list[tuple[int, int, int]] = []
     hurt: list[tuple[int, str]] = []
     for k, m in enumerate(mentions):
-        if m.absorbed or clauses[m.a] != clause:
+        if m.absorbed or m.clause != clause:
             continue
         rel = _relation(mentions, k, a, tokens)
         if rel == "bare" and about == "agent" and m.a > a:
@@ -450,25 +494,31 @@ def attribute(
         _, _, k = min(best)
         rel = _relation(mentions, k, a, tokens)
         return [(i, rel) for i in _group(mentions, k)] + hurt
-    first = next((k for k, m in enumerate(mentions) if not m.absorbed), -1)
-    if (
-        about in CARRY
-        and not passive
-        and first >= 0
-        and mentions[first].role == "topic"
-        and clauses[mentions[first].a] < clause
-    ):
-        return [(i, "carried_topic") for i in _group(mentions, first)] + hurt
+    topic = _sentence_topic(mentions)
+    if about in CARRY and not passive and topic >= 0 and mentions[topic].clause < clause:
+        return [(i, "carried_topic") for i in _group(mentions, topic)] + hurt
     return hurt
 
 
-def reversed_by_verb(tokens: TokenColumns, b: int, clauses: list[int]) -> bool:
+def _sentence_topic(mentions: list[Mention]) -> int:
+    """The mention marked as topic in the first clause that names a target, or -1: a topic
+    further on belongs to an embedded clause (…中国は…という推測)."""
+    live = [k for k, m in enumerate(mentions) if not m.absorbed]
+    if not live:
+        return -1
+    first_clause = mentions[live[0]].clause
+    return next(
+        (k for k in live if mentions[k].clause == first_clause and mentions[k].role == "topic"),
+        -1,
+    )
+
+
+def reversed_by_verb(tokens: TokenColumns, b: int, clauses: Clauses) -> bool:
     """Whether a verb that takes back the act (自制, 打開, 克服 …) or a question particle
     follows in the clause."""
-    for j in range(b, min(b + REVERSE_WINDOW, len(tokens.lemmas))):
-        if clauses[j] != clauses[b - 1]:
-            return False
-        if tokens.lemmas[j] in REVERSERS or (tokens.lemmas[j] == "か" and tokens.pos[j] == "助詞"):
+    lemmas, pos = tokens.lemmas, tokens.pos
+    for j in range(b, min(b + REVERSE_WINDOW, clauses.end(b - 1) + 1, len(lemmas))):
+        if lemmas[j] in REVERSERS or (lemmas[j] == "か" and pos[j] == "助詞"):
             return True
     return False
 
@@ -499,30 +549,42 @@ def reported(tokens: TokenColumns, a: int, b: int) -> bool:
 
 def find_stance(
     clean: CleanText, sentences: list[TokenColumns], stance: StanceLexicon
-) -> tuple[list[StanceHit], list[tuple[int, str, int]]]:
-    """Evidence rows of one article, and its target mentions as (sentence, target, count)."""
+) -> tuple[list[StanceHit], dict[str, int]]:
+    """Evidence rows of one article, and how often it names each target."""
     text = clean.text
     m = matcher(stance.lexicons())
     hits: list[StanceHit] = []
-    counts: list[tuple[int, str, int]] = []
+    counts: dict[str, int] = {}
     history: list[set[str]] = [set(), set()]
+    owners = stance.owners
     for sid, tokens in enumerate(sentences):
         if "空白" in tokens.pos:
             tokens = tokens.without("空白")
         found = match_sentence(tokens.lemmas, m)
-        recent = history[-1] | history[-2]
-        history.append({t for f, e, _, _ in found if f == 0 for t in e.frame.split("+")})
-        if not any(f == 0 or (f == 1 and e.category != "general") for f, e, _, _ in found):
+        named: set[str] = set()
+        if not found:
+            history.append(named)
             continue
-        mentions = _mentions(found, stance, tokens.lemmas, tokens.pos, recent)
-        named = Counter(t for mention in mentions for t in mention.targets)
-        counts.extend((sid, t, n) for t, n in sorted(named.items()))
-        evaluations = [(e, a, b) for f, e, a, b in found if f == 2]
-        if not evaluations:
+        targets, relations, evaluations = [], [], []
+        for x in found:
+            (targets, relations, evaluations)[x[0]].append(x)
+        for x in targets:
+            named.update(owners[id(x[1])])
+        recent = history[-1] | history[-2]
+        history.append(named)
+        if not named and not any(x[1].category != "general" for x in relations):
+            continue
+        mentions = _mentions(targets, relations, stance, tokens, named, recent)
+        for mention in mentions:
+            for t in mention.targets:
+                counts[t] = counts.get(t, 0) + 1
+        if not evaluations or not mentions:
             continue
         _roles(mentions, tokens)
         clauses = clause_ids(tokens, mentions)
-        for entry, a, b in evaluations:
+        for mention in mentions:
+            mention.clause = clauses[mention.a]
+        for _, entry, a, b in evaluations:
             about = stance.about[entry.term]
             pairs = attribute(mentions, a, b, about, _passive(tokens, b, clauses), clauses, tokens)
             if not pairs:

@@ -52,6 +52,10 @@ class StanceLexicon:
     about: dict[str, str]
     expectations: dict[str, dict[str, int]]
     files: dict[str, str] = field(default_factory=dict)  # file name -> sha256
+    owners: dict[int, tuple[str, ...]] = field(default_factory=dict)  # id(alias) -> targets
+
+    def __post_init__(self) -> None:
+        self.owners = {id(e): tuple(e.frame.split("+")) for e in self.targets.entries}
 
     @property
     def sha256(self) -> str:
