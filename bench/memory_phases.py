@@ -22,7 +22,7 @@ from pipeline.aggregate.tables import write_tables
 from pipeline.analyze.article import analyze_batch, write_batch
 from pipeline.analyze.lexicons import bundle_hash, load_lexicons
 from pipeline.ingest.batches import plan_batches, read_batch
-from pipeline.report.charts import make_charts
+from pipeline.report.charts.make import make_charts
 from pipeline.report.dashboard import render_dashboard
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -11,10 +11,8 @@ import ctypes
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from pipeline.orchestration.flows import Settings
+from pipeline.settings import SettingsError, add_arguments, from_args
 
 # Prefect reads these at import: no telemetry from an offline machine, and enough time for a
 # cold embedded server (database migrations) on a small machine.
@@ -42,48 +40,9 @@ EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 
 
 def _run_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument(
-        "--corpus",
-        default="corpus",
-        help="corpus: a folder (manifest.csv + texts), a .jsonl or a .parquet file",
-    )
-    p.add_argument(
-        "--lexicons", default="lexicons", help="folder of *.yaml lexicons, one per frame"
-    )
-    p.add_argument("--out", default="outputs", help="output folder (runs/, latest, history.csv)")
-    p.add_argument("--workers", type=int, default=1, help="processes for the batches (default 1)")
-    p.add_argument(
-        "--batch-size",
-        type=int,
-        default=0,
-        help="articles per task (default 0: from the corpus size, 100 to 2,000)",
-    )
-    p.add_argument("--bootstrap", type=int, default=1000, help="bootstrap resamples (default 1000)")
-    p.add_argument("--seed", type=int, default=20240618, help="bootstrap seed (recorded)")
-    p.add_argument("--max-bytes", type=int, default=5_000_000, help="larger files are quarantined")
-    p.add_argument(
-        "--min-tokens",
-        type=int,
-        default=100,
-        help="fewer content tokens: low evidence, no share (default 100)",
-    )
-    p.add_argument(
-        "--min-hits",
-        type=int,
-        default=3,
-        help="fewer counted matches: low evidence, no share (default 3)",
-    )
-    p.add_argument(
-        "--permutations",
-        type=int,
-        default=1000,
-        help="permutations per source pair and frame (default 1000)",
-    )
-    p.add_argument("--keep", type=int, default=0, help="keep only the newest N runs (0 = all)")
+    """The options of ``run`` and ``serve``: one per field of ``Settings``, and ``--strict``."""
+    add_arguments(p)
     p.add_argument("--strict", action="store_true", help="exit 1 if any article is quarantined")
-    p.add_argument("--no-cache", action="store_true", help="re-analyze every article")
-    p.add_argument("--dask", action="store_true", help="run batches on a local Dask cluster")
-    p.add_argument("--dask-address", help="run batches on this Dask scheduler (tcp://HOST:PORT)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -146,11 +105,10 @@ def check_corpus(corpus: Path) -> None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    for name in ("workers", "bootstrap"):
-        if getattr(args, name) < 1:
-            return _usage_error(f"--{name.replace('_', '-')} must be at least 1")
-    if args.batch_size < 0:
-        return _usage_error("--batch-size must be 0 (automatic) or more")
+    try:
+        settings = from_args(args)
+    except SettingsError as exc:
+        return _usage_error(str(exc))
     server = None
     if args.command == "run":  # first: it boots while the rest is checked and imported
         from pipeline.orchestration.server import start_embedded_server
@@ -168,7 +126,6 @@ def cmd_run(args: argparse.Namespace) -> int:
             server.stop()
         return code
 
-    settings = _settings(args)
     if args.command == "serve":
         from prefect.client.schemas.schedules import CronSchedule
 
@@ -202,28 +159,6 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.strict and result["quarantined"]:
         return EXIT_FAIL
     return EXIT_OK
-
-
-def _settings(args: argparse.Namespace) -> Settings:
-    from pipeline.orchestration.flows import Settings
-
-    return Settings(
-        corpus=args.corpus,
-        lexicons=args.lexicons,
-        out=args.out,
-        batch_size=args.batch_size,
-        workers=args.workers,
-        bootstrap=args.bootstrap,
-        seed=args.seed,
-        max_bytes=args.max_bytes,
-        keep=args.keep,
-        cache=not args.no_cache,
-        dask=args.dask,
-        min_tokens=args.min_tokens,
-        min_hits=args.min_hits,
-        permutations=args.permutations,
-        dask_address=args.dask_address,
-    )
 
 
 def cmd_lexicon(args: argparse.Namespace) -> int:

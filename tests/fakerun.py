@@ -4,13 +4,12 @@ The texts are built from sentences that contain lexicon terms, and every table (
 terms, articles, sources, lexicon, corpus, removed, differences, keyness, similarity, stance,
 positions, timeline, coverage, validation, confusion, validation_metrics, agreement, run.json
 and, on request, the output folder's history.csv) is derived from those texts, so offsets,
-counts and scores agree with each other the way a real run's do. ``legacy=True`` writes the
-older layout (no low-evidence flags, no all_hits, none of the comparison files).
+counts and scores agree with each other the way a real run's do. Columns come from the run
+folder's schema and every table is written by its one writer (``pipeline.runfolder.tables``).
 """
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import json
 import math
@@ -25,6 +24,8 @@ import numpy as np
 import pandas as pd
 
 from pipeline.aggregate.compare import holm
+from pipeline.runfolder.schema import PASSAGES_PER_CELL, TABLES, columns
+from pipeline.runfolder.tables import write_table
 
 DEFAULT_SOURCES: tuple[str, ...] = (
     "Valdai Club",
@@ -106,77 +107,18 @@ TOOLS = {
     "scikit_learn": "1.5.0",
 }
 # fmt: off
-# The run-folder contract's CSV columns, written out independently of pipeline.report.charts.
-LEGACY: dict[str, list[str]] = {
-    "articles": [
-        "article_id", "source", "published", "frame", "hits", "weighted", "tokens", "per_1k",
-        "share", "quoted_hits", "negated_hits",
-    ],
-    "sources": [
-        "source", "frame", "articles", "tokens", "hits", "per_1k", "ci_low", "ci_high", "share",
-    ],
-    "hits": [
-        "article_id", "source", "frame", "category", "term", "matched", "sentence_id",
-        "char_start", "char_end", "voice", "negated", "weight", "left", "right",
-    ],
-    "terms": ["source", "frame", "category", "term", "author_hits", "quoted_hits", "negated_hits"],
-    "corpus": [
-        "article_id", "source", "title", "author", "published", "url", "language", "perspective",
-        "encoding", "chars", "sentences", "tokens", "removed_lines",
-    ],
-    "removed": ["article_id", "line", "kind", "text"],
-    "lexicon": [
-        "frame", "label", "term", "category", "weight", "note", "lemmas", "shared", "author_hits",
-    ],
-}
-CONTRACT: dict[str, list[str]] = {
-    **LEGACY,
-    "articles": [*LEGACY["articles"], "low_evidence"],
-    "sources": [*LEGACY["sources"], "low_evidence"],
-    "terms": [*LEGACY["terms"], "all_hits"],
-    "passages": LEGACY["hits"],
-    "differences": [
-        "source_a", "source_b", "frame", "diff", "ci_low", "ci_high", "p_value", "p_adjusted",
-        "unit", "significant",
-    ],
-    "keyness": ["source", "frame", "term", "count", "count_rest", "log_odds", "z"],
-    "similarity": ["source_a", "source_b", "cosine"],
-    "stance": [
-        "source", "pc1", "pc2", "pc1_low", "pc1_high", "pc2_low", "pc2_high", "var1", "var2",
-    ],
-    "positions": ["source", "frame", "decile", "hits", "weighted"],
-    "timeline": ["source", "month", "frame", "articles", "tokens", "weighted", "per_1k"],
-    "coverage": ["frame", "articles", "covered", "share"],
-    "validation": ["article_id", "source", "perspective", "dominant", "match", "evidence"],
-    "confusion": ["perspective", "predicted", "count"],
-    "validation_metrics": ["metric", "frame", "value"],
-    "agreement": ["source", "frame_a", "frame_b", "articles", "spearman"],
-}
-HISTORY = [
-    "run_id", "finished", "lexicons_sha256", "source", "frame", "articles", "tokens", "hits",
-    "per_1k", "ci_low", "ci_high", "share",
-]
+CONTRACT: dict[str, list[str]] = {name: columns(name) for name in TABLES}
+HISTORY = columns("history")
 SETTINGS = {"bootstrap": 1000, "seed": 20240618, "min_tokens": 50, "min_hits": 2,
             "permutations": 200}
-PASSAGES_PER_CELL = 200
+
 BOOT = 200  # resamples for the fake intervals
 # fmt: on
 
 
 def _write_csv(path: Path, columns: Sequence[str], rows: Sequence[dict[str, object]]) -> None:
-    def cell(v: object) -> object:
-        if isinstance(v, bool | np.bool_):
-            return "true" if v else "false"
-        if isinstance(v, float | np.floating):
-            return "" if v != v else round(float(v), 4)
-        return "" if v is None else v
-
     path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", encoding="utf-8", newline="") as fh:
-        w = csv.writer(fh, lineterminator="\n")
-        w.writerow(columns)
-        for row in rows:
-            w.writerow([cell(row.get(c)) for c in columns])
+    write_table(pd.DataFrame(list(rows), columns=list(columns)), path)
 
 
 def _sentence(rng: random.Random, term: str, voice: str, negated: bool) -> str:
@@ -267,7 +209,6 @@ def make_fake_run(
     quiet: Sequence[str] = QUIET_SOURCES,
     seed: int = 7,
     thin: Sequence[str] = THIN_SOURCES,
-    legacy: bool = False,
     history_runs: int = 0,
     texts: bool = True,
     passages_per_cell: int = PASSAGES_PER_CELL,
@@ -276,9 +217,9 @@ def make_fake_run(
 
     ``hostile`` adds sources, a frame label, a title, a URL and article text that try to inject
     markup. Sources in ``quiet`` get articles with no lexicon term at all (zero hits); sources
-    in ``thin`` get very short articles with one counted match (low evidence). ``legacy``
-    writes a run of the older layout. ``history_runs`` earlier runs are written to
-    ``dir.parent.parent / "history.csv"`` (the output folder's, for ``out/runs/<id>``).
+    in ``thin`` get very short articles with one counted match (low evidence).
+    ``history_runs`` earlier runs are written to ``dir.parent.parent / "history.csv"`` (the
+    output folder's, for ``out/runs/<id>``).
     ``texts=False`` skips ``data/texts`` (for very large fake runs).
     """
     rng = random.Random(seed)
@@ -388,7 +329,7 @@ def make_fake_run(
             low = tokens < min_tokens or sum(r["hits"] for r in per.values()) < min_hits
             for r in per.values():
                 r["low_evidence"] = low
-                r["share"] = r["per_1k"] / total if total > 0 and (legacy or not low) else None
+                r["share"] = r["per_1k"] / total if total > 0 and not low else None
                 article_rows.append(r)
 
     art = _frame_df(article_rows, CONTRACT["articles"])
@@ -418,7 +359,7 @@ def make_fake_run(
         low = tok < min_tokens or sum(b["hits"] for b in block) < min_hits
         for b in block:
             b["low_evidence"] = low
-            b["share"] = b["per_1k"] / total if total > 0 and (legacy or not low) else None
+            b["share"] = b["per_1k"] / total if total > 0 and not low else None
         source_rows.extend(block)
     src = _frame_df(source_rows, CONTRACT["sources"])
 
@@ -460,7 +401,7 @@ def make_fake_run(
             kept[key] += 1
             passages.append(h)
 
-    columns = LEGACY if legacy else CONTRACT
+    columns = CONTRACT
     tables = {
         "articles": article_rows,
         "sources": source_rows,
@@ -469,46 +410,39 @@ def make_fake_run(
         "corpus": corpus,
         "removed": removed,
         "lexicon": lexicon_rows,
+        "passages": passages,
     }
-    if not legacy:
-        tables["passages"] = passages
     for name, rows in tables.items():
         _write_csv(data / f"{name}.csv", columns[name], rows)
 
-    warnings: list[str] = []
-    validation: dict[str, object] = {}
-    if not legacy:
-        names = list(sources)
-        _write_df(data / "differences.csv", CONTRACT["differences"],
-                  _differences(names, frame_ids, src, boots, unit_data, nrng))  # fmt: skip
-        term_df = _frame_df(list(term_rows.values()), CONTRACT["terms"])
-        _write_df(data / "keyness.csv", CONTRACT["keyness"], _keyness(term_df, src))
-        _write_df(data / "similarity.csv", CONTRACT["similarity"], _similarity(names, lemmas))
-        _write_df(data / "stance.csv", CONTRACT["stance"], _stance(src, boots, frame_ids))
-        _write_df(data / "positions.csv", CONTRACT["positions"], pd.DataFrame(
-            [{"source": s, "frame": f, "decile": d, "hits": n,
-              "weighted": position_weight[(s, f, d)]}
-             for (s, f, d), n in sorted(positions.items(), key=lambda kv: kv[0][2])]
-        ))  # fmt: skip
-        _write_df(data / "timeline.csv", CONTRACT["timeline"], _timeline(art))
-        _write_df(data / "coverage.csv", CONTRACT["coverage"], _coverage(art, frame_ids, min_hits))
-        corp = pd.DataFrame(corpus)
-        val = _validation(art, corp)
-        _write_df(data / "validation.csv", CONTRACT["validation"], val)
-        _write_df(data / "confusion.csv", CONTRACT["confusion"], _confusion(val))
-        metrics = _metrics(val, frame_ids)
-        _write_df(data / "validation_metrics.csv", CONTRACT["validation_metrics"], metrics)
-        _write_df(data / "agreement.csv", CONTRACT["agreement"], _agreement(art, frame_ids))
-        warnings = _reversals(src, corp)
-        acc = metrics.loc[metrics["metric"] == "accuracy", "value"]
-        validation = {"articles": len(val), "accuracy": float(acc.iloc[0]) if len(acc) else None}
+    names = list(sources)
+    _write_df(data / "differences.csv", CONTRACT["differences"],
+              _differences(names, frame_ids, src, boots, unit_data, nrng))  # fmt: skip
+    term_df = _frame_df(list(term_rows.values()), CONTRACT["terms"])
+    _write_df(data / "keyness.csv", CONTRACT["keyness"], _keyness(term_df, src))
+    _write_df(data / "similarity.csv", CONTRACT["similarity"], _similarity(names, lemmas))
+    _write_df(data / "stance.csv", CONTRACT["stance"], _stance(src, boots, frame_ids))
+    _write_df(data / "positions.csv", CONTRACT["positions"], pd.DataFrame(
+        [{"source": s, "frame": f, "decile": d, "hits": n,
+          "weighted": position_weight[(s, f, d)]}
+         for (s, f, d), n in sorted(positions.items(), key=lambda kv: kv[0][2])]
+    ))  # fmt: skip
+    _write_df(data / "timeline.csv", CONTRACT["timeline"], _timeline(art))
+    _write_df(data / "coverage.csv", CONTRACT["coverage"], _coverage(art, frame_ids, min_hits))
+    corp = pd.DataFrame(corpus)
+    val = _validation(art, corp)
+    _write_df(data / "validation.csv", CONTRACT["validation"], val)
+    _write_df(data / "confusion.csv", CONTRACT["confusion"], _confusion(val))
+    metrics = _metrics(val, frame_ids)
+    _write_df(data / "validation_metrics.csv", CONTRACT["validation_metrics"], metrics)
+    _write_df(data / "agreement.csv", CONTRACT["agreement"], _agreement(art, frame_ids))
+    warnings = _reversals(src, corp)
+    acc = metrics.loc[metrics["metric"] == "accuracy", "value"]
+    validation = {"articles": len(val), "accuracy": float(acc.iloc[0]) if len(acc) else None}
     if history_runs:
         _history(run.parent.parent / "history.csv", src, history_runs)
 
     settings = dict(SETTINGS)
-    if legacy:
-        for key in ("min_tokens", "min_hits", "permutations"):
-            settings.pop(key)
     meta = {
         "run_id": "20240618T120000Z-abc123",
         "started": "2024-06-18T12:00:00Z",
@@ -537,9 +471,8 @@ def make_fake_run(
         "warnings": ["1 article quarantined"]
         + (["<b>warning</b> & co"] if hostile else [])
         + warnings,
+        "validation": validation,
     }
-    if not legacy:
-        meta["validation"] = validation
     (run / "run.json").write_text(json.dumps(meta, ensure_ascii=False, indent=2), "utf-8")
     return run
 
@@ -680,7 +613,7 @@ def _validation(art: pd.DataFrame, corpus: pd.DataFrame) -> pd.DataFrame:
         dominant = "" if low else str(g["frame"].iloc[0])
         rows.append(
             {"article_id": aid, "source": g["source"].iloc[0], "perspective": want,
-             "dominant": dominant, "match": None if low else dominant == want,
+             "dominant": dominant, "match": "" if low else str(dominant == want).lower(),
              "evidence": "low" if low else "ok"}
         )  # fmt: skip
     return pd.DataFrame(rows, columns=CONTRACT["validation"])

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from fakerun import make_fake_run
 
-from pipeline.report.charts import make_charts
+from pipeline.report.charts.make import make_charts
 from pipeline.report.dashboard import render_dashboard
 
 pytestmark = pytest.mark.browser

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -12,6 +15,7 @@ from pipeline.analyze.article import analyze_article, analyze_text, content_coun
 from pipeline.analyze.hits import find_hits
 from pipeline.analyze.lexicons import bundle_hash
 from pipeline.ingest.corpus import ArticleRef
+from pipeline.runfolder import cache as cache_mod
 from pipeline.runfolder.cache import AggregateCache, AnalysisCache, BatchCache, hits_key, token_key
 
 MAX_BYTES = 5_000_000
@@ -275,3 +279,58 @@ def test_aggregate_entries_round_trip_as_copies_and_prune(tmp_path):
     agg.put("k2", data, summary)
     agg.prune("k2")
     assert [p.name for p in (tmp_path / "cache").iterdir()] == ["k2"]
+
+
+def _imports(*entries: str) -> set[str]:
+    """The pipeline modules a fresh interpreter loads to import ``entries``."""
+    code = "import sys\n" + "".join(f"import {e}\n" for e in entries)
+    code += "print('\\n'.join(k for k in sys.modules if k.startswith('pipeline')))"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return set(done.stdout.split())
+
+
+def _covered(names: tuple[str, ...], modules: set[str]) -> set[str]:
+    """The modules among ``modules`` that ``names`` (modules or packages) hash."""
+    return {m for m in modules if any(m == n or m.startswith(n + ".") for n in names)}
+
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGES = {"pipeline", "pipeline.ingest", "pipeline.analyze", "pipeline.aggregate",
+            "pipeline.runfolder"}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("entries", "code", "keyed_below"),
+    [
+        (("pipeline.ingest.clean", "pipeline.analyze.tokens"), cache_mod.TOKENS_CODE, ()),
+        (("pipeline.analyze.hits",), cache_mod.HITS_CODE, cache_mod.TOKENS_CODE),
+        (("pipeline.analyze.article", "pipeline.ingest.batches"), cache_mod.BATCH_CODE, ()),
+        (("pipeline.aggregate.tables",), cache_mod.AGGREGATE_CODE, cache_mod.BATCH_CODE),
+    ],
+)
+def test_each_cache_key_hashes_exactly_the_code_that_computes_it(entries, code, keyed_below):
+    """Every pipeline module a cached computation imports is hashed into its key (or into the
+    key of its input, ``keyed_below``), and every module hashed is one it imports."""
+    loaded = _imports(*entries) - PACKAGES - {"pipeline.runfolder.cache"}
+    assert loaded - _covered(code, loaded) - _covered(keyed_below, loaded) == set()
+    for name in code:
+        assert _covered((name,), loaded), f"{name} is hashed but not used"
+    assert not any(m.startswith("pipeline.report") for m in loaded)
+
+
+def _aggregate_code_hash(root: Path) -> str:
+    code = "from pipeline.runfolder import cache as c; print(c.code_hash(*c.AGGREGATE_CODE))"
+    done = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True,
+                          check=True)  # fmt: skip
+    return done.stdout.strip()
+
+
+def test_rewording_a_chart_keeps_the_aggregate_key(tmp_path: Path) -> None:
+    shutil.copytree(ROOT / "pipeline", tmp_path / "pipeline")
+    before = _aggregate_code_hash(tmp_path)
+    chart = tmp_path / "pipeline" / "report" / "charts" / "rates.py"
+    chart.write_text(chart.read_text("utf-8").replace("Framing intensity", "Intensity"), "utf-8")
+    assert _aggregate_code_hash(tmp_path) == before
+    scores = tmp_path / "pipeline" / "aggregate" / "scores.py"
+    scores.write_text(scores.read_text("utf-8") + "\n# changed\n", "utf-8")
+    assert _aggregate_code_hash(tmp_path) != before

@@ -22,8 +22,13 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.text import Annotation
 
-from pipeline.report import charts
-from pipeline.report.charts import display_label, make_charts, read_notes, read_table
+from pipeline.report import runinfo
+from pipeline.report.charts import data, fonts, maps, panels, rates, registry, terms
+from pipeline.report.charts.fonts import display_label
+from pipeline.report.charts.make import make_charts
+from pipeline.report.charts.notes import read_notes
+from pipeline.runfolder.schema import columns
+from pipeline.runfolder.tables import iter_table, read_table
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 BASE = ["heatmap_per1k.png", "per1k_intervals.png", "frame_shares.png", "articles_per1k.png",
@@ -107,7 +112,7 @@ def test_no_missing_glyph_warnings_for_japanese_labels(full_run, tmp_path: Path)
     assert not [m for m in messages if "findfont" in m]
 
     # A figure drawn the way make_charts draws them, with Japanese in every text element.
-    with warnings.catch_warnings(record=True) as records, mpl.rc_context(charts._rc()):
+    with warnings.catch_warnings(record=True) as records, mpl.rc_context(fonts.style()):
         warnings.simplefilter("always")
         fig = Figure()
         ax = fig.subplots()
@@ -123,13 +128,13 @@ def test_no_missing_glyph_warnings_for_japanese_labels(full_run, tmp_path: Path)
 
 
 def test_configured_font_has_the_glyphs() -> None:
-    with mpl.rc_context(charts._rc()):
+    with mpl.rc_context(fonts.style()):
         family = mpl.rcParams["font.family"]
-        assert family[0] == charts.FONT_FAMILY
+        assert family[0] == fonts.FONT_FAMILY
         path = font_manager.findfont(
             font_manager.FontProperties(family=family[0]), fallback_to_default=False
         )
-    assert Path(path).resolve() == Path(charts.font_path()).resolve()
+    assert Path(path).resolve() == Path(fonts.font_path()).resolve()
     with TTFont(path) as font:
         cmap = font.getBestCmap()
     missing = [
@@ -268,10 +273,10 @@ def test_low_evidence_sources_get_no_share_in_charts(tmp_path: Path) -> None:
         line.replace(",,true", ",1.0,true") if line.endswith(",,true") else line for line in raw[1:]
     ]
     path.write_text("\n".join(rows) + "\n", "utf-8")
-    d = charts._Data(run)
+    d = data.ChartData(run)
     assert read_table(run, "sources").loc[low, "share"].eq(1.0).all()
-    with mpl.rc_context(charts._rc()):
-        shares, ternary_note = charts._shares(d)[1], charts._ternary(d)[1]
+    with mpl.rc_context(fonts.style()):
+        shares, ternary_note = rates.shares(d)[1], rates.ternary(d)[1]
     thin = THIN_SOURCES[0]
     assert f"{thin}: low evidence, no share" in shares.alt
     assert "100%" not in shares.alt
@@ -280,37 +285,30 @@ def test_low_evidence_sources_get_no_share_in_charts(tmp_path: Path) -> None:
     assert thin in ternary.split("Left out")[1]
 
 
-def test_old_runs_skip_the_new_charts(tmp_path: Path) -> None:
-    run = _nested(tmp_path, legacy=True)
-    names = {p.name for p in make_charts(run)}
-    assert names & NEW_CHARTS == {"shares_ternary.png"}  # drawn from sources.csv alone
-    assert set(BASE) <= names
-
-
 def _planned(run: Path) -> dict:
     """The charts make_charts would draw for a run: file name → drawing function."""
-    return dict(charts._jobs(charts._Data(run)))
+    return {name: draw for name, _, draw in registry.jobs(data.ChartData(run))}
 
 
 def test_timeline_across_runs_needs_two_runs(tmp_path: Path) -> None:
     one = _nested(tmp_path / "a")
     assert "timeline_runs.png" not in _planned(one)
     two = _nested(tmp_path / "b", history_runs=1)
-    with mpl.rc_context(charts._rc()):
+    with mpl.rc_context(fonts.style()):
         _, note = _planned(two)["timeline_runs.png"]()
     assert "2 runs" in note.alt
 
 
 def test_keyness_pages_and_plain_names(tmp_path: Path, monkeypatch) -> None:
-    monkeypatch.setattr(charts, "KEYNESS_PER_PAGE", 2)
+    monkeypatch.setattr(terms, "KEYNESS_PER_PAGE", 2)
     run = make_fake_run(tmp_path / "run", hostile=True)  # 8 sources: 4 pages per frame
     jobs = _planned(run)
     names = [n for n in jobs if n.startswith("keyness_")]
     assert names == [f"keyness_{k + 1:02d}_{k // 4 + 1}.png" for k in range(12)]
-    with mpl.rc_context(charts._rc()):
+    with mpl.rc_context(fonts.style()):
         fig, note = jobs["keyness_02_1.png"]()
     assert "(2 of 4)" in note.title
-    d = charts._Data(run)
+    d = data.ChartData(run)
     keyed = set(read_table(run, "keyness")["source"])
     page = [s for s in d.names if s in keyed][2:4]
     texts = {t.get_text() for ax in fig.axes for t in ax.texts}
@@ -319,29 +317,39 @@ def test_keyness_pages_and_plain_names(tmp_path: Path, monkeypatch) -> None:
 
 
 def test_article_points_are_sampled(tmp_path: Path, monkeypatch) -> None:
-    monkeypatch.setattr(charts, "MAX_POINTS", 4)
+    monkeypatch.setattr(data, "MAX_POINTS", 4)
+    monkeypatch.setattr(rates, "MAX_POINTS", 4)
     run = make_fake_run(tmp_path / "run")
-    with mpl.rc_context(charts._rc()):
-        _, note = charts._articles(charts._Data(run))
+    with mpl.rc_context(fonts.style()):
+        _, note = rates.article_rates(data.ChartData(run))
     assert "sample of 4 of 10" in note.title
     ids = read_table(run, "articles")["article_id"]
-    assert charts.sample_ids(ids, 4) == charts.sample_ids(list(reversed(ids)), 4)
+    assert runinfo.sample_ids(ids, 4) == runinfo.sample_ids(list(reversed(ids)), 4)
 
 
-def test_voices_from_terms_equal_voices_from_hits(tmp_path: Path) -> None:
+def test_voices_count_every_match_once(tmp_path: Path) -> None:
     run = make_fake_run(tmp_path / "run", hostile=True)
-    from_terms, total = charts._voice_counts(charts._Data(run))
-    terms = read_table(run, "terms").drop(columns=["all_hits"])
-    terms.to_csv(run / "data" / "terms.csv", index=False)
-    from_hits, total_hits = charts._voice_counts(charts._Data(run))
-    assert total == total_hits == len(read_table(run, "hits"))
-    assert from_terms[from_terms > 0].sort_index().to_dict() == from_hits.astype(float).to_dict()
+    counts, total = rates.voice_counts(data.ChartData(run))
+    hits = read_table(run, "hits")
+    assert total == len(hits) == int(counts.sum())
+    author = hits[(hits["voice"] == "author") & ~hits["negated"]]
+    assert counts.xs(rates.VOICES[0], level="kind").sum() == len(author)
+
+
+def test_every_registered_chart_is_drawn_in_its_group(full_run) -> None:
+    run, names, _, _ = full_run
+    notes = read_notes(run)
+    for c in registry.load():  # the full fake run has data for every chart
+        drawn = [n for n in names if n == f"{c.name}.png" or n.startswith(f"{c.name}_")]
+        assert drawn, c.name
+        assert all(notes[n].group == c.group for n in drawn)
+    assert [registry.GROUPS[notes[n].group] for n in names]
 
 
 def test_similarity_without_clustering_for_two_sources(tmp_path: Path) -> None:
     run = make_fake_run(tmp_path / "run", sources=["甲", "乙"], quiet=(), thin=())
-    with mpl.rc_context(charts._rc()):
-        _, note = charts._similarity(charts._Data(run))
+    with mpl.rc_context(fonts.style()):
+        _, note = maps.similarity(data.ChartData(run))
     assert "clustered" not in note.title and "甲 and 乙" in note.alt
 
 
@@ -349,9 +357,9 @@ def test_article_points_are_the_sample_of_the_whole_table(tmp_path: Path, monkey
     run = make_fake_run(tmp_path / "run", articles_per_source=40, texts=False)
     whole = read_table(run, "articles").dropna(subset=["per_1k"])
     for limit in (7, 10_000):
-        expected = whole[whole["article_id"].isin(charts.sample_ids(whole["article_id"], limit))]
+        expected = whole[whole["article_id"].isin(runinfo.sample_ids(whole["article_id"], limit))]
         for chunk in (5, 37, 10**6):  # a chunk may end in the middle of an article's frames
-            points = charts.article_points(run, limit=limit, chunksize=chunk)
+            points = data.article_points(run, limit=limit, chunksize=chunk)
             assert points.n == whole["article_id"].nunique() == 200
             assert points.rows["article_id"].nunique() == min(limit, 200)
             pd.testing.assert_frame_equal(
@@ -365,10 +373,10 @@ def test_article_points_are_the_sample_of_the_whole_table(tmp_path: Path, monkey
 def test_chunks_read_like_the_whole_table(tmp_path: Path, name: str) -> None:
     run = make_fake_run(tmp_path / "run", hostile=True)
     whole = read_table(run, name)
-    columns = list(charts.COLUMNS[name])
-    chunks = list(charts.iter_table(run, name, columns, chunksize=3))
+    cols = columns(name)
+    chunks = list(iter_table(run, name, cols, chunksize=3))
     assert len(chunks) == -(-len(whole) // 3)
-    pd.testing.assert_frame_equal(pd.concat(chunks, ignore_index=True), whole[columns])
+    pd.testing.assert_frame_equal(pd.concat(chunks, ignore_index=True), whole[cols])
 
 
 def test_chunks_survive_a_stray_non_number(tmp_path: Path) -> None:
@@ -382,16 +390,15 @@ def test_chunks_survive_a_stray_non_number(tmp_path: Path) -> None:
     path.write_text("\n".join(lines) + "\n", "utf-8")
     whole = read_table(run, "articles")
     assert whole["tokens"].isna().sum() == 1
-    chunked = pd.concat(charts.iter_table(run, "articles", ["article_id", "tokens"], chunksize=3))
+    chunked = pd.concat(iter_table(run, "articles", ["article_id", "tokens"], chunksize=3))
     pd.testing.assert_frame_equal(chunked.reset_index(drop=True), whole[["article_id", "tokens"]])
 
 
 def test_missing_big_table_reads_as_one_empty_chunk(tmp_path: Path) -> None:
     run = make_fake_run(tmp_path / "run")
     (run / "data" / "hits.csv").unlink()
-    (chunk,) = charts.iter_table(run, "hits", ["frame", "negated"])
+    (chunk,) = iter_table(run, "hits", ["frame", "negated"])
     assert chunk.empty and list(chunk.columns) == ["frame", "negated"]
-    assert chunk.attrs["absent"] == ("frame", "negated")
 
 
 def test_each_chart_is_drawn_once(tmp_path: Path, monkeypatch) -> None:
@@ -420,12 +427,12 @@ def test_garbage_collector_state_is_restored(tmp_path: Path, enabled: bool) -> N
 
 
 def test_text_width_is_what_matplotlib_draws() -> None:
-    with mpl.rc_context(charts._rc()):
+    with mpl.rc_context(fonts.style()):
         fig = Figure()
         renderer = FigureCanvasAgg(fig).get_renderer()
         for text in ("ウクライナ侵略", "Valdai Club", "聯合ニュース (Yonhap)\n二行目", "z = 1.96"):
             drawn = fig.text(0, 0, text, fontsize=10).get_window_extent(renderer).width
-            assert charts.text_width(text, 10) == pytest.approx(drawn * 72 / fig.dpi, rel=0.06)
+            assert fonts.text_width(text, 10) == pytest.approx(drawn * 72 / fig.dpi, rel=0.06)
 
 
 def test_stance_arrows_stay_inside_the_plot(tmp_path: Path) -> None:
@@ -434,8 +441,8 @@ def test_stance_arrows_stay_inside_the_plot(tmp_path: Path) -> None:
     for col in ("pc2", "pc2_low", "pc2_high"):  # PC2 spans far less than PC1, as is usual
         stance[col] = stance[col] * 0.02
     stance.to_csv(run / "data" / "stance.csv", index=False)
-    with mpl.rc_context(charts._rc()):
-        fig, _ = charts._stance(charts._Data(run))
+    with mpl.rc_context(fonts.style()):
+        fig, _ = maps.stance_map(data.ChartData(run))
     ax = fig.axes[0]
     arrows = [a for a in ax.texts if isinstance(a, Annotation) and a.arrow_patch is not None]
     assert arrows
@@ -451,6 +458,6 @@ def test_stance_arrows_stay_inside_the_plot(tmp_path: Path) -> None:
      "2.5"]), (0.0105, ["0.000", "0.002", "0.004", "0.006", "0.008", "0.010"])],
 )  # fmt: skip
 def test_nice_ticks_share_their_decimals(top: float, labels: list[str]) -> None:
-    ticks, shown = charts._nice_ticks(top)
+    ticks, shown = panels.nice_ticks(top)
     assert shown == labels
     assert ticks[0] == 0 and ticks[-1] <= top

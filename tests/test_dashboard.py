@@ -14,15 +14,17 @@ import pandas as pd
 import pytest
 from fakerun import HOSTILE_LABEL, HOSTILE_SOURCES, THIN_SOURCES, make_fake_run
 
-from pipeline.report import charts, dashboard
-from pipeline.report.charts import make_charts, read_table
+from pipeline.report import scan, sections
+from pipeline.report.charts.make import make_charts
 from pipeline.report.dashboard import (
-    MAX_ARTICLE_ROWS,
     fmt_p,
     fmt_signed,
     render_dashboard,
     render_html,
 )
+from pipeline.report.scan import MAX_ARTICLE_ROWS
+from pipeline.runfolder import tables
+from pipeline.runfolder.tables import read_table
 
 
 class Page(HTMLParser):
@@ -331,7 +333,7 @@ def test_first_render_crash_creates_nothing(tmp_path: Path, monkeypatch) -> None
 
 def test_passages_are_capped_per_cell(tmp_path: Path, monkeypatch) -> None:
     run = make_fake_run(tmp_path / "run")
-    monkeypatch.setattr("pipeline.report.dashboard.MAX_PASSAGES_PER_CELL", 2)
+    monkeypatch.setattr("pipeline.report.dashboard.PASSAGES_PER_CELL", 2)
     html = render_dashboard(run).read_text("utf-8")
     sizes = [len(re.findall(r'<li class="passage"', g)) for g in html.split("<details")[1:]]
     assert max(sizes) == 2
@@ -552,20 +554,6 @@ def test_passages_come_from_the_sample(tmp_path: Path) -> None:
     assert f"Matches (all voices) {terms['all_hits'].sum():.0f}" in facts
 
 
-def test_older_run_says_what_is_not_available(tmp_path: Path) -> None:
-    run = _nested(tmp_path, legacy=True)
-    make_charts(run)
-    page = Page(render_dashboard(run).read_text("utf-8"))
-    text = page.all_text
-    assert "Pairwise differences are not available in this run" in text
-    assert "The known-groups check is not available in this run" in text
-    assert "Coverage is not available in this run" in text
-    assert "Lexicon agreement is not available in this run" in text
-    assert "Not available in this run: stance map (data/stance.csv)" in text
-    assert "Every match with about 40 characters" in text
-    assert not [a for t, a in page.elements if a.get("id") == "t-diff"]
-
-
 def test_p_values_never_round_across_the_line() -> None:
     assert fmt_p(0.41) == "p = 0.41"
     assert fmt_p(0.002) == "p = 0.002"
@@ -583,7 +571,7 @@ def _without_nonce(html: str) -> str:
 def test_same_run_same_bytes_whatever_the_chunk_size(big_run: Path, monkeypatch) -> None:
     first = render_html(big_run)
     assert render_html(big_run) == first  # the nonce too is derived from the page
-    monkeypatch.setattr(charts, "CHUNK_ROWS", 997)  # every big table read in many chunks
+    monkeypatch.setattr(tables, "CHUNK_ROWS", 997)  # every big table read in many chunks
     assert render_html(big_run) == first
 
 
@@ -614,7 +602,7 @@ def _evidence_order(run: Path, limit: int) -> list[str]:
 
 @pytest.mark.parametrize(("limit", "chunk"), [(37, 299), (37, 10**9), (500, 1000), (6000, 1001)])
 def test_articles_are_ranked_a_chunk_at_a_time(big_run: Path, limit: int, chunk: int) -> None:
-    index = dashboard._index_articles(big_run, limit=limit, chunksize=chunk)
+    index = scan.index_articles(big_run, limit=limit, chunksize=chunk)
     expected = _evidence_order(big_run, limit)
     assert index.ids == expected
     assert index.total == 5000
@@ -624,19 +612,18 @@ def test_articles_are_ranked_a_chunk_at_a_time(big_run: Path, limit: int, chunk:
 
 
 def test_chunked_scans_equal_whole_table_reads(big_run: Path) -> None:
-    ids = dashboard._index_articles(big_run).ids[:50]
-    whole = dashboard._cleaning(big_run, ids, chunksize=10**9)
-    assert dashboard._cleaning(big_run, ids, chunksize=301) == whole
+    ids = scan.index_articles(big_run).ids[:50]
+    whole = sections.cleaning_view(big_run, ids, chunksize=10**9)
+    assert sections.cleaning_view(big_run, ids, chunksize=301) == whole
     assert whole["n_lines"] == len(read_table(big_run, "removed"))
-    assert len(whole["lines"]) == min(whole["n_lines"], dashboard.MAX_REMOVED_ROWS)
-    for name in ("passages", "hits"):
-        a = dashboard._scan_passages(big_run, name, 3, chunksize=10**9)
-        b = dashboard._scan_passages(big_run, name, 3, chunksize=997)
-        assert a.counts == b.counts and a.n == b.n == len(read_table(big_run, name))
-        pd.testing.assert_frame_equal(a.rows.reset_index(drop=True), b.rows.reset_index(drop=True))
-        assert a.rows.groupby(["source", "frame"]).size().max() <= 3
+    assert len(whole["lines"]) == min(whole["n_lines"], sections.MAX_REMOVED_ROWS)
+    a = scan.scan_passages(big_run, 3, chunksize=10**9)
+    b = scan.scan_passages(big_run, 3, chunksize=997)
+    assert a.counts == b.counts and a.n == b.n == len(read_table(big_run, "passages"))
+    pd.testing.assert_frame_equal(a.rows.reset_index(drop=True), b.rows.reset_index(drop=True))
+    assert a.rows.groupby(["source", "frame"]).size().max() <= 3
     v = read_table(big_run, "validation")
-    n, decided, matched, first = dashboard._scan_validation(big_run, chunksize=2, limit=4)
+    n, decided, matched, first = scan.scan_validation(big_run, chunksize=2, limit=4)
     assert n == len(v)
     assert decided == int((v["evidence"] == "ok").sum())
     rank = v["match"].map({"false": 0, "true": 1}).fillna(2)
@@ -648,5 +635,5 @@ def test_chunked_scans_equal_whole_table_reads(big_run: Path) -> None:
 def test_membership_through_arrow_equals_isin() -> None:
     ids = pd.Series(["a", "NA", "", "b", "a", "ソウル"], dtype="str")
     for of in (["a", "ソウル", ""], [], ["zz"], {"NA"}):
-        assert list(dashboard._member(ids, of)) == list(ids.astype(object).isin(list(of)))
-    assert list(dashboard._member(pd.Series(["x", "y"], dtype=object), ["y"])) == [False, True]
+        assert list(scan.member(ids, of)) == list(ids.astype(object).isin(list(of)))
+    assert list(scan.member(pd.Series(["x", "y"], dtype=object), ["y"])) == [False, True]

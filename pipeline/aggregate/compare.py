@@ -17,19 +17,9 @@ from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
 from sklearn.metrics.pairwise import cosine_similarity
 
 from pipeline.aggregate.scores import DEFAULT_PERMUTATIONS, SourceAccumulator, _rng
+from pipeline.runfolder.schema import columns
 
-DIFF_COLUMNS = [
-    "source_a",
-    "source_b",
-    "frame",
-    "diff",
-    "ci_low",
-    "ci_high",
-    "p_value",
-    "p_adjusted",
-    "unit",
-    "significant",
-]
+DIFF_COLUMNS = columns("differences")
 # Above this many units in a pair, p-values come from the bootstrap's standard error
 # (normal approximation) instead of a permutation test.
 PERMUTATION_MAX_UNITS = 5000
@@ -167,7 +157,7 @@ def keyness(terms: pd.DataFrame, sources: pd.DataFrame) -> pd.DataFrame:
     """Per source against all other sources, per lexicon entry of each frame: author-voice
     counts, log-odds and z. The prior is the whole corpus (counts of the entry over all
     sources; total = all content tokens), so rare entries are shrunk towards no difference."""
-    cols = ["source", "frame", "term", "count", "count_rest", "log_odds", "z"]
+    cols = columns("keyness")
     if terms.empty:
         return pd.DataFrame(columns=cols)
     tokens = sources.drop_duplicates("source").set_index("source")["tokens"].astype(float)
@@ -197,7 +187,7 @@ def keyness(terms: pd.DataFrame, sources: pd.DataFrame) -> pd.DataFrame:
 def stance(sources: pd.DataFrame, boots: dict[str, np.ndarray], frames: list[str]) -> pd.DataFrame:
     """Sources placed by a PCA of their frame profiles (per_1k), with 95% intervals from
     projecting each bootstrap replicate into the same components."""
-    cols = ["source", "pc1", "pc2", "pc1_low", "pc1_high", "pc2_low", "pc2_high", "var1", "var2"]
+    cols = columns("stance")
     profile = sources.pivot(index="source", columns="frame", values="per_1k").reindex(
         columns=frames
     )
@@ -240,12 +230,12 @@ class SimilarityAccumulator:
         """Cosine similarity of the sources' TF-IDF vectors, as a long table."""
         names = sorted(self.rows)
         if not names:
-            return pd.DataFrame(columns=["source_a", "source_b", "cosine"])
+            return pd.DataFrame(columns=columns("similarity"))
         tfidf = TfidfTransformer(sublinear_tf=True).fit_transform(
             sparse.vstack([self.rows[n] for n in names])
         )
         sim = cosine_similarity(tfidf)
         return pd.DataFrame(
             [(a, b, float(sim[i, j])) for i, a in enumerate(names) for j, b in enumerate(names)],
-            columns=["source_a", "source_b", "cosine"],
+            columns=columns("similarity"),
         )

@@ -12,33 +12,20 @@ import hashlib
 import numpy as np
 import pandas as pd
 
-# fmt: off
-ARTICLE_COLUMNS = [
-    "article_id", "source", "published", "frame", "hits", "weighted", "tokens",
-    "per_1k", "share", "quoted_hits", "negated_hits", "low_evidence",
-]
-SOURCE_COLUMNS = [
-    "source", "frame", "articles", "tokens", "hits", "per_1k", "ci_low", "ci_high", "share",
-    "low_evidence",
-]
-# fmt: on
-TERM_COLUMNS = [
-    "source",
-    "frame",
-    "category",
-    "term",
-    "author_hits",
-    "quoted_hits",
-    "negated_hits",
-    "all_hits",
-]
+from pipeline.runfolder.schema import columns
+from pipeline.settings import DEFAULTS
+
+ARTICLE_COLUMNS = columns("articles")
+SOURCE_COLUMNS = columns("sources")
+TERM_COLUMNS = columns("terms")
 # Minimum evidence: an article or source with fewer content tokens, or fewer counted hits
 # over all frames, is flagged and given no share rather than an extreme one.
-MIN_TOKENS = 100
-MIN_HITS = 3
-DEFAULT_SEED = 20240618
-DEFAULT_BOOTSTRAP = 1000
-DEFAULT_PERMUTATIONS = 1000
+# The defaults are the run settings' (pipeline/settings.py), named here for the functions.
+MIN_TOKENS = DEFAULTS.min_tokens
+MIN_HITS = DEFAULTS.min_hits
+DEFAULT_SEED = DEFAULTS.seed
+DEFAULT_BOOTSTRAP = DEFAULTS.bootstrap
+DEFAULT_PERMUTATIONS = DEFAULTS.permutations
 # Above this many articles in a source, only articles are resampled: between-article variation
 # dominates and resampling every sentence of every article would cost O(B × sentences).
 SENTENCE_RESAMPLING_MAX_ARTICLES = 500

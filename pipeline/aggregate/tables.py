@@ -25,7 +25,6 @@ from pipeline.aggregate.compare import (
     stance,
 )
 from pipeline.aggregate.scores import (
-    ARTICLE_COLUMNS,
     DEFAULT_PERMUTATIONS,
     MIN_HITS,
     MIN_TOKENS,
@@ -47,50 +46,18 @@ from pipeline.aggregate.validate import (
 )
 from pipeline.analyze.article import TABLE_COLUMNS, TABLES
 from pipeline.analyze.lexicons import Lexicon
+from pipeline.runfolder.schema import PASSAGES_PER_CELL
+from pipeline.runfolder.tables import TableAppender, write_table
 
-DECIMALS = 4
 POSITION_KEYS, POSITION_VALUES = ["source", "frame", "decile"], ["hits", "weighted"]
 MONTH_KEYS, MONTH_VALUES = ["source", "month", "frame"], ["articles", "tokens", "weighted"]
-PASSAGES_PER_CELL = 200  # matched passages kept per source × frame for the dashboard
 # Batches are aggregated in groups of at least this many articles: pandas costs per call, not
 # per row, so a 100-article batch at a time spent more on overhead than on the articles.
 AGGREGATE_ARTICLES = 2000
-CORPUS_COLUMNS = [c for c in TABLE_COLUMNS["articles"] if c != "meta"]
 
-
-_BOOL_TEXT = {True: "true", False: "false"}
 _DOCS_SCHEMA = pa.schema(
     [("article_id", pa.string()), ("source", pa.string()), ("lemmas", pa.string())]
 )
-
-
-def _format(df: pd.DataFrame) -> pd.DataFrame:
-    df = df.copy()
-    for col in df.columns:
-        if df[col].dtype == bool:
-            df[col] = df[col].map(_BOOL_TEXT)
-        elif pd.api.types.is_float_dtype(df[col]):
-            df[col] = df[col].round(DECIMALS)
-    return df
-
-
-class CsvAppender:
-    """Append DataFrames to one CSV, writing the header once (even for an empty table)."""
-
-    def __init__(self, path: Path, columns: list[str]) -> None:
-        self.path, self.columns = path, columns
-        pd.DataFrame(columns=columns).to_csv(path, index=False, lineterminator="\n")
-
-    def add(self, df: pd.DataFrame) -> None:
-        if len(df):
-            _format(df[self.columns]).to_csv(
-                self.path, mode="a", header=False, index=False, lineterminator="\n"
-            )
-
-
-def write_csv(df: pd.DataFrame, path: Path) -> Path:
-    _format(df).to_csv(path, index=False, lineterminator="\n")
-    return path
 
 
 def lexicon_table(lexicons: list[Lexicon], author_hits: Counter[tuple[str, str]]) -> pd.DataFrame:
@@ -130,11 +97,8 @@ def write_tables(
     frames = [lex.frame for lex in lexicons]
     data_dir.mkdir(parents=True, exist_ok=True)
     out = {
-        "articles": CsvAppender(data_dir / "articles.csv", ARTICLE_COLUMNS),
-        "hits": CsvAppender(data_dir / "hits.csv", TABLE_COLUMNS["hits"]),
-        "corpus": CsvAppender(data_dir / "corpus.csv", CORPUS_COLUMNS),
-        "removed": CsvAppender(data_dir / "removed.csv", TABLE_COLUMNS["removed"]),
-        "validation": CsvAppender(data_dir / "validation.csv", VALIDATION_COLUMNS),
+        name: TableAppender(data_dir / f"{name}.csv")
+        for name in ("articles", "hits", "corpus", "removed", "validation")
     }
     acc = SourceAccumulator(frames, source_counts)
     similarity = SimilarityAccumulator()
@@ -194,6 +158,8 @@ def write_tables(
         scored += len(articles)
     if lemma_writer is not None:
         lemma_writer.close()
+    for appender in out.values():
+        appender.close()
     sources = acc.result(n_boot, seed, min_tokens, min_hits)
     # Distinct (source, perspective) pairs: reading them back from corpus.csv held two
     # strings per article (~150 MB at a million articles).
@@ -226,7 +192,7 @@ def write_tables(
     tables["lexicon"] = lexicon_table(lexicons, author)
     for name, df in tables.items():
         if df is not None:
-            write_csv(df, data_dir / f"{name}.csv")
+            write_table(df, data_dir / f"{name}.csv")
     accuracy = metric_table.loc[metric_table["metric"] == "accuracy", "value"]
     return {
         "scored": scored,

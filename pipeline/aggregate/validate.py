@@ -7,7 +7,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-VALIDATION_COLUMNS = ["article_id", "source", "perspective", "dominant", "match", "evidence"]
+from pipeline.runfolder.schema import columns
+
+VALIDATION_COLUMNS = columns("validation")
 
 
 def dominant_frames(scores: pd.DataFrame, perspective: dict[str, str]) -> pd.DataFrame:
@@ -61,7 +63,7 @@ def confusion(validation: pd.DataFrame) -> pd.DataFrame:
     ``validation`` is per article or already counted (``validation_counts``)."""
     ok, weight = _decided(validation)
     if ok.empty:
-        return pd.DataFrame(columns=["perspective", "predicted", "count"])
+        return pd.DataFrame(columns=columns("confusion"))
     table = weight.astype(int).groupby([ok["perspective"], ok["dominant"]]).sum()
     return table.reset_index(name="count").rename(columns={"dominant": "predicted"})
 
@@ -83,7 +85,7 @@ def metrics(validation: pd.DataFrame, frames: list[str]) -> pd.DataFrame:
             rows.append(("precision", f, tp / predicted if predicted else float("nan")))
             rows.append(("recall", f, tp / actual if actual else float("nan")))
             rows.append(("support", f, actual))
-    return pd.DataFrame(rows, columns=["metric", "frame", "value"])
+    return pd.DataFrame(rows, columns=columns("validation_metrics"))
 
 
 def reversals(sources: pd.DataFrame, source_perspective: dict[str, str]) -> list[str]:

@@ -20,6 +20,7 @@ from sklearn.feature_extraction.text import CountVectorizer
 from pipeline.aggregate.compare import log_odds_dirichlet
 from pipeline.analyze.lexicons import Lexicon
 from pipeline.analyze.tokens import tokenize
+from pipeline.runfolder.tables import read_table
 
 CONTEXT_CHARS = 25
 
@@ -73,7 +74,7 @@ def suggest(
     data = Path(run_dir) / "data"
     if not (data / "lemmas.parquet").is_file():
         raise SuggestError(f"{run_dir}: no data/lemmas.parquet (run the pipeline first)")
-    corpus = pd.read_csv(data / "corpus.csv", dtype=str, keep_default_na=False)
+    corpus = read_table(run_dir, "corpus", ["article_id", "perspective", "text_file"])
     docs = pd.read_parquet(data / "lemmas.parquet").merge(
         corpus[["article_id", "perspective", "text_file"]], on="article_id", how="left"
     )

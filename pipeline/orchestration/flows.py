@@ -12,70 +12,43 @@ import shutil
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from datetime import UTC, datetime
 from functools import lru_cache
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.deployments.runner import RunnerDeployment
 from prefect.task_runners import ProcessPoolTaskRunner, TaskRunner, ThreadPoolTaskRunner
 
 from pipeline import __version__
-from pipeline.aggregate.scores import (
-    DEFAULT_BOOTSTRAP,
-    DEFAULT_PERMUTATIONS,
-    DEFAULT_SEED,
-    MIN_HITS,
-    MIN_TOKENS,
-)
 from pipeline.analyze.lexicons import Lexicon, bundle_hash, load_lexicons
 from pipeline.analyze.tokens import release_dictionary, tagger
 from pipeline.analyze.tokens import versions as tokenizer_versions
 from pipeline.ingest.batches import auto_batch_size, count_articles, plan_batches, read_batch
-from pipeline.ingest.corpus import MAX_BYTES
 from pipeline.orchestration.server import (
     EmbeddedServer,
     start_embedded_server,
     uses_embedded_server,
 )
+from pipeline.report.charts.registry import FAMILIES
 from pipeline.runfolder import runs
 from pipeline.runfolder.cache import AggregateCache, BatchCache
+from pipeline.runfolder.tables import read_table
+from pipeline.settings import Settings
 
 # Imported by the tasks that need them (and ahead of time by ``warm_up``): scikit-learn,
 # SciPy and matplotlib take seconds to import, which a run can spend while Prefect starts.
 HEAVY_MODULES = (
     "pipeline.analyze.article",
     "pipeline.aggregate.tables",
-    "pipeline.report.charts",
+    "pipeline.report.charts.make",
+    *(f"pipeline.report.charts.{family}" for family in FAMILIES),
     "pipeline.report.dashboard",
 )
-
-
-@dataclass(slots=True)
-class Settings:
-    """Everything a run depends on besides its inputs; recorded in run.json."""
-
-    corpus: str = "corpus"
-    lexicons: str = "lexicons"
-    out: str = "outputs"
-    batch_size: int = 0  # 0: chosen from the corpus size and workers (auto_batch_size)
-    workers: int = 1
-    bootstrap: int = DEFAULT_BOOTSTRAP
-    seed: int = DEFAULT_SEED
-    max_bytes: int = MAX_BYTES
-    keep: int = 0
-    cache: bool = True
-    min_tokens: int = MIN_TOKENS
-    min_hits: int = MIN_HITS
-    permutations: int = DEFAULT_PERMUTATIONS
-    dask: bool = False
-    dask_address: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 @lru_cache(maxsize=4)
@@ -193,7 +166,7 @@ def aggregate_task(
 
 @task(name="charts")
 def charts_task(run_dir: str) -> list[str]:
-    from pipeline.report.charts import make_charts
+    from pipeline.report.charts.make import make_charts
 
     return [str(p) for p in make_charts(Path(run_dir))]
 
@@ -283,7 +256,7 @@ def framing_flow(settings: Settings) -> dict[str, Any]:
             ],
             "lexicons_sha256": lex_sha,
             "tools": tool_versions(),
-            "settings": {k: v for k, v in asdict(settings).items() if k != "extra"},
+            "settings": settings.record(),
             "batches": {"size": batch_size, "count": len(plan.batch_files)},
             "quarantined": quarantined,
             "warnings": plan.warnings + summary["warnings"],
@@ -299,7 +272,7 @@ def framing_flow(settings: Settings) -> dict[str, Any]:
         dashboard_task(str(stage))
         final = runs.publish(out, stage, run_id)
         runs.append_history(
-            out, run_id, run_info["finished"], lex_sha, pd.read_csv(final / "data" / "sources.csv")
+            out, run_id, run_info["finished"], lex_sha, read_table(final, "sources")
         )
         pruned = runs.prune(out, settings.keep)
     _artifacts(summary["sources"], final)
@@ -354,7 +327,7 @@ def deployment(settings: Settings, cron: str, name: str = "daily") -> RunnerDepl
     return framing_flow.to_deployment(
         name=name,
         cron=cron,
-        parameters={"settings": asdict(settings)},
+        parameters={"settings": settings.record()},
         description="Framing comparison of the corpus, on a schedule.",
     )
 

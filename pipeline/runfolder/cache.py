@@ -30,30 +30,53 @@ from typing import Any
 
 import pandas as pd
 
-from pipeline.analyze import hits as hits_mod
-from pipeline.analyze import lexicons as lexicons_mod
 from pipeline.analyze import tokens as tokens_mod
 from pipeline.analyze.hits import Hit
 from pipeline.analyze.tokens import TokenColumns, restore_columns
-from pipeline.ingest import clean as clean_mod
 from pipeline.ingest.clean import CleanText, Removed
 from pipeline.ingest.corpus import ArticleRef
 
 SCHEMA_VERSION = "3"
 
 
+# What each cached thing is computed by: the modules (a package stands for all its modules)
+# whose source is hashed into its key, one scheme for every level. tests/test_cache.py checks
+# that each list covers every pipeline module the computation imports.
+TOKENS_CODE = ("pipeline.ingest.clean", "pipeline.analyze.tokens")
+HITS_CODE = ("pipeline.analyze.hits", "pipeline.analyze.lexicons")
+BATCH_CODE = (
+    *TOKENS_CODE,
+    *HITS_CODE,
+    "pipeline.analyze.article",
+    "pipeline.ingest.batches",
+    "pipeline.ingest.corpus",
+)
+AGGREGATE_CODE = (
+    "pipeline.aggregate",
+    "pipeline.analyze.article",
+    "pipeline.runfolder.schema",
+    "pipeline.runfolder.tables",
+    "pipeline.settings",
+)
+NUMERIC_LIBRARIES = ("numpy", "pandas", "pyarrow", "scipy", "scikit-learn")
+
+
+def _sources(module: str) -> list[Path]:
+    """The source files of a module, or of every module of a package, in a fixed order."""
+    spec = find_spec(module)
+    if spec is None or spec.origin is None:
+        raise ModuleNotFoundError(module)
+    origin = Path(spec.origin)
+    return sorted(origin.parent.rglob("*.py")) if origin.name == "__init__.py" else [origin]
+
+
 @cache
 def code_hash(*modules: str) -> str:
-    """Hash of the source files of the named pipeline modules."""
-    files = {
-        "clean": clean_mod.__file__,
-        "tokens": tokens_mod.__file__,
-        "hits": hits_mod.__file__,
-        "lexicons": lexicons_mod.__file__,
-    }
+    """Hash of the source files of the named modules (and packages), and the cache schema."""
     h = hashlib.sha256(SCHEMA_VERSION.encode())
-    for name in modules:
-        h.update(Path(files[name]).read_bytes())
+    for module in modules:
+        for path in _sources(module):
+            h.update(module.encode() + b"\x00" + path.name.encode() + b"\x00" + path.read_bytes())
     return h.hexdigest()
 
 
@@ -62,7 +85,7 @@ def _token_key_prefix() -> bytes:
     """What every tokens key starts from, computed once: reading the tokenizer's versions
     parses package metadata files, which cost more than hashing an article."""
     versions = json.dumps(tokens_mod.versions(), sort_keys=True)
-    return code_hash("clean", "tokens").encode() + versions.encode()
+    return code_hash(*TOKENS_CODE).encode() + versions.encode()
 
 
 def token_key(raw: str) -> str:
@@ -72,9 +95,7 @@ def token_key(raw: str) -> str:
 
 
 def hits_key(tkey: str, lexicons_sha: str) -> str:
-    return hashlib.sha256(
-        f"{tkey}:{lexicons_sha}:{code_hash('hits', 'lexicons')}".encode()
-    ).hexdigest()
+    return hashlib.sha256(f"{tkey}:{lexicons_sha}:{code_hash(*HITS_CODE)}".encode()).hexdigest()
 
 
 def _pack(obj: object) -> bytes:
@@ -196,10 +217,7 @@ def _batch_key_prefix() -> bytes:
     """The analysis code (as for articles, plus the modules that build a batch's tables) and
     the tokenizer's versions."""
     h = hashlib.sha256(_token_key_prefix())
-    h.update(code_hash("hits", "lexicons").encode())
-    for module in ("pipeline.analyze.article", "pipeline.ingest.batches", "pipeline.ingest.corpus"):
-        origin = find_spec(module).origin  # type: ignore[union-attr]
-        h.update(Path(str(origin)).read_bytes())
+    h.update(code_hash(*BATCH_CODE).encode())
     return h.digest()
 
 
@@ -266,15 +284,12 @@ class BatchCache:
 
 @cache
 def _aggregate_key_prefix() -> bytes:
-    """Every module of the package (the aggregation reaches most of them) and the versions
-    of the libraries that compute its numbers."""
+    """The aggregation's code (not the report's: rewording a chart keeps the cache) and the
+    versions of the libraries that compute its numbers."""
     from importlib.metadata import version
 
-    h = hashlib.sha256(SCHEMA_VERSION.encode())
-    root = Path(clean_mod.__file__).parents[1]
-    for path in sorted(root.rglob("*.py")):
-        h.update(str(path.relative_to(root)).encode() + b"\x00" + path.read_bytes())
-    for lib in ("numpy", "pandas", "pyarrow", "scipy", "scikit-learn"):
+    h = hashlib.sha256(code_hash(*AGGREGATE_CODE).encode())
+    for lib in NUMERIC_LIBRARIES:
         h.update(f"{lib}={version(lib)}".encode())
     return h.digest()
 
@@ -282,9 +297,10 @@ def _aggregate_key_prefix() -> bytes:
 class AggregateCache:
     """A run's aggregated tables (``data/*.csv``, ``data/lemmas.parquet``) and summary in
     ``root/<key>/``, keyed by the run's batches in order (their keys cover the articles, the
-    lexicons' hash and the analysis code), the aggregation's settings, the lexicon files and
-    the package's code and numeric libraries. An unchanged rerun publishes them again
-    instead of aggregating, which was a third of its time at 100k articles."""
+    lexicons' hash and the analysis code), the aggregation's settings, the lexicon files, the
+    aggregation's code (``AGGREGATE_CODE``) and numeric libraries. An unchanged rerun
+    publishes them again instead of aggregating, which was a third of its time at 100k
+    articles."""
 
     SUMMARY = "summary.json"
 

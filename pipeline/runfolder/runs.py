@@ -18,21 +18,11 @@ from pathlib import Path
 
 import pandas as pd
 
+from pipeline.runfolder.schema import columns
+from pipeline.runfolder.tables import read_path, write_table
+
 PARTIAL = ".partial-"
-HISTORY_COLUMNS = [
-    "run_id",
-    "finished",
-    "lexicons_sha256",
-    "source",
-    "frame",
-    "articles",
-    "tokens",
-    "hits",
-    "per_1k",
-    "ci_low",
-    "ci_high",
-    "share",
-]
+HISTORY_COLUMNS = columns("history")
 
 
 class RunBusy(RuntimeError):
@@ -105,15 +95,17 @@ def append_history(
     out: Path, run_id: str, finished: str, lexicons_sha: str, sources: pd.DataFrame
 ) -> Path:
     """Add this run's per-source scores to ``history.csv`` (rewritten atomically)."""
-    path = out / "history.csv"
+    path = history_path(out)
     rows = sources.assign(run_id=run_id, finished=finished, lexicons_sha256=lexicons_sha)
-    old = pd.read_csv(path) if path.is_file() else pd.DataFrame(columns=HISTORY_COLUMNS)
+    old = read_path(path, "history")
     frames = [df for df in (old, rows[HISTORY_COLUMNS]) if not df.empty]
     merged = pd.concat(frames, ignore_index=True) if frames else rows[HISTORY_COLUMNS]
-    tmp = path.with_suffix(".csv.tmp")
-    merged.to_csv(tmp, index=False)
-    os.replace(tmp, path)
-    return path
+    return write_table(merged, path, "history")
+
+
+def history_path(out: Path) -> Path:
+    """The output folder's ``history.csv``."""
+    return Path(out) / "history.csv"
 
 
 def prune(out: Path, keep: int) -> list[Path]:

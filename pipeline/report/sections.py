@@ -1,0 +1,582 @@
+"""The dashboard's sections as plain data for the templates (one function per section or
+part of one); what they read comes from ``scan`` (the big tables) or ``read_table``."""
+
+from __future__ import annotations
+
+import base64
+import math
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from pipeline.report.charts.notes import read_notes
+from pipeline.report.charts.registry import GROUPS
+from pipeline.report.fmt import (
+    count_of,
+    fmt_ci,
+    fmt_int,
+    fmt_p,
+    fmt_pct,
+    fmt_rate,
+    fmt_signed,
+    label_of,
+    num,
+    overlap,
+    records,
+    sort_key,
+)
+from pipeline.report.scan import (
+    MAX_ARTICLE_ROWS,
+    ArticleIndex,
+    Passages,
+    distinct,
+    id_hashes,
+    member,
+    scan_validation,
+)
+from pipeline.runfolder.schema import columns
+from pipeline.runfolder.tables import has_table, iter_table, read_table
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+MAX_DIFFERENCE_ROWS = 5_000
+MAX_REMOVED_ROWS = 2_000
+# Differences in words, per frame: this many reliable ones shown, the rest folded away.
+SHOWN_DIFFERENCES = 10
+MAX_DIFFERENCE_SENTENCES = 300
+
+
+def summary_and_cells(
+    sources: pd.DataFrame,
+    groups: dict[tuple[str, str], dict[str, Any]],
+    names: list[str],
+    frames: list[str],
+    labels: dict[str, str],
+    low: set[str],
+) -> tuple[list[dict[str, Any]], list[list[dict[str, Any]]]]:
+    """Per source: the plain-words summary, and the comparison row of cells.
+
+    A low-evidence source never gets a share (whatever sources.csv says): with a handful of
+    tokens or matches one frame would read as 100%.
+    """
+    by_cell = {(r["source"], r["frame"]): r for r in records(sources)}
+    top = max((num(r["per_1k"]) or 0.0 for r in by_cell.values()), default=0.0) or 1.0
+    summary, rows = [], []
+    for s in names:
+        is_low = s in low
+        cells = []
+        stats = []
+        for j, f in enumerate(frames):
+            r = by_cell.get((s, f), {})
+            rate = num(r.get("per_1k"))
+            g = groups.get((s, f))
+            n = g["total"] if g else 0
+            cells.append(
+                {
+                    "frame": labels[f],
+                    "rate": fmt_rate(rate),
+                    "rate_key": sort_key(rate),
+                    "ci": fmt_ci(r.get("ci_low"), r.get("ci_high")),
+                    "share": "no share" if is_low else fmt_pct(r.get("share")),
+                    "hits": count_of(r.get("hits"), "hit"),
+                    "passages": n,
+                    "target": g["id"] if g else None,
+                    "shade": f"{(rate or 0.0) / top:.3f}",
+                    "lead": False,
+                }
+            )
+            stats.append((rate or 0.0, j, r))
+        first = next((r for r in by_cell.values() if r["source"] == s), {})
+        ranked = sorted(stats, key=lambda x: -x[0])
+        item: dict[str, Any] = {
+            "name": s,
+            "low": is_low,
+            "articles": num(first.get("articles")),
+            "tokens": fmt_int(first.get("tokens")),
+            "leads": [],
+            "runner": None,
+            "overlap": None,
+        }
+        if ranked and ranked[0][0] > 0:
+            best = ranked[0][0]
+            leaders = [x for x in ranked if x[0] == best]
+            for _, j, _r in leaders:
+                cells[j]["lead"] = True
+            item["leads"] = [
+                {
+                    "label": labels[frames[j]],
+                    "rate": fmt_rate(r.get("per_1k")),
+                    "ci": fmt_ci(r.get("ci_low"), r.get("ci_high")),
+                    "share": "–" if is_low else fmt_pct(r.get("share")),
+                    "target": cells[j]["target"],
+                }
+                for _, j, r in leaders
+            ]
+            rest = [x for x in ranked if x[0] < best]
+            if rest and rest[0][0] > 0:
+                _, j2, r2 = rest[0]
+                _, _, r1 = leaders[0]
+                item["runner"] = {
+                    "label": labels[frames[j2]],
+                    "rate": fmt_rate(r2.get("per_1k")),
+                    "ci": fmt_ci(r2.get("ci_low"), r2.get("ci_high")),
+                }
+                item["overlap"] = overlap(
+                    (r1.get("ci_low"), r1.get("ci_high")), (r2.get("ci_low"), r2.get("ci_high"))
+                )
+        summary.append(item)
+        rows.append(cells)
+    return summary, rows
+
+
+def passage_groups(
+    passages: Passages,
+    terms: pd.DataFrame,
+    names: list[str],
+    frames: list[str],
+    labels: dict[str, str],
+    article_anchor: dict[str, str],
+) -> dict[tuple[str, str], dict[str, Any]]:
+    """Matched passages grouped per source × frame, in source then frame order.
+
+    ``total`` and ``counted`` are every match of the cell when known (terms.csv's ``all_hits``
+    and ``author_hits``), so ``more`` = matches not shown here, which data/hits.csv has.
+    """
+    src_idx = {s: i for i, s in enumerate(names)}
+    frm_idx = {f: j for j, f in enumerate(frames)}
+    sums = terms.groupby(["source", "frame"])[["all_hits", "author_hits"]].sum()
+    totals = {k: (int(v["all_hits"]), int(v["author_hits"])) for k, v in sums.iterrows()}
+    groups: dict[tuple[str, str], dict[str, Any]] = {}
+    for (source, frame), (counted, total) in passages.counts.items():
+        i, j = src_idx.get(source), frm_idx.get(frame)
+        if i is None or j is None:
+            continue
+        groups[(source, frame)] = {
+            "id": f"cell-{i}-{j}", "si": i, "fj": j, "source": names[i],
+            "frame": labels[frames[j]], "rows": [], "counted": counted, "total": total,
+        }  # fmt: skip
+    for r in records(passages.rows):
+        g = groups.get((r["source"], r["frame"]))
+        if g is None:
+            continue
+        negated = bool(r["negated"])
+        voice = "quoted" if r["voice"] == "quoted" else "author"
+        g["rows"].append(
+            {
+                "article": r["article_id"],
+                "anchor": article_anchor.get(r["article_id"]),
+                "left": r["left"],
+                "match": r["matched"] or r["term"],
+                "right": r["right"],
+                "term": r["term"],
+                "category": r["category"],
+                "voice": voice,
+                "negated": negated,
+                "counted": voice == "author" and not negated,
+                "weight": fmt_rate(r["weight"]).rstrip("0").rstrip("."),
+                "sentence": fmt_int(r["sentence_id"]),
+            }
+        )
+    for key, g in groups.items():
+        if key in totals:
+            g["total"] = max(totals[key][0], g["total"])
+            g["counted"] = totals[key][1]
+        g["more"] = g["total"] - len(g["rows"])
+    return dict(sorted(groups.items(), key=lambda kv: (kv[1]["si"], kv[1]["fj"])))
+
+
+def articles_view(
+    index: ArticleIndex, frames: list[str], labels: dict[str, str]
+) -> tuple[list[dict[str, Any]], int]:
+    """One row per shown article: metadata plus rate and hits per frame; and the number of
+    articles in all."""
+    by_art: dict[str, dict[str, dict[str, Any]]] = {}
+    for r in records(index.rows):
+        by_art.setdefault(r["article_id"], {})[r["frame"]] = r
+    meta = {r["article_id"]: r for r in records(index.meta)}
+    rows = []
+    for k, aid in enumerate(index.ids):
+        m = meta.get(aid, {})
+        per = by_art.get(aid, {})
+        first = next(iter(per.values()), {})
+        low = any(bool(r.get("low_evidence")) for r in per.values())
+        rates = [(num(per.get(f, {}).get("per_1k")) or 0.0, f) for f in frames]
+        best = max(rates, default=(0.0, ""))
+        rows.append(
+            {
+                "anchor": f"art-{k}",
+                "id": aid,
+                "source": m.get("source") or first.get("source", ""),
+                "title": m.get("title", ""),
+                "author": m.get("author", ""),
+                "published": m.get("published") or first.get("published", ""),
+                "url": m.get("url", ""),
+                "perspective": m.get("perspective", ""),
+                "tokens": fmt_int(m.get("tokens", first.get("tokens"))),
+                "tokens_key": sort_key(m.get("tokens", first.get("tokens"))),
+                "removed": fmt_int(m.get("removed_lines")),
+                "removed_key": sort_key(m.get("removed_lines")),
+                "low": low,
+                "frames": [
+                    {
+                        "rate": fmt_rate(per.get(f, {}).get("per_1k")),
+                        "key": sort_key(per.get(f, {}).get("per_1k")),
+                        "hits": fmt_int(per.get(f, {}).get("hits")),
+                    }
+                    for f in frames
+                ],
+                "dominant": labels[best[1]] if best[0] > 0 else "",
+            }
+        )
+    return rows, index.total
+
+
+def lexicons_view(
+    run: dict,
+    lexicon: pd.DataFrame,
+    terms: pd.DataFrame,
+    frames: list[str],
+    labels: dict[str, str],
+) -> list[dict[str, Any]]:
+    """Per frame: its file and hash, its entries, the entries that never matched at all (no
+    author, quoted or negated match) and those matched only in quotes or negated."""
+    meta = {str(x.get("frame")): x for x in run.get("lexicons") or [] if isinstance(x, dict)}
+    other: dict[tuple[str, str], float] = {}
+    if len(terms):
+        sums = terms.groupby(["frame", "term"])[["quoted_hits", "negated_hits"]].sum()
+        other = (sums["quoted_hits"].fillna(0) + sums["negated_hits"].fillna(0)).to_dict()
+    out = []
+    for j, f in enumerate(frames):
+        rows = records(lexicon[lexicon["frame"] == f]) if len(lexicon) else []
+        entries = []
+        for r in rows:
+            author = num(r["author_hits"]) or 0
+            elsewhere = other.get((f, r["term"]), 0) or 0
+            entries.append(
+                {
+                    "term": r["term"],
+                    "category": r["category"],
+                    "weight": fmt_rate(r["weight"]).rstrip("0").rstrip("."),
+                    "weight_key": sort_key(r["weight"]),
+                    "note": r["note"],
+                    "lemmas": r["lemmas"],
+                    "shared": r["shared"],
+                    "hits": fmt_int(r["author_hits"]),
+                    "hits_key": sort_key(r["author_hits"]),
+                    "never": author == 0 and elsewhere == 0,
+                    "only_other": author == 0 and elsewhere > 0,
+                }
+            )
+        m = meta.get(f, {})
+        out.append(
+            {
+                "j": j,
+                "id": f,
+                "label": labels[f],
+                "file": m.get("file", ""),
+                "sha256": m.get("sha256", ""),
+                "count": m.get("entries", len(entries)),
+                "entries": entries,
+                "never": [e["term"] for e in entries if e["never"]],
+                "only_other": [e["term"] for e in entries if e["only_other"]],
+            }
+        )
+    return out
+
+
+def cleaning_view(
+    run_dir: Path, article_ids: list[str], chunksize: int | None = None
+) -> dict[str, Any]:
+    """Removed lines: totals per kind, a count per article and kind, and the lines (both
+    capped; data/removed.csv has them all). The articles are the listed ones, then those
+    with removals in file order; data/removed.csv is read a chunk at a time."""
+    shown = dict.fromkeys(article_ids)
+    room = MAX_ARTICLE_ROWS - len(shown)
+    more: dict[str, None] = {}  # articles with removals beyond the listed, while there is room
+    others: list[np.ndarray] = []  # hashes of every such article, to count them
+    totals: Counter[str] = Counter()
+    counts: Counter[tuple[str, str]] = Counter()
+    lines: list[pd.DataFrame] = []
+    n_lines = kept = 0
+    for chunk in iter_table(run_dir, "removed", columns("removed"), chunksize):
+        n_lines += len(chunk)
+        totals.update(chunk["kind"].value_counts().to_dict())
+        if kept < MAX_REMOVED_ROWS:
+            lines.append(chunk.head(MAX_REMOVED_ROWS - kept))
+            kept += len(lines[-1])
+        ids = pd.Series(pd.unique(chunk["article_id"]))
+        new = ids[~member(ids, shown)]
+        others.append(id_hashes(new))
+        if len(more) < room:
+            for aid in new:
+                if len(more) >= room:
+                    break
+                more.setdefault(aid, None)
+        mine = chunk[member(chunk["article_id"], [*shown, *more])]
+        counts.update(mine.groupby(["article_id", "kind"]).size().to_dict())
+    kinds = sorted(totals)
+    n_others = len(distinct(others))
+    per_article = [
+        {
+            "id": aid,
+            "counts": [int(counts.get((aid, k), 0)) for k in kinds],
+            "total": sum(int(counts.get((aid, k), 0)) for k in kinds),
+        }
+        for aid in [*shown, *more][:MAX_ARTICLE_ROWS]
+    ]
+    removed = pd.concat(lines, ignore_index=True) if lines else pd.DataFrame()
+    return {
+        "kinds": kinds,
+        "totals": [{"kind": k, "count": int(totals.get(k, 0))} for k in kinds],
+        "articles": per_article,
+        "n_articles": len(shown) + n_others,
+        "lines": [
+            {
+                "article": r["article_id"],
+                "line": fmt_int(r["line"]),
+                "line_key": sort_key(r["line"]),
+                "kind": r["kind"],
+                "text": r["text"],
+            }
+            for r in records(removed)
+        ],
+        "n_lines": n_lines,
+    }
+
+
+def charts_view(run_dir: Path) -> list[dict[str, Any]]:
+    """Chart notes with each PNG embedded as a data URI (files that are not PNGs are skipped),
+    in groups; each group keeps the order of charts.json."""
+    found: dict[str, list[dict[str, str]]] = {}
+    folder = run_dir / "charts"
+    for name, note in read_notes(run_dir).items():
+        path = folder / name
+        if not path.is_file():
+            continue
+        data = path.read_bytes()
+        if not data.startswith(PNG_MAGIC):
+            continue
+        group = note.group if note.group in GROUPS else "other"
+        found.setdefault(group, []).append(
+            {
+                "file": name,
+                "title": note.title,
+                "alt": note.alt,
+                "guide": note.guide,
+                "src": "data:image/png;base64," + base64.b64encode(data).decode("ascii"),
+            }
+        )
+    titles = GROUPS | {"other": "Other charts"}
+    return [
+        {"id": key, "title": titles[key], "charts": found[key]} for key in titles if key in found
+    ]
+
+
+def differences_view(
+    run_dir: Path, names: list[str], frames: list[str], labels: dict[str, str], low: set[str]
+) -> dict[str, Any]:
+    """The pairwise differences: a table (capped) and, per frame, what holds in words."""
+    if not has_table(run_dir, "differences"):
+        return {"available": False}
+    d = read_table(run_dir, "differences")
+    d = d.assign(
+        absdiff=d["diff"].abs(),
+        p_sort=d["p_adjusted"].fillna(2.0),
+        fj=d["frame"].map({f: j for j, f in enumerate(frames)}).fillna(len(frames)),
+    )
+    d = d.sort_values(
+        ["significant", "p_sort", "absdiff"], ascending=[False, True, False], kind="stable"
+    )
+    rows, per_frame = [], {}
+    for r in records(d):
+        label = labels.get(r["frame"], r["frame"])
+        sig = bool(r["significant"])
+        diff = num(r["diff"]) or 0.0
+        a, b, lo, hi = r["source_a"], r["source_b"], r["ci_low"], r["ci_high"]
+        if diff < 0:  # say it the positive way round: who uses the frame more
+            a, b, lo, hi = b, a, -(num(hi) or math.nan), -(num(lo) or math.nan)
+        words = {
+            "more": a,
+            "less": b,
+            "first": r["source_a"],
+            "second": r["source_b"],
+            "frame": label,
+            "diff": fmt_signed(abs(diff)),
+            "ci": f"[{fmt_signed(lo).lstrip('+')}, {fmt_signed(hi).lstrip('+')}]",
+            "p": fmt_p(r["p_adjusted"]),
+            "low": r["source_a"] in low or r["source_b"] in low,
+        }
+        group = per_frame.setdefault(r["frame"], {"label": label, "hold": [], "not": []})
+        (group["hold"] if sig else group["not"]).append(words)
+        if len(rows) < MAX_DIFFERENCE_ROWS:
+            rows.append(
+                {
+                    "a": r["source_a"],
+                    "b": r["source_b"],
+                    "frame": label,
+                    "diff": fmt_signed(r["diff"], 2),
+                    "diff_key": sort_key(r["diff"]),
+                    "ci": f"[{fmt_signed(r['ci_low'], 2).lstrip('+')}, "
+                    f"{fmt_signed(r['ci_high'], 2).lstrip('+')}]",
+                    "p": fmt_p(r["p_value"]).removeprefix("p = "),
+                    "p_key": sort_key(r["p_value"]),
+                    "p_adj": fmt_p(r["p_adjusted"]).removeprefix("p = "),
+                    "p_adj_key": sort_key(r["p_adjusted"]),
+                    "unit": r["unit"],
+                    "significant": sig,
+                    "low": words["low"],
+                }
+            )
+    order = [f for f in frames if f in per_frame] + [f for f in per_frame if f not in frames]
+    blocks = []
+    for f in order:
+        g = per_frame[f]
+        blocks.append(
+            {
+                "label": g["label"],
+                "n_hold": len(g["hold"]),
+                "n": len(g["hold"]) + len(g["not"]),
+                "shown": g["hold"][:SHOWN_DIFFERENCES],
+                "folded": g["hold"][SHOWN_DIFFERENCES:MAX_DIFFERENCE_SENTENCES],
+                "not": g["not"][:MAX_DIFFERENCE_SENTENCES],
+                "n_not": len(g["not"]),
+                "cut": max(0, len(g["hold"]) - MAX_DIFFERENCE_SENTENCES)
+                + max(0, len(g["not"]) - MAX_DIFFERENCE_SENTENCES),
+            }
+        )
+    units = sorted(set(d["unit"]) - {""})
+    return {
+        "available": True,
+        "rows": rows,
+        "total": len(d),
+        "n_hold": int(d["significant"].sum()),
+        "blocks": blocks,
+        "units": units,
+        "pairs": len(d.drop_duplicates(["source_a", "source_b"])),
+    }
+
+
+def validation_view(
+    run_dir: Path,
+    run: dict,
+    frames: list[str],
+    labels: dict[str, str],
+    chunksize: int | None = None,
+) -> dict[str, Any]:
+    """The known-groups check: accuracy in words, confusion matrix, precision and recall,
+    the per-article table (capped), reversal warnings, and lexicon agreement."""
+    reversals = [
+        str(w).removeprefix("reversal:").strip()
+        for w in run.get("warnings") or []
+        if str(w).startswith("reversal:")
+    ]
+    out: dict[str, Any] = {"reversals": reversals, "available": has_table(run_dir, "validation")}
+    summary = run.get("validation") if isinstance(run.get("validation"), dict) else {}
+    n, n_decided, matched, first = scan_validation(run_dir, chunksize)
+    metrics = read_table(run_dir, "validation_metrics")
+    acc_rows = metrics[metrics["metric"] == "accuracy"]["value"].dropna()
+    accuracy = (
+        float(acc_rows.iloc[0])
+        if len(acc_rows)
+        else num(summary.get("accuracy"))
+        if summary
+        else (matched / n_decided if n_decided else None)
+    )
+    out.update(
+        {
+            "n": n if n else int(num(summary.get("articles")) or 0),
+            "decided": n_decided,
+            "matched": matched,
+            "accuracy": None if accuracy is None else f"{accuracy * 100:.0f}%",
+        }
+    )
+    # Confusion matrix: known perspective (rows) × dominant frame (columns).
+    conf = read_table(run_dir, "confusion")
+    keys = [f for f in frames if f in set(conf["perspective"]) | set(conf["predicted"])]
+    keys += [
+        f for f in pd.unique(pd.concat([conf["perspective"], conf["predicted"]])) if f not in keys
+    ]
+    counts = {(r["perspective"], r["predicted"]): num(r["count"]) for r in records(conf)}
+    out["confusion"] = {
+        "available": has_table(run_dir, "confusion"),
+        "cols": [label_of(labels, f) for f in keys],
+        "rows": [
+            {
+                "label": label_of(labels, p),
+                "cells": [
+                    {"n": fmt_int(counts.get((p, q), 0)), "diag": p == q, "zero": not counts.get(
+                        (p, q))} for q in keys
+                ],
+            }
+            for p in keys
+            if p in set(conf["perspective"])
+        ],
+    }  # fmt: skip
+    per_frame = []
+    m = metrics[metrics["metric"] != "accuracy"]
+    for f in [x for x in frames if x in set(m["frame"])] + [
+        x for x in pd.unique(m["frame"]) if x not in frames
+    ]:
+        g = m[m["frame"] == f].set_index("metric")["value"]
+        per_frame.append(
+            {
+                "label": label_of(labels, f),
+                "precision": fmt_pct(g.get("precision")),
+                "recall": fmt_pct(g.get("recall")),
+                "support": fmt_int(g.get("support")),
+            }
+        )
+    out["metrics"] = per_frame
+    rows = []
+    for r in records(first):
+        match = r["match"].strip().lower()
+        rows.append(
+            {
+                "article": r["article_id"],
+                "source": r["source"],
+                "perspective": label_of(labels, r["perspective"]),
+                "dominant": label_of(labels, r["dominant"]) if r["dominant"] else "–",
+                "match": "yes" if match == "true" else "no" if match == "false" else "",
+                "evidence": r["evidence"],
+            }
+        )
+    out["rows"] = rows
+    agreement = read_table(run_dir, "agreement")
+    out["agreement"] = {
+        "available": has_table(run_dir, "agreement"),
+        "rows": [
+            {
+                "source": r["source"],
+                "a": label_of(labels, r["frame_a"]),
+                "b": label_of(labels, r["frame_b"]),
+                "articles": fmt_int(r["articles"]),
+                "articles_key": sort_key(r["articles"]),
+                "rho": "–" if num(r["spearman"]) is None else f"{num(r['spearman']):+.2f}",
+                "rho_key": sort_key(r["spearman"]),
+            }
+            for r in records(agreement)
+        ],
+    }
+    return out
+
+
+def coverage_view(run_dir: Path, labels: dict[str, str]) -> dict[str, Any]:
+    """Per frame: how many articles have at least ``min_hits`` author matches of it."""
+    if not has_table(run_dir, "coverage"):
+        return {"available": False, "rows": []}
+    c = read_table(run_dir, "coverage")
+    return {
+        "available": True,
+        "rows": [
+            {
+                "frame": label_of(labels, r["frame"]),
+                "articles": fmt_int(r["articles"]),
+                "covered": fmt_int(r["covered"]),
+                "share": fmt_pct(r["share"]),
+                "share_key": sort_key(r["share"]),
+            }
+            for r in records(c)
+        ],
+    }

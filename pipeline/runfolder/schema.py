@@ -1,0 +1,167 @@
+"""The run folder's tables, each defined once: name, file, columns with their types, meaning.
+
+Writers (``aggregate``), readers (``report``, ``lexicon suggest``, ``history``), the test
+fixtures (``tests/fakerun.py``) and the README's Outputs table all take their columns from
+here (``tests/test_schema.py`` fails when the README drifts). To add a table: one ``table(...)``
+call below, then ``python scripts/outputs_table.py`` to refresh the README.
+
+Column types: ``str`` (text, kept verbatim: a source called "NA" stays "NA"), ``int``,
+``float`` (rounded to ``DECIMALS`` when written) and ``bool`` (written ``true``/``false``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+Kind = Literal["str", "int", "float", "bool"]
+KINDS: tuple[Kind, ...] = ("str", "int", "float", "bool")
+DECIMALS = 4
+# Matches kept per source × frame in passages.csv: what the dashboard lists (hits.csv has all).
+PASSAGES_PER_CELL = 200
+# Significance level: differences.csv's ``significant`` is ``p_adjusted < ALPHA``.
+ALPHA = 0.05
+
+
+@dataclass(frozen=True)
+class Table:
+    """One table of the run folder."""
+
+    name: str
+    file: str  # relative to the run folder; history.csv lives in the output folder
+    columns: tuple[str, ...]
+    kinds: tuple[Kind, ...]
+    description: str
+    grows: bool = False  # grows with the corpus: read it a chunk at a time (``iter_table``)
+
+    def of(self, kind: Kind) -> tuple[str, ...]:
+        """The columns of one type."""
+        return tuple(c for c, k in zip(self.columns, self.kinds, strict=True) if k == kind)
+
+    @property
+    def numeric(self) -> tuple[str, ...]:
+        return tuple(c for c, k in zip(self.columns, self.kinds, strict=True) if k in NUMBERS)
+
+    @property
+    def booleans(self) -> tuple[str, ...]:
+        return self.of("bool")
+
+
+NUMBERS = ("int", "float")
+TABLES: dict[str, Table] = {}
+
+
+def table(name: str, spec: str, description: str, grows: bool = False, file: str = "") -> Table:
+    """Define a table: ``spec`` lists its columns as ``name`` (text) or ``name:type``."""
+    cols, kinds = [], []
+    for item in spec.split():
+        col, _, kind = item.partition(":")
+        kind = kind or "str"
+        if kind not in KINDS:
+            raise ValueError(f"{name}.{col}: unknown type {kind!r}")
+        cols.append(col)
+        kinds.append(kind)
+    if name in TABLES:
+        raise ValueError(f"table {name!r} is defined twice")
+    t = Table(name, file or f"data/{name}.csv", tuple(cols), tuple(kinds), description, grows)  # type: ignore[arg-type]
+    TABLES[name] = t
+    return t
+
+
+def columns(name: str) -> list[str]:
+    """A table's column names, in file order."""
+    return list(TABLES[name].columns)
+
+
+_HIT = (
+    "article_id source frame category term matched sentence_id:int char_start:int char_end:int "
+    "voice negated:bool weight:float left right"
+)
+
+# fmt: off
+table("articles",
+      "article_id source published frame hits:int weighted:float tokens:int per_1k:float "
+      "share:float quoted_hits:int negated_hits:int low_evidence:bool",
+      "per article × frame: counted hits, weighted hits, content tokens, rate, share", grows=True)
+table("sources",
+      "source frame articles:int tokens:int hits:int per_1k:float ci_low:float ci_high:float "
+      "share:float low_evidence:bool",
+      "per source × frame: pooled rate with its 95% bootstrap interval, share")
+table("hits", _HIT,
+      "per match; `char_start:char_end` index `data/texts/<article_id>.txt`", grows=True)
+table("passages", _HIT,
+      f"the same columns, the first {PASSAGES_PER_CELL} matches per source × frame: what the "
+      "dashboard shows")
+table("terms",
+      "source frame category term author_hits:int quoted_hits:int negated_hits:int all_hits:int",
+      "per source × frame × entry (a quoted, negated match counts in both quoted and negated)")
+table("corpus",
+      "article_id source title author published url language perspective encoding chars:int "
+      "sentences:int tokens:int removed_lines:int text_file",
+      "per article: metadata, encoding, characters, sentences, content tokens, text file",
+      grows=True)
+table("removed", "article_id line:int kind text",
+      "what cleaning removed, with its line and kind", grows=True)
+table("lexicon",
+      "frame label term category weight:float note lemmas shared author_hits:int",
+      "the entries used (`shared`: space-separated frame ids), their lemma sequences and "
+      "author hits (0 = never matched)")
+table("differences",
+      "source_a source_b frame diff:float ci_low:float ci_high:float p_value:float "
+      "p_adjusted:float unit significant:bool",
+      "per pair of sources × frame: difference of rates, 95% interval, permutation p, Holm")
+table("keyness",
+      "source frame term count:int count_rest:int log_odds:float z:float",
+      "per source × entry: log-odds with an informative Dirichlet prior against the rest")
+table("stance",
+      "source pc1:float pc2:float pc1_low:float pc1_high:float pc2_low:float pc2_high:float "
+      "var1:float var2:float",
+      "PCA of the sources' frame profiles, with 95% intervals")
+table("similarity", "source_a source_b cosine:float",
+      "cosine similarity of the sources' TF-IDF lemma vectors")
+table("positions", "source frame decile:int hits:int weighted:float",
+      "counted matches by tenth of the article's sentences")
+table("timeline",
+      "source month frame articles:int tokens:int weighted:float per_1k:float",
+      "per source × publication month × frame: rate")
+table("coverage", "frame articles:int covered:int share:float",
+      "share of articles with at least `--min-hits` counted matches per frame")
+table("validation", "article_id source perspective dominant match evidence",
+      "known-groups check per article (`match`: true, false or empty when low evidence)",
+      grows=True)
+table("confusion", "perspective predicted count:int",
+      "known perspective × dominant frame")
+table("validation_metrics", "metric frame value:float",
+      "accuracy, per-frame precision, recall and support")
+table("agreement", "source frame_a frame_b articles:int spearman:float",
+      "per source: Spearman correlation of two frames' article rates")
+table("history",
+      "run_id finished lexicons_sha256 source frame articles:int tokens:int hits:int "
+      "per_1k:float ci_low:float ci_high:float share:float",
+      "every run's per-source scores (in the output folder, beside `runs/`)",
+      file="../../history.csv")
+# fmt: on
+
+# The run folder's other files, for the README's Outputs table.
+FILES: dict[str, str] = {
+    "data/lemmas.parquet": "per article its content lemmas (a document-term matrix away; used "
+    "by `lexicon suggest`)",
+    "data/texts/*.txt": "the cleaned texts that offsets refer to",
+    "charts/*.png, charts/charts.json": "seaborn charts (Japanese font shipped by "
+    "`matplotlib-fontja`) with titles, alt text and a one-line reading guide",
+    "dashboard.html": "one self-contained page: summary, comparison with intervals, differences "
+    "in words, charts, validation, sortable and filterable tables, drill-down to the matched "
+    "passages",
+    "run.json": "run id, times, corpus hash, per lexicon its file, entry count and SHA-256, tool "
+    "versions, settings, quarantined articles with reasons, warnings, validation summary",
+}
+
+
+def outputs_markdown() -> str:
+    """The README's Outputs table, from the schema."""
+    lines = ["| file | content |", "|---|---|"]
+    for t in TABLES.values():
+        where = "`history.csv` (output folder)" if t.name == "history" else f"`{t.file}`"
+        lines.append(f"| {where} | {t.description}: `{', '.join(t.columns)}` |")
+    lines += [f"| `{name}` | {text} |" for name, text in FILES.items()]
+    return "\n".join(lines)
