@@ -21,8 +21,8 @@ import pyarrow.parquet as pq
 from pipeline.aggregate.compare import (
     SimilarityAccumulator,
     differences,
+    frame_map,
     keyness,
-    stance,
 )
 from pipeline.aggregate.scores import (
     DEFAULT_PERMUTATIONS,
@@ -175,7 +175,7 @@ def write_tables(
         else pd.DataFrame(columns=TABLE_COLUMNS["hits"]),
         "differences": differences(acc, sources, n_perm, seed),
         "keyness": keyness(term_table, sources),
-        "stance": stance(sources, acc.boots, frames),
+        "frame_map": frame_map(sources, acc.boots, frames),
         "similarity": similarity.result(),
         "positions": positions,
         "timeline": _timeline(months),

@@ -113,7 +113,7 @@ table("differences",
 table("keyness",
       "source frame term count:int count_rest:int log_odds:float z:float",
       "per source × entry: log-odds with an informative Dirichlet prior against the rest")
-table("stance",
+table("frame_map",
       "source pc1:float pc2:float pc1_low:float pc1_high:float pc2_low:float pc2_high:float "
       "var1:float var2:float",
       "PCA of the sources' frame profiles, with 95% intervals")

@@ -32,7 +32,7 @@ FAMILIES = ("rates", "maps", "time", "terms")
 # Dashboard groups, in page order: id → heading. A chart names one of these ids.
 GROUPS: dict[str, str] = {
     "rates": "Rates and shares",
-    "stance": "Stance and similarity",
+    "maps": "Frame map and similarity",
     "time": "Where and when",
     "terms": "Terms",
 }
