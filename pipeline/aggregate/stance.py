@@ -86,7 +86,7 @@ def article_stance(
     out["mentions"] = out["mentions"].fillna(0).astype(int)
     out["evaluated"] = out["evaluated"].fillna(0).astype(int)
     out[["positive", "negative"]] = out[["positive", "negative"]].fillna(0.0).astype(float)
-    out["stance"] = smoothed(out["positive"], out["negative"])
+    out["stance"] = smoothed(out["positive"], out["negative"]).where(out["evaluated"] > 0)
     order = {a: i for i, a in enumerate(articles["article_id"])}
     out = out.sort_values(
         ["article_id", "target"],
@@ -184,7 +184,10 @@ class StanceAccumulator:
                         evaluated < MIN_EVALUATIONS,
                     )
                 )
-        return pd.DataFrame(rows, columns=SOURCE_COLUMNS)
+        out = pd.DataFrame(rows, columns=SOURCE_COLUMNS)
+        none = out["evaluated"] == 0  # no evidence: no stance, rather than a neutral 0
+        out.loc[none, ["stance", "ci_low", "ci_high"]] = np.nan
+        return out
 
 
 def _perm_p(

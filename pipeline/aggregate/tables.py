@@ -33,6 +33,7 @@ from pipeline.aggregate.scores import (
     counted,
     term_counts,
 )
+from pipeline.aggregate.stance_tables import StanceTables
 from pipeline.aggregate.validate import (
     COUNT_KEYS,
     VALIDATION_COLUMNS,
@@ -46,6 +47,7 @@ from pipeline.aggregate.validate import (
 )
 from pipeline.analyze.article import TABLE_COLUMNS, TABLES
 from pipeline.analyze.lexicons import Lexicon
+from pipeline.analyze.stance_lexicon import StanceLexicon
 from pipeline.runfolder.schema import PASSAGES_PER_CELL
 from pipeline.runfolder.tables import TableAppender, write_table
 
@@ -91,9 +93,10 @@ def write_tables(
     min_hits: int = MIN_HITS,
     n_perm: int = DEFAULT_PERMUTATIONS,
     aggregate_articles: int = AGGREGATE_ARTICLES,
+    stance: StanceLexicon | None = None,
 ) -> dict[str, Any]:
     """Aggregate batches (in plan order, ``aggregate_articles`` or more at a time) into
-    ``data_dir``'s CSVs; return a summary."""
+    ``data_dir``'s CSVs (the stance tables too, with ``stance``); return a summary."""
     frames = [lex.frame for lex in lexicons]
     data_dir.mkdir(parents=True, exist_ok=True)
     out = {
@@ -101,6 +104,7 @@ def write_tables(
         for name in ("articles", "hits", "corpus", "removed", "validation")
     }
     acc = SourceAccumulator(frames, source_counts)
+    stance_tables = StanceTables(data_dir, stance, source_counts) if stance else None
     similarity = SimilarityAccumulator()
     # Per-batch results are folded into running totals at once: a list of a thousand small
     # DataFrames costs more memory than the rows in them.
@@ -155,6 +159,8 @@ def write_tables(
             lemma_writer = pq.ParquetWriter(data_dir / "lemmas.parquet", _DOCS_SCHEMA)
         lemma_writer.write_table(table)
         quarantined.extend(t["quarantined"].to_dict("records"))
+        if stance_tables is not None:
+            stance_tables.add(t)
         scored += len(articles)
     if lemma_writer is not None:
         lemma_writer.close()
@@ -193,12 +199,15 @@ def write_tables(
     for name, df in tables.items():
         if df is not None:
             write_table(df, data_dir / f"{name}.csv")
+    warnings = reversals(sources, known)
+    if stance_tables is not None:
+        warnings += stance_tables.finish(n_boot, seed, n_perm, known)
     accuracy = metric_table.loc[metric_table["metric"] == "accuracy", "value"]
     return {
         "scored": scored,
         "quarantined": quarantined,
         "sources": sources,
-        "warnings": reversals(sources, known),
+        "warnings": warnings,
         "validation": {
             "articles": int(validation.loc[validation["evidence"] == "ok", "count"].sum()),
             "accuracy": float(accuracy.iloc[0]) if len(accuracy) else None,

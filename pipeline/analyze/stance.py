@@ -52,7 +52,7 @@ CONJUNCTIVE = frozenset(
     {"ので", "のに", "けれど", "けれども", "けど", "ながら", "つつ", "ものの", "ば"}
 )
 PREDICATE_POS = frozenset({"動詞", "助動詞", "形容詞"})
-_CONJUNCTION_LEMMAS = CONJUNCTIVE | {"が", "し", "だ"}
+_CONJUNCTION_LEMMAS = CONJUNCTIVE | {"が", "し"}
 CHAIN_POS = frozenset({"名詞", "接尾辞", "形状詞", "接頭辞"})
 PASSIVE = frozenset({"れる", "られる"})
 # Last kana of a predicate in the attributive (or plain) form, which can head a relative
@@ -230,18 +230,23 @@ class Clauses:
         return self.breaks[c] if c < len(self.breaks) else 1 << 30
 
 
-def clause_ids(tokens: TokenColumns, mentions: list[Mention] | None = None) -> Clauses:
-    """The clauses of a sentence (rule 1). A 、 that separates two targets (ロシア、中国、
-    北朝鮮) enumerates them and is no break."""
+def clause_ids(
+    tokens: TokenColumns, mentions: list[Mention] | None = None, lo: int = 0, hi: int | None = None
+) -> Clauses:
+    """The clauses of a sentence (rule 1), or of its tokens ``lo:hi`` (clause numbers then
+    count from ``lo``: only compared with each other). A 、 that separates two targets
+    (ロシア、中国、北朝鮮) enumerates them and is no break."""
     surfaces, lemmas, pos = tokens.surfaces, tokens.lemmas, tokens.pos
-    n = len(lemmas)
-    breaks = set(compress(range(n), map(STANCE_BREAKS.__contains__, surfaces)))
-    for i in compress(range(n), map(_CONJUNCTION_LEMMAS.__contains__, lemmas)):
-        copula_de = i > 0 and lemmas[i - 1] == "の" and surfaces[i] == "で"  # ので = の + で
-        if copula_de or (
-            pos[i] == "助詞"
-            and (lemmas[i] in CONJUNCTIVE or (i > 0 and pos[i - 1] in PREDICATE_POS))
+    hi = len(lemmas) if hi is None else min(hi, len(lemmas))
+    span = range(lo, hi)
+    breaks = set(compress(span, map(STANCE_BREAKS.__contains__, surfaces[lo:hi])))
+    for i in compress(span, map(_CONJUNCTION_LEMMAS.__contains__, lemmas[lo:hi])):
+        if pos[i] == "助詞" and (
+            lemmas[i] in CONJUNCTIVE or (i > 0 and pos[i - 1] in PREDICATE_POS)
         ):
+            breaks.add(i)
+    for i in compress(span, map("で".__eq__, surfaces[lo:hi])):
+        if i > 0 and lemmas[i - 1] == "の":  # ので: の + the copula's で
             breaks.add(i)
     if mentions and "、" in surfaces:
         starts = {m.a for m in mentions}
@@ -466,7 +471,6 @@ def attribute(
     a: int,
     b: int,
     about: str,
-    passive: bool,
     clauses: Clauses,
     tokens: TokenColumns,
 ) -> list[tuple[int, str]]:
@@ -476,6 +480,10 @@ def attribute(
         if m.a < b and a < m.b:
             return [(k, "in_name")]
     clause = clauses[a]
+    topic = _sentence_topic(mentions)
+    if topic < 0 and not any(m.clause == clause and not m.absorbed for m in mentions):
+        return []
+    passive = _passive(tokens, b, clauses)
     ranks = RANKS[(about, passive)]
     victims = VICTIMS.get((about, passive), set())
     best: list[tuple[int, int, int]] = []
@@ -494,7 +502,6 @@ def attribute(
         _, _, k = min(best)
         rel = _relation(mentions, k, a, tokens)
         return [(i, rel) for i in _group(mentions, k)] + hurt
-    topic = _sentence_topic(mentions)
     if about in CARRY and not passive and topic >= 0 and mentions[topic].clause < clause:
         return [(i, "carried_topic") for i in _group(mentions, topic)] + hurt
     return hurt
@@ -548,30 +555,49 @@ def reported(tokens: TokenColumns, a: int, b: int) -> bool:
 
 
 def find_stance(
-    clean: CleanText, sentences: list[TokenColumns], stance: StanceLexicon
+    clean: CleanText,
+    sentences: list[TokenColumns],
+    stance: StanceLexicon,
+    matches: list[list[tuple[int, Entry, int, int]]] | None = None,
+    offset: int = 0,
 ) -> tuple[list[StanceHit], dict[str, int]]:
-    """Evidence rows of one article, and how often it names each target."""
+    """Evidence rows of one article, and how often it names each target.
+
+    ``matches``: per sentence, what match_sentence gave for a matcher in which the stance
+    lexicons come at position ``offset`` (earlier lexicons' matches are ignored), so that one
+    pass over the text serves frames and stance.
+    """
     text = clean.text
-    m = matcher(stance.lexicons())
+    m = matcher(stance.lexicons()) if matches is None else None
     hits: list[StanceHit] = []
     counts: dict[str, int] = {}
     history: list[set[str]] = [set(), set()]
     owners = stance.owners
     for sid, tokens in enumerate(sentences):
-        if "空白" in tokens.pos:
-            tokens = tokens.without("空白")
-        found = match_sentence(tokens.lemmas, m)
+        if matches is None:
+            if "空白" in tokens.pos:
+                tokens = tokens.without("空白")
+            found = match_sentence(tokens.lemmas, m)
+        else:
+            found = matches[sid]  # of the sentences as given: the caller removed white space
         named: set[str] = set()
         if not found:
             history.append(named)
             continue
         targets, relations, evaluations = [], [], []
+        groups = (targets, relations, evaluations)
         for x in found:
-            (targets, relations, evaluations)[x[0]].append(x)
+            if x[0] >= offset:
+                groups[x[0] - offset].append(x)
         for x in targets:
             named.update(owners[id(x[1])])
         recent = history[-1] | history[-2]
         history.append(named)
+        if not evaluations and not relations:  # only names to count
+            for x in targets:
+                for t in owners[id(x[1])]:
+                    counts[t] = counts.get(t, 0) + 1
+            continue
         if not named and not any(x[1].category != "general" for x in relations):
             continue
         mentions = _mentions(targets, relations, stance, tokens, named, recent)
@@ -581,12 +607,14 @@ def find_stance(
         if not evaluations or not mentions:
             continue
         _roles(mentions, tokens)
-        clauses = clause_ids(tokens, mentions)
+        lo = min(mentions[0].a, evaluations[0][2])
+        hi = max(mentions[-1].b, evaluations[-1][3]) + REVERSE_WINDOW
+        clauses = clause_ids(tokens, mentions, lo, hi)
         for mention in mentions:
             mention.clause = clauses[mention.a]
         for _, entry, a, b in evaluations:
             about = stance.about[entry.term]
-            pairs = attribute(mentions, a, b, about, _passive(tokens, b, clauses), clauses, tokens)
+            pairs = attribute(mentions, a, b, about, clauses, tokens)
             if not pairs:
                 continue
             start, end = tokens.starts[a], tokens.ends[b - 1]

@@ -6,6 +6,7 @@ taggers. Each process compiles the lexicons once and keeps one tagger.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import platform
 import shutil
@@ -26,6 +27,7 @@ from prefect.task_runners import ProcessPoolTaskRunner, TaskRunner, ThreadPoolTa
 
 from pipeline import __version__
 from pipeline.analyze.lexicons import Lexicon, bundle_hash, load_lexicons
+from pipeline.analyze.stance_lexicon import STANCE_DIR, StanceLexicon, load_stance
 from pipeline.analyze.tokens import release_dictionary, tagger
 from pipeline.analyze.tokens import versions as tokenizer_versions
 from pipeline.ingest.batches import auto_batch_size, count_articles, plan_batches, read_batch
@@ -57,6 +59,21 @@ def _lexicons(directory: str, sha: str) -> list[Lexicon]:
     return load_lexicons(Path(directory))
 
 
+@lru_cache(maxsize=4)
+def _stance(directory: str, sha: str) -> StanceLexicon | None:
+    """The stance lexicons (``directory/stance``) compiled once per process, or None."""
+    return load_stance(Path(directory) / STANCE_DIR)
+
+
+def lexicons_hash(lexicons: list[Lexicon], stance: StanceLexicon | None) -> str:
+    """One hash of the frame lexicons and the stance lexicons: what cached analyses and
+    aggregates are keyed on."""
+    frames = bundle_hash(lexicons)
+    if stance is None:
+        return frames
+    return hashlib.sha256(f"{frames}\0stance\0{stance.sha256}".encode()).hexdigest()
+
+
 @task(name="analyze-batch", retries=0)
 def analyze_batch_task(
     batch_file: str,
@@ -78,7 +95,11 @@ def analyze_batch_task(
     items = read_batch(batch)
     if not cache_path:
         tables = analyze_batch(
-            items, _lexicons(lexicon_dir, lexicons_sha), Path(texts_dir), max_bytes
+            items,
+            _lexicons(lexicon_dir, lexicons_sha),
+            Path(texts_dir),
+            max_bytes,
+            stance=_stance(lexicon_dir, lexicons_sha),
         )
         return str(write_batch(tables, batch.with_suffix("")))
     batches = BatchCache(batch_cache_dir(cache_path))
@@ -96,6 +117,7 @@ def analyze_batch_task(
             cache,
             lexicons_sha,
             texts,
+            _stance(lexicon_dir, lexicons_sha),
         )
     finally:
         cache.close()
@@ -129,11 +151,13 @@ def aggregate_task(
     from pipeline.aggregate.tables import write_tables
 
     lexicons = _lexicons(lexicon_dir, lexicons_sha)
+    stance = _stance(lexicon_dir, lexicons_sha)
     data_dir = Path(run_dir) / "data"
     aggregates = AggregateCache(Path(settings.out) / "cache" / "aggregate")
     key = aggregates.key(
         [Path(d).name for d in batch_dirs],
-        [f"{lx.path}:{lx.sha256}" for lx in lexicons],
+        [f"{lx.path}:{lx.sha256}" for lx in lexicons]
+        + ([f"stance/{n}:{sha}" for n, sha in sorted(stance.files.items())] if stance else []),
         {name: getattr(settings, name) for name in AGGREGATE_SETTINGS},
         source_counts,
     )
@@ -150,6 +174,7 @@ def aggregate_task(
         min_tokens=settings.min_tokens,
         min_hits=settings.min_hits,
         n_perm=settings.permutations,
+        stance=stance,
     )
     result = {
         "scored": summary["scored"],
@@ -199,7 +224,8 @@ def framing_flow(settings: Settings) -> dict[str, Any]:
     t0 = time.perf_counter()
     out = Path(settings.out)
     lexicons = load_lexicons(Path(settings.lexicons))
-    lex_sha = bundle_hash(lexicons)
+    stance = load_stance(Path(settings.lexicons) / STANCE_DIR)
+    lex_sha = lexicons_hash(lexicons, stance)
     with runs.locked(out):
         for stale in runs.remove_partials(out):
             logger.warning("removed %s left by an interrupted run", stale)
@@ -254,6 +280,12 @@ def framing_flow(settings: Settings) -> dict[str, Any]:
                 }
                 for lx in lexicons
             ],
+            "stance_lexicons": [
+                {"file": str(Path(settings.lexicons) / STANCE_DIR / name), "sha256": sha}
+                for name, sha in sorted(stance.files.items())
+            ]
+            if stance
+            else [],
             "lexicons_sha256": lex_sha,
             "tools": tool_versions(),
             "settings": settings.record(),

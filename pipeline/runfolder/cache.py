@@ -32,6 +32,7 @@ import pandas as pd
 
 from pipeline.analyze import tokens as tokens_mod
 from pipeline.analyze.hits import Hit
+from pipeline.analyze.stance import StanceHit
 from pipeline.analyze.tokens import TokenColumns, restore_columns
 from pipeline.ingest.clean import CleanText, Removed
 from pipeline.ingest.corpus import ArticleRef
@@ -43,7 +44,12 @@ SCHEMA_VERSION = "3"
 # whose source is hashed into its key, one scheme for every level. tests/test_cache.py checks
 # that each list covers every pipeline module the computation imports.
 TOKENS_CODE = ("pipeline.ingest.clean", "pipeline.analyze.tokens")
-HITS_CODE = ("pipeline.analyze.hits", "pipeline.analyze.lexicons")
+HITS_CODE = (
+    "pipeline.analyze.hits",
+    "pipeline.analyze.lexicons",
+    "pipeline.analyze.stance",
+    "pipeline.analyze.stance_lexicon",
+)
 BATCH_CODE = (
     *TOKENS_CODE,
     *HITS_CODE,
@@ -114,7 +120,7 @@ class AnalysisCache:
     are read back only when the article has to be matched again.
     """
 
-    TABLES = ("summaries", "token_lists", "hits")
+    TABLES = ("summaries", "token_lists", "hits", "stance")
 
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -196,6 +202,17 @@ class AnalysisCache:
 
     def put_hits(self, key: str, hits: list[Hit]) -> None:
         self.pending.append(("hits", key, _pack([tuple(h) for h in hits])))
+
+    def get_stance(self, key: str) -> tuple[list[StanceHit], dict[str, int]] | None:
+        """An article's stance evidence and target mentions, kept under its hits key."""
+        data = self._get("stance", key)
+        if data is None:
+            return None
+        return [StanceHit(*h) for h in data["hits"]], data["mentions"]
+
+    def put_stance(self, key: str, hits: list[StanceHit], mentions: dict[str, int]) -> None:
+        blob = _pack({"hits": [tuple(h) for h in hits], "mentions": mentions})
+        self.pending.append(("stance", key, blob))
 
     def commit(self) -> None:
         """Write what this batch added, in one transaction."""
