@@ -169,6 +169,8 @@ VICTIMS: dict[tuple[str, bool], set[str]] = {
     ("harm", False): _ALL,
     ("harm", True): _ALL,
 }
+# Roles of a target that an act is done to: never the evaluated party.
+NOT_COUNTED = ("victim_", "recipient_")
 # Relations that the topic of an earlier clause may stand in for.
 CARRY = frozenset({"holder", "agent"})
 
@@ -631,7 +633,9 @@ def find_stance(
             for k, role in pairs:
                 mention = mentions[k]
                 t_start, t_end = tokens.starts[mention.a], tokens.ends[mention.b - 1]
-                counted = voice == "author" and not negated and not role.startswith("victim")
+                if role.startswith("victim_") and stance.polarity[entry.term] > 0:
+                    role = "recipient_" + role[7:]  # done to it, but a favourable act
+                counted = voice == "author" and not negated and not role.startswith(NOT_COUNTED)
                 for target in mention.targets:
                     hits.append(
                         StanceHit(

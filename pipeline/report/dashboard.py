@@ -43,6 +43,7 @@ from pipeline.report.sections import (
     summary_and_cells,
     validation_view,
 )
+from pipeline.report.stance_view import stance_view
 from pipeline.runfolder.schema import PASSAGES_PER_CELL
 from pipeline.runfolder.tables import read_table
 
@@ -55,6 +56,7 @@ SECTIONS = (
     ("summary", "Summary"),
     ("comparison", "Comparison"),
     ("differences", "Differences"),
+    ("stance", "Stance"),
     ("charts", "Charts"),
     ("validation", "Validation"),
     ("articles", "Articles"),
@@ -112,6 +114,7 @@ def build_context(run_dir: Path) -> dict[str, Any]:
         "coverage": coverage_view(run_dir, labels),
         "differences": differences_view(run_dir, names, frames, labels, low),
         "validation": validation_view(run_dir, run, frames, labels),
+        "stance": stance_view(run_dir, names, warnings),
         "chart_groups": charts,
         "charts": [c for g in charts for c in g["charts"]],
         "articles": article_rows,
@@ -135,7 +138,7 @@ def build_context(run_dir: Path) -> dict[str, Any]:
         "lexicons": lexicons_view(run, lexicon, terms, frames, labels),
         "cleaning": cleaning_view(run_dir, [a["id"] for a in article_rows]),
         "quarantined": [q for q in run.get("quarantined") or [] if isinstance(q, dict)],
-        "warnings": [w for w in warnings if not w.startswith("reversal:")],
+        "warnings": [w for w in warnings if not w.startswith(("reversal:", "stance reversal:"))],
         "missing": missing,
         "corpus": {k: scalar(v) for k, v in corpus_meta.items()},
         "tools": {k: scalar(v) for k, v in (run.get("tools") or {}).items()},
