@@ -592,20 +592,19 @@ def find_stance(
             if x[0] >= offset:
                 groups[x[0] - offset].append(x)
         for x in targets:
-            named.update(owners[id(x[1])])
-        recent = history[-1] | history[-2]
+            for t in owners[id(x[1])]:
+                named.add(t)
+                counts[t] = counts.get(t, 0) + 1
         history.append(named)
-        if not evaluations and not relations:  # only names to count
-            for x in targets:
-                for t in owners[id(x[1])]:
-                    counts[t] = counts.get(t, 0) + 1
+        if not evaluations and not relations:  # only names, counted above
             continue
+        recent = history[-2] | history[-3] if relations else named
         if not named and not any(x[1].category != "general" for x in relations):
             continue
         mentions = _mentions(targets, relations, stance, tokens, named, recent)
-        for mention in mentions:
-            for t in mention.targets:
-                counts[t] = counts.get(t, 0) + 1
+        if len(mentions) > len(targets):  # relationship nouns that became mentions
+            tie = stance.relation_target
+            counts[tie] = counts.get(tie, 0) + len(mentions) - len(targets)
         if not evaluations or not mentions:
             continue
         _roles(mentions, tokens)
