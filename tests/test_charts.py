@@ -339,7 +339,9 @@ def test_voices_count_every_match_once(tmp_path: Path) -> None:
 def test_every_registered_chart_is_drawn_in_its_group(full_run) -> None:
     run, names, _, _ = full_run
     notes = read_notes(run)
-    for c in registry.load():  # the full fake run has data for every chart
+    for c in registry.load():  # the full fake run has data for every frame chart
+        if c.group == "stance":  # the fake run writes no stance tables: test_stance_run draws them
+            continue
         drawn = [n for n in names if n == f"{c.name}.png" or n.startswith(f"{c.name}_")]
         assert drawn, c.name
         assert all(notes[n].group == c.group for n in drawn)
