@@ -156,11 +156,13 @@ def cmd_run(args: argparse.Namespace) -> int:
         server = start_embedded_server()
     from pipeline.analyze.actors import ActorLexiconError, actors_path, load_actors
     from pipeline.analyze.lexicons import LexiconError, load_lexicons
+    from pipeline.analyze.stance_lexicon import STANCE_DIR, load_stance
     from pipeline.ingest.corpus import CorpusError
 
     try:
         load_lexicons(Path(args.lexicons))
         load_actors(actors_path(Path(args.lexicons)))
+        load_stance(Path(args.lexicons) / STANCE_DIR)
         check_corpus(Path(args.corpus))
     except (LexiconError, ActorLexiconError, CorpusError) as exc:
         code = _usage_error(str(exc))

@@ -1,7 +1,7 @@
 """Write an internally consistent synthetic run folder for the chart and dashboard tests.
 
 The texts are built from sentences that contain lexicon terms, and every table (hits, passages,
-terms, articles, sources, lexicon, corpus, removed, differences, keyness, similarity, stance,
+terms, articles, sources, lexicon, corpus, removed, differences, keyness, similarity, frame_map,
 positions, timeline, coverage, validation, confusion, validation_metrics, agreement, run.json
 and, on request, the output folder's history.csv) is derived from those texts, so offsets,
 counts and scores agree with each other the way a real run's do. Columns come from the run
@@ -422,7 +422,7 @@ def make_fake_run(
     term_df = _frame_df(list(term_rows.values()), CONTRACT["terms"])
     _write_df(data / "keyness.csv", CONTRACT["keyness"], _keyness(term_df, src))
     _write_df(data / "similarity.csv", CONTRACT["similarity"], _similarity(names, lemmas))
-    _write_df(data / "stance.csv", CONTRACT["stance"], _stance(src, boots, frame_ids))
+    _write_df(data / "frame_map.csv", CONTRACT["frame_map"], _frame_map(src, boots, frame_ids))
     _write_df(data / "positions.csv", CONTRACT["positions"], pd.DataFrame(
         [{"source": s, "frame": f, "decile": d, "hits": n,
           "weighted": position_weight[(s, f, d)]}
@@ -563,8 +563,8 @@ def _similarity(names: list[str], bags: dict[str, Counter[str]]) -> pd.DataFrame
     )
 
 
-def _stance(src: pd.DataFrame, boots: dict[str, np.ndarray], frames: list[str]) -> pd.DataFrame:
-    cols = CONTRACT["stance"]
+def _frame_map(src: pd.DataFrame, boots: dict[str, np.ndarray], frames: list[str]) -> pd.DataFrame:
+    cols = CONTRACT["frame_map"]
     profile = src.pivot(index="source", columns="frame", values="per_1k").reindex(columns=frames)
     profile = profile.reindex(list(dict.fromkeys(src["source"])))
     if len(profile) < 2 or len(frames) < 2:

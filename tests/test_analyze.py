@@ -44,6 +44,7 @@ def seed(tmp_path_factory: pytest.TempPathFactory, refs, lexicons):
 def test_tables_and_columns_are_the_documented_ones(seed) -> None:
     tables, _ = seed
     names = {"articles", "sentences", "hits", "removed", "quarantined", "docs", "sourcing"}
+    names |= {"stance_hits", "stance_mentions"}  # empty without stance lexicons
     assert set(tables) == set(TABLES) == names
     for name, df in tables.items():
         assert list(df.columns) == TABLE_COLUMNS[name], name

@@ -305,7 +305,11 @@ PACKAGES = {"pipeline", "pipeline.ingest", "pipeline.analyze", "pipeline.aggrega
     ("entries", "code", "keyed_below"),
     [
         (("pipeline.ingest.clean", "pipeline.analyze.tokens"), cache_mod.TOKENS_CODE, ()),
-        (("pipeline.analyze.hits",), cache_mod.HITS_CODE, cache_mod.TOKENS_CODE),
+        (
+            ("pipeline.analyze.hits", "pipeline.analyze.stance"),
+            cache_mod.HITS_CODE,
+            cache_mod.TOKENS_CODE,
+        ),
         (("pipeline.analyze.article", "pipeline.ingest.batches"), cache_mod.BATCH_CODE, ()),
         (("pipeline.aggregate.tables",), cache_mod.AGGREGATE_CODE, cache_mod.BATCH_CODE),
     ],

@@ -1,4 +1,4 @@
-"""Comparing sources: Holm, log-odds, differences, keyness, the stance map, similarity."""
+"""Comparing sources: Holm, log-odds, differences, keyness, the frame map, similarity."""
 
 from __future__ import annotations
 
@@ -14,10 +14,10 @@ from pipeline.aggregate.compare import (
     DIFF_COLUMNS,
     SimilarityAccumulator,
     differences,
+    frame_map,
     holm,
     keyness,
     log_odds_dirichlet,
-    stance,
 )
 from pipeline.aggregate.scores import SourceAccumulator
 
@@ -210,10 +210,10 @@ def test_keyness_gives_the_positive_z_to_the_source_that_over_uses_a_term() -> N
     assert k.loc[("A", "挑発"), "log_odds"] == pytest.approx(d)
 
 
-# --- stance map ----------------------------------------------------------------------------
+# --- frame map ----------------------------------------------------------------------------
 
 
-def test_stance_separates_the_outlier_on_pc1_and_intervals_hold_the_points() -> None:
+def test_frame_map_separates_the_outlier_on_pc1_and_intervals_hold_the_points() -> None:
     frames = ["f", "g", "h"]
     spec = {
         "X": (10, {"f": 0.8, "g": 0.1, "h": 0.1}),
@@ -221,7 +221,7 @@ def test_stance_separates_the_outlier_on_pc1_and_intervals_hold_the_points() -> 
         "Z": (10, {"f": 0.1, "g": 0.3, "h": 0.4}),
     }
     acc, sources, _ = accumulate(spec, 3, frames, n_boot=300)
-    s = stance(sources, acc.boots, frames).set_index("source")
+    s = frame_map(sources, acc.boots, frames).set_index("source")
     assert list(s.index) == ["X", "Y", "Z"]
     pc1 = s["pc1"]
     assert abs(pc1["X"]) > max(abs(pc1["Y"]), abs(pc1["Z"]))
@@ -238,9 +238,9 @@ def test_stance_separates_the_outlier_on_pc1_and_intervals_hold_the_points() -> 
     ) < min(pc1["Y"], pc1["Z"])
 
 
-def test_stance_needs_two_sources_and_two_frames() -> None:
+def test_frame_map_needs_two_sources_and_two_frames() -> None:
     acc, sources, _ = accumulate({"X": (3, {"f": 0.5, "g": 0.2})}, 1, ["f", "g"])
-    assert stance(sources, acc.boots, ["f", "g"]).empty
+    assert frame_map(sources, acc.boots, ["f", "g"]).empty
 
 
 # --- similarity ----------------------------------------------------------------------------

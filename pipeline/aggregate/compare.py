@@ -1,5 +1,5 @@
 """Compare sources: pairwise differences with intervals and corrected p-values, keyness of
-lexicon entries, a stance map (PCA of frame profiles) and lemma-based similarity.
+lexicon entries, a frame map (PCA of frame profiles) and lemma-based similarity.
 
 Every function takes plain arrays or DataFrames and a seed; nothing here reads files.
 """
@@ -183,10 +183,12 @@ def keyness(terms: pd.DataFrame, sources: pd.DataFrame) -> pd.DataFrame:
     ).reset_index(drop=True)
 
 
-def stance(sources: pd.DataFrame, boots: dict[str, np.ndarray], frames: list[str]) -> pd.DataFrame:
+def frame_map(
+    sources: pd.DataFrame, boots: dict[str, np.ndarray], frames: list[str]
+) -> pd.DataFrame:
     """Sources placed by a PCA of their frame profiles (per_1k), with 95% intervals from
     projecting each bootstrap replicate into the same components."""
-    cols = columns("stance")
+    cols = columns("frame_map")
     profile = sources.pivot(index="source", columns="frame", values="per_1k").reindex(
         columns=frames
     )

@@ -23,8 +23,10 @@ from pipeline.aggregate.compare import SimilarityAccumulator
 from pipeline.aggregate.families import add_counts, family_validation_counts
 from pipeline.aggregate.scores import SourceAccumulator, article_scores, counted, term_counts
 from pipeline.aggregate.sourcing import classify
+from pipeline.aggregate.stance_tables import StanceTables
 from pipeline.aggregate.validate import COUNT_KEYS, dominant_frames, validation_counts
 from pipeline.analyze.actors import ActorLexicon
+from pipeline.analyze.stance_lexicon import StanceLexicon
 from pipeline.runfolder.schema import PASSAGES_PER_CELL, columns
 from pipeline.runfolder.tables import TableAppender, records
 
@@ -47,6 +49,8 @@ class Batch:
     docs: pd.DataFrame
     quarantined: pd.DataFrame
     sourcing: pd.DataFrame  # attributions found, speakers not yet classified
+    stance_hits: pd.DataFrame
+    stance_mentions: pd.DataFrame
     scores: pd.DataFrame
     validation: pd.DataFrame
     perspective: dict[str, str]  # article id -> the manifest's perspective ("" when none)
@@ -66,7 +70,8 @@ def prepare(t: dict[str, pd.DataFrame], frames: list[str], min_tokens: int, min_
     given = articles["perspective"].fillna("").astype(str)
     perspective = dict(zip(articles["article_id"], given, strict=True))
     return Batch(articles, t["sentences"], hits, t["removed"], t["docs"], t["quarantined"],
-                 t["sourcing"], scores, dominant_frames(scores, perspective),
+                 t["sourcing"], t["stance_hits"], t["stance_mentions"], scores,
+                 dominant_frames(scores, perspective),
                  perspective)  # fmt: skip
 
 
@@ -356,6 +361,7 @@ def accumulators(
     min_tokens: int,
     min_hits: int,
     actors: ActorLexicon,
+    stance: StanceLexicon | None = None,
 ) -> dict[str, Accumulator]:
     """Every aggregate of a run, by name, in the order they are folded."""
     accs: dict[str, Accumulator] = {
@@ -379,4 +385,6 @@ def accumulators(
         "families": Families(frames, min_tokens, min_hits),
         "speakers": Speakers(data_dir, actors),
     }
+    if stance is not None:
+        accs["stance"] = StanceTables(data_dir, stance, source_counts)
     return accs

@@ -16,8 +16,8 @@ import pandas as pd
 
 from pipeline.aggregate.compare import (
     differences,
+    frame_map,
     keyness,
-    stance,
 )
 from pipeline.aggregate.families import family_metrics
 from pipeline.aggregate.fold import accumulators, prepare
@@ -38,6 +38,7 @@ from pipeline.aggregate.validate import (
 from pipeline.analyze.actors import ActorLexicon, load_actors
 from pipeline.analyze.article import TABLES
 from pipeline.analyze.lexicons import Lexicon
+from pipeline.analyze.stance_lexicon import StanceLexicon
 from pipeline.runfolder.schema import columns
 from pipeline.runfolder.tables import write_table
 
@@ -78,14 +79,16 @@ def write_tables(
     n_perm: int = DEFAULT_PERMUTATIONS,
     aggregate_articles: int = AGGREGATE_ARTICLES,
     actors: ActorLexicon | None = None,
+    stance: StanceLexicon | None = None,
 ) -> dict[str, Any]:
     """Fold the batches (in plan order, ``aggregate_articles`` or more at a time) into
     ``data_dir``'s tables; return a summary. ``actors`` classifies the speakers of
-    attributions (default: the shipped actor lexicon)."""
+    attributions (default: the shipped actor lexicon); with ``stance``, the stance tables
+    are written too."""
     frames = [lex.frame for lex in lexicons]
     actors = actors or load_actors()
     data_dir.mkdir(parents=True, exist_ok=True)
-    accs = accumulators(data_dir, frames, source_counts, min_tokens, min_hits, actors)
+    accs = accumulators(data_dir, frames, source_counts, min_tokens, min_hits, actors, stance)
     for t in _groups(batch_dirs, aggregate_articles):
         batch = prepare(t, frames, min_tokens, min_hits)
         for acc in accs.values():
@@ -101,7 +104,7 @@ def write_tables(
         "passages": r["passages"],
         "differences": differences(acc_sources, sources, n_perm, seed),
         "keyness": keyness(r["terms"], sources),
-        "stance": stance(sources, acc_sources.boots, frames),
+        "frame_map": frame_map(sources, acc_sources.boots, frames),
         "similarity": r["similarity"],
         "positions": r["positions"],
         "timeline": _timeline(r["months"]),
@@ -120,12 +123,16 @@ def write_tables(
     }
     for name, df in tables.items():
         write_table(df, data_dir / f"{name}.csv")
+    known = source_perspectives(r["perspectives"])
+    warnings = reversals(sources, known)
+    if stance_tables := r.get("stance"):
+        warnings += stance_tables.finish(n_boot, seed, n_perm, known)
     accuracy = metric_table.loc[metric_table["metric"] == "accuracy", "value"]
     return {
         "scored": scored,
         "quarantined": r["quarantined"],
         "sources": sources,
-        "warnings": reversals(sources, source_perspectives(r["perspectives"])),
+        "warnings": warnings,
         "validation": {
             "articles": int(validation.loc[validation["evidence"] == "ok", "count"].sum()),
             "accuracy": float(accuracy.iloc[0]) if len(accuracy) else None,

@@ -14,7 +14,7 @@ from typing import Any
 
 import pandas as pd
 
-from pipeline.analyze.hits import Hit, find_hits
+from pipeline.analyze.hits import Hit, find_hits, match_sentence, matcher
 from pipeline.analyze.lexicons import Lexicon
 from pipeline.analyze.sourcing import (
     ATTRIBUTION_COLUMNS,
@@ -22,12 +22,24 @@ from pipeline.analyze.sourcing import (
     cited_spans,
     find_attributions,
 )
+from pipeline.analyze.stance import StanceHit, find_stance
+from pipeline.analyze.stance_lexicon import StanceLexicon
 from pipeline.analyze.tokens import NON_CONTENT_POS, TokenColumns, tokenize_spans
 from pipeline.ingest.clean import CleanText, clean_article
 from pipeline.ingest.corpus import ArticleError, ArticleRef, Quarantined, extract_text, read_article
 from pipeline.runfolder.cache import AnalysisCache, hits_key, token_key
 
-TABLES = ("articles", "sentences", "hits", "removed", "quarantined", "docs", "sourcing")
+TABLES = (
+    "articles",
+    "sentences",
+    "hits",
+    "removed",
+    "quarantined",
+    "docs",
+    "sourcing",
+    "stance_hits",
+    "stance_mentions",
+)
 TABLE_COLUMNS: dict[str, list[str]] = {
     "articles": [
         "article_id",
@@ -67,6 +79,8 @@ TABLE_COLUMNS: dict[str, list[str]] = {
     "quarantined": ["article_id", "file", "reason", "line"],
     "docs": ["article_id", "source", "lemmas"],
     "sourcing": ATTRIBUTION_COLUMNS,
+    "stance_hits": ["article_id", "source", *StanceHit._fields],
+    "stance_mentions": ["article_id", "source", "target", "mentions"],
 }
 # What an article's lemma document keeps (for similarity and lexicon suggestions): content
 # words, without the light verbs and formal nouns that every text is full of.
@@ -95,6 +109,8 @@ class Analysis:
     doc: list[str]
     hits: list[Hit]
     attributions: list[Attribution]
+    stance_hits: list[StanceHit]
+    mentions: dict[str, int]
 
     @property
     def content_tokens(self) -> int:
@@ -121,6 +137,25 @@ def analyze_text(
     return clean, sentences, find_hits(clean, sentences, lexicons)
 
 
+def match_article(
+    clean: CleanText,
+    sentences: list[TokenColumns],
+    lexicons: list[Lexicon],
+    stance: StanceLexicon | None,
+    cited: list[tuple[int, int]] | None = None,
+) -> tuple[list[Hit], list[StanceHit], dict[str, int]]:
+    """Frame hits, stance evidence and target mentions of one article, from one pass of one
+    matcher (frames, then the stance lexicons) over each sentence. ``cited``: the speaker
+    spans of its attributions (``find_hits``)."""
+    if stance is None:
+        return find_hits(clean, sentences, lexicons, cited), [], {}
+    bare = [s.without("空白") if "空白" in s.pos else s for s in sentences]
+    m = matcher([*lexicons, *stance.lexicons()])
+    found = [match_sentence(s.lemmas, m, s.surfaces) for s in bare]
+    evidence, mentions = find_stance(clean, bare, stance, found, offset=len(lexicons))
+    return find_hits(clean, bare, lexicons, cited, found), evidence, mentions
+
+
 def analyze_article(
     ref: ArticleRef,
     lexicons: list[Lexicon],
@@ -128,9 +163,11 @@ def analyze_article(
     text: str | None = None,
     cache: AnalysisCache | None = None,
     lexicons_sha: str = "",
+    stance: StanceLexicon | None = None,
 ) -> Analysis:
     """Read (unless ``text`` is given) and analyze one article, reusing cached work.
 
+    ``lexicons_sha`` keys the cached matches: it must cover the stance lexicons too.
     Raise ArticleError when it cannot be scored.
     """
     if text is None:
@@ -155,17 +192,24 @@ def analyze_article(
     hkey = hits_key(tkey, lexicons_sha) if cache else ""
     hits = cache.get_hits(hkey) if cache else None
     found = cache.get_attributions(hkey) if cache and hits is not None else None
-    if hits is None or found is None:
+    evidence = cache.get_stance(hkey) if cache and stance is not None and hits is not None else None
+    if hits is None or found is None or (stance is not None and evidence is None):
         if sentences is None:
             sentences = cache.get_tokens(tkey, clean) if cache else None
         if sentences is None:
             clean, sentences = clean_and_tokenize(raw)
         found = find_attributions(clean, sentences)
-        hits = find_hits(clean, sentences, lexicons, cited_spans(found))
+        hits, stance_hits, mentions = match_article(
+            clean, sentences, lexicons, stance, cited_spans(found)
+        )
+        evidence = (stance_hits, mentions)
         if cache:
             cache.put_hits(hkey, hits)
             cache.put_attributions(hkey, found)
-    return Analysis(ref, encoding, clean, counts, doc, hits, found)
+            if stance is not None:
+                cache.put_stance(hkey, stance_hits, mentions)
+    stance_hits, mentions = evidence if evidence is not None else ([], {})
+    return Analysis(ref, encoding, clean, counts, doc, hits, found, stance_hits, mentions)
 
 
 def _article_row(a: Analysis) -> dict[str, object]:
@@ -205,14 +249,16 @@ def analyze_batch(
     cache: AnalysisCache | None = None,
     lexicons_sha: str = "",
     texts: dict[str, str] | None = None,
+    stance: StanceLexicon | None = None,
 ) -> dict[str, pd.DataFrame]:
     """Analyze a batch of (reference, inline text or None); write each cleaned text to
-    ``texts_dir`` (and into ``texts``, by file name, when given); return the batch's tables."""
+    ``texts_dir`` (and into ``texts``, by file name, when given); return the batch's tables
+    (the stance tables stay empty without ``stance``)."""
     rows: dict[str, list[Any]] = {name: [] for name in TABLES}
     texts_dir.mkdir(parents=True, exist_ok=True)
     for ref, text in items:
         try:
-            a = analyze_article(ref, lexicons, max_bytes, text, cache, lexicons_sha)
+            a = analyze_article(ref, lexicons, max_bytes, text, cache, lexicons_sha, stance)
         except (ArticleError, OSError) as exc:
             rows["quarantined"].append(asdict(Quarantined(ref.id, ref.file, str(exc), ref.line)))
             continue
@@ -231,6 +277,8 @@ def analyze_batch(
         rows["removed"].extend((ref.id, r.line, r.kind, r.text) for r in a.clean.removed)
         rows["docs"].append((ref.id, ref.source, " ".join(a.doc)))
         rows["sourcing"].extend(_sourcing_rows(a))
+        rows["stance_hits"].extend((ref.id, ref.source, *h) for h in a.stance_hits)
+        rows["stance_mentions"].extend((ref.id, ref.source, t, n) for t, n in a.mentions.items())
     if cache:
         cache.commit()
     return {

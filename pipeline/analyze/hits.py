@@ -24,6 +24,9 @@ NEGATOR_POS = frozenset({"助動詞", "形容詞"})
 # なくてはいけない, ないといけない), which affirms the predicate.
 _OBLIGATION_LINK = frozenset({"ば", "て", "と"})
 _OBLIGATION_VERB = frozenset({"成る", "行く", "行ける", "駄目"})
+# Verbs whose ず forms a connective, not a negation: にもかかわらず (despite), を問わず
+# (regardless of), に限らず and のみならず (not only), 相変わらず (as ever).
+_IDIOMATIC_ZU = frozenset({"関わる", "問う", "限る", "なり", "変わる"})
 CLAUSE_BREAKS = frozenset({"、", "。", "!", "?", ",", ";", ":", "「", "『", "“"})
 NEGATION_WINDOW = 6  # tokens after a match in which a negator still belongs to its clause
 CONTEXT_CHARS = 40
@@ -65,6 +68,8 @@ def is_negated(tokens: TokenColumns, end: int) -> bool:
         if surfaces[j] in CLAUSE_BREAKS:
             return False
         if lemmas[j] in NEGATORS and pos[j] in NEGATOR_POS:
+            if lemmas[j] == "ず" and j > 0 and lemmas[j - 1] in _IDIOMATIC_ZU:
+                continue
             return not _is_obligation(lemmas, j)
     return False
 
@@ -243,11 +248,17 @@ def find_hits(
     sentences: list[TokenColumns],
     lexicons: list[Lexicon],
     cited: list[tuple[int, int]] | None = None,
+    matches: list[list[tuple[int, Entry, int, int]]] | None = None,
 ) -> list[Hit]:
     """All matches of all frames in one article, frame by frame, in text order per frame.
-    ``cited``: the article's speaker spans (``cited_spans``), found here when not given."""
+
+    ``cited``: the article's speaker spans (``cited_spans``), found here when not given.
+    ``matches``: per sentence, what match_sentence gave for a matcher whose first lexicons
+    are ``lexicons`` (matches of later ones are ignored): one pass can serve other analyses.
+    """
     text = clean.text
     m = matcher(lexicons)
+    n_frames = len(lexicons)
     if cited is None:
         cited = cited_spans(find_attributions(clean, sentences))
     per_frame: list[list[Hit]] = [[] for _ in lexicons]
@@ -255,7 +266,12 @@ def find_hits(
         # Terms are compiled without white space (tokens.lemmas); match the same way.
         if "空白" in tokens.pos:
             tokens = tokens.without("空白")
-        for f, entry, a, b in match_sentence(tokens.lemmas, m, tokens.surfaces):
+        found = (
+            match_sentence(tokens.lemmas, m, tokens.surfaces) if matches is None else matches[sid]
+        )
+        for f, entry, a, b in found:
+            if f >= n_frames:
+                continue
             start, end = tokens.starts[a], tokens.ends[b - 1]
             per_frame[f].append(
                 Hit(

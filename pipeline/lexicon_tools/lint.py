@@ -108,7 +108,8 @@ def lint_collisions(lexicons: list[Lexicon], reports: dict[str, FrameReport]) ->
 
 
 def lint(directory: Path) -> dict[str, FrameReport]:
-    """Lint every ``*.yaml`` in ``directory``; reports keyed by frame."""
+    """Lint every ``*.yaml`` in ``directory`` and its stance lexicons (``stance/``); reports
+    keyed by frame (``stance:<file>`` for the stance files)."""
     reports: dict[str, FrameReport] = {}
     lexicons: list[Lexicon] = []
     for path in sorted(Path(directory).glob("*.yaml")):
@@ -126,6 +127,9 @@ def lint(directory: Path) -> dict[str, FrameReport]:
         reports[lex.frame] = report
         lexicons.append(lex)
     lint_collisions(lexicons, reports)
+    from pipeline.lexicon_tools.stance_lint import lint_stance  # it imports this module
+
+    reports.update(lint_stance(Path(directory)))
     return reports
 
 

@@ -6,6 +6,7 @@ taggers. Each process compiles the lexicons once and keeps one tagger.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import platform
 import shutil
@@ -26,6 +27,7 @@ from prefect.task_runners import ProcessPoolTaskRunner, TaskRunner, ThreadPoolTa
 
 from pipeline import __version__
 from pipeline.analyze.lexicons import Lexicon, bundle_hash, load_lexicons
+from pipeline.analyze.stance_lexicon import STANCE_DIR, StanceLexicon, load_stance
 from pipeline.analyze.tokens import release_dictionary, tagger
 from pipeline.analyze.tokens import versions as tokenizer_versions
 from pipeline.ingest.batches import (
@@ -65,6 +67,21 @@ def _lexicons(directory: str, sha: str) -> list[Lexicon]:
     return load_lexicons(Path(directory))
 
 
+@lru_cache(maxsize=4)
+def _stance(directory: str, sha: str) -> StanceLexicon | None:
+    """The stance lexicons (``directory/stance``) compiled once per process, or None."""
+    return load_stance(Path(directory) / STANCE_DIR)
+
+
+def lexicons_hash(lexicons: list[Lexicon], stance: StanceLexicon | None) -> str:
+    """One hash of the frame lexicons and the stance lexicons: what cached analyses and
+    aggregates are keyed on."""
+    frames = bundle_hash(lexicons)
+    if stance is None:
+        return frames
+    return hashlib.sha256(f"{frames}\0stance\0{stance.sha256}".encode()).hexdigest()
+
+
 @task(name="analyze-batch", retries=0)
 def analyze_batch_task(
     batch_file: str,
@@ -86,7 +103,11 @@ def analyze_batch_task(
     items = read_batch(batch)
     if not cache_path:
         tables = analyze_batch(
-            items, _lexicons(lexicon_dir, lexicons_sha), Path(texts_dir), max_bytes
+            items,
+            _lexicons(lexicon_dir, lexicons_sha),
+            Path(texts_dir),
+            max_bytes,
+            stance=_stance(lexicon_dir, lexicons_sha),
         )
         return str(write_batch(tables, batch.with_suffix("")))
     batches = BatchCache(batch_cache_dir(cache_path))
@@ -104,6 +125,7 @@ def analyze_batch_task(
             cache,
             lexicons_sha,
             texts,
+            _stance(lexicon_dir, lexicons_sha),
         )
     finally:
         cache.close()
@@ -138,11 +160,14 @@ def aggregate_task(
 
     lexicons = _lexicons(lexicon_dir, lexicons_sha)
     actors = load_actors(actors_path(Path(lexicon_dir)))
+    stance = _stance(lexicon_dir, lexicons_sha)
     data_dir = Path(run_dir) / "data"
     aggregates = AggregateCache(Path(settings.out) / "cache" / "aggregate")
     key = aggregates.key(
         [Path(d).name for d in batch_dirs],
-        [f"{lx.path}:{lx.sha256}" for lx in lexicons] + [f"{actors.path}:{actors.sha256}"],
+        [f"{lx.path}:{lx.sha256}" for lx in lexicons]
+        + [f"{actors.path}:{actors.sha256}"]
+        + ([f"stance/{n}:{sha}" for n, sha in sorted(stance.files.items())] if stance else []),
         settings.numbers(),
         source_counts,
     )
@@ -160,6 +185,7 @@ def aggregate_task(
         min_hits=settings.min_hits,
         n_perm=settings.permutations,
         actors=actors,
+        stance=stance,
     )
     result = {
         "scored": summary["scored"],
@@ -301,7 +327,8 @@ def framing_flow(settings: Settings) -> dict[str, Any]:
     t0 = time.perf_counter()
     out = Path(settings.out)
     lexicons = load_lexicons(Path(settings.lexicons))
-    lex_sha = bundle_hash(lexicons)
+    stance = load_stance(Path(settings.lexicons) / STANCE_DIR)
+    lex_sha = lexicons_hash(lexicons, stance)
     with runs.locked(out):
         for stale in runs.remove_partials(out):
             logger.warning("removed %s left by an interrupted run", stale)
@@ -319,6 +346,8 @@ def framing_flow(settings: Settings) -> dict[str, Any]:
             str(stage), batch_dirs, settings.lexicons, lex_sha, settings, plan.source_counts
         )
         run_info = _run_info(run_id, started, settings, lexicons, plan, summary)
+        run_info["lexicons_sha256"] = lex_sha
+        run_info["stance_lexicons"] = _stance_records(settings, stance)
         run_info["batches"] = {
             "size": batch_size,
             "count": len(plan.batch_files),
@@ -383,6 +412,16 @@ def _record_history(out: Path, run_info: dict[str, Any], final: Path) -> None:
         runs.settings_hash(run_info["settings"]),
     )
     runs.append_history(out, key, read_table(final, "sources"))
+
+
+def _stance_records(settings: Settings, stance: StanceLexicon | None) -> list[dict[str, str]]:
+    """run.json: the stance files read (none when the lexicon folder has no ``stance/``)."""
+    if stance is None:
+        return []
+    return [
+        {"file": str(Path(settings.lexicons) / STANCE_DIR / name), "sha256": sha}
+        for name, sha in sorted(stance.files.items())
+    ]
 
 
 def _task_runner_name() -> str:

@@ -44,6 +44,7 @@ from pipeline.report.sections import (
     summary_and_cells,
     validation_view,
 )
+from pipeline.report.stance_view import stance_view
 from pipeline.runfolder.cells import display_all
 from pipeline.runfolder.schema import ALPHA, PASSAGES_PER_CELL
 from pipeline.runfolder.tables import read_table
@@ -57,6 +58,7 @@ SECTIONS = (
     ("summary", "Summary"),
     ("comparison", "Comparison"),
     ("differences", "Differences"),
+    ("stance", "Stance"),
     ("charts", "Charts"),
     ("validation", "Validation"),
     ("sourcing", "Who speaks"),
@@ -117,6 +119,7 @@ def build_context(run_dir: Path) -> dict[str, Any]:
         "differences": differences_view(run_dir, names, frames, labels, low),
         "validation": validation_view(run_dir, run, frames, labels),
         "sourcing": sourcing_view(run_dir, names),
+        "stance": stance_view(run_dir, names, warnings),
         "chart_groups": charts,
         "charts": [c for g in charts for c in g["charts"]],
         "articles": article_rows,
@@ -140,7 +143,7 @@ def build_context(run_dir: Path) -> dict[str, Any]:
         "lexicons": lexicons_view(run, lexicon, terms, frames, labels),
         "cleaning": cleaning_view(run_dir, [a["id"] for a in article_rows]),
         "quarantined": [q for q in run.get("quarantined") or [] if isinstance(q, dict)],
-        "warnings": [w for w in warnings if not w.startswith("reversal:")],
+        "warnings": [w for w in warnings if not w.startswith(("reversal:", "stance reversal:"))],
         "missing": missing,
         "corpus": {k: scalar(v) for k, v in corpus_meta.items()},
         "tools": {k: scalar(v) for k, v in (run.get("tools") or {}).items()},

@@ -34,11 +34,12 @@ import pandas as pd
 from pipeline.analyze import tokens as tokens_mod
 from pipeline.analyze.hits import Hit
 from pipeline.analyze.sourcing import Attribution
+from pipeline.analyze.stance import StanceHit
 from pipeline.analyze.tokens import TokenColumns, restore_columns
 from pipeline.ingest.clean import CleanText, Removed
 from pipeline.ingest.corpus import ArticleRef
 
-SCHEMA_VERSION = "4"
+SCHEMA_VERSION = "5"
 log = logging.getLogger(__name__)
 
 
@@ -46,7 +47,13 @@ log = logging.getLogger(__name__)
 # whose source is hashed into its key, one scheme for every level. tests/test_cache.py checks
 # that each list covers every pipeline module the computation imports.
 TOKENS_CODE = ("pipeline.ingest.clean", "pipeline.analyze.tokens")
-HITS_CODE = ("pipeline.analyze.hits", "pipeline.analyze.lexicons", "pipeline.analyze.sourcing")
+HITS_CODE = (
+    "pipeline.analyze.hits",
+    "pipeline.analyze.lexicons",
+    "pipeline.analyze.sourcing",
+    "pipeline.analyze.stance",
+    "pipeline.analyze.stance_lexicon",
+)
 BATCH_CODE = (
     *TOKENS_CODE,
     *HITS_CODE,
@@ -166,7 +173,7 @@ class AnalysisCache:
     matches and the attributions (speaker spans) found with them.
     """
 
-    TABLES = ("summaries", "token_lists", "hits", "attributions")
+    TABLES = ("summaries", "token_lists", "hits", "attributions", "stance")
 
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -300,6 +307,17 @@ class AnalysisCache:
     def put_attributions(self, key: str, attributions: list[Attribution]) -> None:
         blob = _pack([tuple(a) for a in attributions])
         self.pending.append(("attributions", key, blob))
+
+    def get_stance(self, key: str) -> tuple[list[StanceHit], dict[str, int]] | None:
+        """An article's stance evidence and target mentions, kept under its hits key."""
+        data = self._get("stance", key)
+        if data is None:
+            return None
+        return [StanceHit(*h) for h in data["hits"]], data["mentions"]
+
+    def put_stance(self, key: str, hits: list[StanceHit], mentions: dict[str, int]) -> None:
+        blob = _pack({"hits": [tuple(h) for h in hits], "mentions": mentions})
+        self.pending.append(("stance", key, blob))
 
     def commit(self) -> None:
         """Write what this batch added, in one transaction (dropped if the file is damaged)."""

@@ -115,10 +115,37 @@ table("differences",
 table("keyness",
       "source frame term count:int count_rest:int log_odds:float z:float",
       "per source × entry: log-odds with an informative Dirichlet prior against the rest")
-table("stance",
+table("frame_map",
       "source pc1:float pc2:float pc1_low:float pc1_high:float pc2_low:float pc2_high:float "
       "var1:float var2:float",
       "PCA of the sources' frame profiles, with 95% intervals")
+table("stance_hits",
+      "article_id source target target_matched term polarity:int weight:float category voice "
+      "negated:bool sentence_id:int target_start:int target_end:int char_start:int char_end:int "
+      "left right about role counted:bool",
+      "per evaluation attributed to a target (the evidence of stance); `target_start:target_end` "
+      "and `char_start:char_end` index `data/texts/<article_id>.txt`; `counted`: author's voice, "
+      "not negated, not a victim", grows=True)
+table("stance_articles",
+      "article_id source published target mentions:int evaluated:int positive:float "
+      "negative:float stance:float",
+      "per article × target it names or evaluates: counted evaluations and smoothed stance",
+      grows=True)
+table("stance",
+      "source target articles:int mentions:int evaluated:int positive:float negative:float "
+      "stance:float ci_low:float ci_high:float low_evidence:bool",
+      "per source × target: stance in [-1, 1] with its 95% nested bootstrap interval")
+table("stance_differences",
+      "source_a source_b target diff:float ci_low:float ci_high:float p_value:float "
+      "p_adjusted:float unit significant:bool",
+      "per pair of sources × target: difference of stance, 95% interval, permutation p, Holm")
+table("stance_timeline",
+      "source target month articles:int evaluated:int positive:float negative:float stance:float",
+      "per source × target × publication month: pooled stance")
+table("stance_expectations",
+      "source perspective target expected stance:float ci_low:float ci_high:float evaluated:int "
+      "verdict",
+      "expected signs per known perspective (`lexicons/stance/expectations.yaml`) and verdict")
 table("similarity", "source_a source_b cosine:float",
       "cosine similarity of the sources' TF-IDF lemma vectors")
 table("positions", "source frame decile:int hits:int weighted:float",

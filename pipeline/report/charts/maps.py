@@ -1,4 +1,4 @@
-"""Charts that place sources relative to each other: the stance map and vocabulary similarity."""
+"""Charts that place sources relative to each other: the frame map and vocabulary similarity."""
 
 from __future__ import annotations
 
@@ -34,7 +34,7 @@ from pipeline.report.charts.notes import ChartNote
 from pipeline.report.charts.registry import chart, has_rows
 from pipeline.report.runinfo import UNIT, source_order
 
-MAX_POINT_LABELS = 20  # sources named on the stance map; beyond, the furthest from the centre
+MAX_POINT_LABELS = 20  # sources named on the frame map; beyond, the furthest from the centre
 
 
 def _leading(d: ChartData) -> dict[str, str]:
@@ -90,7 +90,7 @@ def _frame_arrows(
     return arrows
 
 
-def _stance_spread(d: ChartData, st: pd.DataFrame, arrows: list[tuple[str, float, float]]) -> str:
+def _frame_spread(d: ChartData, st: pd.DataFrame, arrows: list[tuple[str, float, float]]) -> str:
     """The alt text's sentences on the spread of the sources and the main frame direction."""
     if not len(st):
         spread = ""
@@ -111,13 +111,13 @@ def _stance_spread(d: ChartData, st: pd.DataFrame, arrows: list[tuple[str, float
 
 
 @chart(
-    "stance_map",
-    "stance",
-    reads=("stance",),
-    when=lambda d: bool(d.table("stance")["pc1"].notna().any()),
+    "frame_map",
+    "maps",
+    reads=("frame_map",),
+    when=lambda d: bool(d.table("frame_map")["pc1"].notna().any()),
 )
-def stance_map(d: ChartData) -> tuple[Figure, ChartNote]:
-    st = d.table("stance").dropna(subset=["pc1"])
+def frame_map(d: ChartData) -> tuple[Figure, ChartNote]:
+    st = d.table("frame_map").dropna(subset=["pc1"])
     st = st.assign(pc2=st["pc2"].fillna(0.0))
     var1 = float(st["var1"].dropna().iloc[0]) if st["var1"].notna().any() else math.nan
     var2 = float(st["var2"].dropna().iloc[0]) if st["var2"].notna().any() else math.nan
@@ -160,7 +160,7 @@ def stance_map(d: ChartData) -> tuple[Figure, ChartNote]:
     pct2 = "?" if math.isnan(var2) else f"{var2 * 100:.0f}%"
     ax.set_xlabel(f"PC1 ({pct1} of variance), {UNIT}")
     ax.set_ylabel(f"PC2 ({pct2} of variance), {UNIT}")
-    ax.set_title("Stance map: sources by their frame profiles (PCA)")
+    ax.set_title("Frame map: sources by their frame profiles (PCA)")
     handles = [
         Line2D([], [], marker="o", linestyle="", color=colors[f], label=display_label(
             d.label(f), 28, 1)) for f in d.frames if f in set(lead.values())
@@ -170,7 +170,7 @@ def stance_map(d: ChartData) -> tuple[Figure, ChartNote]:
                               markerfacecolor="white", label=LOW_EVIDENCE))  # fmt: skip
     legend = add_legend(fig, handles, [str(h.get_label()) for h in handles], "leading frame")
     place_scatter(fig, ax, legend, labelled)
-    spread = _stance_spread(d, st, arrows)
+    spread = _frame_spread(d, st, arrows)
     alt = (
         f"Scatter of {n} sources on the first two principal components of their frame rates "
         f"(PC1 {pct1}, PC2 {pct2} of the variance), with 95% bootstrap intervals.{spread}"
@@ -179,10 +179,10 @@ def stance_map(d: ChartData) -> tuple[Figure, ChartNote]:
         "Sources close together use the frames in similar proportions; arrows point where a "
         "frame's rate grows; overlapping whiskers mean the positions cannot be told apart."
     )
-    return fig, ChartNote("Stance map: sources by their frame profiles (PCA)", alt, guide)
+    return fig, ChartNote("Frame map: sources by their frame profiles (PCA)", alt, guide)
 
 
-@chart("similarity", "stance", reads=("similarity",), when=has_rows("similarity"))
+@chart("similarity", "maps", reads=("similarity",), when=has_rows("similarity"))
 def similarity(d: ChartData) -> tuple[Figure, ChartNote]:
     t = d.table("similarity")
     names = [s for s in source_order(d.sources, t.rename(columns={"source_a": "source"}))

@@ -28,11 +28,12 @@ Draw = Callable[..., "tuple[Figure, ChartNote]"]
 Page = tuple[str, tuple[Any, ...]]  # file name, extra arguments of the draw function
 
 # The modules of chart families, imported by ``load``; a new family module goes here.
-FAMILIES = ("rates", "maps", "time", "terms", "sourcing")
+FAMILIES = ("rates", "maps", "stance", "time", "terms", "sourcing")
 # Dashboard groups, in page order: id → heading. A chart names one of these ids.
 GROUPS: dict[str, str] = {
     "rates": "Rates and shares",
-    "stance": "Stance and similarity",
+    "maps": "Frame map and similarity",
+    "stance": "Stance toward targets",
     "time": "Where and when",
     "terms": "Terms",
     "sourcing": "Who speaks",
