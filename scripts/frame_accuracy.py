@@ -20,6 +20,7 @@ from pipeline.aggregate.families import family_metrics, family_validation_counts
 from pipeline.aggregate.scores import MIN_HITS, MIN_TOKENS, article_scores
 from pipeline.aggregate.validate import dominant_frames, metrics
 from pipeline.analyze.article import analyze_text, content_counts
+from pipeline.analyze.hits import Hit
 from pipeline.analyze.lexicons import load_lexicons
 from pipeline.ingest.corpus import read_article, read_manifest
 
@@ -40,21 +41,7 @@ def main(argv: list[str] | None = None) -> int:
         hits.extend((ref.id, *h) for h in found)
         perspective[ref.id] = ref.meta.get("perspective", "")
     articles = pd.DataFrame(rows, columns=["article_id", "source", "published", "tokens"])
-    cols = [
-        "article_id",
-        "frame",
-        "category",
-        "term",
-        "matched",
-        "sentence_id",
-        "char_start",
-        "char_end",
-        "voice",
-        "negated",
-        "weight",
-        "left",
-        "right",
-    ]
+    cols = ["article_id", *Hit._fields]
     hit_df = pd.DataFrame(hits, columns=cols)
     scores = article_scores(articles, hit_df, frames)
     val = dominant_frames(scores, perspective)
@@ -69,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
         if len(p) and len(r):
             pv, rv = float(p.iloc[0]), float(r.iloc[0])
             f1.append(0.0 if not pv + rv or pv != pv else 2 * pv * rv / (pv + rv))
-    acc = (val["match"] == "true").sum() / max(len(val), 1)
+    acc = (val["match"] == "TRUE").sum() / max(len(val), 1)
     print(
         f"accuracy over all {len(val)} (undecided = wrong): {acc:.2f}; "
         f"macro-F1: {sum(f1) / max(len(f1), 1):.2f}"
