@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 from itertools import combinations
+from typing import TypeVar
 
 import numpy as np
 import pandas as pd
@@ -55,8 +56,11 @@ EXPECT_COLUMNS = [
 ]
 # fmt: on
 
+# a scalar, an array or a column: smoothed keeps the kind it is given
+Strengths = TypeVar("Strengths", float, np.ndarray, pd.Series)
 
-def smoothed(positive: np.ndarray | float, negative: np.ndarray | float) -> np.ndarray | float:
+
+def smoothed(positive: Strengths, negative: Strengths) -> Strengths:
     """The stance of summed positive and negative strengths (see the module docstring)."""
     return (positive - negative) / (positive + negative + PRIOR)
 
@@ -128,15 +132,19 @@ class StanceAccumulator:
             w = np.zeros((rows, 2 * width))
             g = by_article.get(a)
             if g is not None:
-                sid = g["sentence_id"].to_numpy(dtype=np.int64) if rows > 1 else 0
+                sid = (
+                    g["sentence_id"].to_numpy(dtype=np.int64)
+                    if rows > 1
+                    else np.zeros(len(g), dtype=np.int64)
+                )
                 col = g["target"].map(self.pos).to_numpy(dtype=np.int64)
                 col = col + np.where(g["polarity"].to_numpy() > 0, 0, width)
                 np.add.at(w, (sid, col), g["weight"].to_numpy(dtype=float))
             per[a] = w
         for (source, target), g in own.groupby(["source", "target"]):
-            self.tallies.setdefault((source, target), [0, 0, 0])[0] += len(g)
+            self.tallies.setdefault((str(source), str(target)), [0, 0, 0])[0] += len(g)
         for (source, target), g in mentions.groupby(["source", "target"]):
-            tally = self.tallies.setdefault((source, target), [0, 0, 0])
+            tally = self.tallies.setdefault((str(source), str(target)), [0, 0, 0])
             tally[1] += int(g["mentions"].sum())
             tally[2] += g["article_id"].nunique()  # an article never spans two batches
 
@@ -288,12 +296,15 @@ def expectations_check(
     a stance of the wrong sign, or a source ranked below one of a perspective expected to
     have the opposite sign on the same target."""
     table = sources.set_index(["source", "target"])
-    rows, warnings = [], []
+    # source, perspective, target, expected, stance, ci_low, ci_high, evaluated, verdict
+    rows: list[tuple[str, str, str, str, float, float, float, int, str]] = []
+    warnings: list[str] = []
     for source, persp in sorted(source_perspective.items()):
         for target, sign in sorted(expectations.get(persp, {}).items()):
             if (source, target) not in table.index:
                 continue
             r = table.loc[(source, target)]
+            assert isinstance(r, pd.Series)  # (source, target) is unique in the source table
             if r["evaluated"] == 0:
                 verdict = "no_evidence"
             elif r["low_evidence"]:
@@ -321,7 +332,7 @@ def expectations_check(
                 )
     out = pd.DataFrame(rows, columns=EXPECT_COLUMNS)
     decided = out[out["verdict"].isin(["ok", "reversed"])]
-    for target, g in decided.groupby("target"):
+    for name, g in decided.groupby("target"):
         high = g[g["expected"] == "positive"]
         low = g[g["expected"] == "negative"]
         for _, h in high.iterrows():
@@ -329,7 +340,7 @@ def expectations_check(
                 if h["stance"] < lo["stance"]:
                     warnings.append(
                         f"stance reversal: {lo['source']} (known {lo['perspective']}) portrays "
-                        f"{target} more favourably than {h['source']} (known "
+                        f"{name} more favourably than {h['source']} (known "
                         f"{h['perspective']}): {lo['stance']:+.2f} vs {h['stance']:+.2f}"
                     )
     return out, warnings

@@ -579,6 +579,7 @@ def find_stance(
         if matches is None:
             if "空白" in tokens.pos:
                 tokens = tokens.without("空白")
+            assert m is not None  # built above whenever matches is None
             found = match_sentence(tokens.lemmas, m)
         else:
             found = matches[sid]  # of the sentences as given: the caller removed white space
@@ -586,7 +587,9 @@ def find_stance(
         if not found:
             history.append(named)
             continue
-        targets, relations, evaluations = [], [], []
+        targets: list[tuple[int, Entry, int, int]] = []
+        relations: list[tuple[int, Entry, int, int]] = []
+        evaluations: list[tuple[int, Entry, int, int]] = []
         groups = (targets, relations, evaluations)
         for x in found:
             if x[0] >= offset:

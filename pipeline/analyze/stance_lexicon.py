@@ -202,10 +202,10 @@ def _evaluations(path: Path, errors: list[LexiconError] | None) -> tuple[Lexicon
             errors.append(exc)
             continue
         if entry.term in polarity:
-            exc = LexiconError(path, line, f"{entry.term}: listed twice")
+            err = LexiconError(path, line, f"{entry.term}: listed twice")
             if errors is None:
-                raise exc
-            errors.append(exc)
+                raise err
+            errors.append(err)
             continue
         lex.entries.append(entry)
         polarity[entry.term], about[entry.term] = pol, ab

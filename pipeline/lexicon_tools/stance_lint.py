@@ -106,9 +106,9 @@ def lint_stance(directory: Path) -> dict[str, FrameReport]:
         reports.get(f"stance:{name}", reports["stance:targets"]).errors.append(str(exc))
         return reports
     assert stance is not None
-    for exc in errors:
-        reports.get(f"stance:{Path(exc.path).stem}", reports["stance:targets"]).errors.append(
-            str(exc)
+    for err in errors:
+        reports.get(f"stance:{Path(err.path).stem}", reports["stance:targets"]).errors.append(
+            str(err)
         )
     reports["stance:targets"].entries = len(stance.targets.entries) + len(stance.relations.entries)
     reports["stance:evaluations"].entries = len(stance.evaluations.entries)

@@ -96,7 +96,7 @@ def stance_intervals(d: ChartData) -> tuple[Figure, ChartNote]:
     fig.set_layout_engine("constrained")
     axes = np.atleast_1d(fig.subplots(rows, cols, sharex=True, squeeze=False)).ravel()
     colors = source_palette(sources)
-    summary = []
+    summary: list[str] = []
     for ax, target in zip(axes, targets, strict=False):
         g = st[st["target"] == target].set_index("source").reindex(sources)
         y = np.arange(len(sources))
