@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.ingest.batches import iter_bulk, plan_batches, read_batch
-from pipeline.ingest.clean import clean_article
+from pipeline.ingest.clean import clean_article, normalize
 from pipeline.ingest.corpus import ArticleError, article_text, read_article, read_manifest
 
 TEXT = "ロシアと北朝鮮の首脳会談が開かれた。両国は軍事協力を深める方針だ。\n" * 3
@@ -168,6 +168,17 @@ def test_a_one_line_article_with_a_footer_loses_only_the_footer(footer: str) -> 
     clean = clean_article(BODY + footer)
     assert clean.text == BODY
     assert [r.text for r in clean.removed] == [footer]
+
+
+@pytest.mark.parametrize("opening", ["「。", "『……。", "“ - ."])
+def test_a_sentence_that_opens_a_quotation_is_never_removed(opening: str) -> None:
+    """Removing it would turn the quoted speech after it into the author's own words."""
+    closing = {"「": "」", "『": "』", "“": "”"}[opening[0]]
+    raw = BODY + opening + "北朝鮮は脅威だ" + closing + "と述べた。"
+    clean = clean_article(raw)
+    assert clean.text == normalize(raw) and clean.removed == []
+    start = clean.text.index("北朝鮮は脅威")
+    assert clean.in_quote(start)
 
 
 def test_a_tail_found_before_the_article_line_does_not_swallow_it() -> None:

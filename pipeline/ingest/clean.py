@@ -275,6 +275,15 @@ def _pieces(line: str, chars: int) -> list[tuple[float, str]] | None:
     return [(a / len(line), line[a:b]) for a, b in pairwise(cuts) if b > a]
 
 
+_QUOTE_PAIRS = ("「」", "『』", "“”")
+
+
+def _opens_or_closes(piece: str) -> bool:
+    """Whether a sentence of a long line opens or closes a quotation it does not finish:
+    removing it would turn quoted speech into the author's, or the author's into quoted."""
+    return any(piece.count(a) != piece.count(b) for a, b in _QUOTE_PAIRS)
+
+
 def clean_article(raw: str) -> CleanText:
     """Normalise ``raw`` and keep only the article's own text."""
     lines = [line.strip() for line in normalize(raw).split("\n")]
@@ -290,7 +299,8 @@ def clean_article(raw: str) -> CleanText:
             text = _judge(line, index + 1, index, total, tail, removed)
         else:
             tail[0] = None
-            parts = (_judge(p.strip(), index + 1, index + at, total, tail, removed)
+            parts = (p.strip() if _opens_or_closes(p) else
+                     _judge(p.strip(), index + 1, index + at, total, tail, removed)
                      for at, p in pieces if p.strip())  # fmt: skip
             text = "".join(parts)
         if text:
