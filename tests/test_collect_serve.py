@@ -16,7 +16,7 @@ import httpx
 import pandas as pd
 import pytest
 import yaml
-from collect_site import Site, SiteServer, build
+from collect_site import Route, Site, SiteServer, build
 
 ROOT = Path(__file__).resolve().parent.parent
 PREFECT = Path(sys.executable).parent / "prefect"
@@ -75,6 +75,13 @@ def test_scheduled_serve_collects_then_scores(tmp_path, lexicon_dir):
     with SiteServer(site):
         feeds = tmp_path / "feeds.yaml"
         feeds.write_text(yaml.safe_dump(build(site), allow_unicode=True), encoding="utf-8")
+        # One outlet publishes only after the first scheduled run: the second run has news to
+        # score (an identical rerun would add no history rows).
+        later = site.routes["/hokkaido/feed.rdf"]
+        site.routes["/hokkaido/feed.rdf"] = Route(
+            b'<?xml version="1.0"?><rss version="2.0"><channel><title>x</title></channel></rss>',
+            "text/xml",
+        )
         corpus, out = tmp_path / "corpus", tmp_path / "out"
         try:
             server = subprocess.Popen(
@@ -105,6 +112,8 @@ def test_scheduled_serve_collects_then_scores(tmp_path, lexicon_dir):
                 start_new_session=True,
             )
             procs.append(serve)
+            _wait(lambda: _runs(out) >= 1, deadline, "first scheduled run", procs)
+            site.routes["/hokkaido/feed.rdf"] = later
             _wait(lambda: _runs(out) >= 2, deadline, "second scheduled run", procs)
         finally:
             for proc in reversed(procs):
@@ -112,7 +121,7 @@ def test_scheduled_serve_collects_then_scores(tmp_path, lexicon_dir):
     manifest = pd.read_csv(corpus / "manifest.csv")
     assert len(manifest) == 60 and manifest["url"].is_unique
     log = pd.read_csv(corpus / "collected.csv")
-    assert (log["status"] == "added").sum() == 60  # the second run added nothing
+    assert (log["status"] == "added").sum() == 60  # 40 in the first run, 20 in the second
     history = pd.read_csv(out / "history.csv")
     assert set(history["source"]) == {"東京日報", "関西新聞", "北海道ポスト"}
     latest = out / "latest"
