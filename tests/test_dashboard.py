@@ -391,7 +391,7 @@ def test_validation_section(plain_run) -> None:
     run, html, _ = plain_run
     val = read_table(run, "validation")
     decided = val[val["evidence"] == "ok"]
-    matched = int((decided["match"] == "true").sum())
+    matched = int((decided["match"].str.lower() == "true").sum())
     meta = json.loads((run / "run.json").read_text("utf-8"))
     text = _section(html, "validation").all_text
     accuracy = f"{meta['validation']['accuracy'] * 100:.0f}%"
@@ -627,10 +627,10 @@ def test_chunked_scans_equal_whole_table_reads(big_run: Path) -> None:
     n, decided, matched, first = scan.scan_validation(big_run, chunksize=2, limit=4)
     assert n == len(v)
     assert decided == int((v["evidence"] == "ok").sum())
-    rank = v["match"].map({"false": 0, "true": 1}).fillna(2)
+    rank = v["match"].str.lower().map({"false": 0, "true": 1}).fillna(2)
     expected = v.assign(rank=rank).sort_values("rank", kind="stable").head(4)
     assert list(first["article_id"]) == list(expected["article_id"])
-    assert matched == int(((v["evidence"] == "ok") & (v["match"] == "true")).sum())
+    assert matched == int(((v["evidence"] == "ok") & (v["match"].str.lower() == "true")).sum())
 
 
 def test_membership_through_arrow_equals_isin() -> None:

@@ -48,7 +48,7 @@ def test_every_article_gets_a_decision_or_a_flag(validation: pd.DataFrame) -> No
 
 
 def test_dominant_frame_matches_the_outlet(validation: pd.DataFrame) -> None:
-    right = validation["match"] == "true"
+    right = validation["match"] == "TRUE"
     assert right.mean() >= 0.90, validation
     recall = right.groupby(validation["perspective"]).mean()
     assert set(recall.index) == {"pro_moscow", "western_analytic", "korean_press", "pro_pyongyang"}
