@@ -275,7 +275,7 @@ def _pieces(line: str, chars: int) -> list[tuple[float, str]] | None:
     return [(a / len(line), line[a:b]) for a, b in pairwise(cuts) if b > a]
 
 
-_QUOTE_PAIRS = ("「」", "『』", "“”")
+_QUOTE_PAIRS = (("「", "」"), ("『", "』"), ("“", "”"))
 
 
 def _opens_or_closes(piece: str) -> bool:
