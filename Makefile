@@ -17,7 +17,7 @@ run: $(STAMP)
 	$(PY) -m pipeline run --corpus corpus --lexicons lexicons --out outputs
 
 test: $(STAMP)
-	bash scripts/install-browser.sh
+	PYTHON=$(PY) bash scripts/install-browser.sh
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) -m mypy
