@@ -67,19 +67,17 @@ class Plan:
     source_counts: dict[str, int] = field(default_factory=dict)
 
 
-def _file_sha256(path: Path) -> str:
-    h = hashlib.sha256()
+def file_sha256(path: Path) -> str:
+    """A file's SHA-256, read in chunks (also what the caches check their entries by)."""
     with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
+        return hashlib.file_digest(fh, "sha256").hexdigest()
 
 
 def _content_id(path: Path) -> str:
     """What identifies a file's content in the corpus hash: its SHA-256, or why it has none
     (the article is then quarantined when it is read)."""
     try:
-        return _file_sha256(path)
+        return file_sha256(path)
     except OSError as exc:
         return f"unreadable:{exc.errno}"
 
@@ -265,7 +263,7 @@ def plan_batches(
                 on_batch(files[-1])
 
     if corpus.is_file() and corpus.suffix in BULK_SUFFIXES:
-        plan = Plan([], 0, _file_sha256(corpus))
+        plan = Plan([], 0, file_sha256(corpus))
         seen: dict[str, int] = {}
         for number, record in iter_bulk(corpus):
             if isinstance(record, str):

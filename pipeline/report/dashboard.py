@@ -15,7 +15,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -47,7 +46,7 @@ from pipeline.report.sections import (
 from pipeline.report.stance_view import stance_view
 from pipeline.runfolder.cells import display_all
 from pipeline.runfolder.schema import ALPHA, PASSAGES_PER_CELL
-from pipeline.runfolder.tables import read_table
+from pipeline.runfolder.tables import atomic_write, read_table
 
 __all__ = ["build_context", "fmt_p", "fmt_signed", "render_dashboard", "render_html"]
 
@@ -207,15 +206,11 @@ def render_dashboard(run_dir: Path) -> Path:
     run_dir = Path(run_dir)
     target = run_dir / "dashboard.html"
     html = render_html(run_dir)
-    fd, tmp = tempfile.mkstemp(dir=run_dir, prefix=".dashboard.", suffix=".html.tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+
+    def write(tmp: Path) -> None:
+        with open(tmp, "w", encoding="utf-8", newline="\n") as fh:
             fh.write(html)
             fh.flush()
             os.fsync(fh.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return target
+
+    return atomic_write(target, write)

@@ -36,6 +36,7 @@ from pipeline.analyze.hits import Hit
 from pipeline.analyze.sourcing import Attribution
 from pipeline.analyze.stance import StanceHit
 from pipeline.analyze.tokens import TokenColumns, restore_columns
+from pipeline.ingest.batches import file_sha256
 from pipeline.ingest.clean import CleanText, Removed
 from pipeline.ingest.corpus import ArticleRef
 
@@ -136,17 +137,9 @@ def _unpack(blob: object) -> object:
         raise CorruptEntry(str(exc)) from None
 
 
-def _file_digest(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def _digests(folder: Path) -> dict[str, str]:
     """SHA-256 of every file in ``folder`` (not its subfolders), by name."""
-    return {p.name: _file_digest(p) for p in sorted(folder.iterdir()) if p.is_file()}
+    return {p.name: file_sha256(p) for p in sorted(folder.iterdir()) if p.is_file()}
 
 
 def _verified(folder: Path, expected: object) -> bool:
@@ -154,7 +147,7 @@ def _verified(folder: Path, expected: object) -> bool:
     if not isinstance(expected, dict) or not expected:
         return False
     try:
-        return all(_file_digest(folder / name) == sha for name, sha in expected.items())
+        return all(file_sha256(folder / name) == sha for name, sha in expected.items())
     except OSError:
         return False
 
@@ -434,7 +427,7 @@ def _file_part(path: Path | None, max_bytes: int) -> bytes:
         size = path.stat().st_size
         if size > max_bytes:
             return f"\x00oversize\x00{size}".encode()
-        return b"\x00file\x00" + _file_digest(path).encode()
+        return b"\x00file\x00" + file_sha256(path).encode()
     except OSError as exc:
         return f"\x00unreadable\x00{exc.errno}".encode()
 
