@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import logging
 import sqlite3
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pandas as pd
@@ -70,6 +72,33 @@ def test_a_damaged_sqlite_file_is_replaced_by_an_empty_one(
     cache.put_hits("k", [])
     cache.close()
     assert AnalysisCache(db).count("hits") == 1, "the rebuilt cache works"
+
+
+@pytest.mark.parametrize("damage", ["garbage", "truncated"])
+def test_batches_that_find_the_file_damaged_at_once_replace_it_once(
+    tmp_path: Path, lexicons, refs, damage: str
+) -> None:
+    """Batches open the cache together; each must keep what the others wrote."""
+    raw = refs[0].path.read_text(encoding="utf-8")
+    db = tmp_path / "analysis.sqlite"
+    _filled(db, raw, lexicons)
+    if damage == "garbage":
+        db.write_bytes(b"garbage" * 1000)
+    else:
+        with open(db, "r+b") as fh:
+            fh.truncate(1024 + 100)
+    start = threading.Barrier(8)
+
+    def batch(i: int) -> None:
+        start.wait()
+        cache = AnalysisCache(db)
+        cache.get_summary(f"missing-{i}")
+        cache.put_hits(f"k{i}", [])
+        cache.close()
+
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(batch, range(8)))
+    assert AnalysisCache(db).count("hits") == 8
 
 
 def _batch(tmp_path: Path) -> tuple[BatchCache, str, Path]:

@@ -15,6 +15,7 @@ keys are built here.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import logging
@@ -22,7 +23,8 @@ import os
 import shutil
 import sqlite3
 import zlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict
 from functools import cache
 from importlib.util import find_spec
@@ -173,13 +175,31 @@ class AnalysisCache:
         self.path = path
         self.pending: list[tuple[str, str, bytes]] = []
         self.hits_found = self.tokens_found = 0
+        self._inode = -1
+        with self._guard():
+            self.db = self._open_or_replace()
+
+    @contextmanager
+    def _guard(self) -> Iterator[None]:
+        """Hold the file's lock while opening, checking or replacing it: batches open the
+        cache at the same time, and two of them replacing a damaged file each would remove
+        the other's fresh database under its open connection."""
+        with open(f"{self.path}.lock", "a+") as fh:
+            fcntl.flock(fh, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(fh, fcntl.LOCK_UN)
+
+    def _open_or_replace(self) -> sqlite3.Connection:
+        """Open the file; a damaged one is removed and started afresh (under the lock)."""
         try:
-            self.db = self._open()
+            return self._open()
         except sqlite3.DatabaseError as exc:
             if not _damaged(exc):
                 raise  # a read-only folder or a full disk: the machine's problem
             self._discard(exc)
-            self.db = self._open()
+            return self._open()
 
     def _open(self) -> sqlite3.Connection:
         db = sqlite3.connect(self.path, timeout=60, isolation_level=None)
@@ -191,6 +211,7 @@ class AnalysisCache:
         except sqlite3.DatabaseError:
             db.close()
             raise
+        self._inode = os.stat(self.path).st_ino
         return db
 
     def _discard(self, exc: Exception) -> None:
@@ -220,10 +241,17 @@ class AnalysisCache:
             return None
 
     def _reset(self, exc: Exception) -> None:
-        """Replace a database that failed mid-run with an empty one."""
+        """Replace a database that failed mid-run with an empty one, unless another batch
+        has replaced it already."""
         self.db.close()
-        self._discard(exc)
-        self.db = self._open()
+        with self._guard():
+            try:
+                replaced = os.stat(self.path).st_ino != self._inode
+            except FileNotFoundError:
+                replaced = True
+            if not replaced:
+                self._discard(exc)
+            self.db = self._open_or_replace()
 
     def count(self, table: str) -> int:
         return self.db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
