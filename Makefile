@@ -1,6 +1,9 @@
 # Two commands on a fresh clone: `make run` and `make test`. Each creates .venv and installs
 # what it needs the first time (and again when pyproject.toml changes).
 PYTHON ?= python3
+# Test processes: much of the suite waits on real servers and schedules, so two overlap well
+# even on two cores. Whole files go to one process (module fixtures start servers once).
+TEST_WORKERS ?= 2
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
@@ -21,7 +24,7 @@ test: $(STAMP)
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) -m mypy
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 lint: $(STAMP)
 	$(PY) -m ruff check .
