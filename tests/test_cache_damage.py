@@ -54,6 +54,15 @@ def test_a_damaged_sqlite_entry_is_a_miss_and_is_deleted(
     cache.close()
 
 
+def _damage_file(db: Path, damage: str) -> None:
+    """Overwrite the SQLite file with garbage, or keep its header and lose the pages behind."""
+    if damage == "garbage":
+        db.write_bytes(b"this is not a database" * 400)
+    else:
+        with open(db, "r+b") as fh:
+            fh.truncate(min(db.stat().st_size, 1024 + 100))
+
+
 @pytest.mark.parametrize("damage", ["garbage", "truncated"])
 def test_a_damaged_sqlite_file_is_replaced_by_an_empty_one(
     tmp_path: Path, lexicons, refs, damage: str
@@ -61,12 +70,7 @@ def test_a_damaged_sqlite_file_is_replaced_by_an_empty_one(
     raw = refs[0].path.read_text(encoding="utf-8")
     db = tmp_path / "analysis.sqlite"
     tkey, _ = _filled(db, raw, lexicons)
-    size = db.stat().st_size
-    if damage == "garbage":
-        db.write_bytes(b"this is not a database" * 400)
-    else:
-        with open(db, "r+b") as fh:  # keep the header, lose the pages behind it
-            fh.truncate(min(size, 1024 + 100))
+    _damage_file(db, damage)
     cache = AnalysisCache(db)
     assert cache.get_summary(tkey) is None
     cache.put_hits("k", [])
@@ -82,11 +86,7 @@ def test_batches_that_find_the_file_damaged_at_once_replace_it_once(
     raw = refs[0].path.read_text(encoding="utf-8")
     db = tmp_path / "analysis.sqlite"
     _filled(db, raw, lexicons)
-    if damage == "garbage":
-        db.write_bytes(b"garbage" * 1000)
-    else:
-        with open(db, "r+b") as fh:
-            fh.truncate(1024 + 100)
+    _damage_file(db, damage)
     start = threading.Barrier(8)
 
     def batch(i: int) -> None:
