@@ -7,6 +7,7 @@ Stopped with its whole process group.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -63,6 +64,23 @@ def healthy(api_url: str) -> bool:
             return resp.status == 200
     except OSError:
         return False
+
+
+def flow_runs_in_state(api_url: str, state: str) -> set[str]:
+    """The ids of the flow runs the server holds in ``state`` (e.g. ``COMPLETED``); none if
+    the server does not answer."""
+    body = json.dumps({"flow_runs": {"state": {"type": {"any_": [state]}}}, "limit": 50})
+    req = urllib.request.Request(
+        f"{api_url}/flow_runs/filter",
+        data=body.encode(),
+        headers={"Content-Type": "application/json"},
+        method="POST",
+    )
+    try:
+        with urllib.request.urlopen(req, timeout=5) as resp:
+            return {run["id"] for run in json.load(resp)}
+    except OSError:
+        return set()
 
 
 @contextmanager

@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 import pytest
-from prefect_server import BIN, prefect_server, stop_group
+from prefect_server import BIN, flow_runs_in_state, prefect_server, stop_group
 
 pytestmark = pytest.mark.slow
 DEPLOYMENT = "every-minute"
@@ -41,20 +41,35 @@ def served(tmp_path_factory, corpus_dir, lexicon_dir):
         )
         try:
             deadline = time.monotonic() + 170
-            while not (base / "out" / "latest" / "run.json").exists():
+            while not _published(base, api_url):
                 if proc.poll() is not None or time.monotonic() > deadline:
                     raise AssertionError(_tail(base / "serve.log"))
-                time.sleep(1)
-            time.sleep(2)  # the flow run's final state reaches the server
+                time.sleep(0.5)
+            # Listed while serving: on SIGTERM the runner cancels the runs whose processes
+            # are still exiting, a completed one included.
+            completed = _prefect_cli(env, "flow-run", "ls", "--state", "COMPLETED")
             proc.send_signal(signal.SIGTERM)
             try:
                 code = proc.wait(60)
             except subprocess.TimeoutExpired:
                 code = None
-            yield {"base": base, "api_url": api_url, "env": env, "code": code}
+            yield {
+                "base": base,
+                "api_url": api_url,
+                "env": env,
+                "code": code,
+                "completed": completed,
+            }
         finally:
             stop_group(proc)
             log.close()
+
+
+def _published(base: Path, api_url: str) -> bool:
+    """A scheduled run is published and its final state is on the server."""
+    if not (base / "out" / "latest" / "run.json").exists():
+        return False
+    return bool(flow_runs_in_state(api_url, "COMPLETED"))
 
 
 def _tail(path: Path) -> str:
@@ -62,9 +77,13 @@ def _tail(path: Path) -> str:
 
 
 def _prefect(served, *args: str) -> str:
+    return _prefect_cli(served["env"], *args)
+
+
+def _prefect_cli(env: dict[str, str], *args: str) -> str:
     proc = subprocess.run(
         [str(BIN / "prefect"), *args],
-        env=served["env"],
+        env=env,
         capture_output=True,
         text=True,
         timeout=90,
@@ -94,7 +113,7 @@ def test_served_csvs_are_for_excel_with_logicals_r_and_excel_read(served):
 def test_the_prefect_cli_lists_flows_runs_deployments_and_artifacts(served):
     assert "framing-comparison" in _prefect(served, "flow", "ls")
     assert f"framing-comparison/{DEPLOYMENT}" in _prefect(served, "deployment", "ls")
-    runs = _prefect(served, "flow-run", "ls", "--state", "COMPLETED")
+    runs = served["completed"]
     assert "framing-comparison" in runs and "COMPLETED" in runs
     assert "framing-sources" in _prefect(served, "artifact", "ls")
 

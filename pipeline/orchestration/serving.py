@@ -51,7 +51,9 @@ def serve(settings: Settings, cron: str, name: str = "daily", timezone: str = "U
 
     ``Flow.serve`` keeps the flow object itself, so scheduled runs get its task runner
     (``--workers``, ``--dask``); a deployment served by ``prefect.serve`` would be loaded
-    again from its entry point, with the default one.
+    again from its entry point, with the default one. One run at a time (``limit=1``): a run
+    that comes due while the previous one still writes the run folder waits for it instead
+    of failing on the folder's lock.
     """
     settings = resolve_paths(settings)
     served_flow(settings).serve(
@@ -60,4 +62,5 @@ def serve(settings: Settings, cron: str, name: str = "daily", timezone: str = "U
         parameters={"settings": settings.record()},
         description=DESCRIPTION,
         pause_on_shutdown=True,
+        limit=1,
     )
