@@ -105,6 +105,16 @@ def test_run_json_records_hashes_and_versions(seed_run):
     assert info["tools"]["fugashi"] and info["tools"]["unidic_lite"] and info["tools"]["prefect"]
 
 
+def test_run_json_says_where_the_time_went(seed_run):
+    info = json.loads(((seed_run[0] / "latest").resolve() / "run.json").read_text())
+    phases = info["phases_s"]
+    names = ["start", "lexicons", "analysis", "aggregation", "charts", "dashboard"]
+    assert list(phases) == names
+    assert all(phases[n] >= 0 for n in names) and phases["analysis"] > 0
+    # every phase after the flow's first line falls within the flow's own duration
+    assert sum(phases[n] for n in names[1:-1]) <= info["duration_s"] + 0.01
+
+
 def test_history_gets_this_runs_sources(seed_run):
     out, result = seed_run
     history = pd.read_csv(out / "history.csv")

@@ -37,6 +37,7 @@ from pipeline.ingest.batches import (
     plan_batches,
     read_batch,
 )
+from pipeline.orchestration.phases import PhaseClock
 from pipeline.orchestration.progress import Progress, articles_in
 from pipeline.orchestration.server import (
     EmbeddedServer,
@@ -325,10 +326,12 @@ def framing_flow(settings: Settings) -> dict[str, Any]:
     settings = resolve_paths(settings)
     started = datetime.now(UTC)
     t0 = time.perf_counter()
+    clock = PhaseClock()
     out = Path(settings.out)
     lexicons = load_lexicons(Path(settings.lexicons))
     stance = load_stance(Path(settings.lexicons) / STANCE_DIR)
     lex_sha = lexicons_hash(lexicons, stance)
+    clock.lap("lexicons")
     with runs.locked(out):
         for stale in runs.remove_partials(out):
             logger.warning("removed %s left by an interrupted run", stale)
@@ -337,6 +340,7 @@ def framing_flow(settings: Settings) -> dict[str, Any]:
         work = stage / "_work"
         cache_path = str(out / "cache" / "analysis.sqlite") if settings.cache else None
         plan, batch_dirs, batch_size = _analyze(settings, stage, lex_sha, cache_path, logger)
+        clock.lap("analysis")
         for w in plan.warnings:
             logger.warning(w)
         release_dictionary()  # the rest of the run does not tokenize: ~115 MB at 100k
@@ -345,6 +349,7 @@ def framing_flow(settings: Settings) -> dict[str, Any]:
         summary = aggregate_task(
             str(stage), batch_dirs, settings.lexicons, lex_sha, settings, plan.source_counts
         )
+        clock.lap("aggregation")
         run_info = _run_info(run_id, started, settings, lexicons, plan, summary)
         run_info["lexicons_sha256"] = lex_sha
         run_info["stance_lexicons"] = _stance_records(settings, stance)
@@ -355,12 +360,16 @@ def framing_flow(settings: Settings) -> dict[str, Any]:
         }
         (stage / "run.json").write_text(json.dumps(run_info, ensure_ascii=False, indent=2))
         charts_task(str(stage))
+        clock.lap("charts")
         shutil.rmtree(work, ignore_errors=True)
         finished = datetime.now(UTC)
         run_info["finished"] = finished.isoformat(timespec="seconds")
         run_info["duration_s"] = round(time.perf_counter() - t0, 2)
         (stage / "run.json").write_text(json.dumps(run_info, ensure_ascii=False, indent=2))
         dashboard_task(str(stage))
+        clock.lap("dashboard")
+        run_info["phases_s"] = clock.phases  # after the dashboard, which shows the run's times
+        (stage / "run.json").write_text(json.dumps(run_info, ensure_ascii=False, indent=2))
         if settings.excel_csv:
             add_bom(stage / "data")
         final = runs.publish(out, stage, run_id)
