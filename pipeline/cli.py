@@ -118,6 +118,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--frame",
         help="one frame of this name, the dictionary's keys (LIWC: categories) its categories",
     )
+    check = sub.add_parser(
+        "stance-check",
+        help="a run's stance against gold labels: κ, coverage, precision per target",
+    )
+    check.add_argument("run", nargs="?", default="outputs/latest", help="run folder")
+    check.add_argument("--gold", help="stance_gold.csv (default: the one beside the run's corpus)")
+    check.add_argument("--lexicons", default="lexicons", help="for the stance target ids")
+    check.add_argument("--json", action="store_true", help="machine-readable figures")
     exp = lex.add_parser("export", help="write lexicons as a quanteda YAML dictionary")
     exp.add_argument("--lexicons", default="lexicons")
     exp.add_argument("--out", help="file to write (default: standard output)")
@@ -158,12 +166,15 @@ def cmd_run(args: argparse.Namespace) -> int:
     from pipeline.analyze.lexicons import LexiconError, load_lexicons
     from pipeline.analyze.stance_lexicon import STANCE_DIR, load_stance
     from pipeline.ingest.corpus import CorpusError
+    from pipeline.ingest.stance_gold import corpus_stance_gold
 
     try:
         load_lexicons(Path(args.lexicons))
         load_actors(actors_path(Path(args.lexicons)))
-        load_stance(Path(args.lexicons) / STANCE_DIR)
+        stance = load_stance(Path(args.lexicons) / STANCE_DIR)
         check_corpus(Path(args.corpus))
+        if stance is not None:
+            corpus_stance_gold(Path(args.corpus), stance.target_ids)
     except (LexiconError, ActorLexiconError, CorpusError) as exc:
         code = _usage_error(str(exc))
         if server is not None:
@@ -196,6 +207,23 @@ def cmd_run(args: argparse.Namespace) -> int:
     print(f"dashboard: {result['dashboard']}")
     if args.strict and result["quarantined"]:
         return EXIT_FAIL
+    return EXIT_OK
+
+
+def cmd_stance_check(args: argparse.Namespace) -> int:
+    """Print a run's stance validation; exit 2 when there is no run, no gold or a bad one."""
+    from pipeline.aggregate.stance_check_run import format_validation, validation_for_run
+    from pipeline.analyze.lexicons import LexiconError
+    from pipeline.ingest.corpus import CorpusError
+
+    try:
+        table = validation_for_run(args.run, args.gold, args.lexicons)
+    except (CorpusError, LexiconError) as exc:
+        return _usage_error(str(exc))
+    if args.json:
+        print(table.to_json(orient="records", force_ascii=False))
+    else:
+        print(format_validation(table))
     return EXIT_OK
 
 
@@ -386,6 +414,8 @@ def main(argv: list[str] | None = None) -> int:
                 return cmd_collect(args)
             if args.command == "lexicon":
                 return cmd_lexicon(args)
+            if args.command == "stance-check":
+                return cmd_stance_check(args)
         except BaseException:
             if (sig := received()) is None:
                 raise

@@ -105,7 +105,8 @@ def test_differences_have_permutation_p_values_and_holm() -> None:
     assert ties["diff"] > 0 and ties.ci_low > 0
     # three articles against three: the most extreme split is 1 of 20 permutations
     assert 0.03 < ties.p_value < 0.15
-    assert (diffs.p_adjusted >= diffs.p_value).all()
+    defined = diffs.dropna(subset=["p_value"])  # "west" has no evaluation of west
+    assert (defined.p_adjusted >= defined.p_value).all()
     assert list(diffs.columns) == agg.DIFF_COLUMNS
 
 

@@ -257,13 +257,25 @@ def differences(
         else:
             p, unit = np.ones(len(acc.targets)), "none"
         for k, target in enumerate(acc.targets):
-            rows.append((a, b, target, diff[k], low[k], high[k], float(p[k]), unit))
+            if np.isnan(diff[k]):  # one side has no evaluated article: nothing to test
+                rows.append((a, b, target, np.nan, np.nan, np.nan, np.nan, unit))
+            else:
+                rows.append((a, b, target, diff[k], low[k], high[k], float(p[k]), unit))
     out = pd.DataFrame(
         rows, columns=[c for c in DIFF_COLUMNS if c not in ("p_adjusted", "significant")]
     )
-    out["p_adjusted"] = holm(out["p_value"].to_numpy()) if len(out) else []
+    out["p_adjusted"] = _holm_defined(out["p_value"].to_numpy(dtype=float))
     out["significant"] = out["p_adjusted"] < ALPHA
     return out[DIFF_COLUMNS]
+
+
+def _holm_defined(p: np.ndarray) -> np.ndarray:
+    """Holm over the defined p-values only; undefined ones stay undefined and do not count
+    in the family size."""
+    out = np.full(len(p), np.nan)
+    defined = ~np.isnan(p)
+    out[defined] = holm(p[defined])
+    return out
 
 
 def by_month(article_rows: pd.DataFrame) -> pd.DataFrame:

@@ -26,6 +26,7 @@ from prefect.deployments.runner import RunnerDeployment
 from prefect.task_runners import ProcessPoolTaskRunner, TaskRunner, ThreadPoolTaskRunner
 
 from pipeline import __version__
+from pipeline.aggregate.stance_check import write_stance_validation
 from pipeline.analyze.lexicons import Lexicon, bundle_hash, load_lexicons
 from pipeline.analyze.stance_lexicon import STANCE_DIR, StanceLexicon, load_stance
 from pipeline.analyze.tokens import release_dictionary, tagger
@@ -37,6 +38,7 @@ from pipeline.ingest.batches import (
     plan_batches,
     read_batch,
 )
+from pipeline.ingest.stance_gold import corpus_stance_gold
 from pipeline.orchestration.phases import PhaseClock
 from pipeline.orchestration.progress import Progress, articles_in
 from pipeline.orchestration.server import (
@@ -331,6 +333,7 @@ def framing_flow(settings: Settings) -> dict[str, Any]:
     lexicons = load_lexicons(Path(settings.lexicons))
     stance = load_stance(Path(settings.lexicons) / STANCE_DIR)
     lex_sha = lexicons_hash(lexicons, stance)
+    gold = corpus_stance_gold(Path(settings.corpus), stance.target_ids) if stance else None
     clock.lap("lexicons")
     with runs.locked(out):
         for stale in runs.remove_partials(out):
@@ -353,6 +356,7 @@ def framing_flow(settings: Settings) -> dict[str, Any]:
         run_info = _run_info(run_id, started, settings, lexicons, plan, summary)
         run_info["lexicons_sha256"] = lex_sha
         run_info["stance_lexicons"] = _stance_records(settings, stance)
+        run_info["stance_validation"] = write_stance_validation(stage, gold)
         run_info["batches"] = {
             "size": batch_size,
             "count": len(plan.batch_files),

@@ -43,6 +43,7 @@ from pipeline.report.sections import (
     summary_and_cells,
     validation_view,
 )
+from pipeline.report.stance_check_view import stance_check_view
 from pipeline.report.stance_view import stance_view
 from pipeline.runfolder.cells import display_all
 from pipeline.runfolder.schema import ALPHA, PASSAGES_PER_CELL
@@ -119,6 +120,7 @@ def build_context(run_dir: Path) -> dict[str, Any]:
         "validation": validation_view(run_dir, run, frames, labels),
         "sourcing": sourcing_view(run_dir, names),
         "stance": stance_view(run_dir, names, warnings),
+        "stance_check": stance_check_view(run_dir),
         "chart_groups": charts,
         "charts": [c for g in charts for c in g["charts"]],
         "articles": article_rows,

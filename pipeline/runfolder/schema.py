@@ -146,6 +146,14 @@ table("stance_expectations",
       "source perspective target expected stance:float ci_low:float ci_high:float evaluated:int "
       "verdict",
       "expected signs per known perspective (`lexicons/stance/expectations.yaml`) and verdict")
+table("stance_validation",
+      "target pairs:int gold_signed:int predicted_signed:int agreement:float kappa:float "
+      "coverage:float precision:float",
+      "when the corpus folder has `stance_gold.csv`: per target and `all`, the gold article × "
+      "target pairs the run scored, those coded ±1, the pipeline's ±1 classes (sign of positive "
+      "− negative in `stance_articles.csv`, 0 with no counted evaluation), share equal, Cohen's "
+      "κ over −1/0/+1, coverage (gold ±1 pairs with any counted evaluation) and precision "
+      "(pipeline ±1 equal to gold)")
 table("similarity", "source_a source_b cosine:float",
       "cosine similarity of the sources' TF-IDF lemma vectors")
 table("positions", "source frame decile:int hits:int weighted:float",
