@@ -304,8 +304,9 @@ def _collect_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_collect(args: argparse.Namespace) -> int:
-    """Collect into the corpus folder; exit 0 when the collect completed (failed URLs are
-    listed), 2 for a bad feeds file or corpus path, 1 otherwise."""
+    """Collect into the corpus folder; exit 0 when every source could be read (failed
+    pages are listed), 3 when some sources failed, 4 when all did, 2 for a bad feeds file
+    or corpus path, 1 otherwise."""
     from pipeline.collect.collect import collect
     from pipeline.collect.feeds import FeedsError, load_feeds
 
@@ -326,8 +327,10 @@ def cmd_collect(args: argparse.Namespace) -> int:
         return EXIT_FAIL
     for url, reason in result.failures:
         print(f"  failed {url}: {reason}")
+    for name, reason in result.failed_sources:
+        print(f"source {name} failed: {reason}", file=sys.stderr)
     print(result.summary)
-    return EXIT_OK
+    return result.exit_code
 
 
 def cmd_serve_collect(args: argparse.Namespace) -> int:

@@ -21,6 +21,7 @@ from pathlib import Path
 from charset_normalizer import from_bytes
 
 from pipeline.ingest.clean import normalize
+from pipeline.runfolder.cells import restore
 
 COLUMNS = ("id", "file", "source", "title", "author", "published", "url", "language")
 REQUIRED = ("id", "file", "source")
@@ -256,8 +257,8 @@ def read_manifest(corpus: Path) -> Manifest:
                 file=file,
                 path=target,
                 line=number,
-                title=row.get("title", ""),
-                author=row.get("author", ""),
+                title=str(restore(row.get("title", ""))),  # the collector escapes them
+                author=str(restore(row.get("author", ""))),
                 published=published,
                 url=row.get("url", ""),
                 language=row.get("language") or "ja",
