@@ -314,7 +314,10 @@ def cmd_collect(args: argparse.Namespace) -> int:
         config = load_feeds(Path(args.feeds))
     except FeedsError as exc:
         return _usage_error(str(exc))
-    unknown = sorted(set(args.source) - {s.source for s in config.sources})
+    from pipeline.ingest.sources import source_key
+
+    known = {source_key(s.source) for s in config.sources}
+    unknown = sorted(name for name in args.source if source_key(name) not in known)
     if unknown:
         return _usage_error(f"--source {', '.join(unknown)}: not in {args.feeds}")
     corpus = Path(args.corpus)

@@ -23,6 +23,7 @@ from pathlib import Path
 from pipeline.collect.ids import canonical_url, text_hash
 from pipeline.collect.log import SURROGATE, safe_cell
 from pipeline.ingest.corpus import COLUMNS, ArticleError, article_text
+from pipeline.ingest.sources import SourceNames
 from pipeline.runfolder.cells import restore
 
 EXTRA_COLUMNS = ("perspective", "text_sha256")
@@ -78,6 +79,7 @@ class CorpusAppender:
         self.by_url: dict[str, str] = {}
         self.by_hash: dict[str, str] = {}
         self.ids: set[str] = set()
+        self.names = SourceNames()  # an outlet keeps the corpus's first spelling
         try:
             (self.corpus / "articles").mkdir(parents=True, exist_ok=True)
             self._lock = (self.corpus / LOCK).open("a+")
@@ -149,6 +151,8 @@ class CorpusAppender:
 
     def _index(self, row: dict[str, str]) -> None:
         aid = (row.get("id") or "").strip()
+        if (row.get("source") or "").strip():
+            self.names.first(row["source"].strip())
         self.ids.add(aid)
         if row.get("url"):
             self.by_url.setdefault(canonical_url(row["url"]), aid)
@@ -183,7 +187,7 @@ class CorpusAppender:
         row = {
             "id": article.id,
             "file": name,
-            "source": article.source,
+            "source": self.names.first(article.source),
             "title": safe_cell(article.title),
             "author": safe_cell(article.author),
             "published": article.published,

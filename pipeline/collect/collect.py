@@ -21,6 +21,7 @@ from pipeline.collect.fetch import FEED_TYPES, HTML_TYPES, Fetcher, FetchError
 from pipeline.collect.ids import article_id, canonical_url, text_hash
 from pipeline.collect.log import REPUBLICATION, CollectLog
 from pipeline.ingest.corpus import ArticleError
+from pipeline.ingest.sources import source_key
 
 EXIT_ALL_FINE, EXIT_SOME_FAILED, EXIT_ALL_FAILED = 0, 3, 4
 
@@ -198,7 +199,8 @@ def collect(
     own = fetcher is None
     fetcher = fetcher or Fetcher(config.fetch)
     added: list[str] = []
-    chosen = [s for s in config.sources if not only or s.source in only]
+    wanted = {source_key(name) for name in only}
+    chosen = [s for s in config.sources if not only or source_key(s.source) in wanted]
     failed_sources: list[tuple[str, str]] = []
     try:
         for source in chosen:

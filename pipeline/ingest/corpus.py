@@ -21,6 +21,7 @@ from pathlib import Path
 from charset_normalizer import from_bytes
 
 from pipeline.ingest.clean import normalize
+from pipeline.ingest.sources import SourceNames
 from pipeline.runfolder.cells import restore
 
 COLUMNS = ("id", "file", "source", "title", "author", "published", "url", "language")
@@ -196,6 +197,7 @@ def read_manifest(corpus: Path) -> Manifest:
     quarantined: list[Quarantined] = []
     seen_ids: dict[str, int] = {}
     seen_files: dict[Path, int] = {}
+    names = SourceNames()
     root = corpus.resolve()
     for number, cells in rows[1:]:
         if isinstance(cells, str):
@@ -253,7 +255,7 @@ def read_manifest(corpus: Path) -> Manifest:
         articles.append(
             ArticleRef(
                 id=aid,
-                source=source,
+                source=names.first(source, warnings, f"{path}:{number}: {aid}"),
                 file=file,
                 path=target,
                 line=number,
