@@ -340,7 +340,9 @@ def cmd_serve_collect(args: argparse.Namespace) -> int:
     """``serve --feeds``: each scheduled run collects, then scores the corpus."""
     from prefect.client.schemas.schedules import CronSchedule
 
+    from pipeline.analyze.actors import actors_path, load_actors
     from pipeline.analyze.lexicons import LexiconError, load_lexicons
+    from pipeline.analyze.stance_lexicon import STANCE_DIR, load_stance
     from pipeline.collect.feeds import FeedsError, load_feeds
     from pipeline.orchestration.serving import local_timezone, valid_timezone
 
@@ -350,6 +352,8 @@ def cmd_serve_collect(args: argparse.Namespace) -> int:
     try:
         load_feeds(Path(args.feeds))
         load_lexicons(Path(args.lexicons))
+        load_actors(actors_path(Path(args.lexicons)))  # its error is a LexiconError
+        load_stance(Path(args.lexicons) / STANCE_DIR)
         CronSchedule(cron=args.cron, timezone=timezone)
         settings = from_args(args)
     except (FeedsError, LexiconError, SettingsError) as exc:

@@ -340,3 +340,19 @@ def test_lint_reports_every_error_the_run_refuses(tmp_path: Path) -> None:
     with pytest.raises(LexiconError, match="duplicate of '侵攻'") as err:
         load_lexicons(folder)
     assert str(err.value) in lint(folder)["test_frame"].errors
+
+
+def test_a_huge_term_never_reaches_the_tokenizer_or_a_message(tmp_path: Path) -> None:
+    path = _write(tmp_path, ENTRY.replace("軍事作戦", "露" * 300_000))
+    with pytest.raises(LexiconError, match="a term is at most 200 characters") as err:
+        load_lexicon(path)
+    assert len(str(err.value)) < 300
+    folder = _stance(tmp_path)
+    _edit(
+        folder / "stance" / "targets.yaml",
+        "[ロシア, ロシア連邦,",
+        "[ロシア, " + "露" * 300_000 + ",",
+    )
+    with pytest.raises(LexiconError, match="a term is at most 200 characters") as err:
+        load_stance(folder / "stance")
+    assert len(str(err.value)) < 300

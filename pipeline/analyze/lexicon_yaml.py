@@ -23,6 +23,7 @@ import yaml
 Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 MAX_FILE_BYTES = 16 * 1024 * 1024
 SHOW = 40
+MAX_TERM_CHARS = 200  # a term longer than this is no word, and the tokenizer never sees it
 TEXT, NUMBER, LABEL, SCALAR = "text", "number", "label", "scalar"
 Spec = Any  # a scalar kind (str) or one of the dataclasses below
 PathKey = tuple[str | int, ...]
@@ -124,6 +125,13 @@ def show(value: object) -> str:
     """A value for a message: its ``repr`` cut to a few dozen characters."""
     text = repr(value) if not isinstance(value, str) else value
     return text if len(text) <= SHOW else text[: SHOW - 1] + "…"
+
+
+def check_length(term: str, path: Path, line: int | None) -> None:
+    """Refuse a term too long to be one (before it reaches the tokenizer or a message)."""
+    if len(term) > MAX_TERM_CHARS:
+        message = f"{show(term)}: a term is at most {MAX_TERM_CHARS} characters, not {len(term):,}"
+        raise LexiconError(path, line or None, message)
 
 
 def read_text(path: Path) -> tuple[str, bytes]:

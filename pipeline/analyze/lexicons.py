@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.analyze.lexicon_schemas import FRAME, FRAME_ENTRY
-from pipeline.analyze.lexicon_yaml import ANY, LexiconError, label_text, read, show
+from pipeline.analyze.lexicon_yaml import ANY, LexiconError, check_length, label_text, read, show
 from pipeline.analyze.tokens import FUNCTION_POS, lemmas, tokenize
 from pipeline.ingest.clean import normalize
 
@@ -153,6 +153,7 @@ def compile_entry(item: Any, frame: str, path: Path, line: int | None) -> Entry:
         if not _is_text(item.get(key)):
             raise LexiconError(path, line, f"`{key}` must be text, got {_kind(item[key])}")
     term = normalize(str(item.get("term") or "")).strip()
+    check_length(term, path, line)
     if not term:
         raise LexiconError(path, line, "empty term")
     stem = glob_stem(term, path, line)

@@ -15,7 +15,7 @@ from typing import Any
 
 from pipeline.analyze import lexicon_schemas as schemas
 from pipeline.analyze.lexicon_schemas import ALIAS_KINDS, RELATION_KINDS
-from pipeline.analyze.lexicon_yaml import ANY, label_text, read, show
+from pipeline.analyze.lexicon_yaml import ANY, check_length, label_text, read, show
 from pipeline.analyze.lexicons import Entry, Lexicon, LexiconError, lemmas, variants
 from pipeline.analyze.tokens import FUNCTION_POS, tokenize
 from pipeline.ingest.clean import normalize
@@ -162,6 +162,7 @@ def _add(
     line: int,
 ) -> None:
     try:
+        check_length(str(term or ""), path, line)
         lex.entries.append(compile_term(term, frame, category, 1.0, category, path, line))
     except LexiconError as exc:
         if errors is None:
@@ -214,6 +215,7 @@ def _evaluation(item: dict[str, Any], path: Path, line: int) -> tuple[Entry, int
             raise LexiconError(path, line, f"{term}: missing {key}")
     note = " ".join(str(item["note"]).split())
     category = str(item["category"]).strip()
+    check_length(str(term), path, line)
     return compile_term(term, EVAL_FRAME, category, float(strength), note, path, line), pol, about
 
 
