@@ -10,7 +10,7 @@ from __future__ import annotations
 from pipeline.analyze.lexicon_yaml import LABEL, SCALAR, TEXT, Keys, ListOf, MapOf, OneOf
 
 TEXTS = OneOf((TEXT, ListOf(TEXT)))
-ALIAS_KINDS = ("names", "capitals", "leaders", "governments")
+ALIAS_KINDS = ("names", "capitals", "leaders", "governments", "titles")
 RELATION_KINDS = ("specific", "general", "mutual")
 
 FRAME_ENTRY = Keys(
@@ -53,11 +53,21 @@ RELATIONS = Keys(
     },
     required=frozenset({"target", "parties"}),
 )
+COMMON_WORD = Keys(  # an alias that is also a common word, and the context it needs
+    {
+        "alias": TEXT,
+        "needs": ListOf(TEXT, non_empty=True),
+        "unless": ListOf(TEXT, non_empty=True),
+        "note": TEXT,
+    },
+    required=frozenset({"alias"}),
+)
 TARGETS = Keys(
     {
         "targets": ListOf(TARGET, non_empty=True),
         "compounds": ListOf(COMPOUND),
         "relations": RELATIONS,
+        "common_words": ListOf(COMMON_WORD),
     },
     required=frozenset({"targets"}),
 )

@@ -100,18 +100,18 @@ class Doc:
         return LexiconError(self.path, problem.line or None, problem.message)
 
     def settle(self, errors: list[LexiconError] | None, units: Iterable[PathKey] = ()) -> None:
-        """Raise the first problem (by line); or, with ``errors``, collect the problems that
-        lie inside one of ``units`` (a path where ``ANY`` stands for any position: one entry,
-        left out by the loader) and raise the first other one."""
+        """Raise the first problem (by line); or, with ``errors``, collect the problems when
+        each lies inside one of ``units`` (a path where ``ANY`` stands for any position: one
+        entry, left out by the loader), else raise the first as a run would."""
         problems = sorted(self.problems, key=lambda p: p.line)
+        units = list(units)
         if errors is None:
             if problems:
                 raise self.error(problems[0])
             return
         local = [p for p in problems if any(_inside(p.at, u) for u in units)]
-        fatal = [p for p in problems if p not in local]
-        if fatal:
-            raise self.error(fatal[0])
+        if len(local) < len(problems):
+            raise self.error(problems[0])  # what a run says first
         errors.extend(self.error(p) for p in local)
 
 
