@@ -332,8 +332,9 @@ def _collect_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_collect(args: argparse.Namespace) -> int:
-    """Collect into the corpus folder; exit 0 when the collect completed (failed URLs are
-    listed), 2 for a bad feeds file or corpus path, 1 otherwise."""
+    """Collect into the corpus folder; exit 0 when every source could be read (failed
+    pages are listed), 3 when some sources failed, 4 when all did, 2 for a bad feeds file
+    or corpus path, 1 otherwise."""
     from pipeline.collect.collect import collect
     from pipeline.collect.feeds import FeedsError, load_feeds
 
@@ -341,7 +342,10 @@ def cmd_collect(args: argparse.Namespace) -> int:
         config = load_feeds(Path(args.feeds))
     except FeedsError as exc:
         return _usage_error(str(exc))
-    unknown = sorted(set(args.source) - {s.source for s in config.sources})
+    from pipeline.ingest.sources import source_key
+
+    known = {source_key(s.source) for s in config.sources}
+    unknown = sorted(name for name in args.source if source_key(name) not in known)
     if unknown:
         return _usage_error(f"--source {', '.join(unknown)}: not in {args.feeds}")
     corpus = Path(args.corpus)
@@ -354,15 +358,19 @@ def cmd_collect(args: argparse.Namespace) -> int:
         return EXIT_FAIL
     for url, reason in result.failures:
         print(f"  failed {url}: {reason}")
+    for name, reason in result.failed_sources:
+        print(f"source {name} failed: {reason}", file=sys.stderr)
     print(result.summary)
-    return EXIT_OK
+    return result.exit_code
 
 
 def cmd_serve_collect(args: argparse.Namespace) -> int:
     """``serve --feeds``: each scheduled run collects, then scores the corpus."""
     from prefect.client.schemas.schedules import CronSchedule
 
+    from pipeline.analyze.actors import actors_path, load_actors
     from pipeline.analyze.lexicons import LexiconError, load_lexicons
+    from pipeline.analyze.stance_lexicon import STANCE_DIR, load_stance
     from pipeline.collect.feeds import FeedsError, load_feeds
     from pipeline.orchestration.serving import local_timezone, valid_timezone
 
@@ -372,6 +380,8 @@ def cmd_serve_collect(args: argparse.Namespace) -> int:
     try:
         load_feeds(Path(args.feeds))
         load_lexicons(Path(args.lexicons))
+        load_actors(actors_path(Path(args.lexicons)))  # its error is a LexiconError
+        load_stance(Path(args.lexicons) / STANCE_DIR)
         CronSchedule(cron=args.cron, timezone=timezone)
         settings = from_args(args)
     except (FeedsError, LexiconError, SettingsError) as exc:

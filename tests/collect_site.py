@@ -102,6 +102,7 @@ class Route:
     location: str = ""
     delay: float = 0.0
     fail_first: int = 0  # answer 503 (Retry-After: 0) this many times first
+    trickle: float = 0.0  # send the body a few bytes at a time, this many seconds apart
 
 
 @dataclass
@@ -296,7 +297,13 @@ def _handler(site: Site) -> type[BaseHTTPRequestHandler]:
                 if route.location:
                     self.send_header("Location", route.location)
                 self.end_headers()
-                self.wfile.write(route.body)
+                if route.trickle:
+                    for start in range(0, len(route.body), 8):
+                        self.wfile.write(route.body[start : start + 8])
+                        self.wfile.flush()
+                        time.sleep(route.trickle)
+                else:
+                    self.wfile.write(route.body)
             except (BrokenPipeError, ConnectionResetError):
                 return
 

@@ -105,12 +105,16 @@ def test_a_user_edit_changes_the_group(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("text", "reason"),
     [
-        ("groups: [a, b]\n", "needs a 'groups' mapping"),
+        ("groups: [a, b]\n", r"actors.yaml:1: `groups` must be a mapping, got a list"),
         ("groups: {a: A}\nactors:\n  - {term: X, group: b}\n", "group 'b' is used"),
-        ("groups: {a: A}\nactors:\n  - {term: X}\n", "needs 'term' and 'group'"),
+        ("groups: {a: A}\nactors:\n  - {term: X}\n", r"actors.yaml:3: .*`group` is required"),
         ("groups: {a: A}\nactors:\n  - {term: X, group: a, weight: 2}\n", "unknown key"),
-        ("groups: {a: A}\nactorz: []\n", "unknown key 'actorz'"),
-        ("groups: {a: A\n", "cannot read"),
+        ("groups: {a: A}\nactorz: []\n", "unknown key 'actorz' \\(did you mean 'actors'"),
+        ("groups: {a: A\n", "malformed YAML"),
+        ("groups: {a: A}\nactors:\n  - {term: 017, group: a}\n", ":3: .*got the number 017"),
+        ("groups: {a: A}\nanaphora: [[同氏]]\n", ":2: `anaphora` item 1 must be text"),
+        ("groups: {a: A}\ngroups: {b: B}\n", ":2: duplicate key 'groups' \\(first on line 1\\)"),
+        ("groups: {a: {ja: エー, en: A}}\ncombine: {x: {government: b}}\n", ":2: group 'b'"),
     ],
 )
 def test_bad_actor_lexicons_say_why(tmp_path: Path, text: str, reason: str) -> None:

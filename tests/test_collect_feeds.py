@@ -50,7 +50,12 @@ def test_defaults_and_options(tmp_path):
         ("sources:\n  - {source: A, urls: [https://a/1], perspective: 'a b'}\n", "frame id"),
         (
             "sources:\n  - {source: A, urls: [https://a/1]}\n  - {source: A, urls: [https://b/1]}\n",
-            "listed twice: A",
+            "listed twice (names compared after Unicode normalisation): A",
+        ),
+        (
+            "sources:\n  - {source: ＮＨＫ, urls: [https://a/1]}\n"
+            "  - {source: 'NHK ', urls: [https://b/1]}\n",
+            "listed twice (names compared after Unicode normalisation): NHK, ＮＨＫ",
         ),
         (
             "fetch: {timeout: fast}\nsources:\n  - {source: A, urls: [https://a/1]}\n",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import time
 
 import pytest
@@ -31,6 +32,9 @@ def site():
             "/flaky": Route(b"<p>ok</p>", HTML, fail_first=2),
             "/slow": Route(b"<p>late</p>", HTML, delay=2.0),
             "/feed": Route(b"<rss/>", "application/rss+xml"),
+            "/trickle": Route(b"<p>" + b"x" * 400 + b"</p>", HTML, trickle=0.1),
+            "/via-private": Route(b"", status=302, location="/private/hop"),
+            "/private/hop": Route(b"", status=302, location="/page"),
         }
     )
     with SiteServer(site):
@@ -59,7 +63,7 @@ def test_robots_disallow_refuses_without_fetching(site):
             fetcher.fetch(site.url("/private/page"), HTML_TYPES)
         with pytest.raises(FetchError, match=r"redirected to .*disallowed by robots.txt"):
             fetcher.fetch(site.url("/to-private"), HTML_TYPES)
-    assert "/private/page" in site.hits  # only through the redirect, then refused
+    assert "/private/page" not in site.hits  # the redirect's target is checked first
     assert site.hits.count("/robots.txt") == 1
 
 
@@ -134,3 +138,32 @@ def test_delay_between_requests_to_one_host_honours_crawl_delay(site):
 def test_connection_refused_is_a_reason_not_a_traceback():
     with _fetcher(retries=1)[0] as fetcher, pytest.raises(FetchError, match="connection failed"):
         fetcher.get("http://127.0.0.1:9/page")
+
+
+def test_a_trickling_server_is_cut_at_the_deadline(site):
+    site.routes["/robots.txt"] = Route(b"User-agent: *\nDisallow:\n", "text/plain")
+    fetcher, _ = _fetcher(timeout=1.0, retries=0)
+    t0 = time.monotonic()
+    with fetcher, pytest.raises(FetchError, match=r"timed out after 1 s"):
+        fetcher.fetch(site.url("/trickle"), HTML_TYPES)  # 5 s to send it all
+    assert time.monotonic() - t0 < 2.5
+
+
+def test_every_hop_of_a_redirect_chain_is_checked_against_robots(site):
+    with _fetcher()[0] as fetcher, pytest.raises(FetchError, match=r"disallowed by robots\.txt"):
+        fetcher.fetch(site.url("/via-private"), HTML_TYPES)
+    assert "/private/hop" not in site.hits and "/page" not in site.hits
+
+
+def test_a_dead_host_is_named_by_its_connection_not_robots(unused_port):
+    refused = pytest.raises(FetchError, match=r"connection failed: .*[Rr]efused")
+    with _fetcher(retries=1)[0] as fetcher, refused as err:
+        fetcher.fetch(f"http://127.0.0.1:{unused_port}/feed", FEED_TYPES)
+    assert "robots" not in str(err.value)
+
+
+@pytest.fixture
+def unused_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])

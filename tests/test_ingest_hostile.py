@@ -225,3 +225,56 @@ def test_a_manifest_row_the_csv_reader_refuses_is_quarantined(tmp_path: Path) ->
     assert [a.id for a in manifest.articles] == ["good"]
     (q,) = manifest.quarantined
     assert q.line == 2 and "field larger than field limit" in q.reason
+
+
+# --- one outlet, two spellings ----------------------------------------------------------------
+
+
+def test_full_and_half_width_names_are_one_source_shown_as_first_spelt(tmp_path: Path) -> None:
+    root = _corpus(
+        tmp_path / "c",
+        [
+            "a,articles/a.txt,ＮＨＫ　ニュース",
+            "b,articles/b.txt,NHK ニュース",
+            "c,articles/c.txt,ﾆｭｰｽ速報",
+            "d,articles/d.txt, ニュース速報 ",
+        ],
+    )
+    for name in "abcd":
+        (root / "articles" / f"{name}.txt").write_text(TEXT, encoding="utf-8")
+    manifest = read_manifest(root)
+    sources = {ref.id: ref.source for ref in manifest.articles}
+    assert sources == {
+        "a": "ＮＨＫ　ニュース",
+        "b": "ＮＨＫ　ニュース",
+        "c": "ﾆｭｰｽ速報",
+        "d": "ﾆｭｰｽ速報",
+        "good": "S",
+    }
+    merged = [w for w in manifest.warnings if "Unicode normalisation" in w]
+    assert len(merged) == 2 and ":3: b:" in merged[0] and ":5: d:" in merged[1]
+
+
+def test_a_bulk_corpus_counts_two_spellings_as_one_source(tmp_path: Path) -> None:
+    path = tmp_path / "corpus.jsonl"
+    rows = [
+        {"id": "a", "source": "ＮＨＫ", "text": TEXT},
+        {"id": "b", "source": "NHK", "text": TEXT},
+    ]
+    path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8")
+    plan = plan_batches(path, tmp_path / "work", 10)
+    assert plan.source_counts == {"ＮＨＫ": 2}
+    assert [ref.source for f in plan.batch_files for ref, _ in read_batch(Path(f))] == [
+        "ＮＨＫ"
+    ] * 2
+
+
+def test_a_collect_appends_under_the_corpus_first_spelling(tmp_path: Path) -> None:
+    from pipeline.collect.append import CorpusAppender, NewArticle
+
+    root = _corpus(tmp_path / "c", ["a,articles/good.txt,ＮＨＫ"])
+    (root / "manifest.csv").write_text("id,file,source\na,articles/good.txt,ＮＨＫ\n", "utf-8")
+    with CorpusAppender(root) as corpus:
+        corpus.add(NewArticle("b", "NHK", "t", "", "", "https://x/1", "ja", "", TEXT, "sha"))
+    assert {ref.source for ref in read_manifest(root).articles} == {"ＮＨＫ"}
+    assert "NHK" not in (root / "manifest.csv").read_text("utf-8")

@@ -76,3 +76,17 @@ def test_exit_codes(tmp_path, capsys):
     _write(tmp_path / "bad.yaml", "entries: [\n")
     assert lint_command(tmp_path) == 2
     assert "bad.yaml" in capsys.readouterr().out
+
+
+def test_lint_checks_the_actor_lexicon_with_the_run_loader(tmp_path, lexicon_dir, capsys):
+    import shutil
+
+    folder = tmp_path / "lex"
+    shutil.copytree(lexicon_dir, folder)
+    actors = folder / "sourcing" / "actors.yaml"
+    actors.parent.mkdir(exist_ok=True)
+    actors.write_text("groups: {a: A}\nactors:\n  - {term: 017, group: a}\n", encoding="utf-8")
+    assert lint_command(folder) == 2
+    out = capsys.readouterr().out
+    assert f"error: {actors}:3: `term` must be text, got the number 017" in out
+    assert "sourcing:actors: 0 entries, 1 errors" in out

@@ -22,8 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from pipeline.analyze.lexicon_schemas import ACTORS
+from pipeline.analyze.lexicon_yaml import LexiconError, label_text, read, show
 from pipeline.analyze.sourcing import Attribution
 from pipeline.ingest.clean import normalize
 
@@ -32,11 +32,10 @@ from pipeline.ingest.clean import normalize
 DEFAULT_ACTORS = Path(__file__).resolve().parents[1] / "lexicons" / "sourcing" / "actors.yaml"
 ACTORS_IN_FOLDER = Path("sourcing") / "actors.yaml"
 OTHER = "other"
-TOP_KEYS = {"groups", "actors", "countries", "roles", "combine", "anaphora"}
 
 
-class ActorLexiconError(ValueError):
-    """An actor lexicon that cannot be used; the message names the file and the problem."""
+class ActorLexiconError(LexiconError):
+    """An actor lexicon that cannot be used; the message names the file, line and problem."""
 
 
 @dataclass(slots=True)
@@ -123,50 +122,45 @@ class ActorLexicon:
         return {m["media"] for m in self.combine.values() if "media" in m}
 
 
-def _mapping(data: dict[str, Any], key: str, value_key: str, path: Path) -> dict[str, str]:
+def _mapping(data: dict[str, Any], key: str, value_key: str) -> dict[str, str]:
     """A list of ``{term, <value_key>, note}`` items as {normalised term: value}."""
-    out: dict[str, str] = {}
-    for i, item in enumerate(data.get(key) or [], 1):
-        if not isinstance(item, dict) or not item.get("term") or not item.get(value_key):
-            raise ActorLexiconError(f"{path}: {key} item {i} needs 'term' and '{value_key}'")
-        unknown = set(item) - {"term", value_key, "note"}
-        if unknown:
-            raise ActorLexiconError(f"{path}: {key} item {i}: unknown key {sorted(unknown)[0]}")
-        out[normalize(str(item["term"]))] = str(item[value_key])
-    return out
+    return {normalize(item["term"]): item[value_key] for item in data.get(key) or []}
 
 
 def load_actors(path: Path = DEFAULT_ACTORS) -> ActorLexicon:
-    """Read and check an actor lexicon; raise ActorLexiconError with the reason."""
+    """Read and check an actor lexicon; raise ActorLexiconError with the file, line and
+    reason."""
     try:
-        raw = path.read_bytes()
-        data = yaml.safe_load(raw.decode("utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise ActorLexiconError(f"{path}: cannot read the actor lexicon: {exc}") from None
-    if not isinstance(data, dict) or not isinstance(data.get("groups"), dict):
-        raise ActorLexiconError(f"{path}: needs a 'groups' mapping (group id: label)")
-    unknown = set(data) - TOP_KEYS
-    if unknown:
-        raise ActorLexiconError(f"{path}: unknown key {sorted(unknown)[0]!r}")
-    groups = {str(k): str(v) for k, v in data["groups"].items()}
+        doc = read(Path(path), ACTORS)
+        doc.settle(None)
+    except LexiconError as exc:
+        raise ActorLexiconError(exc.path, exc.line, exc.message) from None
+    data = doc.data
+    groups = {k: label_text(v, k) for k, v in data["groups"].items()}
     groups.setdefault(OTHER, "その他 (other)")
     lex = ActorLexicon(
         path,
-        hashlib.sha256(raw).hexdigest(),
+        hashlib.sha256(doc.raw).hexdigest(),
         groups,
-        _mapping(data, "actors", "group", path),
-        _mapping(data, "countries", "country", path),
-        _mapping(data, "roles", "role", path),
-        {
-            str(k): {str(r): str(g) for r, g in (v or {}).items()}
-            for k, v in (data.get("combine") or {}).items()
-        },
-        tuple(normalize(str(a)) for a in data.get("anaphora") or []),
+        _mapping(data, "actors", "group"),
+        _mapping(data, "countries", "country"),
+        _mapping(data, "roles", "role"),
+        {k: dict(v or {}) for k, v in (data.get("combine") or {}).items()},
+        tuple(normalize(a) for a in data.get("anaphora") or []),
     )
-    used = set(lex.actors.values()) | {g for m in lex.combine.values() for g in m.values()}
-    missing = sorted(used - set(groups))
-    if missing:
-        raise ActorLexiconError(f"{path}: group {missing[0]!r} is used but not in 'groups'")
+    for i, item in enumerate(data.get("actors") or []):
+        if item["group"] not in groups:
+            line = doc.line("actors", i, "group")
+            raise ActorLexiconError(
+                path, line, f"group {show(item['group'])!r} is used but not in 'groups'"
+            )
+    for country, roles in lex.combine.items():
+        for role, group in roles.items():
+            if group not in groups:
+                line = doc.line("combine", country, role)
+                raise ActorLexiconError(
+                    path, line, f"group {show(group)!r} is used but not in 'groups'"
+                )
     return lex
 
 

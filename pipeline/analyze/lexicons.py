@@ -1,7 +1,7 @@
 """Load framing lexicons (YAML, schema in lexicons/README.md) and compile them to lemma sequences.
 
-Lexicons are data: they are read with PyYAML's safe loader and checked key by key, and every
-error names the file and line.
+Lexicons are data: they are read by the strict reader of ``lexicon_yaml`` (one for run and
+lint) against the schema of ``lexicon_schemas``, and every error names the file and line.
 """
 
 from __future__ import annotations
@@ -12,27 +12,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from pipeline.analyze.lexicon_schemas import FRAME, FRAME_ENTRY
+from pipeline.analyze.lexicon_yaml import ANY, LexiconError, check_length, label_text, read, show
 from pipeline.analyze.tokens import FUNCTION_POS, lemmas, tokenize
 from pipeline.ingest.clean import normalize
 
-TOP_KEYS = {"frame", "label", "description", "entries"}
-ENTRY_KEYS = {"term", "category", "weight", "note", "shared"}
+ENTRY_KEYS = set(FRAME_ENTRY.keys)
 _FRAME_ID = re.compile(r"^[a-z0-9_]+$")
 # Weights are bounded: a weight of 1e308 sums to inf, and no term is worth a hundred others.
 MAX_WEIGHT = 100.0
-TEXT_KEYS = ("frame", "label", "description")
 ENTRY_TEXT_KEYS = ("term", "note")
-
-
-class LexiconError(ValueError):
-    """A lexicon that cannot be used; the message names the file and line."""
-
-    def __init__(self, path: Path, line: int | None, message: str) -> None:
-        self.path, self.line = path, line
-        where = f"{path}:{line}" if line else str(path)
-        super().__init__(f"{where}: {message}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,51 +89,6 @@ class Lexicon:
         return index
 
 
-class _StrictLoader(yaml.SafeLoader):
-    """PyYAML's safe loader, but a key given twice in one mapping is an error, not
-    "the last one wins"."""
-
-
-def _no_duplicates(loader: _StrictLoader, node: yaml.MappingNode, deep: bool = False) -> Any:
-    seen: dict[Any, int] = {}
-    for key_node, _ in node.value:
-        key = loader.construct_object(key_node, deep=True)
-        try:
-            first = seen.get(key)
-        except TypeError:  # an unhashable key: PyYAML reports it below
-            continue
-        if first is not None:
-            raise yaml.constructor.ConstructorError(
-                None,
-                None,
-                f"duplicate key {key!r} (first on line {first})",
-                key_node.start_mark,
-            )
-        seen[key] = key_node.start_mark.line + 1
-    return loader.construct_mapping(node, deep=deep)
-
-
-_StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _no_duplicates)
-
-
-def _line_map(text: str, path: Path) -> tuple[int | None, list[int]]:
-    """Line numbers of the ``entries`` list items, read from the YAML node tree."""
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except RecursionError:
-        raise LexiconError(path, None, "malformed YAML: nested too deeply") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark else None
-        raise LexiconError(path, line, f"malformed YAML: {getattr(exc, 'problem', exc)}") from None
-    if not isinstance(root, yaml.MappingNode):
-        return None, []
-    for key, value in root.value:
-        if key.value == "entries" and isinstance(value, yaml.SequenceNode):
-            return key.start_mark.line + 1, [item.start_mark.line + 1 for item in value.value]
-    return None, []
-
-
 def load_lexicon(path: Path, errors: list[LexiconError] | None = None) -> Lexicon:
     """Read, check and compile one lexicon file.
 
@@ -152,56 +96,54 @@ def load_lexicon(path: Path, errors: list[LexiconError] | None = None) -> Lexico
     with single entries there and leave those entries out (what ``lexicon lint`` reports).
     """
     path = Path(path)
-    raw = path.read_bytes()
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise LexiconError(path, None, "not UTF-8") from None
-    _, lines = _line_map(text, path)
-    try:
-        data: Any = yaml.load(text, Loader=_StrictLoader)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        problem = getattr(exc, "problem", None) or exc
-        raise LexiconError(
-            path, mark.line + 1 if mark else None, f"cannot load YAML: {problem}"
-        ) from None
-    if not isinstance(data, dict):
-        raise LexiconError(path, 1, "expected a mapping with an `entries` list")
-    unknown = set(data) - TOP_KEYS
-    if unknown:
-        raise LexiconError(
-            path, 1, f"unknown top-level key(s): {', '.join(sorted(map(str, unknown)))}"
-        )
-    for key in TEXT_KEYS:
-        if not _is_text(data.get(key)):
-            raise LexiconError(path, 1, f"`{key}` must be text, got {_kind(data[key])}")
+    doc = read(path, FRAME)
+    doc.settle(errors, units=[("entries", ANY)])
+    data: dict[str, Any] = doc.data
     frame = str(data.get("frame") or path.stem)
     if not _FRAME_ID.match(frame):
-        raise LexiconError(path, 1, f"frame id {frame!r} must be lower-case letters, digits, _")
-    items = data.get("entries")
-    if not isinstance(items, list) or not items:
-        raise LexiconError(path, None, "`entries` must be a non-empty list")
+        where = doc.line("frame") or 1
+        raise LexiconError(
+            path, where, f"frame id {show(frame)!r} must be lower-case letters, digits, _"
+        )
     lexicon = Lexicon(
         frame=frame,
-        label=str(data.get("label") or frame),
+        label=label_text(data.get("label"), frame),
         description=str(data.get("description") or ""),
         path=path,
-        sha256=hashlib.sha256(raw).hexdigest(),
+        sha256=hashlib.sha256(doc.raw).hexdigest(),
     )
-    for i, item in enumerate(items):
-        line = lines[i] if i < len(lines) else None
+    seen: dict[tuple[tuple[str, ...], str], Entry] = {}
+    for i, item in enumerate(data["entries"]):
+        if doc.bad("entries", i):
+            continue
         try:
-            lexicon.entries.append(compile_entry(item, frame, path, line))
+            entry = compile_entry(item, frame, path, doc.line("entries", i) or None)
+            _not_twice(entry, seen, path)
         except LexiconError as exc:
             if errors is None:
                 raise
             errors.append(exc)
+            continue
+        lexicon.entries.append(entry)
     return lexicon
 
 
+def _not_twice(entry: Entry, seen: dict[tuple[tuple[str, ...], str], Entry], path: Path) -> None:
+    """Refuse a second entry with the lemmas (a glob: the stem) of an earlier one."""
+    key = (entry.lemmas, entry.glob)
+    first = seen.setdefault(key, entry)
+    if first is not entry:
+        same = "same stem" if entry.glob else "same lemmas"
+        raise LexiconError(
+            path,
+            entry.line,
+            f"{entry.term}: duplicate of {first.term!r} (line {first.line}): {same}",
+        )
+
+
 def compile_entry(item: Any, frame: str, path: Path, line: int | None) -> Entry:
-    """Check one entry (a mapping read from a lexicon file) and compile it."""
+    """Check one entry (a mapping read from a lexicon file, or made by an import) and
+    compile it."""
     if not isinstance(item, dict):
         raise LexiconError(path, line, "an entry must be a mapping with term, category and note")
     unknown = set(item) - ENTRY_KEYS
@@ -211,6 +153,7 @@ def compile_entry(item: Any, frame: str, path: Path, line: int | None) -> Entry:
         if not _is_text(item.get(key)):
             raise LexiconError(path, line, f"`{key}` must be text, got {_kind(item[key])}")
     term = normalize(str(item.get("term") or "")).strip()
+    check_length(term, path, line)
     if not term:
         raise LexiconError(path, line, "empty term")
     stem = glob_stem(term, path, line)

@@ -13,19 +13,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from pipeline.analyze import lexicon_schemas as schemas
+from pipeline.analyze.lexicon_schemas import ALIAS_KINDS, RELATION_KINDS
+from pipeline.analyze.lexicon_yaml import ANY, check_length, label_text, read, show
 from pipeline.analyze.lexicons import Entry, Lexicon, LexiconError, lemmas, variants
 from pipeline.analyze.tokens import FUNCTION_POS, tokenize
 from pipeline.ingest.clean import normalize
 
 STANCE_DIR = "stance"
 FILES = ("targets.yaml", "evaluations.yaml", "expectations.yaml")
-ALIAS_KINDS = ("names", "capitals", "leaders", "governments")
-TARGET_KEYS = {"id", "label", "note", *ALIAS_KINDS}
-EVAL_KEYS = {"term", "polarity", "strength", "category", "about", "note"}
 ABOUT = ("holder", "agent", "patient", "harm")
-RELATION_KINDS = ("specific", "general", "mutual")
 SIGNS = {"positive": 1, "negative": -1}
 _ID = re.compile(r"^[a-z0-9_]+$")
 TARGET_FRAME = "stance_targets"
@@ -70,38 +67,6 @@ class StanceLexicon:
         return [self.targets, self.relations, self.evaluations]
 
 
-def _read(path: Path) -> tuple[Any, yaml.Node | None, bytes]:
-    raw = path.read_bytes()
-    try:
-        text = raw.decode("utf-8-sig")
-        return yaml.safe_load(text), yaml.compose(text, Loader=yaml.SafeLoader), raw
-    except UnicodeDecodeError:
-        raise LexiconError(path, None, "not UTF-8") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise LexiconError(
-            path, mark.line + 1 if mark else None, f"cannot load YAML: {exc}"
-        ) from None
-
-
-def _node(root: yaml.Node | None, *path: str | int) -> yaml.Node | None:
-    """The node at a path of keys and list positions, or None."""
-    node = root
-    for step in path:
-        if isinstance(node, yaml.MappingNode) and isinstance(step, str):
-            node = next((v for k, v in node.value if k.value == step), None)
-        elif isinstance(node, yaml.SequenceNode) and isinstance(step, int):
-            node = node.value[step] if step < len(node.value) else None
-        else:
-            return None
-    return node
-
-
-def _line(root: yaml.Node | None, *path: str | int) -> int:
-    node = _node(root, *path)
-    return node.start_mark.line + 1 if node is not None else 0
-
-
 def compile_term(
     term: Any, frame: str, category: str, weight: float, note: str, path: Path, line: int
 ) -> Entry:
@@ -118,53 +83,73 @@ def compile_term(
 
 
 def _targets(path: Path, errors: list[LexiconError] | None) -> tuple[Lexicon, Lexicon, dict]:
-    data, root, raw = _read(path)
-    if not isinstance(data, dict) or not isinstance(data.get("targets"), list):
-        raise LexiconError(path, 1, "expected a mapping with a `targets` list")
-    unknown = set(data) - {"targets", "compounds", "relations"}
-    if unknown:
-        raise LexiconError(path, 1, f"unknown top-level key(s): {', '.join(sorted(unknown))}")
-    rel = data.get("relations") or {}
-    if not isinstance(rel, dict) or set(rel) - {"target", "parties", *RELATION_KINDS}:
-        raise LexiconError(
-            path, _line(root, "relations"), f"relations: keys target, parties, {RELATION_KINDS}"
-        )
-    sha = hashlib.sha256(raw).hexdigest()
+    doc = read(path, schemas.TARGETS)
+    units = [("targets", ANY, kind, ANY) for kind in ALIAS_KINDS]
+    doc.settle(errors, [*units, *(("relations", kind, ANY) for kind in RELATION_KINDS)])
+    data = doc.data
+    sha = hashlib.sha256(doc.raw).hexdigest()
     lex = Lexicon(TARGET_FRAME, "stance targets", "", path, sha)
     labels: dict[str, str] = {}
     for i, item in enumerate(data["targets"]):
-        line = _line(root, "targets", i)
-        if not isinstance(item, dict) or not _ID.match(str(item.get("id") or "")):
-            raise LexiconError(path, line, "a target needs an `id` of [a-z0-9_]")
-        if set(item) - TARGET_KEYS:
-            bad = ", ".join(sorted(map(str, set(item) - TARGET_KEYS)))
-            raise LexiconError(path, line, f"unknown key(s): {bad}")
-        tid = str(item["id"])
+        line = doc.line("targets", i)
+        tid = item["id"]
+        if not _ID.match(tid):
+            raise LexiconError(
+                path, doc.line("targets", i, "id"), "a target needs an `id` of [a-z0-9_]"
+            )
         if tid in labels:
             raise LexiconError(path, line, f"target {tid!r} defined twice")
-        labels[tid] = str(item.get("label") or tid)
+        labels[tid] = label_text(item.get("label"), tid)
+        if not any(item.get(kind) for kind in ALIAS_KINDS):
+            kinds = ", ".join(ALIAS_KINDS)
+            _fail(errors, LexiconError(path, line, f"target {tid!r} has no alias ({kinds})"))
         for kind in ALIAS_KINDS:
             for k, alias in enumerate(item.get(kind) or []):
-                where = _line(root, "targets", i, kind, k) or line
-                _add(lex, errors, alias, tid, kind, path, where)
+                if not doc.bad("targets", i, kind, k):
+                    where = doc.line("targets", i, kind, k) or line
+                    _add(lex, errors, alias, tid, kind, path, where)
     for i, item in enumerate(data.get("compounds") or []):
-        line = _line(root, "compounds", i)
-        ids = item.get("targets") if isinstance(item, dict) else None
-        if not isinstance(ids, list) or not ids or any(str(t) not in labels for t in ids):
+        line = doc.line("compounds", i)
+        ids = item["targets"]
+        if any(t not in labels for t in ids):
             raise LexiconError(path, line, "a compound needs `term` and `targets` (known ids)")
-        _add(lex, errors, item.get("term"), "+".join(map(str, ids)), "compound", path, line)
+        _add(lex, errors, item["term"], "+".join(ids), "compound", path, line)
+    _one_owner(lex, errors)
     relations = Lexicon(RELATION_FRAME, "relations", "", path, sha)
+    rel = data.get("relations") or {}
     target = str(rel.get("target") or "")
-    parties = tuple(str(p) for p in rel.get("parties") or [])
+    parties = tuple(rel.get("parties") or [])
     if rel and (target not in labels or len(parties) != 2 or set(parties) - set(labels)):
         raise LexiconError(
-            path, _line(root, "relations"), "relations need a known `target` and two `parties`"
+            path, doc.line("relations"), "relations need a known `target` and two `parties`"
         )
     for kind in RELATION_KINDS:
         for k, term in enumerate(rel.get(kind) or []):
-            where = _line(root, "relations", kind, k)
-            _add(relations, errors, term, target, kind, path, where)
+            if not doc.bad("relations", kind, k):
+                where = doc.line("relations", kind, k)
+                _add(relations, errors, term, target, kind, path, where)
     return lex, relations, {"labels": labels, "target": target, "parties": parties, "sha": sha}
+
+
+def _fail(errors: list[LexiconError] | None, error: LexiconError) -> None:
+    """Raise ``error``, or collect it when ``errors`` is given (lint)."""
+    if errors is None:
+        raise error
+    errors.append(error)
+
+
+def _one_owner(lex: Lexicon, errors: list[LexiconError] | None) -> None:
+    """Refuse an alias whose lemmas another target claims too (a compound names several)."""
+    groups: dict[tuple[str, ...], list[Entry]] = {}
+    for e in lex.entries:
+        groups.setdefault(e.lemmas, []).append(e)
+    for group in groups.values():
+        owners = sorted({e.frame for e in group})
+        if len(owners) > 1:
+            first = group[0]
+            others = ", ".join(str(e.line) for e in group[1:])
+            message = f"{first.term}: alias claimed by {', '.join(owners)} (also line {others})"
+            _fail(errors, LexiconError(lex.path, first.line, message))
 
 
 def _add(
@@ -177,6 +162,7 @@ def _add(
     line: int,
 ) -> None:
     try:
+        check_length(str(term or ""), path, line)
         lex.entries.append(compile_term(term, frame, category, 1.0, category, path, line))
     except LexiconError as exc:
         if errors is None:
@@ -185,46 +171,42 @@ def _add(
 
 
 def _evaluations(path: Path, errors: list[LexiconError] | None) -> tuple[Lexicon, dict, dict]:
-    data, root, raw = _read(path)
-    items = data.get("entries") if isinstance(data, dict) else None
-    if not isinstance(items, list) or not items:
-        raise LexiconError(path, 1, "`entries` must be a non-empty list")
-    lex = Lexicon(EVAL_FRAME, "evaluations", "", path, hashlib.sha256(raw).hexdigest())
+    doc = read(path, schemas.EVALUATIONS)
+    doc.settle(errors, [("entries", ANY)])
+    lex = Lexicon(EVAL_FRAME, "evaluations", "", path, hashlib.sha256(doc.raw).hexdigest())
     polarity: dict[str, int] = {}
     about: dict[str, str] = {}
-    for i, item in enumerate(items):
-        line = _line(root, "entries", i)
+    signs: dict[tuple[str, ...], Entry] = {}
+    for i, item in enumerate(doc.data["entries"]):
+        if doc.bad("entries", i):
+            continue
+        line = doc.line("entries", i)
         try:
             entry, pol, ab = _evaluation(item, path, line)
+            if entry.term in polarity:
+                raise LexiconError(path, line, f"{entry.term}: listed twice")
+            first = signs.setdefault(entry.lemmas, entry)
+            if polarity.get(first.term, pol) != pol:
+                raise LexiconError(
+                    path, line, f"{entry.term}: listed with both polarities: "
+                    f"{first.term!r} (line {first.line})"
+                )  # fmt: skip
         except LexiconError as exc:
-            if errors is None:
-                raise
-            errors.append(exc)
-            continue
-        if entry.term in polarity:
-            err = LexiconError(path, line, f"{entry.term}: listed twice")
-            if errors is None:
-                raise err
-            errors.append(err)
+            _fail(errors, exc)
             continue
         lex.entries.append(entry)
         polarity[entry.term], about[entry.term] = pol, ab
     return lex, polarity, about
 
 
-def _evaluation(item: Any, path: Path, line: int) -> tuple[Entry, int, str]:
-    if not isinstance(item, dict):
-        raise LexiconError(path, line, "an entry must be a mapping")
-    unknown = set(item) - EVAL_KEYS
-    if unknown:
-        raise LexiconError(path, line, f"unknown key(s): {', '.join(sorted(map(str, unknown)))}")
-    term = item.get("term")
+def _evaluation(item: dict[str, Any], path: Path, line: int) -> tuple[Entry, int, str]:
+    term = item["term"]
     pol = item.get("polarity")
     if pol not in (1, -1) or isinstance(pol, bool):
-        raise LexiconError(path, line, f"{term}: polarity must be 1 or -1, got {pol!r}")
+        raise LexiconError(path, line, f"{term}: polarity must be 1 or -1, got {show(pol)}")
     strength = item.get("strength", 1)
     if strength not in (1, 2, 3) or isinstance(strength, bool):
-        raise LexiconError(path, line, f"{term}: strength must be 1, 2 or 3, got {strength!r}")
+        raise LexiconError(path, line, f"{term}: strength must be 1, 2 or 3, got {show(strength)}")
     about = str(item.get("about") or "holder")
     if about not in ABOUT:
         raise LexiconError(path, line, f"{term}: about must be one of {', '.join(ABOUT)}")
@@ -233,29 +215,25 @@ def _evaluation(item: Any, path: Path, line: int) -> tuple[Entry, int, str]:
             raise LexiconError(path, line, f"{term}: missing {key}")
     note = " ".join(str(item["note"]).split())
     category = str(item["category"]).strip()
+    check_length(str(term), path, line)
     return compile_term(term, EVAL_FRAME, category, float(strength), note, path, line), pol, about
 
 
 def _expectations(path: Path, targets: set[str]) -> tuple[dict[str, dict[str, int]], str]:
-    data, root, raw = _read(path)
-    persp = data.get("perspectives") if isinstance(data, dict) else None
-    if not isinstance(persp, dict):
-        raise LexiconError(path, 1, "expected a mapping with `perspectives`")
+    doc = read(path, schemas.EXPECTATIONS)
+    doc.settle(None)
     out: dict[str, dict[str, int]] = {}
-    for name, spec in persp.items():
-        line = _line(root, "perspectives", str(name))
-        expect = spec.get("expect") if isinstance(spec, dict) else None
-        if not isinstance(expect, dict):
-            raise LexiconError(path, line, f"{name}: needs an `expect` mapping")
+    for name, spec in doc.data["perspectives"].items():
+        line = doc.line("perspectives", name)
         signs = {}
-        for target, sign in expect.items():
-            if str(target) not in targets or sign not in SIGNS:
+        for target, sign in spec["expect"].items():
+            if target not in targets or sign not in SIGNS:
                 raise LexiconError(
-                    path, line, f"{name}: {target}: a known target and positive or negative"
+                    path, line, f"{name}: {show(target)}: a known target and positive or negative"
                 )
-            signs[str(target)] = SIGNS[sign]
-        out[str(name)] = signs
-    return out, hashlib.sha256(raw).hexdigest()
+            signs[target] = SIGNS[sign]
+        out[name] = signs
+    return out, hashlib.sha256(doc.raw).hexdigest()
 
 
 def load_stance(directory: Path, errors: list[LexiconError] | None = None) -> StanceLexicon | None:

@@ -6,7 +6,8 @@ Each append: (1) name the file in a journal, ``.collect-pending``; (2) write the
 ``write``; (4) remove the journal. A crash or kill at any point leaves the manifest as it
 was before or after the row; the next collect (or the end of this one) removes a file the
 journal names that no row lists. The manifest is only rewritten (to a temporary file
-renamed over it) to add missing columns.
+renamed over it) to add missing columns. Titles and authors are escaped as the run folder's
+tables are (a leading ``=`` gets a ``'``); the corpus reader takes it off again.
 """
 
 from __future__ import annotations
@@ -20,7 +21,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.collect.ids import canonical_url, text_hash
+from pipeline.collect.log import SURROGATE, safe_cell
 from pipeline.ingest.corpus import COLUMNS, ArticleError, article_text
+from pipeline.ingest.sources import SourceNames
+from pipeline.runfolder.cells import restore
 
 EXTRA_COLUMNS = ("perspective", "text_sha256")
 JOURNAL = ".collect-pending"
@@ -75,6 +79,7 @@ class CorpusAppender:
         self.by_url: dict[str, str] = {}
         self.by_hash: dict[str, str] = {}
         self.ids: set[str] = set()
+        self.names = SourceNames()  # an outlet keeps the corpus's first spelling
         try:
             (self.corpus / "articles").mkdir(parents=True, exist_ok=True)
             self._lock = (self.corpus / LOCK).open("a+")
@@ -146,6 +151,8 @@ class CorpusAppender:
 
     def _index(self, row: dict[str, str]) -> None:
         aid = (row.get("id") or "").strip()
+        if (row.get("source") or "").strip():
+            self.names.first(row["source"].strip())
         self.ids.add(aid)
         if row.get("url"):
             self.by_url.setdefault(canonical_url(row["url"]), aid)
@@ -153,7 +160,7 @@ class CorpusAppender:
         if not sha and row.get("file"):
             try:
                 text = article_text((self.corpus / row["file"]).read_bytes())[0]
-                sha = text_hash(text, row.get("title", ""))
+                sha = text_hash(text, str(restore(row.get("title", ""))))
             except (OSError, ArticleError):
                 sha = ""
         if sha:
@@ -174,14 +181,15 @@ class CorpusAppender:
         tmp_dir = self.corpus / TMP_DIR
         tmp_dir.mkdir(exist_ok=True)
         tmp = tmp_dir / f"{article.id}.txt"
-        _fsync_write(tmp, (article.text.rstrip("\n") + "\n").encode("utf-8"))
+        text = SURROGATE.sub("\ufffd", article.text.rstrip("\n")) + "\n"
+        _fsync_write(tmp, text.encode("utf-8"))
         os.replace(tmp, self.corpus / name)
         row = {
             "id": article.id,
             "file": name,
-            "source": article.source,
-            "title": article.title,
-            "author": article.author,
+            "source": self.names.first(article.source),
+            "title": safe_cell(article.title),
+            "author": safe_cell(article.author),
             "published": article.published,
             "url": article.url,
             "language": article.language,

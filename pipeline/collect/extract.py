@@ -22,6 +22,12 @@ from trafilatura.settings import Document
 
 from pipeline.ingest.corpus import iso_date
 
+# A character reference to a lone surrogate (&#xD800;) names no character: feedparser
+# crashes on one; it is read as U+FFFD, as HTML5 does.
+_SURROGATE_REF = re.compile(
+    rb"&#(?:[xX]0*[dD][89a-fA-F][0-9a-fA-F]{2}|0*(?:5529[6-9]|55[3-9][0-9]{2}|56[0-9]{3}"
+    rb"|57[0-2][0-9]{2}|573[0-3][0-9]|5734[0-3]));"
+)
 # Less is a section front, a login wall or an error page, not an article.
 MIN_TEXT_CHARS = 40
 
@@ -65,7 +71,13 @@ def _entry_date(entry: feedparser.FeedParserDict) -> str:
 
 def parse_feed(body: bytes, url: str, headers: dict[str, str] | None = None) -> list[FeedEntry]:
     """A feed's entries in feed order; raise ExtractError if it is not a feed."""
-    parsed = feedparser.parse(body, response_headers={**(headers or {}), "content-location": url})
+    body = _SURROGATE_REF.sub(b"&#xFFFD;", body)
+    try:
+        parsed = feedparser.parse(
+            body, response_headers={**(headers or {}), "content-location": url}
+        )
+    except Exception as exc:  # feedparser's own bugs: this feed only
+        raise ExtractError(f"feed could not be parsed: {type(exc).__name__}: {exc}") from None
     if not parsed.entries and (parsed.bozo or not parsed.get("version")):
         reason = parsed.get("bozo_exception") or "no entries"
         raise ExtractError(f"not an RSS or Atom feed: {reason}")

@@ -9,7 +9,8 @@ Schema (documented in README.md, example in ``feeds.example.yaml``)::
       delay: 2.0                # seconds between two requests to the same host
       max_bytes: 5000000        # larger responses are refused
     sources:
-      - source: 東京新聞         # the outlet, as the manifest's ``source``
+      - source: 東京新聞         # the outlet, as the manifest's ``source`` (compared after
+                                # NFKC: ＮＨＫ and NHK are one outlet)
         feeds: [https://...rss]  # RSS or Atom
         urls: [https://...]      # and/or article pages
         perspective: western_analytic   # optional frame id (known-groups check)
@@ -28,6 +29,7 @@ from typing import Any
 import yaml
 
 from pipeline import __version__
+from pipeline.ingest.sources import source_key
 
 DEFAULT_USER_AGENT = (
     f"framing-pipeline/{__version__} (research crawler; feeds and robots.txt honoured)"
@@ -172,8 +174,11 @@ def load_feeds(path: Path) -> FeedsConfig:
     if not data["sources"]:
         raise FeedsError(f"{path}: sources: is empty")
     sources = [_source(item, f"{path}: sources[{i}]") for i, item in enumerate(data["sources"])]
-    names = [s.source for s in sources]
-    twice = sorted({n for n in names if names.count(n) > 1})
+    keys = [source_key(s.source) for s in sources]
+    twice = sorted({s.source for s, k in zip(sources, keys, strict=True) if keys.count(k) > 1})
     if twice:
-        raise FeedsError(f"{path}: source(s) listed twice: {', '.join(twice)}")
+        raise FeedsError(
+            f"{path}: source(s) listed twice (names compared after Unicode normalisation): "
+            + ", ".join(twice)
+        )
     return FeedsConfig(tuple(sources), _fetch(data.get("fetch"), str(path)))

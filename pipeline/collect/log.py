@@ -1,19 +1,31 @@
 """Log every URL a collect tried: ``collected.csv`` in the corpus folder, one row each
-(``url, source, status, reason, fetched_at``), appended as it goes, and a summary."""
+(``url, source, status, reason, fetched_at``), appended as it goes, and a summary. Cells
+that a spreadsheet would run as formulas are escaped as in the run folder's tables."""
 
 from __future__ import annotations
 
 import csv
 import io
 import os
+import re
 from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 
+from pipeline.runfolder.cells import neutralize, restore
+
 LOG_NAME = "collected.csv"
+SURROGATE = re.compile("[\ud800-\udfff]")
 LOG_COLUMNS = ("url", "source", "status", "reason", "fetched_at")
 STATUSES = ("added", "duplicate", "filtered", "failed")
 REPUBLICATION = "republication: same text as"
+
+
+def safe_cell(text: str) -> str:
+    """Text from the web as a CSV cell: lone surrogates (which no file can hold) made
+    U+FFFD, and a leading ``=``, ``+``, ``-``, ``@`` escaped as in the run folder's tables
+    (``runfolder.cells.neutralize``; ``restore`` takes it off)."""
+    return str(neutralize(SURROGATE.sub("\ufffd", text)))
 
 
 class CollectLog:
@@ -28,7 +40,8 @@ class CollectLog:
 
     def _write(self, row: dict[str, str]) -> None:
         buf = io.StringIO()
-        csv.DictWriter(buf, fieldnames=LOG_COLUMNS, lineterminator="\n").writerow(row)
+        safe = {k: safe_cell(v) for k, v in row.items()}
+        csv.DictWriter(buf, fieldnames=LOG_COLUMNS, lineterminator="\n").writerow(safe)
         fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
         try:
             os.write(fd, buf.getvalue().encode("utf-8"))
@@ -42,12 +55,12 @@ class CollectLog:
         found: dict[str, str] = {}
         with self.path.open(encoding="utf-8", newline="") as fh:
             for row in csv.DictReader(fh):
-                reason = row.get("reason") or ""
+                reason = str(restore(row.get("reason") or ""))
                 status = row.get("status")
                 if status == "added" or (
                     status == "duplicate" and reason.startswith(REPUBLICATION)
                 ):
-                    found[row.get("url") or ""] = reason
+                    found[str(restore(row.get("url") or ""))] = reason
         return found
 
     def record(self, url: str, source: str, status: str, reason: str = "") -> None:

@@ -12,7 +12,7 @@ import json
 import re
 from collections import Counter
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -28,6 +28,7 @@ from pipeline.ingest.corpus import (
     iso_date,
     read_manifest,
 )
+from pipeline.ingest.sources import SourceNames
 
 BULK_SUFFIXES = (".jsonl", ".parquet")
 # Automatic batch size: about TASKS_PER_WORKER tasks per worker, within these bounds. Small
@@ -265,6 +266,7 @@ def plan_batches(
     if corpus.is_file() and corpus.suffix in BULK_SUFFIXES:
         plan = Plan([], 0, file_sha256(corpus))
         seen: dict[str, int] = {}
+        names = SourceNames()
         for number, record in iter_bulk(corpus):
             if isinstance(record, str):
                 plan.quarantined.append(Quarantined(f"line-{number}", corpus.name, record, number))
@@ -294,6 +296,9 @@ def plan_batches(
                 )
                 continue
             seen[ref.id] = number
+            source = names.first(ref.source, plan.warnings, f"{corpus}:{number}: {ref.id}")
+            if source != ref.source:
+                ref = replace(ref, source=source)
             counts[ref.source] += 1
             pending.append(_row(ref, text))
             plan.articles += 1

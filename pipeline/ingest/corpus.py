@@ -21,6 +21,8 @@ from pathlib import Path
 from charset_normalizer import from_bytes
 
 from pipeline.ingest.clean import normalize
+from pipeline.ingest.sources import SourceNames
+from pipeline.runfolder.cells import restore
 
 COLUMNS = ("id", "file", "source", "title", "author", "published", "url", "language")
 REQUIRED = ("id", "file", "source")
@@ -195,6 +197,7 @@ def read_manifest(corpus: Path) -> Manifest:
     quarantined: list[Quarantined] = []
     seen_ids: dict[str, int] = {}
     seen_files: dict[Path, int] = {}
+    names = SourceNames()
     root = corpus.resolve()
     for number, cells in rows[1:]:
         if isinstance(cells, str):
@@ -252,12 +255,12 @@ def read_manifest(corpus: Path) -> Manifest:
         articles.append(
             ArticleRef(
                 id=aid,
-                source=source,
+                source=names.first(source, warnings, f"{path}:{number}: {aid}"),
                 file=file,
                 path=target,
                 line=number,
-                title=row.get("title", ""),
-                author=row.get("author", ""),
+                title=str(restore(row.get("title", ""))),  # the collector escapes them
+                author=str(restore(row.get("author", ""))),
                 published=published,
                 url=row.get("url", ""),
                 language=row.get("language") or "ja",

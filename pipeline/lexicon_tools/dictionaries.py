@@ -14,6 +14,7 @@ from pathlib import Path
 
 import yaml
 
+from pipeline.analyze.lexicon_yaml import LexiconError, compose, no_aliases
 from pipeline.ingest.clean import normalize
 from pipeline.ingest.corpus import ArticleError, decode
 
@@ -147,14 +148,11 @@ def read_quanteda(path: Path, text: str, one_frame: str | None = None) -> Import
     if _is_wordstat(text):
         raise DictionaryError(f"{path}: unsupported format: a WordStat .cat dictionary")
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except RecursionError:
-        raise DictionaryError(f"{path}: malformed YAML: nested too deeply") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        problem = getattr(exc, "problem", None) or "cannot parse"
-        where = f"{path}:{mark.line + 1}" if mark else str(path)
-        raise DictionaryError(f"{where}: malformed YAML: {problem}") from None
+        root = compose(text, path)
+        if root is not None:
+            no_aliases(root, path)
+    except LexiconError as exc:
+        raise DictionaryError(str(exc)) from None
     if not isinstance(root, yaml.MappingNode):
         raise DictionaryError(f"{path}: expected a mapping of keys to term lists")
     lines = text.splitlines()

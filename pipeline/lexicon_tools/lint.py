@@ -11,6 +11,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pipeline.analyze.actors import ACTORS_IN_FOLDER, load_actors
 from pipeline.analyze.hits import Matcher, match_sentence
 from pipeline.analyze.lexicons import Entry, Lexicon, LexiconError, load_lexicon
 from pipeline.analyze.tokens import tokenize_columns
@@ -48,19 +49,10 @@ def matches_itself(entry: Entry, path: Path) -> bool:
 
 
 def lint_lexicon(lex: Lexicon, report: FrameReport) -> None:
-    """Checks within one frame."""
+    """Checks within one frame (two entries with the same lemmas: a loader error)."""
     m = Matcher([lex])
-    seen: dict[tuple[tuple[str, ...], str], Entry] = {}
     for e in lex.entries:
         where = f"{lex.path}:{e.line}"
-        if (e.lemmas, e.glob) in seen:
-            first = seen[e.lemmas, e.glob]
-            same = "same stem" if e.glob else "same lemmas"
-            report.errors.append(
-                f"{where}: {e.term}: duplicate of {first.term!r} (line {first.line}): {same}"
-            )
-            continue
-        seen[e.lemmas, e.glob] = e
         if e.glob and not _self_matches(e, m, e.glob):
             if _self_matches(e, Matcher([_alone(lex, e)]), e.glob):
                 report.warnings.append(
@@ -130,7 +122,24 @@ def lint(directory: Path) -> dict[str, FrameReport]:
     from pipeline.lexicon_tools.stance_lint import lint_stance  # it imports this module
 
     reports.update(lint_stance(Path(directory)))
+    reports.update(lint_actors(Path(directory)))
     return reports
+
+
+def lint_actors(directory: Path) -> dict[str, FrameReport]:
+    """The actor lexicon of a lexicon folder (``sourcing/actors.yaml``), checked by the
+    loader a run uses; empty when the folder has none."""
+    path = Path(directory) / ACTORS_IN_FOLDER
+    if not path.is_file():
+        return {}
+    report = FrameReport(str(path), "sourcing:actors")
+    try:
+        actors = load_actors(path)
+    except LexiconError as exc:
+        report.errors.append(str(exc))
+    else:
+        report.entries = len(actors.actors) + len(actors.countries) + len(actors.roles)
+    return {report.frame: report}
 
 
 def lint_command(directory: Path, as_json: bool = False) -> int:

@@ -20,7 +20,12 @@ from pipeline.settings import Settings
 def collect_source_task(feeds: str, corpus: str, source: str) -> dict[str, Any]:
     """Collect one source of the feeds file; return its counts and failures."""
     result = collect(load_feeds(Path(feeds)), Path(corpus), only=(source,))
-    return {"counts": result.counts, "added": result.added, "failures": result.failures}
+    return {
+        "counts": result.counts,
+        "added": result.added,
+        "failures": result.failures,
+        "failed_sources": result.failed_sources,
+    }
 
 
 @flow(name="collect-feeds", log_prints=True)
@@ -30,6 +35,7 @@ def collect_flow(feeds: str, corpus: str) -> dict[str, Any]:
     config = load_feeds(Path(feeds))
     totals: dict[str, int] = {}
     added: list[str] = []
+    failed: list[tuple[str, str]] = []
     for source in config.sources:
         found = collect_source_task(feeds, corpus, source.source)
         for status, n in found["counts"].items():
@@ -37,8 +43,11 @@ def collect_flow(feeds: str, corpus: str) -> dict[str, Any]:
         added += found["added"]
         for url, reason in found["failures"]:
             logger.warning("failed %s: %s", url, reason)
+        for name, reason in found.get("failed_sources", []):
+            logger.error("source %s failed: %s", name, reason)
+            failed.append((name, reason))
     logger.info("collected into %s: %s", corpus, totals)
-    return {"counts": totals, "added": added}
+    return {"counts": totals, "added": added, "failed_sources": failed}
 
 
 def _has_articles(corpus: Path) -> bool:
