@@ -599,46 +599,6 @@ def family_rows(metrics: pd.DataFrame, frames: list[str], labels: dict[str, str]
     return {"cols": [label_of(labels, f) for f in cols], "rows": rows}
 
 
-def _pct_interval(low: Any, high: Any) -> str:
-    lo, hi = num(low), num(high)
-    return "" if lo is None or hi is None else f"{lo * 100:.0f}–{hi * 100:.0f}%"
-
-
-def sourcing_view(run_dir: Path, names: list[str], limit: int = 300) -> dict[str, Any]:
-    """Who gets to speak in each outlet: per source, each actor group's share of its
-    attributions with the interval, and the first attributions as examples."""
-    if not has_table(run_dir, "sourcing"):
-        return {"available": False, "groups": [], "rows": [], "examples": []}
-    t = read_table(run_dir, "sourcing")
-    groups = list(pd.unique(t["speaker_group"]))
-    cells = {(r["source"], r["speaker_group"]): r for r in records(t)}
-    order = [n for n in names if n in set(t["source"])]
-    order += [n for n in pd.unique(t["source"]) if n not in order]
-    rows = []
-    for src in order:
-        row_cells = []
-        for grp in groups:
-            r = cells.get((src, grp))
-            share = num(r["share"]) if r else None
-            row_cells.append(
-                {
-                    "share": fmt_pct(share) if r and num(r["attributions"]) else "–",
-                    "ci": _pct_interval(r["ci_low"], r["ci_high"]) if r and share else "",
-                    "n": fmt_int(r["attributions"]) if r else "0",
-                    "key": sort_key(share),
-                }
-            )
-        total = sum(num(cells[(src, g)]["attributions"]) or 0 for g in groups if (src, g) in cells)
-        rows.append({"source": src, "total": fmt_int(total), "cells": row_cells})
-    examples: list[dict[str, Any]] = []
-    cols = ["article_id", "source", "speaker", "speaker_group", "kind", "verb", "sentence"]
-    for chunk in iter_table(run_dir, "sourcing_hits", cols):
-        examples.extend(records(chunk.head(limit - len(examples))))
-        if len(examples) >= limit:
-            break
-    return {"available": True, "groups": groups, "rows": rows, "examples": examples}
-
-
 def coverage_view(run_dir: Path, labels: dict[str, str]) -> dict[str, Any]:
     """Per frame: how many articles have at least ``min_hits`` author matches of it."""
     if not has_table(run_dir, "coverage"):

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline.report.charts.fonts import display_label
+from pipeline.report.labels import group_names, name_of, target_names
 from pipeline.report.runinfo import (
     MAX_POINTS,
     distinct,
@@ -90,6 +91,8 @@ class ChartData:
         self.labels = frame_labels(self.run, lexicon, self.frames)
         self.names = source_order(self.sources, seen_sources, self.terms)
         self.low = low_evidence_sources(self.sources)
+        self.targets = target_names(self.run)
+        self.groups = group_names(self.run)
         self._tables: dict[str, pd.DataFrame] = {}
 
     def has(self, name: str) -> bool:
@@ -103,9 +106,17 @@ class ChartData:
     def label(self, frame: str) -> str:
         return self.labels.get(frame, frame)
 
-    def src_label(self, source: str, width: int = 24) -> str:
+    def target(self, target: str) -> str:
+        """A stance target's display name (the lexicon's English label, else its id)."""
+        return name_of(self.targets, target).short
+
+    def group(self, group: str) -> str:
+        """An actor group's display name."""
+        return name_of(self.groups, group).short
+
+    def src_label(self, source: str, width: int = 24, lines: int = 2) -> str:
         """A source's tick label; low-evidence sources say so on a line of their own."""
-        text = display_label(source, width)
+        text = display_label(source, width, lines)
         return f"{text}\n({LOW_EVIDENCE})" if source in self.low else text
 
 
