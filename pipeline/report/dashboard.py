@@ -114,6 +114,7 @@ def build_context(run_dir: Path) -> dict[str, Any]:
         "sections": [s for s in SECTIONS if s[0] != "changes" or changes["available"]],
         "changes": changes,
         "frames": [{"id": f, "label": labels[f]} for f in frames],
+        "frame_names": labels,
         "sources": names,
         "summary": summary,
         "cells": cells,

@@ -54,5 +54,8 @@ def sourcing_view(
             break
     for e in examples:
         e["speaker_group"] = name_of(groups_named, e["speaker_group"]).short
-    shown = [name_of(groups_named, g) for g in groups]
+    shown = [
+        {"id": str(g), "short": n.short, "ja": n.ja}
+        for g, n in ((g, name_of(groups_named, g)) for g in groups)
+    ]
     return {"available": True, "groups": shown, "rows": rows, "examples": examples}

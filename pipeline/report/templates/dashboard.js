@@ -191,7 +191,9 @@
   function openEvidence(id) {
     var d = document.getElementById(id);
     if (!d || !d.classList.contains("stance-evidence")) return false;
-    d.open = true;
+    for (var up = d; up; up = up.parentElement ? up.parentElement.closest("details") : null) {
+      up.open = true;
+    }
     d.classList.add("flash");
     window.setTimeout(function () { d.classList.remove("flash"); }, 1500);
     d.scrollIntoView({ block: "start" });
