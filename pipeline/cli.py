@@ -82,7 +82,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
-    _run_options(sub.add_parser("run", help="measure stance, sourcing, framing; write the dashboard"))
+    _run_options(sub.add_parser("run", help="stance, sourcing, framing; then the dashboard"))
     serve = sub.add_parser("serve", help="serve the run as a Prefect deployment on a schedule")
     serve.add_argument("--cron", required=True, help='cron schedule, e.g. "0 6 * * *"')
     serve.add_argument("--name", default="daily", help="deployment name (default daily)")
