@@ -9,6 +9,7 @@ from collections.abc import Callable
 import matplotlib.dates as mdates
 import numpy as np
 import pandas as pd
+from matplotlib import colormaps
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Rectangle
@@ -69,8 +70,8 @@ def stance_heatmap(d: ChartData) -> tuple[Figure, ChartNote]:
     fig = Figure(figsize=(2.4 + 1.05 * len(targets), 1.9 + 0.72 * len(sources)))
     fig.set_layout_engine("constrained")
     ax = fig.add_subplot()
-    image = ax.imshow(np.ma.masked_where(blank, value), cmap=CMAP, vmin=-1, vmax=1, aspect="auto")
-    image.cmap.set_bad("white")
+    cmap = colormaps[CMAP].with_extremes(bad="white")
+    image = ax.imshow(np.ma.masked_where(blank, value), cmap=cmap, vmin=-1, vmax=1, aspect="auto")
     ax.grid(False)
     for i in range(len(sources)):
         for j in range(len(targets)):
