@@ -319,6 +319,7 @@ def make_fake_run(
                     "sentences": len(sentences),
                     "tokens": tokens,
                     "removed_lines": len(kinds),
+                    "text_file": f"texts/{article_id}.txt" if texts else "",
                 }
             )
             per = {}
