@@ -523,7 +523,7 @@ def _differences(
             se = boot.std(axis=0, ddof=1)
             p = np.array([math.erfc(abs(d) / s / math.sqrt(2)) if s > 0 else float(d == 0)
                           for d, s in zip(diff, se, strict=True)])  # fmt: skip
-            unit = "sentences" if min(len(ta), len(tb)) < 2 else "bootstrap-z"
+            unit = "tokens" if min(len(ta), len(tb)) < 2 else "bootstrap-z"
         for k, f in enumerate(frames):
             rows.append(
                 {"source_a": a, "source_b": b, "frame": f, "diff": diff[k], "ci_low": low[k],

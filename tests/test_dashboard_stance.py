@@ -87,7 +87,7 @@ def test_one_sentence_per_source_from_the_numbers(stance_run) -> None:
         in _norm(text)
     )
     assert "too little evidence on North Korea" in _norm(text)
-    assert "leans unfavourable on Russia, though its interval includes zero" in _norm(text)
+    assert "leans unfavourably towards Russia, but the interval includes zero" in _norm(text)
 
 
 def test_sentence_words_follow_the_interval() -> None:
@@ -164,3 +164,12 @@ def _part_after(html: str, start: str, end: str) -> str:
     table = html[html.index('id="t-stance"') :]
     i = table.index(start)
     return table[i : table.index(end, i)]
+
+
+def test_the_unit_legend_explains_the_units_the_rows_use(stance_run) -> None:
+    run, html = stance_run
+    used = set(read_table(run, "differences")["unit"])
+    legend = _norm(re.search(r"Unit: what the p-value permutes\.(.*?)</p>", html, re.S).group(1))
+    explained = set(re.findall(r"<em>([^<]+)</em>", legend))
+    assert explained == used
+    assert "sentences" not in explained

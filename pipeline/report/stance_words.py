@@ -73,8 +73,8 @@ def _join(items: list[str]) -> str:
 PHRASES = {
     "favourable": "portrays {t} favourably ({f})",
     "unfavourable": "portrays {t} unfavourably ({f})",
-    "leans favourable": "leans favourable on {t}, though its interval includes zero ({f})",
-    "leans unfavourable": "leans unfavourable on {t}, though its interval includes zero ({f})",
+    "leans favourable": "leans favourably towards {t}, but the interval includes zero ({f})",
+    "leans unfavourable": "leans unfavourably towards {t}, but the interval includes zero ({f})",
     "balanced": "is balanced on {t} ({f})",
 }
 

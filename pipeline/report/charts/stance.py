@@ -54,6 +54,15 @@ def _ylabels(d: ChartData, sources: list[str], width: int = 24) -> list[str]:
     return [d.src_label(s, width, LINES) for s in sources]
 
 
+def _hide_unused(axes: np.ndarray, used: int, cols: int) -> None:
+    """Hide the panels no target fills; the panels above them get the x tick labels."""
+    for ax in axes[used:]:
+        ax.set_visible(False)
+    for k, ax in enumerate(axes[:used]):
+        if k + cols >= used:
+            ax.xaxis.set_tick_params(labelbottom=True)
+
+
 def _total(st: pd.DataFrame) -> int:
     return int(pd.to_numeric(st["evaluated"], errors="coerce").fillna(0).sum())
 
@@ -222,8 +231,7 @@ def stance_intervals(d: ChartData) -> tuple[Figure, ChartNote]:
         ax.set_ylim(len(sources) - 0.5, -0.5)
         n_t = int(pd.to_numeric(g["evaluated"], errors="coerce").fillna(0).sum())
         ax.set_title(f"{display_label(d.target(target), 26, 1)} (n = {n_t})")
-    for ax in axes[len(targets) :]:
-        ax.set_visible(False)
+    _hide_unused(axes, len(targets), cols)
     fig.legend(handles=_interval_key(), loc="outside lower center", ncol=3)
     fig.suptitle(f"Stance with 95% intervals, per target (n = {_total(st)} evaluations)")
     alt = "Dot and whisker chart of stance per target and source: " + listing(summary, 24) + "."
@@ -270,8 +278,7 @@ def stance_timeline(d: ChartData) -> tuple[Figure, ChartNote]:
         locator = mdates.AutoDateLocator(minticks=3, maxticks=6)
         ax.xaxis.set_major_locator(locator)
         ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
-    for ax in axes[len(targets) :]:
-        ax.set_visible(False)
+    _hide_unused(axes, len(targets), cols)
     if handles:
         fig.legend(
             handles=[handles[s] for s in sources if s in handles],
