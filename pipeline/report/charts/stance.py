@@ -51,7 +51,7 @@ def _xlabels(d: ChartData, targets: list[str], width: int = 12) -> list[str]:
 
 
 def _ylabels(d: ChartData, sources: list[str], width: int = 24) -> list[str]:
-    return [d.src_label(s, width, LINES) for s in sources]
+    return [d.src_label(s, width, LINES, count=False) for s in sources]
 
 
 def _hide_unused(axes: np.ndarray, used: int, cols: int) -> None:
