@@ -22,6 +22,7 @@ import jinja2
 from markupsafe import Markup
 
 from pipeline.report.changes import changes_view
+from pipeline.report.differences_view import differences_view
 from pipeline.report.fmt import count_of, fmt_int, fmt_p, fmt_signed, records, scalar, sort_key
 from pipeline.report.labels import group_names, target_names
 from pipeline.report.runinfo import (
@@ -38,7 +39,6 @@ from pipeline.report.sections import (
     charts_view,
     cleaning_view,
     coverage_view,
-    differences_view,
     lexicons_view,
     passage_groups,
     summary_and_cells,
