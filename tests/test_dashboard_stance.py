@@ -16,6 +16,7 @@ from test_dashboard import Page, _section, _table
 
 from pipeline.analyze.actors import load_actors
 from pipeline.analyze.stance_lexicon import load_stance
+from pipeline.report.changes import changes_view
 from pipeline.report.dashboard import render_dashboard
 from pipeline.report.labels import group_names, label_name, target_names
 from pipeline.report.stance_words import source_sentence
@@ -173,3 +174,13 @@ def test_the_unit_legend_explains_the_units_the_rows_use(stance_run) -> None:
     explained = set(re.findall(r"<em>([^<]+)</em>", legend))
     assert explained == used
     assert "sentences" not in explained
+
+
+def test_what_changed_through_the_latest_link(stance_run, tmp_path: Path) -> None:
+    run, _ = stance_run
+    latest = run.parent.parent / "latest"
+    latest.symlink_to(run.relative_to(latest.parent), target_is_directory=True)
+    try:
+        assert changes_view(latest, {"run_id": run.name}, {})["available"] is True
+    finally:
+        latest.unlink()

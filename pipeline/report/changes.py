@@ -21,7 +21,9 @@ HISTORY = Path("..") / ".." / "history.csv"
 
 
 def previous_run(run_dir: Path, run: dict) -> tuple[Path, str] | None:
-    """The previous run's folder and its finish time, or None."""
+    """The previous run's folder and its finish time, or None (``run_dir`` may be the
+    ``latest`` link: the output folder is its target's)."""
+    run_dir = run_dir.resolve()
     history = run_dir / HISTORY
     if not history.is_file():
         return None
