@@ -102,6 +102,8 @@ def test_sentence_words_follow_the_interval() -> None:
         "V", [{**row, "low_evidence": True}], names
     )
     assert "interval includes zero" in source_sentence("V", [{**row, "ci_low": -0.1}], names)
+    undefined = {**row, "ci_low": float("nan"), "ci_high": float("nan")}
+    assert "too little evidence on Russia" in source_sentence("V", [undefined], names)
     assert source_sentence("V", [{**row, "evaluated": 0, "mentions": 0}], names).endswith(
         "evaluates none of the targets in its own voice."
     )

@@ -12,7 +12,7 @@ from typing import Any
 
 from pipeline.report.fmt import records
 from pipeline.report.labels import Name, name_of
-from pipeline.report.stance_view import EVIDENCE_COLUMNS, _passage, _texts
+from pipeline.report.stance_view import EVIDENCE_COLUMNS, article_texts, passage
 from pipeline.report.stance_words import interval, signed
 from pipeline.runfolder.tables import has_table, iter_table, read_path, read_table
 
@@ -64,7 +64,7 @@ def _new_passages(
 ) -> dict[tuple[str, str], list[dict[str, Any]]]:
     """Per moved cell, the first passages (counted first) of articles the old run lacked."""
     found: dict[tuple[str, str], list[dict[str, Any]]] = {}
-    files = _texts(run_dir)
+    files = article_texts(run_dir)
     for chunk in iter_table(run_dir, "stance_hits", EVIDENCE_COLUMNS):
         for r in records(chunk.sort_values("counted", ascending=False, kind="stable")):
             key = (str(r["source"]), str(r["target"]))
@@ -74,7 +74,7 @@ def _new_passages(
             if len(cell) < PASSAGES_PER_CHANGE:
                 path = files.get(str(r["article_id"]))
                 text = path.read_text("utf-8") if path and path.is_file() else ""
-                cell.append(_passage(r, text))
+                cell.append(passage(r, text))
     return found
 
 

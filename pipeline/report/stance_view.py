@@ -50,7 +50,7 @@ def _segments(text: str, r: dict[str, Any]) -> list[dict[str, str]]:
     return [{"text": x["text"].replace("\n", " "), "kind": x["kind"]} for x in out if x["text"]]
 
 
-def _texts(run_dir: Path) -> dict[str, Path]:
+def article_texts(run_dir: Path) -> dict[str, Path]:
     """Each article's cleaned text file (the one stance offsets index)."""
     files: dict[str, Path] = {}
     for chunk in iter_table(run_dir, "corpus", ["article_id", "text_file"]):
@@ -66,7 +66,7 @@ def _evidence(
     carry a counted evaluation."""
     kept: dict[tuple[str, str], list[dict[str, Any]]] = {}
     carried: dict[tuple[str, str], set[tuple[str, int]]] = {}
-    files = _texts(run_dir)
+    files = article_texts(run_dir)
     cache: dict[str, str] = {}
     for chunk in iter_table(run_dir, "stance_hits", EVIDENCE_COLUMNS):
         for r in records(chunk):
@@ -80,11 +80,11 @@ def _evidence(
             if article not in cache:
                 path = files.get(article)
                 cache = {article: path.read_text("utf-8") if path and path.is_file() else ""}
-            cell.append(_passage(r, cache[article]))
+            cell.append(passage(r, cache[article]))
     return kept, {k: len(v) for k, v in carried.items()}
 
 
-def _passage(r: dict[str, Any], text: str) -> dict[str, Any]:
+def passage(r: dict[str, Any], text: str) -> dict[str, Any]:
     """One evidence row as the template shows it."""
     fallback = [
         {"text": str(r["left"]), "kind": ""},
@@ -112,10 +112,11 @@ def _cell(r: dict[str, Any], carried: int, anchor: str, evidence: int) -> dict[s
     n, mentions = int(r["evaluated"]), int(r["mentions"])
     value = float(r["stance"]) if kind not in ("none",) else math.nan
     shown = kind not in ("none", "thin")
+    ci = interval(float(r["ci_low"]), float(r["ci_high"]))
     return {
         "kind": kind.replace(" ", "-"),
         "stance": signed(value) if not math.isnan(value) else "–",
-        "ci": interval(float(r["ci_low"]), float(r["ci_high"])) if n else "",
+        "ci": ci if n and ci != "none" else "",
         "crosses": bool(n) and crosses_zero(r),
         "n": n,
         "mentions": mentions,

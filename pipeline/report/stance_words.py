@@ -17,7 +17,9 @@ def signed(v: float) -> str:
 
 
 def interval(lo: float, hi: float) -> str:
-    """``−0.01 to +0.93``."""
+    """``−0.01 to +0.93``; ``none`` when the run gives no interval."""
+    if math.isnan(lo) or math.isnan(hi):
+        return "none"
     return f"{signed(lo)} to {signed(hi)}"
 
 
@@ -36,7 +38,7 @@ def direction(r: dict[str, Any]) -> str:
     s, lo, hi = _num(r.get("stance")), _num(r.get("ci_low")), _num(r.get("ci_high"))
     if n == 0 or math.isnan(s):
         return "none"
-    if bool(r.get("low_evidence")):
+    if bool(r.get("low_evidence")) or math.isnan(lo) or math.isnan(hi):
         return "thin"
     if lo >= 0 and s > 0:
         return "favourable"
