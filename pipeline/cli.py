@@ -74,11 +74,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     parser = argparse.ArgumentParser(
         prog=program_name(),
-        description="Compare how Japanese news sources frame a story, with framing lexicons.",
+        description=(
+            "Compare Japanese news outlets on one story: the stance each takes toward its "
+            "targets (Russia, North Korea, their alliance ...), whom it lets speak, and how it "
+            "frames the story; with bootstrap intervals and the passages behind every number."
+        ),
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
-    _run_options(sub.add_parser("run", help="score the corpus and write the dashboard"))
+    _run_options(sub.add_parser("run", help="stance, sourcing, framing; then the dashboard"))
     serve = sub.add_parser("serve", help="serve the run as a Prefect deployment on a schedule")
     serve.add_argument("--cron", required=True, help='cron schedule, e.g. "0 6 * * *"')
     serve.add_argument("--name", default="daily", help="deployment name (default daily)")

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from itertools import combinations
 from pathlib import Path
 
+import fakestance
 import numpy as np
 import pandas as pd
 
@@ -213,6 +214,7 @@ def make_fake_run(
     history_runs: int = 0,
     texts: bool = True,
     passages_per_cell: int = PASSAGES_PER_CELL,
+    stance: bool = False,
 ) -> Path:
     """Write a run folder under ``dir`` and return it.
 
@@ -222,6 +224,8 @@ def make_fake_run(
     ``history_runs`` earlier runs are written to ``dir.parent.parent / "history.csv"`` (the
     output folder's, for ``out/runs/<id>``).
     ``texts=False`` skips ``data/texts`` (for very large fake runs).
+    ``stance`` ends every article with stance sentences and writes the stance tables
+    (``fakestance``); with ``history_runs`` too, a previous run folder beside this one.
     """
     rng = random.Random(seed)
     frame_ids = list(frames) if frames is not None else list(FRAMES)
@@ -235,6 +239,8 @@ def make_fake_run(
     min_tokens, min_hits = SETTINGS["min_tokens"], SETTINGS["min_hits"]
 
     corpus, removed, hits, article_rows = [], [], [], []
+    stance_hits: list[dict[str, object]] = []
+    stance_mentions: list[dict[str, object]] = []
     lemmas: dict[str, Counter[str]] = {}
     positions: Counter[tuple[str, str, int]] = Counter()
     position_weight: Counter[tuple[str, str, int]] = Counter()
@@ -260,6 +266,8 @@ def make_fake_run(
                 if source not in quiet:
                     parts.append(f"記事は{FRAMES[frame_ids[0]][1][0].term}を強調した。")
             rng.shuffle(parts)
+            chosen = fakestance.specs(s_idx, source, tuple(quiet), tuple(thin)) if stance else []
+            parts.extend(spec[0] for spec in chosen)
             bag.update(parts)
             text = "".join(parts)
             sentences, pos = [], 0
@@ -268,6 +276,10 @@ def make_fake_run(
                 pos += len(p)
             if texts:
                 (data / "texts" / f"{article_id}.txt").write_text(text, encoding="utf-8")
+            if chosen:
+                ev, named = fakestance.evidence(article_id, source, text, sentences, chosen)
+                stance_hits.extend(ev)
+                stance_mentions.extend(named)
             tokens = max(1, len(text) // 2)
             found = [h for f in frame_ids for h in _find_hits(text, sentences, f)]
             for h in found:
@@ -307,6 +319,7 @@ def make_fake_run(
                     "sentences": len(sentences),
                     "tokens": tokens,
                     "removed_lines": len(kinds),
+                    "text_file": f"texts/{article_id}.txt" if texts else "",
                 }
             )
             per = {}
@@ -478,6 +491,12 @@ def make_fake_run(
         + warnings,
         "validation": validation,
     }
+    if stance:
+        published = {str(c["article_id"]): str(c["published"]) for c in corpus}
+        meta.update(fakestance.write_stance(run, stance_hits, stance_mentions, published))
+        if history_runs:
+            fakestance.write_previous(run, f"2024050{history_runs}T090000Z-old{history_runs - 1}",
+                                      str(corpus[0]["article_id"]))  # fmt: skip
     (run / "run.json").write_text(json.dumps(meta, ensure_ascii=False, indent=2), "utf-8")
     return run
 
@@ -504,7 +523,7 @@ def _differences(
             se = boot.std(axis=0, ddof=1)
             p = np.array([math.erfc(abs(d) / s / math.sqrt(2)) if s > 0 else float(d == 0)
                           for d, s in zip(diff, se, strict=True)])  # fmt: skip
-            unit = "sentences" if min(len(ta), len(tb)) < 2 else "bootstrap-z"
+            unit = "tokens" if min(len(ta), len(tb)) < 2 else "bootstrap-z"
         for k, f in enumerate(frames):
             rows.append(
                 {"source_a": a, "source_b": b, "frame": f, "diff": diff[k], "ci_low": low[k],

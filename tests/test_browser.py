@@ -1,8 +1,11 @@
-"""The dashboard in a real headless Chromium: no errors, drill-down, sorting, filters, images.
+"""The dashboard in a real headless Chromium: no errors, drill-down, sorting, filters, images,
+the stance matrix on the first screen at desktop and phone width, and Japanese text drawn with
+the page's embedded font alone.
 
 Uses Debian's chromium (scripts/install-browser.sh) through Playwright; never a downloaded
-browser build. Without playwright or chromium the test is skipped, except under CI=true, where
-it fails so a missing browser cannot pass unnoticed.
+browser build. Chromium runs with a fontconfig that offers only matplotlib's DejaVu fonts (no
+Japanese glyphs), so the page must bring its own. Without playwright or chromium the test is
+skipped, except under CI=true, where it fails so a missing browser cannot pass unnoticed.
 """
 
 from __future__ import annotations
@@ -34,15 +37,31 @@ def _chromium() -> str:
     raise AssertionError("unreachable")
 
 
+def _fonts_without_japanese(folder: Path) -> Path:
+    """A fontconfig file whose only fonts are matplotlib's DejaVu set (no CJK glyph)."""
+    import matplotlib
+
+    fonts = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
+    conf = folder / "fonts.conf"
+    conf.write_text(
+        '<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "fonts.dtd">\n<fontconfig>\n'
+        f"  <dir>{fonts}</dir>\n  <cachedir>{folder / 'cache'}</cachedir>\n</fontconfig>\n",
+        encoding="utf-8",
+    )
+    return conf
+
+
 @pytest.fixture(scope="module")
-def browser():
+def browser(tmp_path_factory: pytest.TempPathFactory):
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
         _unavailable("the playwright package is not installed (pip install -e '.[dev]')")
     executable = _chromium()
+    conf = _fonts_without_japanese(tmp_path_factory.mktemp("fontconfig"))
+    env = {**os.environ, "FONTCONFIG_FILE": str(conf)}
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=executable, headless=True)
+        b = p.chromium.launch(executable_path=executable, headless=True, env=env)
         yield b
         b.close()
 
@@ -51,7 +70,7 @@ def browser():
 def dashboard(tmp_path_factory: pytest.TempPathFactory) -> Path:
     base = tmp_path_factory.mktemp("browser")
     run = make_fake_run(base / "out" / "runs" / "20240618T120000Z-abc123", hostile=True,
-                        history_runs=2)  # fmt: skip
+                        history_runs=2, stance=True)  # fmt: skip
     make_charts(run)
     return render_dashboard(run)
 
@@ -161,7 +180,8 @@ def test_dashboard_in_chromium(browser, dashboard: Path, tmp_path: Path) -> None
     page.click("#pf-reset")
     page.select_option("#pf-voice", "quoted")
     voices = page.eval_on_selector_all(
-        "li.passage", "ls => ls.filter(l => l.offsetParent !== null).map(l => l.dataset.voice)"
+        "#passages li.passage",
+        "ls => ls.filter(l => l.offsetParent !== null).map(l => l.dataset.voice)",
     )
     assert voices and set(voices) == {"quoted"}
     page.click("#pf-reset")
@@ -183,5 +203,90 @@ def test_dashboard_on_a_phone(browser, dashboard: Path, tmp_path: Path) -> None:
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 1, "the page scrolls sideways on a phone; tables should scroll instead"
     page.screenshot(path=str(tmp_path / "phone.png"))
+    page.close()
+    assert problems == []
+
+
+@pytest.mark.parametrize(("width", "height"), [(1280, 900), (390, 844)])
+def test_first_screen_is_the_stance_matrix(browser, dashboard: Path, width: int, height: int,
+                                           tmp_path: Path) -> None:  # fmt: skip
+    page, problems = _open(browser, dashboard, width=width, height=height)
+    assert "How does each outlet portray" in page.locator("h1").inner_text()
+    matrix = page.locator("#t-stance")
+    heads = matrix.locator("thead th").all_inner_texts()
+    assert any("Russia" in h for h in heads) and any("North Korea" in h for h in heads)
+    first = matrix.locator("tbody tr").first
+    box = first.bounding_box()
+    assert box is not None and box["y"] + box["height"] <= height, "the first row is below the fold"
+    assert "Valdai Club" in first.locator("th").inner_text()
+    cell = first.locator("td").first
+    assert cell.is_visible() and "n = 4" in cell.inner_text()
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 1
+    page.screenshot(path=str(tmp_path / f"first-screen-{width}.png"))
+    page.close()
+    assert problems == []
+
+
+def test_no_thin_cell_is_coloured(browser, dashboard: Path) -> None:
+    page, problems = _open(browser, dashboard)
+    script = """cells => cells.map(c => {
+        const s = getComputedStyle(c);
+        return [c.className, s.backgroundColor, s.backgroundImage];
+    })"""
+    cells = page.eval_on_selector_all("#t-stance td.st", script)
+    thin = [c for c in cells if "k-thin" in c[0]]
+    strong = [c for c in cells if " pos" in c[0] or " neg" in c[0]]
+    assert thin and strong
+    for _, colour, image in thin:
+        assert colour in ("rgba(0, 0, 0, 0)", "transparent") and "gradient" in image
+    for _, colour, _ in strong:
+        assert colour not in ("rgba(0, 0, 0, 0)", "transparent")
+    page.close()
+    assert problems == []
+
+
+def test_a_matrix_cell_opens_its_evidence(browser, dashboard: Path) -> None:
+    page, problems = _open(browser, dashboard, width=390, height=844)
+    link = page.locator("#t-stance a.ev").first
+    target = link.get_attribute("data-ev")
+    link.click()
+    evidence = page.locator(f"details#{target}")
+    assert evidence.evaluate("d => d.open") is True
+    passage = evidence.locator("li.passage").first
+    passage.wait_for(state="visible")
+    assert passage.locator("mark.target").is_visible()
+    box = evidence.bounding_box()
+    assert box is not None and 0 <= box["y"] < 844
+    page.close()
+    assert problems == []
+
+
+GLYPHS = """([font, a, b]) => {
+    const draw = (ch) => {
+        const c = document.createElement("canvas");
+        c.width = 64; c.height = 64;
+        const x = c.getContext("2d");
+        x.font = "48px " + font;
+        x.fillText(ch, 4, 52);
+        return Array.from(x.getImageData(0, 0, 64, 64).data).join(",");
+    };
+    return draw(a) === draw(b);
+}"""
+
+
+def test_japanese_renders_with_the_embedded_font_only(browser, dashboard: Path) -> None:
+    page, problems = _open(browser, dashboard)
+    assert page.evaluate("""async () => {
+        await document.fonts.load('48px "Dashboard JP"', "露朝");
+        return document.fonts.check('48px "Dashboard JP"', "露朝");
+    }""")
+    # Without the page's font the system has none: two different kanji draw the same box.
+    assert page.evaluate(GLYPHS, ["sans-serif", "露", "朝"]) is True
+    # With it they differ, and the page's own font stack draws them.
+    assert page.evaluate(GLYPHS, ['"Dashboard JP"', "露", "朝"]) is False
+    family = page.evaluate("getComputedStyle(document.body).fontFamily")
+    assert family.startswith('"Dashboard JP"')
+    assert page.evaluate(GLYPHS, [family, "露", "朝"]) is False
     page.close()
     assert problems == []

@@ -11,6 +11,8 @@ import warnings
 from pathlib import Path
 
 import matplotlib as mpl
+import matplotlib.dates as mdates
+import numpy as np
 import pandas as pd
 import pytest
 from fakerun import HOSTILE_SOURCES, THIN_SOURCES, make_fake_run
@@ -23,7 +25,7 @@ from matplotlib.figure import Figure
 from matplotlib.text import Annotation
 
 from pipeline.report import runinfo
-from pipeline.report.charts import data, fonts, maps, panels, rates, registry, terms
+from pipeline.report.charts import data, fonts, maps, panels, rates, registry, stance, terms
 from pipeline.report.charts.fonts import display_label
 from pipeline.report.charts.make import make_charts
 from pipeline.report.charts.notes import read_notes
@@ -75,7 +77,7 @@ class _Logs(logging.Handler):
 def full_run(tmp_path_factory: pytest.TempPathFactory):
     """Every chart of a complete fake run (with two earlier runs in history.csv), drawn once;
     with the warnings and matplotlib log messages seen while drawing."""
-    run = _nested(tmp_path_factory.mktemp("full"), history_runs=2)
+    run = _nested(tmp_path_factory.mktemp("full"), history_runs=2, stance=True)
     logs = _Logs()
     logger = logging.getLogger("matplotlib")
     logger.addHandler(logs)
@@ -90,7 +92,9 @@ def test_make_charts_writes_pngs_and_notes(full_run) -> None:
     run, names, records, _ = full_run
     assert _glyph_problems(records) == []
     paths = [run / "charts" / n for n in names]
-    assert names[:5] == BASE
+    stance_first = ["stance_heatmap.png", "stance_intervals.png", "stance_timeline.png",
+                    "stance_mentions.png"]  # fmt: skip
+    assert names[:4] == stance_first and names[4:9] == BASE
     frames = list(dict.fromkeys(read_table(run, "lexicon")["frame"]))
     assert len([n for n in names if n.startswith("top_terms_")]) == len(frames)
     for p in paths:
@@ -339,9 +343,7 @@ def test_voices_count_every_match_once(tmp_path: Path) -> None:
 def test_every_registered_chart_is_drawn_in_its_group(full_run) -> None:
     run, names, _, _ = full_run
     notes = read_notes(run)
-    for c in registry.load():  # the full fake run has data for every frame chart
-        if c.group == "stance":  # the fake run writes no stance tables: test_stance_run draws them
-            continue
+    for c in registry.load():  # the full fake run has data for every chart
         drawn = [n for n in names if n == f"{c.name}.png" or n.startswith(f"{c.name}_")]
         assert drawn, c.name
         assert all(notes[n].group == c.group for n in drawn)
@@ -463,3 +465,72 @@ def test_nice_ticks_share_their_decimals(top: float, labels: list[str]) -> None:
     ticks, shown = panels.nice_ticks(top)
     assert shown == labels
     assert ticks[0] == 0 and ticks[-1] <= top
+
+
+def _stance_chart(run: Path, draw):
+    with mpl.rc_context(fonts.style()):
+        fig, note = draw(data.ChartData(run))
+        FigureCanvasAgg(fig).draw()
+    return fig, note
+
+
+def test_stance_heatmap_leaves_thin_cells_uncoloured_and_hatched(full_run) -> None:
+    run = full_run[0]
+    st = read_table(run, "stance")
+    fig, note = _stance_chart(run, stance.stance_heatmap)
+    ax = fig.axes[0]
+    values = ax.images[0].get_array()
+    d = data.ChartData(run)
+    sources, targets = stance._order(d, st)
+    thin = 0
+    for r in st.to_dict("records"):
+        i, j = sources.index(r["source"]), targets.index(r["target"])
+        blank = bool(r["low_evidence"]) or r["evaluated"] == 0
+        assert bool(np.ma.getmaskarray(values)[i, j]) == blank, (r["source"], r["target"])
+        thin += blank
+    hatched = [p for p in ax.patches if p.get_hatch()]
+    assert len(hatched) == thin > 0
+    ticks = [t.get_text() for t in ax.get_xticklabels()]
+    assert "Russia–DPRK\nties" in ticks and not [t for t in ticks if "_" in t]
+    names = [t.get_text() for t in ax.get_yticklabels()]
+    assert not [n for n in names if "…" in n]  # long names wrap, never cut
+    assert f"n = {int(st['evaluated'].sum())}" in ax.get_title()
+    assert "Hatched" in note.guide
+
+
+def test_stance_intervals_draw_crossing_zero_dashed(full_run) -> None:
+    run = full_run[0]
+    st = read_table(run, "stance").dropna(subset=["stance"])
+    fig, _ = _stance_chart(run, stance.stance_intervals)
+    whiskers = [ln for ax in fig.axes for ln in ax.lines if len(ln.get_xdata()) == 2]
+    styles = {(float(ln.get_xdata()[0]), float(ln.get_xdata()[1])): ln.get_linestyle()
+              for ln in whiskers if ln.get_ydata()[0] == ln.get_ydata()[1]}  # fmt: skip
+    for r in st.to_dict("records"):
+        style = styles[(float(r["ci_low"]), float(r["ci_high"]))]
+        if r["low_evidence"]:
+            assert style == ":"
+        elif r["ci_low"] < 0 < r["ci_high"]:
+            assert style == "--"
+        else:
+            assert style == "-"
+    assert [t.get_text() for t in fig.legends[0].get_texts()] == [
+        "interval excludes 0",
+        "interval includes 0",
+        "too little evidence",
+    ]
+
+
+def test_stance_timeline_is_on_a_date_axis_with_one_legend(full_run) -> None:
+    run = full_run[0]
+    tl = read_table(run, "stance_timeline")
+    fig, _ = _stance_chart(run, stance.stance_timeline)
+    axes = [ax for ax in fig.axes if ax.get_visible()]
+    assert all(isinstance(ax.xaxis.get_major_formatter(), mdates.ConciseDateFormatter)
+               for ax in axes)  # fmt: skip
+    xs = sorted({float(x) for ax in axes for c in ax.collections for x, _ in c.get_offsets()})
+    months = sorted(set(tl["month"]))
+    assert xs == [mdates.date2num(pd.Timestamp(f"{m}-15")) for m in months]
+    assert len(fig.legends) == 1
+    shown = [t.get_text().replace("\n", " ") for t in fig.legends[0].get_texts()]
+    assert len(shown) == tl["source"].nunique()
+    assert "Valdai Club" in shown

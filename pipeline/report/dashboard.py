@@ -21,7 +21,10 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
+from pipeline.report.changes import changes_view
+from pipeline.report.differences_view import differences_view
 from pipeline.report.fmt import count_of, fmt_int, fmt_p, fmt_signed, records, scalar, sort_key
+from pipeline.report.labels import group_names, target_names
 from pipeline.report.runinfo import (
     UNIT,
     frame_labels,
@@ -36,15 +39,15 @@ from pipeline.report.sections import (
     charts_view,
     cleaning_view,
     coverage_view,
-    differences_view,
     lexicons_view,
     passage_groups,
-    sourcing_view,
     summary_and_cells,
     validation_view,
 )
+from pipeline.report.sourcing_view import sourcing_view
 from pipeline.report.stance_check_view import stance_check_view
 from pipeline.report.stance_view import stance_view
+from pipeline.report.webfont import font_face
 from pipeline.runfolder.cells import display_all
 from pipeline.runfolder.schema import ALPHA, PASSAGES_PER_CELL
 from pipeline.runfolder.tables import atomic_write, read_table
@@ -55,13 +58,14 @@ TEMPLATES = Path(__file__).parent / "templates"
 VOICE_COUNTS = ("author_hits", "quoted_hits", "negated_hits")
 # The page's sections, in order: id (its partial is templates/sections/<id>.html.j2) → heading.
 SECTIONS = (
-    ("summary", "Summary"),
+    ("stance", "Stance"),
+    ("changes", "What changed"),
+    ("summary", "Frames"),
     ("comparison", "Comparison"),
     ("differences", "Differences"),
-    ("stance", "Stance"),
+    ("sourcing", "Who speaks"),
     ("charts", "Charts"),
     ("validation", "Validation"),
-    ("sourcing", "Who speaks"),
     ("articles", "Articles"),
     ("passages", "Passages"),
     ("terms", "Terms"),
@@ -102,13 +106,16 @@ def build_context(run_dir: Path) -> dict[str, Any]:
     warnings = [str(w) for w in run.get("warnings") or []]
     charts = charts_view(run_dir)
     corpus_meta = run.get("corpus") or {}
+    changes = changes_view(run_dir, run, target_names(run))
     return {
         "run": run,
         "run_id": str(run.get("run_id", run_dir.name)),
         "unit": UNIT,
         "alpha": ALPHA,
-        "sections": SECTIONS,
+        "sections": [s for s in SECTIONS if s[0] != "changes" or changes["available"]],
+        "changes": changes,
         "frames": [{"id": f, "label": labels[f]} for f in frames],
+        "frame_names": labels,
         "sources": names,
         "summary": summary,
         "cells": cells,
@@ -118,8 +125,8 @@ def build_context(run_dir: Path) -> dict[str, Any]:
         "coverage": coverage_view(run_dir, labels),
         "differences": differences_view(run_dir, names, frames, labels, low),
         "validation": validation_view(run_dir, run, frames, labels),
-        "sourcing": sourcing_view(run_dir, names),
-        "stance": stance_view(run_dir, names, warnings),
+        "sourcing": sourcing_view(run_dir, names, group_names(run)),
+        "stance": stance_view(run_dir, names, warnings, run),
         "stance_check": stance_check_view(run_dir),
         "chart_groups": charts,
         "charts": [c for g in charts for c in g["charts"]],
@@ -178,6 +185,7 @@ def _asset(name: str) -> Markup:
 
 
 NONCE = "{nonce}"
+FONT = "/* embedded font */"
 
 
 def render_html(run_dir: Path) -> str:
@@ -193,7 +201,9 @@ def render_html(run_dir: Path) -> str:
         css=_asset("dashboard.css"),
         js=_asset("dashboard.js"),
         nonce=Markup(NONCE),
+        font_css=Markup(FONT),
     )
+    page = page.replace(FONT, font_face(page), 1)
     nonce = base64.urlsafe_b64encode(hashlib.sha256(page.encode()).digest()[:16]).decode()
     return page.replace(f"'nonce-{NONCE}'", f"'nonce-{nonce}'").replace(
         f'<script nonce="{NONCE}">', f'<script nonce="{nonce}">'

@@ -4,7 +4,6 @@ part of one); what they read comes from ``scan`` (the big tables) or ``read_tabl
 from __future__ import annotations
 
 import base64
-import math
 from collections import Counter
 from pathlib import Path
 from typing import Any, cast
@@ -19,10 +18,8 @@ from pipeline.report.fmt import (
     count_of,
     fmt_ci,
     fmt_int,
-    fmt_p,
     fmt_pct,
     fmt_rate,
-    fmt_signed,
     label_of,
     num,
     overlap,
@@ -42,11 +39,7 @@ from pipeline.runfolder.schema import columns
 from pipeline.runfolder.tables import has_table, iter_table, read_table
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
-MAX_DIFFERENCE_ROWS = 5_000
 MAX_REMOVED_ROWS = 2_000
-# Differences in words, per frame: this many reliable ones shown, the rest folded away.
-SHOWN_DIFFERENCES = 10
-MAX_DIFFERENCE_SENTENCES = 300
 
 
 def summary_and_cells(
@@ -378,91 +371,6 @@ def charts_view(run_dir: Path) -> list[dict[str, Any]]:
     ]
 
 
-def differences_view(
-    run_dir: Path, names: list[str], frames: list[str], labels: dict[str, str], low: set[str]
-) -> dict[str, Any]:
-    """The pairwise differences: a table (capped) and, per frame, what holds in words."""
-    if not has_table(run_dir, "differences"):
-        return {"available": False}
-    d = read_table(run_dir, "differences")
-    d = d.assign(
-        absdiff=d["diff"].abs(),
-        p_sort=d["p_adjusted"].fillna(2.0),
-        fj=d["frame"].map({f: j for j, f in enumerate(frames)}).fillna(len(frames)),
-    )
-    d = d.sort_values(
-        ["significant", "p_sort", "absdiff"], ascending=[False, True, False], kind="stable"
-    )
-    rows: list[dict[str, Any]] = []
-    per_frame: dict[str, dict[str, Any]] = {}
-    for r in records(d):
-        label = labels.get(r["frame"], r["frame"])
-        sig = bool(r["significant"])
-        diff = num(r["diff"]) or 0.0
-        a, b, lo, hi = r["source_a"], r["source_b"], r["ci_low"], r["ci_high"]
-        if diff < 0:  # say it the positive way round: who uses the frame more
-            a, b, lo, hi = b, a, -(num(hi) or math.nan), -(num(lo) or math.nan)
-        words = {
-            "more": a,
-            "less": b,
-            "first": r["source_a"],
-            "second": r["source_b"],
-            "frame": label,
-            "diff": fmt_signed(abs(diff)),
-            "ci": f"[{fmt_signed(lo).lstrip('+')}, {fmt_signed(hi).lstrip('+')}]",
-            "p": fmt_p(r["p_adjusted"]),
-            "low": r["source_a"] in low or r["source_b"] in low,
-        }
-        group = per_frame.setdefault(r["frame"], {"label": label, "hold": [], "not": []})
-        (group["hold"] if sig else group["not"]).append(words)
-        if len(rows) < MAX_DIFFERENCE_ROWS:
-            rows.append(
-                {
-                    "a": r["source_a"],
-                    "b": r["source_b"],
-                    "frame": label,
-                    "diff": fmt_signed(r["diff"], 2),
-                    "diff_key": sort_key(r["diff"]),
-                    "ci": f"[{fmt_signed(r['ci_low'], 2).lstrip('+')}, "
-                    f"{fmt_signed(r['ci_high'], 2).lstrip('+')}]",
-                    "p": fmt_p(r["p_value"]).removeprefix("p = "),
-                    "p_key": sort_key(r["p_value"]),
-                    "p_adj": fmt_p(r["p_adjusted"]).removeprefix("p = "),
-                    "p_adj_key": sort_key(r["p_adjusted"]),
-                    "unit": r["unit"],
-                    "significant": sig,
-                    "low": words["low"],
-                }
-            )
-    order = [f for f in frames if f in per_frame] + [f for f in per_frame if f not in frames]
-    blocks = []
-    for f in order:
-        g = per_frame[f]
-        blocks.append(
-            {
-                "label": g["label"],
-                "n_hold": len(g["hold"]),
-                "n": len(g["hold"]) + len(g["not"]),
-                "shown": g["hold"][:SHOWN_DIFFERENCES],
-                "folded": g["hold"][SHOWN_DIFFERENCES:MAX_DIFFERENCE_SENTENCES],
-                "not": g["not"][:MAX_DIFFERENCE_SENTENCES],
-                "n_not": len(g["not"]),
-                "cut": max(0, len(g["hold"]) - MAX_DIFFERENCE_SENTENCES)
-                + max(0, len(g["not"]) - MAX_DIFFERENCE_SENTENCES),
-            }
-        )
-    units = sorted(set(d["unit"]) - {""})
-    return {
-        "available": True,
-        "rows": rows,
-        "total": len(d),
-        "n_hold": int(d["significant"].sum()),
-        "blocks": blocks,
-        "units": units,
-        "pairs": len(d.drop_duplicates(["source_a", "source_b"])),
-    }
-
-
 def validation_view(
     run_dir: Path,
     run: dict,
@@ -597,46 +505,6 @@ def family_rows(metrics: pd.DataFrame, frames: list[str], labels: dict[str, str]
             }
         )
     return {"cols": [label_of(labels, f) for f in cols], "rows": rows}
-
-
-def _pct_interval(low: Any, high: Any) -> str:
-    lo, hi = num(low), num(high)
-    return "" if lo is None or hi is None else f"{lo * 100:.0f}–{hi * 100:.0f}%"
-
-
-def sourcing_view(run_dir: Path, names: list[str], limit: int = 300) -> dict[str, Any]:
-    """Who gets to speak in each outlet: per source, each actor group's share of its
-    attributions with the interval, and the first attributions as examples."""
-    if not has_table(run_dir, "sourcing"):
-        return {"available": False, "groups": [], "rows": [], "examples": []}
-    t = read_table(run_dir, "sourcing")
-    groups = list(pd.unique(t["speaker_group"]))
-    cells = {(r["source"], r["speaker_group"]): r for r in records(t)}
-    order = [n for n in names if n in set(t["source"])]
-    order += [n for n in pd.unique(t["source"]) if n not in order]
-    rows = []
-    for src in order:
-        row_cells = []
-        for grp in groups:
-            r = cells.get((src, grp))
-            share = num(r["share"]) if r else None
-            row_cells.append(
-                {
-                    "share": fmt_pct(share) if r and num(r["attributions"]) else "–",
-                    "ci": _pct_interval(r["ci_low"], r["ci_high"]) if r and share else "",
-                    "n": fmt_int(r["attributions"]) if r else "0",
-                    "key": sort_key(share),
-                }
-            )
-        total = sum(num(cells[(src, g)]["attributions"]) or 0 for g in groups if (src, g) in cells)
-        rows.append({"source": src, "total": fmt_int(total), "cells": row_cells})
-    examples: list[dict[str, Any]] = []
-    cols = ["article_id", "source", "speaker", "speaker_group", "kind", "verb", "sentence"]
-    for chunk in iter_table(run_dir, "sourcing_hits", cols):
-        examples.extend(records(chunk.head(limit - len(examples))))
-        if len(examples) >= limit:
-            break
-    return {"available": True, "groups": groups, "rows": rows, "examples": examples}
 
 
 def coverage_view(run_dir: Path, labels: dict[str, str]) -> dict[str, Any]:

@@ -3,12 +3,22 @@ differences that hold, and the evidence with its target and term marked."""
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from pipeline.report.fmt import fmt_p, records
+from pipeline.report.fmt import fmt_p, fmt_pct, records, sort_key
+from pipeline.report.labels import Name, name_of, relation, target_names
+from pipeline.report.stance_words import (
+    crosses_zero,
+    direction,
+    interval,
+    question,
+    signed,
+    source_sentence,
+)
 from pipeline.runfolder.tables import has_table, iter_table, read_table
 
 EVIDENCE_PER_CELL = 40  # evidence rows listed per source × target (stance_hits.csv has all)
@@ -17,33 +27,6 @@ EVIDENCE_COLUMNS = (
     "negated", "sentence_id", "target_start", "target_end", "char_start", "char_end", "left",
     "right", "role", "counted",
 )  # fmt: skip
-
-
-def _signed(v: float) -> str:
-    return f"{v:+.2f}"
-
-
-def describe(r: dict[str, Any]) -> str:
-    """How a source portrays a target, in words (after the source's name), from its row of
-    stance.csv."""
-    target, n = r["target"], int(r["evaluated"])
-    if n == 0:
-        return f"names {target} but never evaluates it in its own voice"
-    s, lo, hi = float(r["stance"]), float(r["ci_low"]), float(r["ci_high"])
-    numbers = f"{_signed(s)} [{_signed(lo)}, {_signed(hi)}], {n} evaluation{'' if n == 1 else 's'}"
-    if r["low_evidence"]:
-        return f"evaluates {target} too rarely to say: {numbers}"
-    if lo > 0:
-        word = "favourably"
-    elif hi < 0:
-        word = "unfavourably"
-    elif s > 0:
-        word = "leaning favourably (the interval includes zero)"
-    elif s < 0:
-        word = "leaning unfavourably (the interval includes zero)"
-    else:
-        word = "evenly"
-    return f"portrays {target} {word}: {numbers}"
 
 
 CONTEXT = 30  # characters shown before and after the target and term
@@ -67,7 +50,7 @@ def _segments(text: str, r: dict[str, Any]) -> list[dict[str, str]]:
     return [{"text": x["text"].replace("\n", " "), "kind": x["kind"]} for x in out if x["text"]]
 
 
-def _texts(run_dir: Path) -> dict[str, Path]:
+def article_texts(run_dir: Path) -> dict[str, Path]:
     """Each article's cleaned text file (the one stance offsets index)."""
     files: dict[str, Path] = {}
     for chunk in iter_table(run_dir, "corpus", ["article_id", "text_file"]):
@@ -76,95 +59,172 @@ def _texts(run_dir: Path) -> dict[str, Path]:
     return files
 
 
-def _evidence(run_dir: Path) -> dict[tuple[str, str], list[dict[str, Any]]]:
+def _evidence(
+    run_dir: Path,
+) -> tuple[dict[tuple[str, str], list[dict[str, Any]]], dict[tuple[str, str], int]]:
+    """The first evidence rows per source × target, and per cell how many distinct mentions
+    carry a counted evaluation."""
     kept: dict[tuple[str, str], list[dict[str, Any]]] = {}
-    files = _texts(run_dir)
+    carried: dict[tuple[str, str], set[tuple[str, int]]] = {}
+    files = article_texts(run_dir)
     cache: dict[str, str] = {}
     for chunk in iter_table(run_dir, "stance_hits", EVIDENCE_COLUMNS):
         for r in records(chunk):
-            cell = kept.setdefault((str(r["source"]), str(r["target"])), [])
+            key = (str(r["source"]), str(r["target"]))
+            if bool(r["counted"]):
+                carried.setdefault(key, set()).add((str(r["article_id"]), int(r["target_start"])))
+            cell = kept.setdefault(key, [])
             if len(cell) >= EVIDENCE_PER_CELL:
                 continue
             article = str(r["article_id"])
             if article not in cache:
                 path = files.get(article)
                 cache = {article: path.read_text("utf-8") if path and path.is_file() else ""}
-            text = cache[article]
-            cell.append(
-                {
-                    "segments": _segments(text, r)
-                    if text
-                    else [
-                        {"text": str(r["left"]), "kind": ""},
-                        {"text": str(r["term"]), "kind": "term"},
-                        {"text": str(r["right"]), "kind": ""},
-                    ],
-                    "target_matched": str(r["target_matched"]),
-                    "term": str(r["term"]),
-                    "polarity": "+" if int(r["polarity"]) > 0 else "−",
-                    "weight": f"{float(r['weight']):g}",
-                    "voice": str(r["voice"]),
-                    "negated": bool(r["negated"]),
-                    "role": str(r["role"]),
-                    "counted": bool(r["counted"]),
-                    "article": article,
-                    "sentence": int(r["sentence_id"]),
-                }
-            )
-    return kept
+            cell.append(passage(r, cache[article]))
+    return kept, {k: len(v) for k, v in carried.items()}
 
 
-def stance_view(run_dir: Path, names: list[str], warnings: list[str]) -> dict[str, Any]:
+def passage(r: dict[str, Any], text: str) -> dict[str, Any]:
+    """One evidence row as the template shows it."""
+    fallback = [
+        {"text": str(r["left"]), "kind": ""},
+        {"text": str(r["term"]), "kind": "term"},
+        {"text": str(r["right"]), "kind": ""},
+    ]
+    return {
+        "segments": _segments(text, r) if text else fallback,
+        "target_matched": str(r["target_matched"]),
+        "term": str(r["term"]),
+        "polarity": "+" if int(r["polarity"]) > 0 else "−",
+        "weight": f"{float(r['weight']):g}",
+        "voice": str(r["voice"]),
+        "negated": bool(r["negated"]),
+        "role": str(r["role"]),
+        "counted": bool(r["counted"]),
+        "article": str(r["article_id"]),
+        "sentence": int(r["sentence_id"]),
+    }
+
+
+def _cell(r: dict[str, Any], carried: int, anchor: str, evidence: int) -> dict[str, Any]:
+    """One source × target cell of the matrix."""
+    kind = direction(r)
+    n, mentions = int(r["evaluated"]), int(r["mentions"])
+    value = float(r["stance"]) if kind not in ("none",) else math.nan
+    shown = kind not in ("none", "thin")
+    ci = interval(float(r["ci_low"]), float(r["ci_high"]))
+    return {
+        "kind": kind.replace(" ", "-"),
+        "stance": signed(value) if not math.isnan(value) else "–",
+        "ci": ci if n and ci != "none" else "",
+        "crosses": bool(n) and crosses_zero(r),
+        "n": n,
+        "mentions": mentions,
+        "share": fmt_pct(min(carried, mentions) / mentions) if mentions else "–",
+        "shade": f"{abs(value):.2f}" if shown else "0",
+        "sign": "pos" if shown and value > 0 else "neg" if shown and value < 0 else "",
+        "anchor": anchor if evidence else "",
+        "key": sort_key(value),
+    }
+
+
+def _matrix(
+    st: pd.DataFrame, names: dict[str, Name], carried: dict[tuple[str, str], int],
+    evidence: dict[tuple[str, str], list[dict[str, Any]]],
+) -> tuple[list[str], list[dict[str, Any]]]:  # fmt: skip
+    """The targets any source names or evaluates (lexicon order), and one row per source."""
+    seen = set(st.loc[(st["mentions"] > 0) | (st["evaluated"] > 0), "target"].astype(str))
+    targets = [t for t in names if t in seen] + sorted(seen - set(names))
+    rows = []
+    for i, (source, g) in enumerate(st.groupby("source", sort=False)):
+        by_target = {str(r["target"]): r for r in records(g)}
+        cells = []
+        for j, t in enumerate(targets):
+            r = by_target.get(t)
+            key = (str(source), t)
+            blank = {"target": t, "evaluated": 0, "mentions": 0, "stance": math.nan,
+                     "ci_low": math.nan, "ci_high": math.nan, "low_evidence": True}  # fmt: skip
+            cells.append(_cell(r or blank, carried.get(key, 0), f"ev-{i}-{j}",
+                               len(evidence.get(key, []))))  # fmt: skip
+        ordered = [by_target[t] for t in targets if t in by_target]
+        rows.append({"source": str(source), "cells": cells,
+                     "sentence": source_sentence(str(source), ordered, names)})  # fmt: skip
+    return targets, rows
+
+
+def stance_view(run_dir: Path, names: list[str], warnings: list[str], run: dict) -> dict[str, Any]:
     """What the Stance section shows; ``available`` is false when the run measured no stance."""
     run_dir = Path(run_dir)
+    targets = target_names(run)
+    ask = question(targets, relation(run))
     if not has_table(run_dir, "stance"):
-        return {"available": False}
+        return {"available": False, "question": ask}
     st = read_table(run_dir, "stance")
     if st.empty:
-        return {"available": False}
+        return {"available": False, "question": ask}
     order = {s: k for k, s in enumerate(names)}
     st = st.sort_values("source", key=lambda c: c.map(order).fillna(len(order)), kind="stable")
-    evidence = _evidence(run_dir)
+    evidence, carried = _evidence(run_dir)
+    columns, rows = _matrix(st, targets, carried, evidence)
     sources = []
-    for source, g in st.groupby("source", sort=False):
-        rows = [
+    for i, row in enumerate(rows):
+        groups = [
             {
-                "target": r["target"],
-                "sentence": describe(r),
-                "evidence": evidence.get((str(source), str(r["target"])), []),
-                "evaluated": int(r["evaluated"]),
-                "mentions": int(r["mentions"]),
+                "anchor": c["anchor"],
+                "target": name_of(targets, t).short,
+                "evidence": evidence.get((row["source"], t), []),
+                "n": c["n"],
+                "mentions": c["mentions"],
             }
-            for r in records(g)
-            if int(r["mentions"]) > 0 or int(r["evaluated"]) > 0
+            for t, c in zip(columns, row["cells"], strict=True)
+            if c["anchor"]
         ]
-        sources.append({"source": str(source), "rows": rows})
-    diffs = (
-        read_table(run_dir, "stance_differences")
-        if has_table(run_dir, "stance_differences")
-        else pd.DataFrame()
-    )
+        sources.append({"source": row["source"], "index": i, "groups": groups})
+    return {
+        "available": True,
+        "question": ask,
+        "targets": [{"short": n.short, "ja": n.ja} for n in (name_of(targets, t) for t in columns)],
+        "rows": rows,
+        "sources": sources,
+        "differences": _differences(run_dir, targets),
+        "expectations": _expectations(run_dir, targets),
+        "warnings": [w for w in warnings if w.startswith("stance reversal:")],
+        "per_cell": EVIDENCE_PER_CELL,
+    }
+
+
+def _differences(run_dir: Path, targets: dict[str, Name]) -> dict[str, Any]:
+    """The pairwise stance differences that hold after Holm's correction, and how many were
+    tested."""
+    if not has_table(run_dir, "stance_differences"):
+        return {"hold": [], "tested": 0}
+    diffs = read_table(run_dir, "stance_differences")
     hold = [
         {
-            "a": r["source_a"], "b": r["source_b"], "target": r["target"],
-            "diff": _signed(float(r["diff"])),
-            "ci": f"[{_signed(float(r['ci_low']))}, {_signed(float(r['ci_high']))}]",
+            "a": r["source_a"], "b": r["source_b"], "target": name_of(targets, r["target"]).short,
+            "diff": signed(float(r["diff"])),
+            "ci": interval(float(r["ci_low"]), float(r["ci_high"])),
             "p": fmt_p(r["p_adjusted"]),
         }
         for r in records(diffs)
         if bool(r["significant"])
     ]  # fmt: skip
-    expected = (
-        records(read_table(run_dir, "stance_expectations"))
-        if has_table(run_dir, "stance_expectations")
-        else []
-    )
-    return {
-        "available": True,
-        "sources": sources,
-        "differences": hold,
-        "n_differences": len(diffs),
-        "expectations": expected,
-        "warnings": [w for w in warnings if w.startswith("stance reversal:")],
-        "per_cell": EVIDENCE_PER_CELL,
-    }
+    return {"hold": hold, "tested": len(diffs)}
+
+
+def _expectations(run_dir: Path, targets: dict[str, Name]) -> list[dict[str, Any]]:
+    if not has_table(run_dir, "stance_expectations"):
+        return []
+    out = []
+    for e in records(read_table(run_dir, "stance_expectations")):
+        s, lo, hi = float(e["stance"]), float(e["ci_low"]), float(e["ci_high"])
+        out.append(
+            {
+                **e,
+                "target": name_of(targets, e["target"]).short,
+                "stance": signed(s) if s == s else "–",
+                "ci": interval(lo, hi) if lo == lo else "–",
+                "evaluated": int(e["evaluated"]) if e["evaluated"] == e["evaluated"] else 0,
+            }
+        )
+    return out

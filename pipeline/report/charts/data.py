@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline.report.charts.fonts import display_label
+from pipeline.report.labels import group_names, name_of, target_names
 from pipeline.report.runinfo import (
     MAX_POINTS,
     distinct,
@@ -71,6 +72,15 @@ def article_points(
     )
 
 
+def _articles(sources: pd.DataFrame) -> dict[str, int]:
+    """Articles per source, as sources.csv gives them (its rows repeat them per frame)."""
+    if sources.empty or "articles" not in sources.columns:
+        return {}
+    first = sources.drop_duplicates("source")
+    counts = pd.to_numeric(first["articles"], errors="coerce")
+    return {str(s): int(n) for s, n in zip(first["source"], counts, strict=True) if n == n}
+
+
 class ChartData:
     """A run folder's tables, read once; the optional ones only when a chart asks. Of the
     tables that grow with the corpus only what the charts show is kept (``ArticlePoints``)."""
@@ -90,6 +100,9 @@ class ChartData:
         self.labels = frame_labels(self.run, lexicon, self.frames)
         self.names = source_order(self.sources, seen_sources, self.terms)
         self.low = low_evidence_sources(self.sources)
+        self.articles = _articles(self.sources)
+        self.targets = target_names(self.run)
+        self.groups = group_names(self.run)
         self._tables: dict[str, pd.DataFrame] = {}
 
     def has(self, name: str) -> bool:
@@ -103,10 +116,25 @@ class ChartData:
     def label(self, frame: str) -> str:
         return self.labels.get(frame, frame)
 
-    def src_label(self, source: str, width: int = 24) -> str:
-        """A source's tick label; low-evidence sources say so on a line of their own."""
-        text = display_label(source, width)
-        return f"{text}\n({LOW_EVIDENCE})" if source in self.low else text
+    def target(self, target: str) -> str:
+        """A stance target's display name (the lexicon's English label, else its id)."""
+        return name_of(self.targets, target).short
+
+    def group(self, group: str) -> str:
+        """An actor group's display name."""
+        return name_of(self.groups, group).short
+
+    def src_label(self, source: str, width: int = 24, lines: int = 3, count: bool = True) -> str:
+        """A source's tick label, with its number of articles (``count``) and, for a
+        low-evidence source, a note saying so, on a line of their own."""
+        text = display_label(source, width, lines)
+        notes = []
+        n = self.articles.get(source) if count else None
+        if n is not None:
+            notes.append(f"n = {n} article{'' if n == 1 else 's'}")
+        if source in self.low:
+            notes.append(LOW_EVIDENCE)
+        return f"{text}\n({', '.join(notes)})" if notes else text
 
 
 def matrix(d: ChartData, column: str) -> pd.DataFrame:

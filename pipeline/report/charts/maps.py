@@ -160,7 +160,7 @@ def frame_map(d: ChartData) -> tuple[Figure, ChartNote]:
     pct2 = "?" if math.isnan(var2) else f"{var2 * 100:.0f}%"
     ax.set_xlabel(f"PC1 ({pct1} of variance), {UNIT}")
     ax.set_ylabel(f"PC2 ({pct2} of variance), {UNIT}")
-    ax.set_title("Frame map: sources by their frame profiles (PCA)")
+    ax.set_title(f"Frame map: {n} sources by their frame profiles (PCA)")
     handles = [
         Line2D([], [], marker="o", linestyle="", color=colors[f], label=display_label(
             d.label(f), 28, 1)) for f in d.frames if f in set(lead.values())
@@ -238,7 +238,9 @@ def similarity(d: ChartData) -> tuple[Figure, ChartNote]:
         empty_note(ax, "no sources")
     ax.set_xlabel("source")
     ax.set_ylabel("source")
-    title = "Vocabulary similarity between sources" + (" (clustered)" if clustered else "")
+    title = f"Vocabulary similarity between {len(names)} sources" + (
+        " (clustered)" if clustered else ""
+    )
     fig.suptitle(title)
     values = m.to_numpy(dtype=float)
     pairs = [

@@ -44,7 +44,7 @@ def heatmap(d: ChartData) -> tuple[Figure, ChartNote]:
     m = matrix(d, "per_1k")
     n_s, n_f = max(len(d.names), 1), max(len(d.frames), 1)
     fig = Figure(figsize=(max(5.5, 3.2 + 1.5 * n_f), max(3.2, 1.6 + 0.55 * n_s)))
-    xlabels = [display_label(d.label(f), 14, 3) for f in d.frames]
+    xlabels = [display_label(d.label(f), 16, 3) for f in d.frames]
     ylabels = [d.src_label(s) for s in d.names]
     width, height = fig.get_size_inches()
     left = EDGE + AXIS_LABEL + labels_width(ylabels) + TICK_OFFSET

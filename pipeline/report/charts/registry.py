@@ -31,9 +31,9 @@ Page = tuple[str, tuple[Any, ...]]  # file name, extra arguments of the draw fun
 FAMILIES = ("rates", "maps", "stance", "time", "terms", "sourcing")
 # Dashboard groups, in page order: id → heading. A chart names one of these ids.
 GROUPS: dict[str, str] = {
+    "stance": "Stance toward targets",
     "rates": "Rates and shares",
     "maps": "Frame map and similarity",
-    "stance": "Stance toward targets",
     "time": "Where and when",
     "terms": "Terms",
     "sourcing": "Who speaks",

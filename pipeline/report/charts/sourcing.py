@@ -29,7 +29,7 @@ def sourcing(d: ChartData) -> tuple[Figure, ChartNote]:
     m = m.reindex(index=names, columns=groups).astype(float) * 100
     n = t.groupby("source")["attributions"].sum().reindex(names).fillna(0).astype(int)
     rows = [f"{display_label(s, 22)} (n={n[s]})" for s in names]
-    cols = [display_label(g.replace("_", " "), 12) for g in groups]
+    cols = [display_label(d.group(g), 14, 3) for g in groups]
     fig = Figure(figsize=(3.5 + 0.75 * len(groups), 2.4 + 0.42 * len(names)))
     width, height = fig.get_size_inches()
     left = EDGE + labels_width(rows) + TICK_OFFSET + AXIS_LABEL
@@ -47,9 +47,9 @@ def sourcing(d: ChartData) -> tuple[Figure, ChartNote]:
     ax.tick_params(axis="y", labelrotation=0)
     ax.set_xlabel("speaker group (actor lexicon)")
     ax.set_ylabel("source")
-    title = "Who gets to speak in each source"
+    title = f"Who gets to speak in each source (n = {int(n.sum())} attributions)"
     fig.suptitle(title)
-    shares, groups_of = m.to_numpy(dtype=float), [str(g) for g in m.columns]
+    shares, groups_of = m.to_numpy(dtype=float), [d.group(str(g)) for g in m.columns]
     parts = [
         f"{s}: {groups_of[int(row.argmax())]} {row.max():.0f}%"
         for s, row in zip(names[:12], shares, strict=False)

@@ -76,7 +76,8 @@ def top_terms(d: ChartData, frame: str) -> tuple[Figure, ChartNote]:
             )
         )
     label = d.label(frame)
-    title = f"Top matched terms: {label}"
+    total = sum(int(sum(p.values)) for p in panels)
+    title = f"Top matched terms: {label} (n = {total} matches shown)"
     fig = bar_panels(display_label(title, 80, 1),
                       "author-voice matches (count, at the end of each bar)", panels, slots,
                       4.2)  # fmt: skip

@@ -157,7 +157,8 @@ def lines_by_source(
 def timeline_months(d: ChartData) -> tuple[Figure, ChartNote]:
     t = d.table("timeline")
     t = t[t["month"].astype(str).str.fullmatch(r"\d{4}-\d{2}")].dropna(subset=["per_1k"])
-    title = "Framing over time: rate per month"
+    n = int(t.drop_duplicates(["source", "month"])["articles"].sum()) if len(t) else 0
+    title = f"Framing over time: rate per month (n = {n} dated articles)"
     months = sorted(set(t["month"]))
     if months:  # every month from the first to the last, so gaps keep their width
         months = list(pd.period_range(months[0], months[-1], freq="M").strftime("%Y-%m"))

@@ -187,6 +187,30 @@
       if (history.replaceState) history.replaceState(null, "", "#" + id);
     }
   });
+  /* ---- stance matrix cell → its evidence ------------------------------------------ */
+  function openEvidence(id) {
+    var d = document.getElementById(id);
+    if (!d || !d.classList.contains("stance-evidence")) return false;
+    for (var up = d; up; up = up.parentElement ? up.parentElement.closest("details") : null) {
+      up.open = true;
+    }
+    d.classList.add("flash");
+    window.setTimeout(function () { d.classList.remove("flash"); }, 1500);
+    d.scrollIntoView({ block: "start" });
+    return true;
+  }
+  document.addEventListener("click", function (ev) {
+    var a = ev.target.closest ? ev.target.closest("a.ev") : null;
+    if (!a) return;
+    var id = a.getAttribute("data-ev");
+    if (id && openEvidence(id)) {
+      ev.preventDefault();
+      if (history.replaceState) history.replaceState(null, "", "#" + id);
+    }
+  });
+  if (location.hash && /^#ev-\d+-\d+$/.test(location.hash)) {
+    openEvidence(location.hash.slice(1));
+  }
   if (location.hash && /^#cell-\d+-\d+$/.test(location.hash)) {
     openCell(location.hash.slice(1), true);
   }
