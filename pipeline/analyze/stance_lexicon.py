@@ -21,7 +21,7 @@ from pipeline.ingest.clean import normalize
 
 STANCE_DIR = "stance"
 FILES = ("targets.yaml", "evaluations.yaml", "expectations.yaml")
-ALIAS_KINDS = ("names", "capitals", "leaders", "governments")
+ALIAS_KINDS = ("names", "capitals", "leaders", "governments", "titles")
 TARGET_KEYS = {"id", "label", "note", *ALIAS_KINDS}
 EVAL_KEYS = {"term", "polarity", "strength", "category", "about", "note"}
 ABOUT = ("holder", "agent", "patient", "harm")
@@ -31,6 +31,15 @@ _ID = re.compile(r"^[a-z0-9_]+$")
 TARGET_FRAME = "stance_targets"
 RELATION_FRAME = "stance_relations"
 EVAL_FRAME = "stance_evaluations"
+
+
+@dataclass(frozen=True, slots=True)
+class Guard:
+    """The context an alias that is also a common word needs (stance_names.py): lemmas of
+    the next token that make it the target (``needs``) or something else (``unless``)."""
+
+    needs: frozenset[str]
+    unless: frozenset[str]
 
 
 @dataclass(slots=True)
@@ -52,6 +61,7 @@ class StanceLexicon:
     about: dict[str, str]
     expectations: dict[str, dict[str, int]]
     files: dict[str, str] = field(default_factory=dict)  # file name -> sha256
+    guards: dict[str, Guard] = field(default_factory=dict)  # alias -> its context rule
     owners: dict[int, tuple[str, ...]] = field(default_factory=dict)  # id(alias) -> targets
 
     def __post_init__(self) -> None:
@@ -121,7 +131,7 @@ def _targets(path: Path, errors: list[LexiconError] | None) -> tuple[Lexicon, Le
     data, root, raw = _read(path)
     if not isinstance(data, dict) or not isinstance(data.get("targets"), list):
         raise LexiconError(path, 1, "expected a mapping with a `targets` list")
-    unknown = set(data) - {"targets", "compounds", "relations"}
+    unknown = set(data) - {"targets", "compounds", "relations", "common_words"}
     if unknown:
         raise LexiconError(path, 1, f"unknown top-level key(s): {', '.join(sorted(unknown))}")
     rel = data.get("relations") or {}
@@ -164,7 +174,28 @@ def _targets(path: Path, errors: list[LexiconError] | None) -> tuple[Lexicon, Le
         for k, term in enumerate(rel.get(kind) or []):
             where = _line(root, "relations", kind, k)
             _add(relations, errors, term, target, kind, path, where)
-    return lex, relations, {"labels": labels, "target": target, "parties": parties, "sha": sha}
+    guards = _guards(data.get("common_words"), lex, root, path)
+    meta = {"labels": labels, "target": target, "parties": parties, "sha": sha, "guards": guards}
+    return lex, relations, meta
+
+
+def _guards(items: Any, lex: Lexicon, root: yaml.Node | None, path: Path) -> dict[str, Guard]:
+    """``common_words``: a list of {alias, needs, unless}; the alias must be a target's."""
+    aliases = {e.term for e in lex.entries}
+    out: dict[str, Guard] = {}
+    for i, item in enumerate(items or []):
+        line = _line(root, "common_words", i)
+        if not isinstance(item, dict) or set(item) - {"alias", "needs", "unless", "note"}:
+            raise LexiconError(path, line, "a common word has keys alias, needs, unless, note")
+        alias = normalize(str(item.get("alias") or "")).strip()
+        if alias not in aliases:
+            raise LexiconError(path, line, f"common word {alias!r} is no target alias")
+        lists = [item.get(key) or [] for key in ("needs", "unless")]
+        if not all(isinstance(x, list) for x in lists) or not any(lists):
+            raise LexiconError(path, line, f"{alias}: `needs` or `unless` must be a list of words")
+        needs, unless = (frozenset(w for x in xs for w in lemmas(str(x))[:1]) for xs in lists)
+        out[alias] = Guard(needs, unless)
+    return out
 
 
 def _add(
@@ -283,6 +314,7 @@ def load_stance(directory: Path, errors: list[LexiconError] | None = None) -> St
         polarity=polarity,
         about=about,
         expectations=expectations,
+        guards=meta["guards"],
         files={
             "targets.yaml": meta["sha"],
             "evaluations.yaml": evaluations.sha256,

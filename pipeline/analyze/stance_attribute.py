@@ -1,0 +1,214 @@
+"""Attach an evaluation to the target it is about: through the phrase structure of the
+sentence (bunsetsu.py), then by the relation each linked target has to it (README, "Stance",
+rules 4-6)."""
+
+from __future__ import annotations
+
+from pipeline.analyze.bunsetsu import Parse
+from pipeline.analyze.stance_mentions import (
+    ATTRIBUTIVE_ENDINGS,
+    PASSIVE,
+    PASSIVE_WINDOW,
+    PREDICATE_POS,
+    Clauses,
+    Mention,
+)
+from pipeline.analyze.tokens import TokenColumns
+
+# Ranks of the relations a target can have to an evaluation, by what the evaluation is about
+# and whether it is passive: lower is preferred; a relation not listed is not a candidate.
+_HOLDER = {
+    "genitive": 0,
+    "compound": 0,
+    "agent_by": 0,
+    "head": 0,
+    "topic": 1,
+    "subject": 1,
+    "object": 2,
+    "apposition": 1,
+    "bare": 3,
+    "with": 3,
+    "source": 3,
+    "modified": 0,
+}
+RANKS: dict[tuple[str, bool], dict[str, int]] = {
+    ("holder", False): _HOLDER,
+    ("holder", True): _HOLDER,
+    ("agent", False): {
+        "modified": 1,
+        "genitive": 0,
+        "agent_by": 0,
+        "subject": 1,
+        "apposition": 1,
+        "head": 1,
+        "topic": 2,
+        "bare": 3,
+    },
+    ("agent", True): {"agent_by": 0, "genitive": 1},
+    ("patient", False): {"object": 0, "compound": 0, "dative": 1},
+    ("patient", True): {
+        "subject": 0,
+        "topic": 0,
+        "head": 0,
+        "object": 1,
+        "compound": 1,
+        "dative": 2,
+    },
+    ("harm", False): {"agent_by": 0},
+    ("harm", True): {"agent_by": 0},
+}
+_ALL = {"genitive", "compound", "topic", "subject", "object", "dative", "bare", "head"}
+VICTIMS: dict[tuple[str, bool], set[str]] = {
+    ("agent", False): {"compound", "object", "dative"},
+    ("agent", True): {"subject", "topic", "object", "compound", "dative", "head"},
+    ("harm", False): _ALL,
+    ("harm", True): _ALL,
+}
+# Roles of a target that an act is done to: never the evaluated party.
+NOT_COUNTED = ("victim_", "recipient_")
+# Relations that the topic of an earlier clause may stand in for.
+CARRY = frozenset({"holder", "agent"})
+
+
+def _relation(mentions: list[Mention], k: int, a: int, tokens: TokenColumns) -> str:
+    """How mention ``k`` relates to an evaluation starting at token ``a``: a target right
+    after a predicate that follows the evaluation heads the relative clause it is in
+    (孤立が続いた北朝鮮, 挑発を続ける北朝鮮)."""
+    m = mentions[k]
+    if (
+        m.a > a
+        and tokens.pos[m.a - 1] in PREDICATE_POS
+        and tokens.surfaces[m.a - 1][-1:] in ATTRIBUTIVE_ENDINGS
+    ):
+        return "head"
+    if m.b <= a < m.chain_end:
+        return "genitive" if "の" in tokens.lemmas[m.b : a] else "compound"
+    if m.possessed >= 0:
+        owned = mentions[m.possessed]
+        if owned.b <= a < owned.chain_end:
+            return "genitive"
+    return m.role
+
+
+def _passive(tokens: TokenColumns, b: int, clauses: Clauses) -> bool:
+    lemmas, pos = tokens.lemmas, tokens.pos
+    for j in range(b, min(b + PASSIVE_WINDOW, clauses.end(b - 1) + 1, len(lemmas))):
+        if lemmas[j] in PASSIVE and pos[j] == "助動詞":
+            return True
+    return False
+
+
+def _group(mentions: list[Mention], k: int) -> list[int]:
+    """Mention ``k`` and every mention coordinated with it."""
+    group = {k}
+    changed = True
+    while changed:
+        changed = False
+        for i, m in enumerate(mentions):
+            if m.coord >= 0 and (i in group) != (m.coord in group):
+                group |= {i, m.coord}
+                changed = True
+    return sorted(group)
+
+
+CHAINING = frozenset({"adnominal", "coord", "linked"})
+
+
+def link(p: Parse, m: Mention, a: int, b: int) -> str:
+    """How a mention stands to the evaluation at ``a:b`` in the phrase structure: in the
+    same phrase, depending on it (its genitive, subject, object …), modified by it (英雄的な
+    ロシア軍, 孤立を深めるロシア), a co-argument of the predicate it depends on, or ''."""
+    eb, mb = p.at(b - 1), p.at(m.b - 1)
+    if eb == mb or p.at(a) == mb:
+        return "same"
+    x = mb
+    while True:
+        if p.heads[x] == eb:
+            return "dependent"
+        if p.kinds[x] not in CHAINING or p.heads[x] < 0:
+            break
+        x = p.heads[x]
+    y = eb
+    while p.heads[y] >= 0:
+        h = p.heads[y]
+        if h == mb:
+            return "modifies"
+        if p.kinds[y] in CHAINING or (p.kinds[h] in ("adnominal", "linked") and p.predicate[h]):
+            y = h
+            continue
+        break
+    if p.kinds[y] != "quote" and p.heads[x] >= 0 and p.heads[x] == p.heads[y]:
+        return "sibling"
+    return ""
+
+
+def _scope(p: Parse, m: Mention, eb: int) -> bool:
+    """Whether a topic mention's predicate, or a clause it continues into, holds ``eb``."""
+    k = p.at(m.b - 1)
+    while p.kinds[k] in CHAINING and p.heads[k] >= 0:
+        k = p.heads[k]
+    if p.kinds[k] != "topic":
+        return False
+    verb = p.heads[k]
+    while verb >= 0:
+        if p.dominates(verb, eb):
+            return True
+        if p.kinds[verb] != "clause":
+            return False
+        verb = p.heads[verb]
+    return False
+
+
+def attribute(
+    mentions: list[Mention],
+    a: int,
+    b: int,
+    about: str,
+    clauses: Clauses,
+    tokens: TokenColumns,
+    parse: Parse,
+    exclude: tuple[int, int] = (-1, -1),
+) -> list[tuple[int, str, str]]:
+    """(mention index, role, link) for an evaluation at tokens ``a:b`` (rules 4–6); roles of
+    victims start with ``victim_``. Only mentions linked to it in the phrase structure are
+    candidates; ``exclude`` is (the speaker's bunsetsu, the quotation holding the
+    evaluation): the speaker is never the target, and a quoted evaluation stays inside."""
+    for k, m in enumerate(mentions):
+        if m.a < b and a < m.b:
+            return [(k, "in_name", "same")]
+    speaker, inside = exclude
+    passive = _passive(tokens, b, clauses)
+    ranks = RANKS[(about, passive)]
+    victims = VICTIMS.get((about, passive), set())
+    best: list[tuple[int, int, int, int, str, str]] = []
+    hurt: list[tuple[int, str, str]] = []
+    live: list[int] = []
+    for k, m in enumerate(mentions):
+        mb = parse.at(m.b - 1)
+        if m.absorbed or mb == speaker or (inside >= 0 and not parse.dominates(inside, mb)):
+            continue
+        live.append(k)
+        how = link(parse, m, a, b)
+        if not how:
+            continue
+        rel = _relation(mentions, k, a, tokens)
+        if how == "modifies" and rel != "head":
+            rel = "modified"
+        if rel == "bare" and about == "agent" and m.a > a:
+            continue
+        if rel in ranks:
+            best.append((ranks[rel], how == "sibling", abs(m.a - a), k, rel, how))
+        elif rel in victims:
+            hurt.append((k, f"victim_{rel}", how))
+    if about == "agent" and any(x[4] == "agent_by" for x in best):
+        hurt += [(x[3], "victim_genitive", x[5]) for x in best if x[4] == "genitive"]
+        best = [x for x in best if x[4] != "genitive"]
+    if best:
+        *_, k, rel, how = min(best)
+        return [(i, rel, how) for i in _group(mentions, k)] + hurt
+    if about in CARRY and not passive:
+        eb = parse.at(b - 1)
+        for k in live:
+            if mentions[k].a < a and mentions[k].role == "topic" and _scope(parse, mentions[k], eb):
+                return [(i, "carried_topic", "scope") for i in _group(mentions, k)] + hurt
+    return hurt
