@@ -148,6 +148,8 @@ def _kind(tokens: TokenColumns, a: int, b: int, nxt: int, hi: int) -> tuple[str,
     comma = surfaces[b - 1] in ("、", "，") or (j + 1 < b and surfaces[j + 1] in ("、", "，"))
     if surfaces[j] in ("、", "，"):
         j -= 1
+    if any(surfaces[t] in (":", "：", ";", "；") for t in range(a, b)):
+        return "predicate", True
     pred = any(
         (pos[t] in PREDICATE_POS and not (t > a and pos[t - 1] == "助詞" and _functional(lemmas, t)))
         or (pos[t] == "助動詞" and lemmas[t] in ("だ", "です") and surfaces[t] not in ("な", "に"))
@@ -160,8 +162,12 @@ def _kind(tokens: TokenColumns, a: int, b: int, nxt: int, hi: int) -> tuple[str,
     if lp == "動詞" and j > a and pos[j - 1] == "助詞" and _functional(lemmas, j):
         if last == "言う":
             return ("quote" if pred or not next_nominal else "adnominal"), pred
+        if last == "為る" and pred:
+            return "quote", True
         return ("linked" if next_nominal else "case"), False
     if lp == "助動詞" and surfaces[j] == "に":
+        return "adverb", False
+    if lp == "形容詞" and j == a and surfaces[j].endswith("く") and not comma:
         return "adverb", False
     if lp == "助詞":
         if last == "と" and (pred or _reports_after(tokens, nxt, hi)) and not comma:
@@ -186,7 +192,8 @@ def _kind(tokens: TokenColumns, a: int, b: int, nxt: int, hi: int) -> tuple[str,
     if pred and lp in PREDICATE_POS | {"助動詞"}:
         if comma or not next_nominal:
             return ("clause" if comma else "predicate"), True
-        return ("adnominal" if surfaces[j][-1:] in "るただいうぬ" else "clause"), True
+        attributive = surfaces[j][-1:] in "るただいうぬ" and not (lp == "助動詞" and last == "う")
+        return ("adnominal" if attributive else "clause"), True
     if lp == "副詞":
         return "adverb", False
     if comma:
@@ -258,12 +265,28 @@ def _heads(kinds: list[str], predicate: list[bool], first_pos: list[str]) -> lis
             next_noun = k
             if kind != "adnominal":
                 next_phrase = k
-        if predicate[k]:
+        if predicate[k] and not (kind == "adnominal" and first_pos[k] == "形容詞"):
             next_pred = k
             if kind not in ("adnominal", "linked"):
                 next_closing = k
     _speaker_is_first_topic(kinds, heads)
+    _topics_span_clauses(kinds, heads)
     return heads
+
+
+def _topics_span_clauses(kinds: list[str], heads: list[int]) -> None:
+    """A topic governs the clauses that continue its first one (北朝鮮は開発を加速させ、威嚇を
+    繰り返している) up to the next topic: it depends on the last predicate of that chain."""
+    for t, kind in enumerate(kinds):
+        if kind != "topic":
+            continue
+        h = heads[t]
+        while h >= 0 and kinds[h] == "clause" and heads[h] >= 0:
+            nxt = heads[h]
+            if any(kinds[k] == "topic" and heads[k] == nxt for k in range(t + 1, nxt)):
+                break
+            h = nxt
+        heads[t] = h
 
 
 def _speaker_is_first_topic(kinds: list[str], heads: list[int]) -> None:

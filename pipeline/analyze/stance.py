@@ -43,7 +43,7 @@ from pipeline.analyze.hits import CONTEXT_CHARS, match_sentence, matcher
 from pipeline.analyze.lexicons import Entry
 from pipeline.analyze.stance_attribute import NOT_COUNTED, _passive, attribute
 from pipeline.analyze.stance_lexicon import StanceLexicon
-from pipeline.analyze.stance_mentions import _mentions, _roles, clause_ids
+from pipeline.analyze.stance_mentions import BOTH, Mention, _mentions, _roles, clause_ids
 from pipeline.analyze.stance_names import guard_targets
 from pipeline.analyze.stance_negation import REVERSE_WINDOW, neutralised
 from pipeline.analyze.tokens import TokenColumns
@@ -154,7 +154,8 @@ def _sentence(
     """The evidence rows of one sentence; counts relationship nouns that became mentions."""
     targets, relations, evaluations = groups
     if not named and not any(x[1].category != "general" for x in relations):
-        return []
+        if not BOTH.intersection(tokens.lemmas):
+            return []
     mentions = _mentions(targets, relations, stance, tokens, named, recent)
     if len(mentions) > len(targets):
         tie = stance.relation_target
@@ -178,6 +179,8 @@ def _sentence(
         pairs = attribute(mentions, a, b, about, clauses, tokens, structure, exclude)
         if not pairs:
             continue
+        if about in ("agent", "holder"):
+            pairs += _actors(mentions, pairs, tokens, stance.relation_target)
         negated = bool(neutralised(tokens, structure, a, b, clauses, polarity))
         evaluated = phrase(tokens, structure, structure.at(b - 1))
         start, end = tokens.starts[a], tokens.ends[b - 1]
@@ -199,6 +202,27 @@ def _sentence(
                         t_start, t_end, start, end, left, right, attached, voice.speaker,
                     )
                 )  # fmt: skip
+    return out
+
+
+def _actors(
+    mentions: list[Mention], pairs: list[tuple[int, str, str]], tokens: TokenColumns, tie: str
+) -> list[tuple[int, str, str]]:
+    """The party whose act a relationship noun names (北朝鮮の派兵: one party, then の, then
+    the noun): an evaluation of the act is also about it (README, "Stance", rule 6)."""
+    out = []
+    for k, role, how in pairs:
+        if mentions[k].targets != (tie,) or role.startswith(NOT_COUNTED):
+            continue
+        a = mentions[k].a
+        for j, m in enumerate(mentions):
+            if (
+                m.absorbed
+                and m.b + 1 == a
+                and tokens.lemmas[m.b] == "の"
+                and not (j > 0 and mentions[j - 1].absorbed and mentions[j - 1].b >= m.a - 2)
+            ):
+                out.append((j, "actor", how))
     return out
 
 

@@ -27,7 +27,6 @@ _HOLDER = {
     "object": 2,
     "apposition": 1,
     "bare": 3,
-    "with": 3,
     "source": 3,
     "modified": 0,
 }
@@ -112,6 +111,8 @@ def _group(mentions: list[Mention], k: int) -> list[int]:
 
 
 CHAINING = frozenset({"adnominal", "coord", "linked"})
+# Relations through which a co-argument of the evaluation's predicate is its target.
+ARGUMENTS = frozenset({"topic", "subject", "object", "dative", "agent_by", "apposition"})
 
 
 def link(p: Parse, m: Mention, a: int, b: int) -> str:
@@ -121,25 +122,55 @@ def link(p: Parse, m: Mention, a: int, b: int) -> str:
     eb, mb = p.at(b - 1), p.at(m.b - 1)
     if eb == mb or p.at(a) == mb:
         return "same"
-    x = mb
+    x, conjunct = mb, True
     while True:
         if p.heads[x] == eb:
             return "dependent"
-        if p.kinds[x] not in CHAINING or p.heads[x] < 0:
+        kind = p.kinds[x]
+        if kind not in CHAINING or p.heads[x] < 0 or (kind == "coord" and not conjunct):
             break
+        conjunct = conjunct and kind == "coord"
         x = p.heads[x]
     y = eb
     while p.heads[y] >= 0:
         h = p.heads[y]
+        if not (p.kinds[y] in CHAINING or (p.kinds[h] in ("adnominal", "linked") and p.predicate[h])):
+            break
         if h == mb:
             return "modifies"
-        if p.kinds[y] in CHAINING or (p.kinds[h] in ("adnominal", "linked") and p.predicate[h]):
-            y = h
-            continue
-        break
+        y = h
     if p.kinds[y] != "quote" and p.heads[x] >= 0 and p.heads[x] == p.heads[y]:
         return "sibling"
     return ""
+
+
+def _own_head(tokens: TokenColumns, p: Parse, eb: int) -> bool:
+    """Whether the evaluation's phrase modifies a noun or has a modifier of its own (一方的な
+    路線, 加盟の合法性): then it is about that noun, and no topic stands in for it."""
+    if p.kinds[eb] in CHAINING:
+        return True
+    h = p.heads[eb]
+    if h >= 0 and p.kinds[h] in ("adnominal", "linked") and p.predicate[h]:
+        return True
+    return any(
+        p.heads[k] == eb and p.kinds[k] == "adnominal" and _possessor(tokens, p, k)
+        for k in range(max(0, eb - 3), eb)
+    )
+
+
+# Possessors that point back to the topic (自らの違反, 自国の安全): no noun of their own.
+REFLEXIVE = frozenset({"自ら", "自国", "自身", "其の", "同国", "自分"})
+
+
+def _possessor(tokens: TokenColumns, p: Parse, k: int) -> bool:
+    """Whether bunsetsu ``k`` is a plain genitive (Xの, not Xへの or 自らの)."""
+    lemmas = tokens.lemmas
+    a, end = p.starts[k], p.ends[k]
+    while end > a + 1 and tokens.pos[end - 1] == "補助記号":
+        end -= 1
+    if end - a < 2 or lemmas[end - 1] != "の" or tokens.pos[end - 2] == "助詞":
+        return False
+    return lemmas[a] not in REFLEXIVE
 
 
 def _scope(p: Parse, m: Mention, eb: int) -> bool:
@@ -196,6 +227,8 @@ def attribute(
             rel = "modified"
         if rel == "bare" and about == "agent" and m.a > a:
             continue
+        if how == "sibling" and rel not in ARGUMENTS:
+            continue
         if rel in ranks:
             best.append((ranks[rel], how == "sibling", abs(m.a - a), k, rel, how))
         elif rel in victims:
@@ -206,8 +239,8 @@ def attribute(
     if best:
         *_, k, rel, how = min(best)
         return [(i, rel, how) for i in _group(mentions, k)] + hurt
-    if about in CARRY and not passive:
-        eb = parse.at(b - 1)
+    eb = parse.at(b - 1)
+    if about in CARRY and not passive and not _own_head(tokens, parse, eb):
         for k in live:
             if mentions[k].a < a and mentions[k].role == "topic" and _scope(parse, mentions[k], eb):
                 return [(i, "carried_topic", "scope") for i in _group(mentions, k)] + hurt

@@ -124,7 +124,7 @@ def _mentions(
         elif kind == "specific":
             ok = bool(parties & (named | recent))
         else:
-            ok = parties <= named
+            ok = parties <= named or (parties <= recent and _after_both(lemmas, pos, a))
         if not ok or any(m.a < b and a < m.b for m in mentions):
             continue
         if kind != "mutual":
@@ -138,7 +138,7 @@ def _mentions(
             if (
                 kind == "general"
                 and not before
-                and not BOTH.intersection(lemmas[max(0, a - 2) : a])
+                and not _after_both(lemmas, pos, a)
             ):
                 continue
             for m in before:
@@ -150,6 +150,14 @@ def _mentions(
     if added:
         mentions.sort(key=lambda m: m.a)
     return mentions
+
+
+def _after_both(lemmas: list[str], pos: list[str], a: int) -> bool:
+    """Whether 両国 (or 双方 …) names both parties right before the noun at ``a`` (両国の危険な
+    接近)."""
+    return any(
+        lemmas[j] in BOTH and _linked(lemmas, pos, j + 1, a) for j in range(max(0, a - MAX_GAP - 1), a)
+    )
 
 
 def _absorb_coordinated(mentions: list[Mention], lemmas: list[str], allowed: set[str]) -> None:
@@ -178,7 +186,7 @@ def _linked(lemmas: list[str], pos: list[str], b: int, a: int) -> bool:
     return all(
         x in LINKS
         or p in MODIFIER_POS
-        or (x == "だ" and k > b and pos[k - 1] in ("形状詞", "接尾辞"))
+        or (x == "だ" and k > b and pos[k - 1] in ("形状詞", "接尾辞", "名詞"))
         for k, (x, p) in enumerate(zip(lemmas[b:a], pos[b:a], strict=True), start=b)
     )
 

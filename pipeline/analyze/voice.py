@@ -183,13 +183,15 @@ def _document_or_act(
     if (
         head >= 0
         and p.kinds[top] == "case"
-        and lemmas[p.ends[top] - 1] in ("を", "の")
+        and lemmas[p.ends[top] - 1] in ("を", "の", "に")
         and _first_content(tokens, p, head) in SPEECH_ACT
     ):
         who, at = _speaker(tokens, p, head, -1)
         return Voice("reported", who or phrase(tokens, p, head), at, -1)
     if about == "patient" and not passive:
         who, at = _speaker(tokens, p, eb, -1)
+        if not who and head >= 0:
+            who, at = _speaker(tokens, p, head, -1)
         if not who and p.kinds[eb] == "adnominal" and p.predicate[eb] and p.heads[eb] >= 0:
             at = p.heads[eb]
             who = phrase(tokens, p, at)
