@@ -176,10 +176,14 @@ def _kind(tokens: TokenColumns, a: int, b: int, nxt: int, hi: int) -> tuple[str,
             return "quote", pred
         if last == "の":
             return "adnominal", False
+        if last == "て" and lemmas[j - 2 : j] == ["と", "為る"] and j - 2 > a:
+            return "quote", True
         if last in TOPIC:
             return ("case" if j > a and lemmas[j - 1] in ("に", "で", "と", "から") else "topic"), False
         if last == "て" and j > a and lemmas[j - 1] in ("因る", "対する", "関する", "取る", "於く"):
             return "case", False
+        if last == "て" and not comma:
+            return "adverb", True
         if last in CONJUNCTIVE and (last not in ("が", "し") or (j > a and pos[j - 1] in PREDICATE_POS | {"助動詞"})):
             return "clause", True
         if last in ("と", "や") and next_nominal and not pred:
@@ -267,7 +271,7 @@ def _heads(kinds: list[str], predicate: list[bool], first_pos: list[str]) -> lis
                 next_phrase = k
         if predicate[k] and not (kind == "adnominal" and first_pos[k] == "形容詞"):
             next_pred = k
-            if kind not in ("adnominal", "linked"):
+            if kind in ("clause", "predicate", "bare", "case"):
                 next_closing = k
     _speaker_is_first_topic(kinds, heads)
     _topics_span_clauses(kinds, heads)

@@ -186,8 +186,7 @@ def _sentence(
         start, end = tokens.starts[a], tokens.ends[b - 1]
         left = clean.text[max(0, start - CONTEXT_CHARS) : start].replace("\n", " ")
         right = clean.text[end : end + CONTEXT_CHARS].replace("\n", " ")
-        for k, role, how in pairs:
-            mention = mentions[k]
+        for mention, role, how in _pair_as_tie(mentions, pairs, about, stance):
             if role.startswith("victim_") and polarity > 0:
                 role = "recipient_" + role[7:]  # done to it, but a favourable act
             counted = voice.voice == "author" and not negated and not role.startswith(NOT_COUNTED)
@@ -203,6 +202,23 @@ def _sentence(
                     )
                 )  # fmt: skip
     return out
+
+
+def _pair_as_tie(
+    mentions: list[Mention], pairs: list[tuple[int, str, str]], about: str, stance: StanceLexicon
+) -> list[tuple[Mention, str, str]]:
+    """The pairs as mentions; a quality said of both parties coordinated (朝鮮とロシアの友好,
+    ロシアと北朝鮮は蜜月にある) is said of their relationship."""
+    out = [(mentions[k], role, how) for k, role, how in pairs]
+    both = [x for x in out if not x[1].startswith(NOT_COUNTED) and x[1] != "actor"]
+    targets = {t for m, _, _ in both for t in m.targets}
+    if about != "holder" or len(both) != 2 or targets != set(stance.parties):
+        return out
+    (m, role, how), (n, _, _) = sorted(both, key=lambda x: x[0].a)
+    if m.coord < 0:
+        return out
+    tie = Mention((stance.relation_target,), m.a, n.b)
+    return [(tie, "pair_" + role, how)] + [x for x in out if x not in both]
 
 
 def _actors(

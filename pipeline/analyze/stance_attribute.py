@@ -139,7 +139,7 @@ def link(p: Parse, m: Mention, a: int, b: int) -> str:
         if h == mb:
             return "modifies"
         y = h
-    if p.kinds[y] != "quote" and p.heads[x] >= 0 and p.heads[x] == p.heads[y]:
+    if y == eb and p.kinds[y] != "quote" and p.heads[x] >= 0 and p.heads[x] == p.heads[y]:
         return "sibling"
     return ""
 

@@ -139,6 +139,7 @@ def _mentions(
                 kind == "general"
                 and not before
                 and not _after_both(lemmas, pos, a)
+                and not _pair_topic(mentions, lemmas, parties, a)
             ):
                 continue
             for m in before:
@@ -150,6 +151,20 @@ def _mentions(
     if added:
         mentions.sort(key=lambda m: m.a)
     return mentions
+
+
+def _pair_topic(mentions: list[Mention], lemmas: list[str], parties: set[str], a: int) -> bool:
+    """Whether the two parties, coordinated, are the topic or subject before the noun at
+    ``a`` (ロシアと朝鮮は…協力を続けている)."""
+    for m, n in zip(mentions, mentions[1:]):
+        if (
+            n.b <= a
+            and {*m.targets, *n.targets} == parties
+            and lemmas[m.b : n.a] in (["と"], ["・"], ["、"])
+            and lemmas[n.b : n.b + 1] in (["は"], ["が"], ["も"])
+        ):
+            return True
+    return False
 
 
 def _after_both(lemmas: list[str], pos: list[str], a: int) -> bool:

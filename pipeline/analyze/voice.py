@@ -160,6 +160,15 @@ def _distanced(tokens: TokenColumns, p: Parse, a: int, b: int, eb: int) -> str:
     return ""
 
 
+AGREEING = frozenset({"合意", "一致", "確認", "約束", "誓う", "署名"})
+
+
+def _agreed(lemmas: list[str], p: Parse, k: int) -> bool:
+    """Whether bunsetsu ``k`` ends in ことで / ことを / と (what was agreed)."""
+    tail = [x for x in lemmas[p.starts[k] : p.ends[k]] if x not in ("、", "，")][-2:]
+    return tail in (["事", "で"], ["事", "を"]) or (len(tail) == 2 and tail[-1] == "と")
+
+
 def _document_or_act(
     tokens: TokenColumns, p: Parse, eb: int, about: str, passive: bool
 ) -> Voice:
@@ -176,15 +185,25 @@ def _document_or_act(
             ):
                 who, at = _speaker(tokens, p, verb, -1)
                 return Voice("reported", who or phrase(tokens, p, k), at, -1)
+    for verb in p.chain(eb)[1:]:
+        if _first_content(tokens, p, verb) in AGREEING and any(
+            p.heads[k] == verb and p.dominates(k, eb) and _agreed(lemmas, p, k)
+            for k in range(eb, verb)
+        ):
+            who, at = _speaker(tokens, p, verb, -1)
+            return Voice("reported", who or phrase(tokens, p, verb), at, -1)
     top = eb
-    while p.kinds[top] in ("adnominal", "coord") and p.heads[top] >= 0:
+    while p.heads[top] >= 0 and (
+        p.kinds[top] in ("adnominal", "coord", "linked")
+        or (p.kinds[p.heads[top]] in ("adnominal", "linked") and p.predicate[p.heads[top]])
+    ):
         top = p.heads[top]
     head = p.heads[top]
     if (
         head >= 0
         and p.kinds[top] == "case"
         and lemmas[p.ends[top] - 1] in ("を", "の", "に")
-        and _first_content(tokens, p, head) in SPEECH_ACT
+        and _first_content(tokens, p, head) in SPEECH_ACT | {"明らか", "発表"}
     ):
         who, at = _speaker(tokens, p, head, -1)
         return Voice("reported", who or phrase(tokens, p, head), at, -1)
