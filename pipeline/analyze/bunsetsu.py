@@ -117,6 +117,8 @@ def _starts_new(tokens: TokenColumns, i: int, lo: int) -> bool:
             return False
         return True
     if pp == "助動詞":
+        if p == "動詞" and lemmas[i] == "為る" and surfaces[i - 1] == "に":
+            return False
         return not (p == "動詞" and lemmas[i] in AUXILIARY_VERBS)
     if p in ("副詞", "連体詞", "接続詞", "感動詞"):
         return True
@@ -176,7 +178,7 @@ def _kind(tokens: TokenColumns, a: int, b: int, nxt: int, hi: int) -> tuple[str,
             return "quote", pred
         if last == "の":
             return "adnominal", False
-        if last == "て" and lemmas[j - 2 : j] == ["と", "為る"] and j - 2 > a:
+        if last == "て" and lemmas[j - 2 : j] == ["と", "為る"] and j - 2 > a and pred:
             return "quote", True
         if last in TOPIC:
             return ("case" if j > a and lemmas[j - 1] in ("に", "で", "と", "から") else "topic"), False
@@ -230,11 +232,14 @@ def parse(tokens: TokenColumns, lo: int = 0, hi: int | None = None) -> Parse:
         predicate.append(pred or kind in ("quote", "clause", "predicate"))
     if kinds:
         predicate[-1] = True
-    heads = _heads(kinds, predicate, [tokens.pos[a] for a in starts])
+    commas = [tokens.surfaces[b - 1] in ("、", "，") for b in ends]
+    heads = _heads(kinds, predicate, [tokens.pos[a] for a in starts], commas)
     return Parse(lo, starts, ends, heads, kinds, predicate, of_token)
 
 
-def _heads(kinds: list[str], predicate: list[bool], first_pos: list[str]) -> list[int]:
+def _heads(
+    kinds: list[str], predicate: list[bool], first_pos: list[str], commas: list[bool]
+) -> list[int]:
     """Each bunsetsu's head, found right to left with the nearest candidate of each sort."""
     n = len(kinds)
     heads = [-1] * n
@@ -243,7 +248,7 @@ def _heads(kinds: list[str], predicate: list[bool], first_pos: list[str]) -> lis
     inner = -1  # a quotation whose speaker stands after it: a topic before it is its own
     last_topic = n  # the nearest topic to the right
     for k in range(n - 1, -1, -1):
-        kind = kinds[k]
+        kind, comma = kinds[k], commas[k]
         if k == n - 1:
             head = -1
         elif kind == "adnominal":
@@ -254,6 +259,8 @@ def _heads(kinds: list[str], predicate: list[bool], first_pos: list[str]) -> lis
             head = k + 1
         elif kind == "quote":
             head = k + 1 if first_pos[k + 1] in NOMINAL_POS else next_pred
+        elif kind == "case" and comma and next_closing >= 0:
+            head = next_closing
         elif kind == "topic":
             head = reporter if reporter is not None else inner if inner >= 0 else next_closing
         elif kind == "clause":

@@ -243,4 +243,11 @@ def _actors(
 
 
 # How the evaluation reached its target, as the evidence shows it (``attached``).
-ARROWS = {"same": "=", "dependent": "←", "modifies": "→", "sibling": "~", "scope": "⇐"}
+ARROWS = {
+    "same": "=",
+    "dependent": "←",
+    "modifies": "→",
+    "sibling": "~",
+    "sibling_far": "~",
+    "scope": "⇐",
+}

@@ -139,9 +139,28 @@ def link(p: Parse, m: Mention, a: int, b: int) -> str:
         if h == mb:
             return "modifies"
         y = h
-    if y == eb and p.kinds[y] != "quote" and p.heads[x] >= 0 and p.heads[x] == p.heads[y]:
-        return "sibling"
+    if p.kinds[y] != "quote" and p.heads[x] >= 0 and p.heads[x] == p.heads[y]:
+        return "sibling" if y == eb else "sibling_far"
     return ""
+
+
+# Nouns through which a quality is the subject's own (防衛的な性格を持つ).
+PROPERTY = frozenset({"性格", "性質", "側面", "特徴", "本質", "意味", "傾向", "色彩", "意図"})
+
+
+def _far_sibling(tokens: TokenColumns, p: Parse, a: int, b: int, about: str, rel: str) -> bool:
+    """Whether an evaluation that modifies the object of the target's predicate is the
+    target's: an act it commits (制裁逃れの網を広げる) or a quality it has (防衛的な性格を持つ)."""
+    if rel not in ("topic", "subject", "agent_by"):
+        return False
+    y = p.at(b - 1)
+    while p.kinds[y] in CHAINING and p.heads[y] >= 0:
+        y = p.heads[y]
+    if tokens.lemmas[p.ends[y] - 1] != "を":
+        return False
+    if about == "agent":
+        return True
+    return about == "holder" and tokens.lemmas[p.starts[y]] in PROPERTY
 
 
 def _own_head(tokens: TokenColumns, p: Parse, eb: int) -> bool:
@@ -223,14 +242,19 @@ def attribute(
         if not how:
             continue
         rel = _relation(mentions, k, a, tokens)
+        if rel == "with" and how == "dependent" and tokens.lemmas[m.chain_end + 1 : m.chain_end + 2] != ["の"]:
+            rel = "genitive"  # ロシア軍と人民の正義: a conjunct of the genitive
         if how == "modifies" and rel != "head":
             rel = "modified"
         if rel == "bare" and about == "agent" and m.a > a:
             continue
         if how == "sibling" and rel not in ARGUMENTS:
             continue
+        if how == "sibling_far" and not _far_sibling(tokens, parse, a, b, about, rel):
+            continue
         if rel in ranks:
-            best.append((ranks[rel], how == "sibling", abs(m.a - a), k, rel, how))
+            far = 2 if how == "sibling_far" else int(how == "sibling")
+            best.append((ranks[rel], far, abs(m.a - a), k, rel, how))
         elif rel in victims:
             hurt.append((k, f"victim_{rel}", how))
     if about == "agent" and any(x[4] == "agent_by" for x in best):
