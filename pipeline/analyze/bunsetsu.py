@@ -181,7 +181,7 @@ def _kind(tokens: TokenColumns, a: int, b: int, nxt: int, hi: int) -> tuple[str,
         if last == "て" and lemmas[j - 2 : j] == ["と", "為る"] and j - 2 > a and pred:
             return "quote", True
         if last in TOPIC:
-            return ("case" if j > a and lemmas[j - 1] in ("に", "で", "と", "から") else "topic"), False
+            return ("case" if j > a and lemmas[j - 1] in ("に", "で", "と", "から") else "topic"), pred
         if last == "て" and j > a and lemmas[j - 1] in ("因る", "対する", "関する", "取る", "於く"):
             return "case", False
         if last == "て" and not comma:
@@ -190,8 +190,6 @@ def _kind(tokens: TokenColumns, a: int, b: int, nxt: int, hi: int) -> tuple[str,
             return "clause", True
         if last in ("と", "や") and next_nominal and not pred:
             return "coord", False
-        if last in CASE:
-            return "case", False
         return "case", pred
     if surfaces[j] == "な" and lp == "助動詞":
         return "adnominal", False
@@ -278,7 +276,7 @@ def _heads(
                 next_phrase = k
         if predicate[k] and not (kind == "adnominal" and first_pos[k] == "形容詞"):
             next_pred = k
-            if kind in ("clause", "predicate", "bare", "case"):
+            if kind in ("clause", "predicate", "bare", "case", "quote"):
                 next_closing = k
     _speaker_is_first_topic(kinds, heads)
     _topics_span_clauses(kinds, heads)

@@ -163,6 +163,12 @@ def _far_sibling(tokens: TokenColumns, p: Parse, a: int, b: int, about: str, rel
     return about == "holder" and tokens.lemmas[p.starts[y]] in PROPERTY
 
 
+def _conjunct_genitive(lemmas: list[str], m: Mention, a: int) -> bool:
+    """Whether the mention is the first conjunct of a genitive (ロシア軍と人民の正義)."""
+    between = lemmas[m.chain_end : a]
+    return between[1:2] != ["の"] and "の" in between
+
+
 def _own_head(tokens: TokenColumns, p: Parse, eb: int) -> bool:
     """Whether the evaluation's phrase modifies a noun or has a modifier of its own (一方的な
     路線, 加盟の合法性): then it is about that noun, and no topic stands in for it."""
@@ -242,7 +248,7 @@ def attribute(
         if not how:
             continue
         rel = _relation(mentions, k, a, tokens)
-        if rel == "with" and how == "dependent" and tokens.lemmas[m.chain_end + 1 : m.chain_end + 2] != ["の"]:
+        if rel == "with" and how == "dependent" and _conjunct_genitive(tokens.lemmas, m, a):
             rel = "genitive"  # ロシア軍と人民の正義: a conjunct of the genitive
         if how == "modifies" and rel != "head":
             rel = "modified"
