@@ -249,5 +249,6 @@ ARROWS = {
     "modifies": "→",
     "sibling": "~",
     "sibling_far": "~",
+    "predicate": "⇒",
     "scope": "⇐",
 }

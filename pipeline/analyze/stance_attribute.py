@@ -118,7 +118,8 @@ ARGUMENTS = frozenset({"topic", "subject", "object", "dative", "agent_by", "appo
 def link(p: Parse, m: Mention, a: int, b: int) -> str:
     """How a mention stands to the evaluation at ``a:b`` in the phrase structure: in the
     same phrase, depending on it (its genitive, subject, object …), modified by it (英雄的な
-    ロシア軍, 孤立を深めるロシア), a co-argument of the predicate it depends on, or ''."""
+    ロシア軍, 孤立を深めるロシア), the topic of the predicate noun it modifies, a co-argument
+    of the predicate it depends on, or ''."""
     eb, mb = p.at(b - 1), p.at(m.b - 1)
     if eb == mb or p.at(a) == mb:
         return "same"
@@ -139,6 +140,8 @@ def link(p: Parse, m: Mention, a: int, b: int) -> str:
         if h == mb:
             return "modifies"
         y = h
+    if y != eb and p.heads[x] == y and p.kinds[y] in ("predicate", "clause") and p.kinds[x] == "topic":
+        return "predicate"  # 接近は便宜的な関係である: said of the topic through its predicate noun
     if p.kinds[y] != "quote" and p.heads[x] >= 0 and p.heads[x] == p.heads[y]:
         return "sibling" if y == eb else "sibling_far"
     return ""
