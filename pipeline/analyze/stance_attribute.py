@@ -137,7 +137,7 @@ def link(p: Parse, m: Mention, a: int, b: int) -> str:
         h = p.heads[y]
         if not (p.kinds[y] in CHAINING or (p.kinds[h] in ("adnominal", "linked") and p.predicate[h])):
             break
-        if h == mb:
+        if h == mb and p.kinds[y] in CHAINING:
             return "modifies"
         y = h
     if y != eb and p.heads[x] == y and p.kinds[y] in ("predicate", "clause") and p.kinds[x] == "topic":
@@ -169,7 +169,18 @@ def _far_sibling(tokens: TokenColumns, p: Parse, a: int, b: int, about: str, rel
 def _conjunct_genitive(lemmas: list[str], m: Mention, a: int) -> bool:
     """Whether the mention is the first conjunct of a genitive (ロシア軍と人民の正義)."""
     between = lemmas[m.chain_end : a]
-    return between[1:2] != ["の"] and "の" in between
+    return between[1:2] != ["の"] and "の" in between and between.count("と") == 1
+
+
+def _owned(tokens: TokenColumns, p: Parse, b: int) -> bool:
+    """Whether the evaluation's phrase has a genitive of its own (加盟の合法性)."""
+    eb = p.at(b - 1)
+    if tokens.lemmas[p.ends[eb] - 1] not in ("を", "が"):
+        return False
+    return any(
+        p.heads[k] == eb and p.kinds[k] == "adnominal" and _possessor(tokens, p, k)
+        for k in range(max(0, eb - 3), eb)
+    )
 
 
 def _own_head(tokens: TokenColumns, p: Parse, eb: int) -> bool:
@@ -236,6 +247,8 @@ def attribute(
         if m.a < b and a < m.b:
             return [(k, "in_name", "same")]
     speaker, inside = exclude
+    if about == "holder" and parse.kinds[parse.at(b - 1)] == "adverb":
+        about = "agent"  # 一方的に併合した: a manner qualifies the act, hence its doer
     passive = _passive(tokens, b, clauses)
     ranks = RANKS[(about, passive)]
     victims = VICTIMS.get((about, passive), set())
@@ -257,7 +270,7 @@ def attribute(
             rel = "modified"
         if rel == "bare" and about == "agent" and m.a > a:
             continue
-        if how == "sibling" and rel not in ARGUMENTS:
+        if how == "sibling" and (rel not in ARGUMENTS or _owned(tokens, parse, b)):
             continue
         if how == "sibling_far" and not _far_sibling(tokens, parse, a, b, about, rel):
             continue

@@ -120,7 +120,7 @@ def _mentions(
     for _, e, a, b in relations:
         kind = e.category
         if kind == "mutual":
-            ok = parties <= named | recent
+            ok = parties <= named | recent and not named - parties - {tie}
         elif kind == "specific":
             ok = bool(parties & (named | recent))
         else:
@@ -238,6 +238,15 @@ def _roles(mentions: list[Mention], tokens: TokenColumns) -> None:
             m.role = mentions[m.coord].role
 
 
+def _conjoined(lemmas: list[str], pos: list[str], j: int) -> str:
+    """The role of a noun chain that a target is coordinated with (米国とその追随勢力は):
+    topic or subject, or '' (ロシアとの関係, ロシアと協議した)."""
+    while j < len(lemmas) and (pos[j] in CHAIN_POS or lemmas[j] in ("其の", "同")):
+        j += 1
+    nxt = lemmas[j] if j < len(lemmas) else ""
+    return "topic" if nxt in ("は", "も") else "subject" if nxt == "が" else ""
+
+
 def _particle_role(
     lemmas: list[str],
     pos: list[str],
@@ -258,7 +267,9 @@ def _particle_role(
             return "coord"
         if lemma == "と" and nxt == "言う":
             return "apposition"
-        return "with" if lemma == "と" else "bare"
+        if lemma == "と":
+            return _conjoined(lemmas, pos, j + 1) or "with"
+        return "bare"
     if pos[j] != "助詞":
         return "bare"
     if lemma in ("は", "も"):

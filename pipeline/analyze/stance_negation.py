@@ -6,7 +6,7 @@ subject, object or complement of (脅威ではない, 脅威を与えない, 脅
 merely takes the evaluated noun with に, で, から or と is negated on its own (圧力に屈せず
 does not deny the pressure). Affirming idioms (間違いない, にほかならない, に違いない, 疑いない,
 否めない, 過言ではない, 欠かせない) assert; a favourable word hedged by 部分的に, 一部, 形式的に
-or 表面的に (部分的に遵守) is no praise.
+or 表面的に (部分的に遵守), or diminished by 〜に過ぎない, is no praise.
 """
 
 from __future__ import annotations
@@ -43,6 +43,9 @@ def neutralised(
         if lemmas[j] in REVERSERS or (lemmas[j] == "か" and pos[j] == "助詞"):
             return tokens.surfaces[j]
     if polarity > 0:
+        for j in range(b, min(b + REVERSE_WINDOW, clauses.end(b - 1) + 1, len(lemmas) - 1)):
+            if lemmas[j] == "過ぎる" and lemmas[j + 1] in NEGATORS:
+                return "に過ぎない"
         return _hedge(tokens, p, a, b)
     return ""
 
