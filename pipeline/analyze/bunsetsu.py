@@ -231,12 +231,23 @@ def parse(tokens: TokenColumns, lo: int = 0, hi: int | None = None) -> Parse:
     if kinds:
         predicate[-1] = True
     commas = [tokens.surfaces[b - 1] in ("、", "，") for b in ends]
-    heads = _heads(kinds, predicate, [tokens.pos[a] for a in starts], commas)
+    hearsay = [_hearsay(tokens, a, b) for a, b in zip(starts, ends, strict=True)]
+    heads = _heads(kinds, predicate, [tokens.pos[a] for a in starts], commas, hearsay)
     return Parse(lo, starts, ends, heads, kinds, predicate, of_token)
 
 
+def _hearsay(tokens: TokenColumns, a: int, b: int) -> bool:
+    """Whether a reporting verb names no speaker: passive (とされる, と言われる) or 言う."""
+    lemmas = tokens.lemmas
+    return any(lemmas[t] in ("れる", "られる") for t in range(a, b)) or lemmas[a] == "言う"
+
+
 def _heads(
-    kinds: list[str], predicate: list[bool], first_pos: list[str], commas: list[bool]
+    kinds: list[str],
+    predicate: list[bool],
+    first_pos: list[str],
+    commas: list[bool],
+    hearsay: list[bool],
 ) -> list[int]:
     """Each bunsetsu's head, found right to left with the nearest candidate of each sort."""
     n = len(kinds)
@@ -267,7 +278,8 @@ def _heads(
             head = next_pred
         heads[k] = head if head >= 0 or k == n - 1 else n - 1
         if kind == "quote":
-            reporter, inner = (heads[k], -1) if last_topic > heads[k] else (None, k)
+            speaker_after = last_topic < heads[k] or (heads[k] >= 0 and hearsay[heads[k]])
+            reporter, inner = (None, k) if speaker_after else (heads[k], -1)
         if kind == "topic":
             last_topic = k
         if first_pos[k] in NOMINAL_POS:

@@ -110,12 +110,17 @@ def voice_of(
     if q >= 0:
         verb = p.heads[q]
         if verb < 0:
-            return Voice("reported", phrase(tokens, p, q), -1, q)
+            last = phrase(tokens, p, q)
+            if last.endswith(("言える", "いえる")):
+                return AUTHOR
+            return Voice("reported", last, -1, -1)
         head = _first_content(tokens, p, verb)
         if head in NAMING:
             return Voice("distanced", phrase(tokens, p, verb), -1, q)
         if head in INFERENCE and _passive_or_potential(tokens, p, verb, head):
-            return AUTHOR._replace(complement=q)
+            return AUTHOR
+        if _passive_or_potential(tokens, p, verb, head) or head == "言う":
+            return Voice("reported", phrase(tokens, p, verb), -1, -1)  # hearsay: とされる
         who, at = _speaker(tokens, p, verb, q)
         return Voice("reported", who or phrase(tokens, p, verb), at, q)
     distance = _distanced(tokens, p, a, b, eb)
@@ -181,7 +186,7 @@ def _document_or_act(
                 and k != eb
                 and not p.dominates(k, eb)
                 and _first_content(tokens, p, k) in DOCUMENTS
-                and lemmas[p.ends[k] - 1] == "で"
+                and phrase(tokens, p, k).endswith("で")
             ):
                 who, at = _speaker(tokens, p, verb, -1)
                 return Voice("reported", who or phrase(tokens, p, k), at, -1)
