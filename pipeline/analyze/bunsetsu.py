@@ -39,11 +39,26 @@ AUXILIARY_VERBS = frozenset(
 )
 # Verbs that make a compound particle with the particle before them (に対する, による, にとって,
 # に関する, という): part of that bunsetsu, no predicate of their own.
-FUNCTIONAL = frozenset({"対する", "因る", "関する", "取る", "於く", "基づく", "伴う", "向ける", "言う", "為る"})
+FUNCTIONAL = frozenset(
+    {"対する", "因る", "関する", "取る", "於く", "基づく", "伴う", "向ける", "言う", "為る"}
+)
 CASE = frozenset({"が", "を", "に", "へ", "で", "から", "より", "まで", "と", "や"})
 TOPIC = frozenset({"は", "も"})
 CONJUNCTIVE = frozenset(
-    {"て", "ので", "のに", "けれど", "けれども", "けど", "ながら", "つつ", "ものの", "ば", "し", "が"}
+    {
+        "て",
+        "ので",
+        "のに",
+        "けれど",
+        "けれども",
+        "けど",
+        "ながら",
+        "つつ",
+        "ものの",
+        "ば",
+        "し",
+        "が",
+    }
 )
 # Verbs of saying, reporting and judging whose と-complement is someone else's words.
 REPORTING = frozenset(
@@ -51,8 +66,8 @@ REPORTING = frozenset(
         "述べる", "語る", "話す", "強調", "主張", "指摘", "表明", "発表", "説明", "訴える",
         "報ずる", "報じる", "伝える", "明かす", "書く", "宣言", "声明", "答える", "断言", "明言",
         "力説", "分析", "呼ぶ", "見なす", "批判", "非難", "反発", "警告", "言う", "為る",
-        "付け加える", "語る", "記す", "示唆", "確認", "評価", "称する", "思う", "考える",
-        "見る", "予想", "推測", "主張", "発言", "批評", "論評", "報道", "糾弾", "規定", "断定",
+        "付け加える", "記す", "示唆", "確認", "評価", "称する", "思う", "考える",
+        "見る", "予想", "推測", "発言", "批評", "論評", "報道", "糾弾", "規定", "断定",
         "位置付ける", "抗議", "要求", "求める", "呼び掛ける", "指弾", "自称", "見做す",
     }
 )  # fmt: skip
@@ -113,9 +128,7 @@ def _starts_new(tokens: TokenColumns, i: int, lo: int) -> bool:
     if pp in ("助詞", "補助記号", "記号"):
         if p == "動詞" and lemmas[i] in AUXILIARY_VERBS and lemmas[i - 1] == "て":
             return False
-        if p == "動詞" and _functional(lemmas, i):
-            return False
-        return True
+        return not (p == "動詞" and _functional(lemmas, i))
     if pp == "助動詞":
         if p == "動詞" and lemmas[i] == "為る" and surfaces[i - 1] == "に":
             return False
@@ -153,7 +166,10 @@ def _kind(tokens: TokenColumns, a: int, b: int, nxt: int, hi: int) -> tuple[str,
     if any(surfaces[t] in (":", "：", ";", "；") for t in range(a, b)):
         return "predicate", True
     pred = any(
-        (pos[t] in PREDICATE_POS and not (t > a and pos[t - 1] == "助詞" and _functional(lemmas, t)))
+        (
+            pos[t] in PREDICATE_POS
+            and not (t > a and pos[t - 1] == "助詞" and _functional(lemmas, t))
+        )
         or (pos[t] == "助動詞" and lemmas[t] in ("だ", "です") and surfaces[t] not in ("な", "に"))
         for t in range(a, j + 1)
     )
@@ -181,12 +197,16 @@ def _kind(tokens: TokenColumns, a: int, b: int, nxt: int, hi: int) -> tuple[str,
         if last == "て" and lemmas[j - 2 : j] == ["と", "為る"] and j - 2 > a and pred:
             return "quote", True
         if last in TOPIC:
-            return ("case" if j > a and lemmas[j - 1] in ("に", "で", "と", "から") else "topic"), pred
+            return (
+                "case" if j > a and lemmas[j - 1] in ("に", "で", "と", "から") else "topic"
+            ), pred
         if last == "て" and j > a and lemmas[j - 1] in ("因る", "対する", "関する", "取る", "於く"):
             return "case", False
         if last == "て" and not comma:
             return "adverb", True
-        if last in CONJUNCTIVE and (last not in ("が", "し") or (j > a and pos[j - 1] in PREDICATE_POS | {"助動詞"})):
+        if last in CONJUNCTIVE and (
+            last not in ("が", "し") or (j > a and pos[j - 1] in PREDICATE_POS | {"助動詞"})
+        ):
             return "clause", True
         if last in ("と", "や") and next_nominal and not pred:
             return "coord", False
@@ -207,7 +227,9 @@ def _kind(tokens: TokenColumns, a: int, b: int, nxt: int, hi: int) -> tuple[str,
 
 def _reports_after(tokens: TokenColumns, i: int, hi: int) -> bool:
     lemmas = tokens.lemmas
-    return i < hi and (lemmas[i] in REPORTING or (lemmas[i] == "の" and _content_noun(tokens, i + 1, hi)))
+    return i < hi and (
+        lemmas[i] in REPORTING or (lemmas[i] == "の" and _content_noun(tokens, i + 1, hi))
+    )
 
 
 def _content_noun(tokens: TokenColumns, i: int, hi: int) -> bool:
@@ -218,7 +240,7 @@ def parse(tokens: TokenColumns, lo: int = 0, hi: int | None = None) -> Parse:
     """The bunsetsu of tokens ``lo:hi`` and their dependencies (module docstring)."""
     hi = len(tokens.lemmas) if hi is None else min(hi, len(tokens.lemmas))
     starts = [i for i in range(lo, hi) if _starts_new(tokens, i, lo)]
-    ends = starts[1:] + [hi]
+    ends = [*starts[1:], hi]
     of_token = [0] * (hi - lo)
     for k, (a, b) in enumerate(zip(starts, ends, strict=True)):
         of_token[a - lo : b - lo] = [k] * (b - a)

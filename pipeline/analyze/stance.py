@@ -153,9 +153,9 @@ def _sentence(
 ) -> list[StanceHit]:
     """The evidence rows of one sentence; counts relationship nouns that became mentions."""
     targets, relations, evaluations = groups
-    if not named and not any(x[1].category != "general" for x in relations):
-        if not BOTH.intersection(tokens.lemmas):
-            return []
+    general_only = not any(x[1].category != "general" for x in relations)
+    if not named and general_only and not BOTH.intersection(tokens.lemmas):
+        return []
     mentions = _mentions(targets, relations, stance, tokens, named, recent)
     if len(mentions) > len(targets):
         tie = stance.relation_target

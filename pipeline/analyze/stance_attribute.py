@@ -135,12 +135,19 @@ def link(p: Parse, m: Mention, a: int, b: int) -> str:
     y = eb
     while p.heads[y] >= 0:
         h = p.heads[y]
-        if not (p.kinds[y] in CHAINING or (p.kinds[h] in ("adnominal", "linked") and p.predicate[h])):
+        if not (
+            p.kinds[y] in CHAINING or (p.kinds[h] in ("adnominal", "linked") and p.predicate[h])
+        ):
             break
         if h == mb and p.kinds[y] in CHAINING:
             return "modifies"
         y = h
-    if y != eb and p.heads[x] == y and p.kinds[y] in ("predicate", "clause") and p.kinds[x] == "topic":
+    if (
+        y != eb
+        and p.heads[x] == y
+        and p.kinds[y] in ("predicate", "clause")
+        and p.kinds[x] == "topic"
+    ):
         return "predicate"  # 接近は便宜的な関係である: said of the topic through its predicate noun
     if p.kinds[y] != "quote" and p.heads[x] >= 0 and p.heads[x] == p.heads[y]:
         return "sibling" if y == eb else "sibling_far"

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from dataclasses import dataclass
-from itertools import compress
+from itertools import compress, pairwise
 
 from pipeline.analyze.hits import CLAUSE_BREAKS
 from pipeline.analyze.lexicons import Entry
@@ -25,6 +25,7 @@ PASSIVE = frozenset({"れる", "られる"})
 # clause (深める, 続いた, ない); a continuative form (長期化し, 続け) cannot.
 ATTRIBUTIVE_ENDINGS = frozenset("るただいうぬ")
 PASSIVE_WINDOW = 4
+
 
 @dataclass(slots=True)
 class Mention:
@@ -156,7 +157,7 @@ def _mentions(
 def _pair_topic(mentions: list[Mention], lemmas: list[str], parties: set[str], a: int) -> bool:
     """Whether the two parties, coordinated, are the topic or subject before the noun at
     ``a`` (ロシアと朝鮮は…協力を続けている)."""
-    for m, n in zip(mentions, mentions[1:]):
+    for m, n in pairwise(mentions):
         if (
             n.b <= a
             and {*m.targets, *n.targets} == parties
@@ -171,7 +172,8 @@ def _after_both(lemmas: list[str], pos: list[str], a: int) -> bool:
     """Whether 両国 (or 双方 …) names both parties right before the noun at ``a`` (両国の危険な
     接近)."""
     return any(
-        lemmas[j] in BOTH and _linked(lemmas, pos, j + 1, a) for j in range(max(0, a - MAX_GAP - 1), a)
+        lemmas[j] in BOTH and _linked(lemmas, pos, j + 1, a)
+        for j in range(max(0, a - MAX_GAP - 1), a)
     )
 
 

@@ -40,7 +40,8 @@ def guard_targets(
                 continue
             if guard.needs and nxt not in guard.needs:
                 linked = (nxt in COORDINATORS and b + 1 in starts) or (
-                    a > 0 and (lemmas[a - 1] == "対" or (lemmas[a - 1] in COORDINATORS and a - 1 in ends))
+                    a > 0
+                    and (lemmas[a - 1] == "対" or (lemmas[a - 1] in COORDINATORS and a - 1 in ends))
                 )
                 if not linked:
                     continue

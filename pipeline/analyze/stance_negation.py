@@ -17,7 +17,21 @@ from pipeline.analyze.stance_mentions import Clauses
 from pipeline.analyze.tokens import TokenColumns
 
 # The word before a negator with which it affirms (間違い|ない, 違い|ない, 疑い|ない).
-AFFIRMING = frozenset({"間違い", "違い", "疑い", "否める", "過言", "欠く", "欠かす", "少ない", "禁ずる", "禁じる", "堪える"})
+AFFIRMING = frozenset(
+    {
+        "間違い",
+        "違い",
+        "疑い",
+        "否める",
+        "過言",
+        "欠く",
+        "欠かす",
+        "少ない",
+        "禁ずる",
+        "禁じる",
+        "堪える",
+    }
+)
 # Particles after which the governing verb's negation is its own (圧力に屈せず, 制裁で揺るがず).
 BLOCKING = frozenset({"に", "で", "から", "と", "へ", "より", "まで"})
 HEDGES = frozenset({"部分", "一部", "形式", "表面", "名目", "限定", "一応", "口先"})
@@ -79,7 +93,9 @@ def _blocked(tokens: TokenColumns, p: Parse, b: int, j: int) -> bool:
     last = b
     while last < p.ends[eb] and tokens.pos[last] in ("助詞",):
         last += 1
-    particles = [x for x, q in zip(tokens.lemmas[b:last], tokens.pos[b:last], strict=True) if q == "助詞"]
+    particles = [
+        x for x, q in zip(tokens.lemmas[b:last], tokens.pos[b:last], strict=True) if q == "助詞"
+    ]
     if not particles or particles[-1] not in BLOCKING:
         return False
     return not (particles[-1] == "に" and _first_verb(tokens, p, p.at(j)) == "成る")

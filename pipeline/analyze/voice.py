@@ -20,7 +20,19 @@ from pipeline.ingest.clean import CleanText
 
 # Objects of these verbs are someone's expressed attitude (連帯を表明, 遺憾を表する, 理解を示す).
 SPEECH_ACT = frozenset(
-    {"表明", "強調", "主張", "誇示", "表する", "訴える", "示す", "寄せる", "述べる", "言明", "伝える"}
+    {
+        "表明",
+        "強調",
+        "主張",
+        "誇示",
+        "表する",
+        "訴える",
+        "示す",
+        "寄せる",
+        "述べる",
+        "言明",
+        "伝える",
+    }
 )
 # Documents and occasions whose content is related (書簡で振り返った, 声明で称えた).
 DOCUMENTS = frozenset(
@@ -71,7 +83,9 @@ def _speaker(tokens: TokenColumns, p: Parse, verb: int, inside: int) -> tuple[st
     for k in range(verb):
         if p.heads[k] != verb or (inside >= 0 and p.dominates(inside, k)):
             continue
-        last = tokens.lemmas[p.ends[k] - 1 if tokens.pos[p.ends[k] - 1] != "補助記号" else p.ends[k] - 2]
+        last = tokens.lemmas[
+            p.ends[k] - 1 if tokens.pos[p.ends[k] - 1] != "補助記号" else p.ends[k] - 2
+        ]
         if p.kinds[k] == "topic" or last == "が":
             return phrase(tokens, p, k), k
     return "", -1
@@ -159,9 +173,13 @@ def _distanced(tokens: TokenColumns, p: Parse, a: int, b: int, eb: int) -> str:
         if p.heads[k] == eb and any(lemmas[t] in UNREAL for t in range(p.starts[k], p.ends[k])):
             return phrase(tokens, p, k)
     head = p.heads[eb]
-    if head >= 0 and p.kinds[eb] == "case" and lemmas[p.ends[eb] - 1] == "を":
-        if any(lemmas[t] in FABRICATING for t in range(p.starts[head], p.ends[head])):
-            return phrase(tokens, p, head)
+    if (
+        head >= 0
+        and p.kinds[eb] == "case"
+        and lemmas[p.ends[eb] - 1] == "を"
+        and any(lemmas[t] in FABRICATING for t in range(p.starts[head], p.ends[head]))
+    ):
+        return phrase(tokens, p, head)
     return ""
 
 
@@ -174,9 +192,7 @@ def _agreed(lemmas: list[str], p: Parse, k: int) -> bool:
     return tail in (["事", "で"], ["事", "を"]) or (len(tail) == 2 and tail[-1] == "と")
 
 
-def _document_or_act(
-    tokens: TokenColumns, p: Parse, eb: int, about: str, passive: bool
-) -> Voice:
+def _document_or_act(tokens: TokenColumns, p: Parse, eb: int, about: str, passive: bool) -> Voice:
     """A document's content, a speech act's object, or a judgement with its own judge."""
     lemmas = tokens.lemmas
     for verb in p.chain(eb)[1:]:
