@@ -127,7 +127,8 @@ table("stance_hits",
       "and `char_start:char_end` index `data/texts/<article_id>.txt`; `counted`: author's voice, "
       "not negated, not a victim; `attached`: the evaluation's phrase, how it reached the "
       "target's phrase (= same, ← the target depends on it, → it modifies the target, ~ both "
-      "depend on one predicate, ⇐ the topic's scope) and that phrase; `speaker`: whose words "
+      "depend on one predicate, ⇒ it modifies the noun predicated of the target, ⇐ the topic's "
+      "scope) and that phrase; `speaker`: whose words "
       "they are when not the author's (the reporting verb's topic or subject, or the cue)",
       grows=True)
 table("stance_articles",
