@@ -253,7 +253,12 @@ def parse(tokens: TokenColumns, lo: int = 0, hi: int | None = None) -> Parse:
     if kinds:
         predicate[-1] = True
     commas = [tokens.surfaces[b - 1] in ("、", "，") for b in ends]
-    hearsay = [_hearsay(tokens, a, b) for a, b in zip(starts, ends, strict=True)]
+    hearsay = [k + 1 < len(kinds) and kinds[k] == "quote" for k in range(len(kinds))]
+    for k in [k for k, q in enumerate(hearsay) if q]:
+        hearsay[k] = False
+        verb = next((h for h in range(k + 1, len(kinds)) if predicate[h]), -1)
+        if verb >= 0:
+            hearsay[verb] = _hearsay(tokens, starts[verb], ends[verb])
     heads = _heads(kinds, predicate, [tokens.pos[a] for a in starts], commas, hearsay)
     return Parse(lo, starts, ends, heads, kinds, predicate, of_token)
 

@@ -115,7 +115,7 @@ CHAINING = frozenset({"adnominal", "coord", "linked"})
 ARGUMENTS = frozenset({"topic", "subject", "object", "dative", "agent_by", "apposition"})
 
 
-def link(p: Parse, m: Mention, a: int, b: int) -> str:
+def link(p: Parse, m: Mention, a: int, b: int, tokens: TokenColumns) -> str:
     """How a mention stands to the evaluation at ``a:b`` in the phrase structure: in the
     same phrase, depending on it (its genitive, subject, object …), modified by it (英雄的な
     ロシア軍, 孤立を深めるロシア), the topic of the predicate noun it modifies, a co-argument
@@ -142,12 +142,7 @@ def link(p: Parse, m: Mention, a: int, b: int) -> str:
         if h == mb and p.kinds[y] in CHAINING:
             return "modifies"
         y = h
-    if (
-        y != eb
-        and p.heads[x] == y
-        and p.kinds[y] in ("predicate", "clause")
-        and p.kinds[x] == "topic"
-    ):
+    if y != eb and p.kinds[x] == "topic" and _predicate_noun(p, tokens, x, y):
         return "predicate"  # 接近は便宜的な関係である: said of the topic through its predicate noun
     if p.kinds[y] != "quote" and p.heads[x] >= 0 and p.heads[x] == p.heads[y]:
         return "sibling" if y == eb else "sibling_far"
@@ -219,6 +214,18 @@ def _possessor(tokens: TokenColumns, p: Parse, k: int) -> bool:
     return lemmas[a] not in REFLEXIVE
 
 
+def _predicate_noun(p: Parse, tokens: TokenColumns, x: int, y: int) -> bool:
+    """Whether bunsetsu ``y`` is the noun predicated of topic ``x`` (Yだ, Yである, Yではある)."""
+    if p.heads[x] == y and p.kinds[y] in ("predicate", "clause"):
+        return True
+    tail = tokens.lemmas[max(p.starts[y], p.ends[y] - 2) : p.ends[y]]
+    if tail[-1:] == ["、"]:
+        tail = tokens.lemmas[max(p.starts[y], p.ends[y] - 3) : p.ends[y] - 1]
+    h = p.heads[y]
+    copula = tail in (["だ", "は"], ["だ", "も"], ["で", "は"], ["で", "も"]) and h >= 0
+    return copula and p.heads[x] == h and tokens.lemmas[p.starts[h]] in ("有る", "無い")
+
+
 def _scope(p: Parse, m: Mention, eb: int) -> bool:
     """Whether a topic mention's predicate, or a clause it continues into, holds ``eb``."""
     k = p.at(m.b - 1)
@@ -267,7 +274,7 @@ def attribute(
         if m.absorbed or mb == speaker or (inside >= 0 and not parse.dominates(inside, mb)):
             continue
         live.append(k)
-        how = link(parse, m, a, b)
+        how = link(parse, m, a, b, tokens)
         if not how:
             continue
         rel = _relation(mentions, k, a, tokens)
