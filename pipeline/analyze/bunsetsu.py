@@ -40,7 +40,7 @@ AUXILIARY_VERBS = frozenset(
 # Verbs that make a compound particle with the particle before them (に対する, による, にとって,
 # に関する, という): part of that bunsetsu, no predicate of their own.
 FUNCTIONAL = frozenset(
-    {"対する", "因る", "関する", "取る", "於く", "基づく", "伴う", "向ける", "言う", "為る"}
+    {"対する", "因る", "関する", "取る", "於く", "基づく", "伴う", "向ける", "つく", "言う", "為る"}
 )
 CASE = frozenset({"が", "を", "に", "へ", "で", "から", "より", "まで", "と", "や"})
 TOPIC = frozenset({"は", "も"})
@@ -200,7 +200,11 @@ def _kind(tokens: TokenColumns, a: int, b: int, nxt: int, hi: int) -> tuple[str,
             return (
                 "case" if j > a and lemmas[j - 1] in ("に", "で", "と", "から") else "topic"
             ), pred
-        if last == "て" and j > a and lemmas[j - 1] in ("因る", "対する", "関する", "取る", "於く"):
+        if (
+            last == "て"
+            and j > a
+            and lemmas[j - 1] in ("因る", "対する", "関する", "取る", "於く", "つく", "基づく")
+        ):
             return "case", False
         if last == "て" and not comma:
             return "adverb", True
@@ -279,7 +283,7 @@ def _heads(
     """Each bunsetsu's head, found right to left with the nearest candidate of each sort."""
     n = len(kinds)
     heads = [-1] * n
-    next_noun = next_phrase = next_pred = next_closing = -1
+    next_noun = next_head = next_phrase = next_pred = next_closing = -1
     reporter: int | None = None  # the reporting verb a topic before its quotation belongs to
     inner = -1  # a quotation whose speaker stands after it: a topic before it is its own
     last_topic = n  # the nearest topic to the right
@@ -288,7 +292,12 @@ def _heads(
         if k == n - 1:
             head = -1
         elif kind == "adnominal":
-            head = next_noun
+            if predicate[k]:
+                head = next_head if next_head >= 0 else next_noun
+            elif kinds[k + 1] == "adnominal" and first_pos[k + 1] in PREDICATE_POS:
+                head = k + 1  # の as the subject of a relative clause: 根拠のない
+            else:
+                head = next_noun
         elif kind == "linked":
             head = next_phrase
         elif kind in ("coord", "bare"):
@@ -311,6 +320,9 @@ def _heads(
             last_topic = k
         if first_pos[k] in NOMINAL_POS:
             next_noun = k
+            h = heads[k]
+            if not (kind == "adnominal" and h >= 0 and kinds[h] == "adnominal" and predicate[h]):
+                next_head = k  # not the subject of a relative clause (根拠のない推測)
             if kind != "adnominal":
                 next_phrase = k
         if predicate[k] and not (kind == "adnominal" and first_pos[k] == "形容詞"):

@@ -250,5 +250,6 @@ ARROWS = {
     "sibling": "~",
     "sibling_far": "~",
     "predicate": "⇒",
+    "source": "↔",
     "scope": "⇐",
 }

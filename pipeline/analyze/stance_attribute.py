@@ -29,6 +29,7 @@ _HOLDER = {
     "bare": 3,
     "source": 3,
     "modified": 0,
+    "origin": 1,
 }
 RANKS: dict[tuple[str, bool], dict[str, int]] = {
     ("holder", False): _HOLDER,
@@ -132,6 +133,7 @@ def link(p: Parse, m: Mention, a: int, b: int, tokens: TokenColumns) -> str:
             break
         conjunct = conjunct and kind == "coord"
         x = p.heads[x]
+    noun = -1  # the first noun the evaluation modifies
     y = eb
     while p.heads[y] >= 0:
         h = p.heads[y]
@@ -141,7 +143,19 @@ def link(p: Parse, m: Mention, a: int, b: int, tokens: TokenColumns) -> str:
             break
         if h == mb and p.kinds[y] in CHAINING:
             return "modifies"
+        if noun < 0 and p.kinds[y] in ("adnominal", "linked"):
+            noun = h
         y = h
+    verb = p.heads[x]
+    if (
+        noun >= 0
+        and verb >= 0
+        and p.kinds[x] == "case"
+        and p.kinds[verb] == "adnominal"
+        and p.predicate[verb]
+        and p.heads[verb] == noun
+    ):
+        return "source"  # 西側で流布された根拠のない推測: the speculation is the West's
     if y != eb and p.kinds[x] == "topic" and _predicate_noun(p, tokens, x, y):
         return "predicate"  # 接近は便宜的な関係である: said of the topic through its predicate noun
     if p.kinds[y] != "quote" and p.heads[x] >= 0 and p.heads[x] == p.heads[y]:
@@ -277,7 +291,7 @@ def attribute(
         how = link(parse, m, a, b, tokens)
         if not how:
             continue
-        rel = _relation(mentions, k, a, tokens)
+        rel = "origin" if how == "source" else _relation(mentions, k, a, tokens)
         if rel == "with" and how == "dependent" and _conjunct_genitive(tokens.lemmas, m, a):
             rel = "genitive"  # ロシア軍と人民の正義: a conjunct of the genitive
         if how == "modifies" and rel != "head":
