@@ -1,37 +1,22 @@
-"""Attribute evaluations to targets, clause by clause: the evidence behind every stance score.
+"""Attribute evaluations to targets through phrase structure: the evidence behind every
+stance score (README.md, "Stance"; docs/stance-codebook.md).
 
-The rule (documented in README.md, "Stance"), with morphology alone:
-
-1. A sentence is cut into clauses at 、。!?;: and quotation marks, at the conjunctive
-   particles ので のに けれど(も) けど ながら つつ ものの ば, and at が and し after a
-   predicate (a verb, adjective or auxiliary: だが, したが, であり…し).
-2. Targets are found by their aliases (longest match). A relationship noun (関係, 協力,
-   軍事協力 …) becomes a mention of the relationship target when the sentence names its
-   parties, unless another target stands right before it; the parties named right before
-   it (ロシアと北朝鮮の協力) are part of its name and are not candidates of their own.
-3. Each target mention gets a grammatical relation from what follows it: its noun chain
-   (nouns, suffixes, の + noun) ends in は/も (topic), が (subject), を (object), に/へ/に対する
-   /にとって (dative), による/によって (agent_by), と (with; or coordination when another
-   target follows: ロシアと北朝鮮は), or nothing (bare). A target whose chain runs into the
-   evaluation is its genitive (北朝鮮の挑発) or, without の, its compound modifier (ウクライナ
-   侵略). 対 right before a target (対ロ) makes it an object.
-4. An evaluation attaches to the best-ranked target of its own clause (ranks below, nearest
-   first on ties), and to every target coordinated with it. A holder word (脅威, 友好)
-   prefers its genitive, then the topic or subject, then an object, then any other; it is
-   never about a dative (日本にとって脅威). An act (侵略, 挑発: ``agent``) is about its doer
-   (genitive, による, subject, topic); a target it is done to (object, dative, compound
-   modifier) is its **victim**: recorded, never counted. A judgement (非難, 称賛:
-   ``patient``) is about its object or dative, never about the one who judges. A harm (犠牲:
-   ``harm``) is only about a cause named with による; whoever suffers it is a victim. In the
-   passive (れる/られる after the term) subject and topic become the one acted upon.
-5. A clause without a candidate takes the topic (は/も) of an earlier clause of the same
-   sentence, for holder and agent words (ロシアは、北朝鮮を挑発した).
-6. An evaluation inside a target's own name (友好関係 as a relationship noun, 米帝) is about
-   that target.
-7. Negation within the clause (hits.is_negated) **neutralises**: the row is kept, flagged
-   and not counted (脅威ではない is not praise, 違反することなく is not compliance).
-8. Inside quotation marks the evaluation is the quoted speaker's (voice ``quoted``):
-   reported, never counted as the author's.
+1. Targets are found by their aliases (longest match; common words and titles only in
+   their context: stance_names.py). Relationship nouns become mentions of the relationship
+   target when the sentence (or, for 両国, the sentences before) names its parties
+   (stance_mentions.py); each mention gets a relation from the particles after its noun chain
+   (topic, subject, object, dative, agent_by, genitive, compound …).
+2. Only a sentence that names a target and holds an evaluation is parsed (bunsetsu.py): a
+   light dependency parse, each phrase depending on a later one.
+3. An evaluation reaches the targets linked to it in that parse (stance_attribute.py): same
+   phrase, dependent, modified, topic of its predicate noun, co-argument, or the topic whose
+   clauses hold it; among them its relation and kind decide (a quality, an act and its
+   victim, a judgement, a harm).
+4. Its voice (voice.py): the author's, quoted, reported (a reporting verb owns its whole
+   complement; its speaker is never the target) or distanced.
+5. Negation, reversal, hedges and に過ぎない neutralise it (stance_negation.py); affirming
+   idioms do not. A neutralised or non-author row is kept and not counted.
+6. A sentence repeating an earlier one of the article is counted once.
 """
 
 from __future__ import annotations

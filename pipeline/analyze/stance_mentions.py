@@ -125,7 +125,9 @@ def _mentions(
         elif kind == "specific":
             ok = bool(parties & (named | recent))
         else:
-            ok = parties <= named or (parties <= recent and _after_both(lemmas, pos, a))
+            ok = parties <= named or (
+                parties <= recent and _after_both(lemmas, pos, a) and not named - parties - {tie}
+            )
         if not ok or any(m.a < b and a < m.b for m in mentions):
             continue
         if kind != "mutual":
