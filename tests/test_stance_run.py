@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from pipeline.report.stance_view import describe
 from pipeline.runfolder.schema import columns
 from pipeline.runfolder.tables import read_table
 
@@ -67,5 +68,7 @@ def test_run_json_charts_and_dashboard_show_stance(seed_run) -> None:
     assert {"stance_heatmap.png", "stance_intervals.png", "stance_mentions.png"} <= charts
     html = (run / "dashboard.html").read_text("utf-8")
     assert '<section id="stance"' in html
-    assert f"{VALDAI} portrays russia_dprk_ties" in html
+    st = read_table(run, "stance").set_index(["source", "target"])
+    row = {"target": "russia_dprk_ties", **st.loc[(VALDAI, "russia_dprk_ties")].to_dict()}
+    assert f"{VALDAI} {describe(row)}".split(":")[0] in html
     assert '<mark class="target">' in html and "badge v-quoted" in html
