@@ -190,6 +190,11 @@ def test_both_countries_with_a_modifier_name_the_tie(stance: StanceLexicon) -> N
     assert counted(text, stance) == {("russia_dprk_ties", -1)}
 
 
+def test_a_loaded_name_evaluates_its_target(stance: StanceLexicon) -> None:
+    assert counted("キエフ政権は声明を出した。", stance) == {("ukraine", -1)}
+    assert counted("ウクライナ政府は声明を出した。", stance) == set()
+
+
 def test_a_neutral_report_stays_neutral(stance: StanceLexicon) -> None:
     assert counted("ロシアと北朝鮮の両首脳は会談し、条約に署名した。", stance) == set()
     assert counted("北朝鮮は弾道ミサイル1発を発射した。", stance) == set()
