@@ -97,8 +97,9 @@ class Parse:
 
     def at(self, token: int) -> int:
         """The bunsetsu of a token (clamped to the parsed span)."""
-        i = min(max(token - self.lo, 0), len(self.of_token) - 1)
-        return self.of_token[i]
+        i = token - self.lo
+        of = self.of_token
+        return of[i] if 0 <= i < len(of) else of[0 if i < 0 else -1]
 
     def chain(self, k: int) -> list[int]:
         """Bunsetsu ``k`` and every one it depends on, up to the last."""
@@ -142,6 +143,16 @@ def _starts_new(tokens: TokenColumns, i: int, lo: int) -> bool:
     return p == "形容詞" and pp in ("名詞", "代名詞") and lemmas[i] not in ("無い", "良い")
 
 
+def _starts(tokens: TokenColumns, lo: int, hi: int) -> list[int]:
+    """The first token of each bunsetsu; only content words and openers can start one."""
+    pos, surfaces = tokens.pos, tokens.surfaces
+    out = [lo] if hi > lo else []
+    for i in range(lo + 1, hi):
+        if (pos[i] in CONTENT_POS or surfaces[i] in OPENERS) and _starts_new(tokens, i, lo):
+            out.append(i)
+    return out
+
+
 def _functional(lemmas: list[str], i: int) -> bool:
     """Whether the verb at ``i`` is part of a compound particle (に対する, という, として)."""
     x, prev = lemmas[i], lemmas[i - 1]
@@ -165,14 +176,16 @@ def _kind(tokens: TokenColumns, a: int, b: int, nxt: int, hi: int) -> tuple[str,
         j -= 1
     if any(surfaces[t] in (":", "：", ";", "；") for t in range(a, b)):
         return "predicate", True
-    pred = any(
-        (
-            pos[t] in PREDICATE_POS
-            and not (t > a and pos[t - 1] == "助詞" and _functional(lemmas, t))
-        )
-        or (pos[t] == "助動詞" and lemmas[t] in ("だ", "です") and surfaces[t] not in ("な", "に"))
-        for t in range(a, j + 1)
-    )
+    pred = False
+    for t in range(a, j + 1):
+        q = pos[t]
+        if q in PREDICATE_POS:
+            if not (t > a and pos[t - 1] == "助詞" and _functional(lemmas, t)):
+                pred = True
+                break
+        elif q == "助動詞" and lemmas[t] in ("だ", "です") and surfaces[t] not in ("な", "に"):
+            pred = True
+            break
     last, lp = lemmas[j], pos[j]
     next_nominal = nxt < hi and pos[nxt] in NOMINAL_POS | {"連体詞"}
     if lp == "連体詞":
@@ -243,7 +256,7 @@ def _content_noun(tokens: TokenColumns, i: int, hi: int) -> bool:
 def parse(tokens: TokenColumns, lo: int = 0, hi: int | None = None) -> Parse:
     """The bunsetsu of tokens ``lo:hi`` and their dependencies (module docstring)."""
     hi = len(tokens.lemmas) if hi is None else min(hi, len(tokens.lemmas))
-    starts = [i for i in range(lo, hi) if _starts_new(tokens, i, lo)]
+    starts = _starts(tokens, lo, hi)
     ends = [*starts[1:], hi]
     of_token = [0] * (hi - lo)
     for k, (a, b) in enumerate(zip(starts, ends, strict=True)):
