@@ -134,6 +134,11 @@ def test_a_quality_said_of_both_parties_is_the_ties(stance: StanceLexicon) -> No
     }
 
 
+def test_a_relational_word_is_about_the_relationship_only(stance: StanceLexicon) -> None:
+    assert counted("モスクワの重要なパートナーは制裁に加わった。", stance) == set()
+    assert counted("ロシアと北朝鮮の対立が深まった。", stance) == {("russia_dprk_ties", -1)}
+
+
 # --- class 3: distance and irony ------------------------------------------------------------
 
 

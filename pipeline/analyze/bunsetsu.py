@@ -195,7 +195,8 @@ def _kind(tokens: TokenColumns, a: int, b: int, nxt: int, hi: int) -> tuple[str,
             return ("quote" if pred or not next_nominal else "adnominal"), pred
         if last == "為る" and pred:
             return "quote", True
-        return ("linked" if next_nominal else "case"), False
+        attributive = surfaces[j][-1:] in ("る", "う", "た")  # に伴う, not に伴い
+        return ("linked" if next_nominal and attributive else "case"), False
     if lp == "助動詞" and surfaces[j] == "に":
         return "adverb", False
     if lp == "形容詞" and j == a and surfaces[j].endswith("く") and not comma:

@@ -197,13 +197,23 @@ def _pair_as_tie(
     out = [(mentions[k], role, how) for k, role, how in pairs]
     both = [x for x in out if not x[1].startswith(NOT_COUNTED) and x[1] != "actor"]
     targets = {t for m, _, _ in both for t in m.targets}
-    if about != "holder" or len(both) != 2 or targets != set(stance.parties):
-        return out
+    if about not in ("holder", "relation") or len(both) != 2 or targets != set(stance.parties):
+        return _relation_only(out, about, stance.relation_target)
     (m, role, how), (n, _, _) = sorted(both, key=lambda x: x[0].a)
     if m.coord < 0:
         return out
     tie = Mention((stance.relation_target,), m.a, n.b)
     return [(tie, "pair_" + role, how)] + [x for x in out if x not in both]
+
+
+def _relation_only(
+    rows: list[tuple[Mention, str, str]], about: str, tie: str
+) -> list[tuple[Mention, str, str]]:
+    """A word that evaluates a relationship (対立, 友好関係, 重要なパートナー: ``relation``) is
+    about the relationship target only, never about one party (モスクワの重要なパートナー)."""
+    if about != "relation":
+        return rows
+    return [x for x in rows if x[0].targets == (tie,)]
 
 
 def _actors(

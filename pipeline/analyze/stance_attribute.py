@@ -34,6 +34,8 @@ _HOLDER = {
 RANKS: dict[tuple[str, bool], dict[str, int]] = {
     ("holder", False): _HOLDER,
     ("holder", True): _HOLDER,
+    ("relation", False): _HOLDER,
+    ("relation", True): _HOLDER,
     ("agent", False): {
         "modified": 1,
         "genitive": 0,
