@@ -74,7 +74,7 @@ def test_the_object_of_an_act_is_its_victim_and_the_topic_carries(
     stance: StanceLexicon,
 ) -> None:
     hits = by_target(run("ロシアは、北朝鮮を挑発した。", stance)[0])
-    assert [(h.role, h.counted) for h in hits["russia"]] == [("carried_topic", True)]
+    assert [(h.role, h.counted) for h in hits["russia"]] == [("topic", True)]
     assert [(h.role, h.counted) for h in hits["dprk"]] == [("victim_object", False)]
 
 

@@ -15,19 +15,28 @@ from typing import Any
 
 from pipeline.analyze import lexicon_schemas as schemas
 from pipeline.analyze.lexicon_schemas import ALIAS_KINDS, RELATION_KINDS
-from pipeline.analyze.lexicon_yaml import ANY, check_length, label_text, read, show
+from pipeline.analyze.lexicon_yaml import ANY, Doc, check_length, label_text, read, show
 from pipeline.analyze.lexicons import Entry, Lexicon, LexiconError, lemmas, variants
 from pipeline.analyze.tokens import FUNCTION_POS, tokenize
 from pipeline.ingest.clean import normalize
 
 STANCE_DIR = "stance"
 FILES = ("targets.yaml", "evaluations.yaml", "expectations.yaml")
-ABOUT = ("holder", "agent", "patient", "harm")
+ABOUT = ("holder", "agent", "patient", "harm", "relation")
 SIGNS = {"positive": 1, "negative": -1}
 _ID = re.compile(r"^[a-z0-9_]+$")
 TARGET_FRAME = "stance_targets"
 RELATION_FRAME = "stance_relations"
 EVAL_FRAME = "stance_evaluations"
+
+
+@dataclass(frozen=True, slots=True)
+class Guard:
+    """The context an alias that is also a common word needs (stance_names.py): lemmas of
+    the next token that make it the target (``needs``) or something else (``unless``)."""
+
+    needs: frozenset[str]
+    unless: frozenset[str]
 
 
 @dataclass(slots=True)
@@ -49,6 +58,7 @@ class StanceLexicon:
     about: dict[str, str]
     expectations: dict[str, dict[str, int]]
     files: dict[str, str] = field(default_factory=dict)  # file name -> sha256
+    guards: dict[str, Guard] = field(default_factory=dict)  # alias -> its context rule
     owners: dict[int, tuple[str, ...]] = field(default_factory=dict)  # id(alias) -> targets
 
     def __post_init__(self) -> None:
@@ -128,7 +138,27 @@ def _targets(path: Path, errors: list[LexiconError] | None) -> tuple[Lexicon, Le
             if not doc.bad("relations", kind, k):
                 where = doc.line("relations", kind, k)
                 _add(relations, errors, term, target, kind, path, where)
-    return lex, relations, {"labels": labels, "target": target, "parties": parties, "sha": sha}
+    guards = _guards(data.get("common_words"), lex, doc, path)
+    meta = {"labels": labels, "target": target, "parties": parties, "sha": sha, "guards": guards}
+    return lex, relations, meta
+
+
+def _guards(items: Any, lex: Lexicon, doc: Doc, path: Path) -> dict[str, Guard]:
+    """``common_words``: a list of {alias, needs, unless} (keys and types checked by the
+    schema); the alias must be a target's, and one of ``needs`` and ``unless`` is given."""
+    aliases = {e.term for e in lex.entries}
+    out: dict[str, Guard] = {}
+    for i, item in enumerate(items or []):
+        line = doc.line("common_words", i)
+        alias = normalize(str(item.get("alias") or "")).strip()
+        if alias not in aliases:
+            raise LexiconError(path, line, f"common word {show(alias)!r} is no target alias")
+        lists = [item.get(key) or [] for key in ("needs", "unless")]
+        if not any(lists):
+            raise LexiconError(path, line, f"{show(alias)}: give `needs` or `unless`")
+        needs, unless = (frozenset(w for x in xs for w in lemmas(str(x))[:1]) for xs in lists)
+        out[alias] = Guard(needs, unless)
+    return out
 
 
 def _fail(errors: list[LexiconError] | None, error: LexiconError) -> None:
@@ -261,6 +291,7 @@ def load_stance(directory: Path, errors: list[LexiconError] | None = None) -> St
         polarity=polarity,
         about=about,
         expectations=expectations,
+        guards=meta["guards"],
         files={
             "targets.yaml": meta["sha"],
             "evaluations.yaml": evaluations.sha256,

@@ -54,8 +54,14 @@ HITS_CODE = (
     "pipeline.analyze.hits",
     "pipeline.analyze.lexicons",
     "pipeline.analyze.sourcing",
+    "pipeline.analyze.bunsetsu",
     "pipeline.analyze.stance",
+    "pipeline.analyze.stance_attribute",
     "pipeline.analyze.stance_lexicon",
+    "pipeline.analyze.stance_mentions",
+    "pipeline.analyze.stance_names",
+    "pipeline.analyze.stance_negation",
+    "pipeline.analyze.voice",
 )
 BATCH_CODE = (
     *TOKENS_CODE,

@@ -122,10 +122,15 @@ table("frame_map",
 table("stance_hits",
       "article_id source target target_matched term polarity:int weight:float category voice "
       "negated:bool sentence_id:int target_start:int target_end:int char_start:int char_end:int "
-      "left right about role counted:bool",
+      "left right about role counted:bool attached speaker",
       "per evaluation attributed to a target (the evidence of stance); `target_start:target_end` "
       "and `char_start:char_end` index `data/texts/<article_id>.txt`; `counted`: author's voice, "
-      "not negated, not a victim", grows=True)
+      "not negated, not a victim; `attached`: the evaluation's phrase, how it reached the "
+      "target's phrase (= same, ← the target depends on it, → it modifies the target, ~ both "
+      "depend on one predicate, ⇒ it modifies the noun predicated of the target, ⇐ the topic's "
+      "scope) and that phrase; `speaker`: whose words "
+      "they are when not the author's (the reporting verb's topic or subject, or the cue)",
+      grows=True)
 table("stance_articles",
       "article_id source published target mentions:int evaluated:int positive:float "
       "negative:float stance:float",

@@ -1,0 +1,375 @@
+"""A light phrase-dependency parse of one sentence from UniDic's coarse parts of speech.
+
+Japanese is head-final: every bunsetsu (a content word with the particles and auxiliaries
+after it) depends on a later one. The parse finds, in two linear passes over a span of
+token columns, the bunsetsu and the one each depends on:
+
+- a bunsetsu ending in の or な, or a predicate in its attributive form before a noun
+  (``adnominal``), modifies the nearest later bunsetsu that starts with a noun; one ending in
+  による, に対する, という (``linked``) the nearest such bunsetsu that does not end in の;
+- a case-marked argument (が, を, に, で, から, と ...; ``case``) or an adverb depends on the
+  nearest later predicate (a verb, an adjective, a noun with the copula, a sentence end);
+- a topic (は, も; ``topic``) on the nearest later predicate that closes a clause (not a
+  relative clause's verb); before a quotation it belongs to the reporting verb, unless
+  another topic or subject stands between the quotation and that verb;
+- a quotation (と + a verb of saying, との + 立場/見方 ...; ``quote``) on its reporting verb;
+- a predicate that continues (し、, ので, が after a predicate; ``clause``) on the next
+  predicate that closes a clause.
+
+What the stance rules ask of it: which phrase an evaluation modifies or is predicated of, the
+arguments of the same predicate, and the span a reporting verb owns. It is no general parser.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pipeline.analyze.tokens import TokenColumns
+
+CONTENT_POS = frozenset(
+    {"名詞", "代名詞", "動詞", "形容詞", "形状詞", "副詞", "連体詞", "接続詞", "感動詞", "接頭辞"}
+)
+NOMINAL_POS = frozenset({"名詞", "代名詞", "接頭辞", "形状詞"})
+PREDICATE_POS = frozenset({"動詞", "形容詞"})
+OPENERS = frozenset("「『（(“")
+CLOSERS = frozenset("」』）)”")
+# Verbs that follow て inside one bunsetsu (している, してきた, してしまう).
+AUXILIARY_VERBS = frozenset(
+    {"居る", "有る", "仕舞う", "行く", "来る", "見る", "置く", "呉れる", "貰う", "上げる", "頂く"}
+)
+# Verbs that make a compound particle with the particle before them (に対する, による, にとって,
+# に関する, という): part of that bunsetsu, no predicate of their own.
+FUNCTIONAL = frozenset(
+    {"対する", "因る", "関する", "取る", "於く", "基づく", "伴う", "向ける", "つく", "言う", "為る"}
+)
+CASE = frozenset({"が", "を", "に", "へ", "で", "から", "より", "まで", "と", "や"})
+TOPIC = frozenset({"は", "も"})
+CONJUNCTIVE = frozenset(
+    {
+        "て",
+        "ので",
+        "のに",
+        "けれど",
+        "けれども",
+        "けど",
+        "ながら",
+        "つつ",
+        "ものの",
+        "ば",
+        "し",
+        "が",
+    }
+)
+# Verbs of saying, reporting and judging whose と-complement is someone else's words.
+REPORTING = frozenset(
+    {
+        "述べる", "語る", "話す", "強調", "主張", "指摘", "表明", "発表", "説明", "訴える",
+        "報ずる", "報じる", "伝える", "明かす", "書く", "宣言", "声明", "答える", "断言", "明言",
+        "力説", "分析", "呼ぶ", "見なす", "批判", "非難", "反発", "警告", "言う", "為る",
+        "付け加える", "記す", "示唆", "確認", "評価", "称する", "思う", "考える",
+        "見る", "予想", "推測", "発言", "批評", "論評", "報道", "糾弾", "規定", "断定",
+        "位置付ける", "抗議", "要求", "求める", "呼び掛ける", "指弾", "自称", "見做す",
+    }
+)  # fmt: skip
+# Nouns that name what a と-complement is (との立場を示した, という見方, との声明).
+CONTENT_NOUNS = frozenset(
+    {
+        "立場", "見方", "認識", "考え", "見解", "方針", "姿勢", "声明", "談話", "主張", "懸念",
+        "批判", "分析", "指摘", "報道", "観測", "見通し", "推測", "憶測", "疑惑", "情報", "噂",
+        "見", "意向", "意見", "観点", "非難", "警告", "発言", "論評", "評価", "判断", "結論",
+        "説", "論", "批評", "訴え", "メッセージ", "報告",
+    }
+)  # fmt: skip
+
+
+@dataclass(slots=True)
+class Parse:
+    """Bunsetsu of tokens ``lo:hi`` (``starts``/``ends`` token indexes), the index of the
+    bunsetsu each depends on (-1: the last), its kind, and each token's bunsetsu."""
+
+    lo: int
+    starts: list[int]
+    ends: list[int]
+    heads: list[int]
+    kinds: list[str]
+    predicate: list[bool]
+    of_token: list[int]
+
+    def at(self, token: int) -> int:
+        """The bunsetsu of a token (clamped to the parsed span)."""
+        i = token - self.lo
+        of = self.of_token
+        return of[i] if 0 <= i < len(of) else of[0 if i < 0 else -1]
+
+    def chain(self, k: int) -> list[int]:
+        """Bunsetsu ``k`` and every one it depends on, up to the last."""
+        out = [k]
+        while self.heads[out[-1]] >= 0:
+            out.append(self.heads[out[-1]])
+        return out
+
+    def dominates(self, top: int, k: int) -> bool:
+        """Whether ``k`` lies in the subtree of ``top`` (``top`` included)."""
+        while k >= 0 and k < top:
+            k = self.heads[k]
+        return k == top
+
+
+def _starts_new(tokens: TokenColumns, i: int, lo: int) -> bool:
+    surfaces, lemmas, pos = tokens.surfaces, tokens.lemmas, tokens.pos
+    if i == lo:
+        return True
+    s, p, prev, pp = surfaces[i], pos[i], surfaces[i - 1], pos[i - 1]
+    if s in OPENERS:
+        return prev not in OPENERS
+    if prev in OPENERS:
+        return False
+    if p not in CONTENT_POS:
+        return False
+    if pp in ("助詞", "補助記号", "記号"):
+        if p == "動詞" and lemmas[i] in AUXILIARY_VERBS and lemmas[i - 1] == "て":
+            return False
+        return not (p == "動詞" and _functional(lemmas, i))
+    if pp == "助動詞":
+        if p == "動詞" and lemmas[i] == "為る" and surfaces[i - 1] == "に":
+            return False
+        return not (p == "動詞" and lemmas[i] in AUXILIARY_VERBS)
+    if p in ("副詞", "連体詞", "接続詞", "感動詞"):
+        return True
+    if pp in PREDICATE_POS:
+        return p not in PREDICATE_POS and p != "接尾辞"
+    if pp == "接頭辞":
+        return False
+    return p == "形容詞" and pp in ("名詞", "代名詞") and lemmas[i] not in ("無い", "良い")
+
+
+def _starts(tokens: TokenColumns, lo: int, hi: int) -> list[int]:
+    """The first token of each bunsetsu; only content words and openers can start one."""
+    pos, surfaces = tokens.pos, tokens.surfaces
+    out = [lo] if hi > lo else []
+    for i in range(lo + 1, hi):
+        if (pos[i] in CONTENT_POS or surfaces[i] in OPENERS) and _starts_new(tokens, i, lo):
+            out.append(i)
+    return out
+
+
+def _functional(lemmas: list[str], i: int) -> bool:
+    """Whether the verb at ``i`` is part of a compound particle (に対する, という, として)."""
+    x, prev = lemmas[i], lemmas[i - 1]
+    if prev == "に":
+        return x in FUNCTIONAL and x not in ("言う", "為る")
+    if prev != "と":
+        return False
+    if x == "言う":
+        return True
+    return x == "為る" and lemmas[i + 1 : i + 2] == ["て"] and lemmas[i + 2 : i + 3] != ["居る"]
+
+
+def _kind(tokens: TokenColumns, a: int, b: int, nxt: int, hi: int) -> tuple[str, bool]:
+    """The kind of bunsetsu ``a:b`` (the next starts at ``nxt``) and whether it predicates."""
+    surfaces, lemmas, pos = tokens.surfaces, tokens.lemmas, tokens.pos
+    j = b - 1
+    while j > a and (pos[j] in ("補助記号", "記号") and surfaces[j] not in ("、", "，")):
+        j -= 1
+    comma = surfaces[b - 1] in ("、", "，") or (j + 1 < b and surfaces[j + 1] in ("、", "，"))
+    if surfaces[j] in ("、", "，"):
+        j -= 1
+    if any(surfaces[t] in (":", "：", ";", "；") for t in range(a, b)):
+        return "predicate", True
+    pred = False
+    for t in range(a, j + 1):
+        q = pos[t]
+        if q in PREDICATE_POS:
+            if not (t > a and pos[t - 1] == "助詞" and _functional(lemmas, t)):
+                pred = True
+                break
+        elif q == "助動詞" and lemmas[t] in ("だ", "です") and surfaces[t] not in ("な", "に"):
+            pred = True
+            break
+    last, lp = lemmas[j], pos[j]
+    next_nominal = nxt < hi and pos[nxt] in NOMINAL_POS | {"連体詞"}
+    if lp == "連体詞":
+        return "adnominal", False
+    if lp == "動詞" and j > a and pos[j - 1] == "助詞" and _functional(lemmas, j):
+        if last == "言う":
+            return ("quote" if pred or not next_nominal else "adnominal"), pred
+        if last == "為る" and pred:
+            return "quote", True
+        attributive = surfaces[j][-1:] in ("る", "う", "た")  # に伴う, not に伴い
+        return ("linked" if next_nominal and attributive else "case"), False
+    if lp == "助動詞" and surfaces[j] == "に":
+        return "adverb", False
+    if lp == "形容詞" and j == a and surfaces[j].endswith("く") and not comma:
+        return "adverb", False
+    if lp == "助詞":
+        if last == "と" and (pred or _reports_after(tokens, nxt, hi)) and not comma:
+            return "quote", pred
+        if last == "の" and j > a and lemmas[j - 1] == "と" and _content_noun(tokens, nxt, hi):
+            return "quote", pred
+        if last == "の":
+            return "adnominal", False
+        if last == "て" and lemmas[j - 2 : j] == ["と", "為る"] and j - 2 > a and pred:
+            return "quote", True
+        if last in TOPIC:
+            return (
+                "case" if j > a and lemmas[j - 1] in ("に", "で", "と", "から") else "topic"
+            ), pred
+        if (
+            last == "て"
+            and j > a
+            and lemmas[j - 1] in ("因る", "対する", "関する", "取る", "於く", "つく", "基づく")
+        ):
+            return "case", False
+        if last == "て" and not comma:
+            return "adverb", True
+        if last in CONJUNCTIVE and (
+            last not in ("が", "し") or (j > a and pos[j - 1] in PREDICATE_POS | {"助動詞"})
+        ):
+            return "clause", True
+        if last in ("と", "や") and next_nominal and not pred:
+            return "coord", False
+        return "case", pred
+    if surfaces[j] == "な" and lp == "助動詞":
+        return "adnominal", False
+    if pred and lp in PREDICATE_POS | {"助動詞"}:
+        if comma or not next_nominal:
+            return ("clause" if comma else "predicate"), True
+        attributive = surfaces[j][-1:] in "るただいうぬ" and not (lp == "助動詞" and last == "う")
+        return ("adnominal" if attributive else "clause"), True
+    if lp == "副詞":
+        return "adverb", False
+    if comma:
+        return "coord", False
+    return "bare", pred
+
+
+def _reports_after(tokens: TokenColumns, i: int, hi: int) -> bool:
+    lemmas = tokens.lemmas
+    return i < hi and (
+        lemmas[i] in REPORTING or (lemmas[i] == "の" and _content_noun(tokens, i + 1, hi))
+    )
+
+
+def _content_noun(tokens: TokenColumns, i: int, hi: int) -> bool:
+    return i < hi and tokens.lemmas[i] in CONTENT_NOUNS
+
+
+def parse(tokens: TokenColumns, lo: int = 0, hi: int | None = None) -> Parse:
+    """The bunsetsu of tokens ``lo:hi`` and their dependencies (module docstring)."""
+    hi = len(tokens.lemmas) if hi is None else min(hi, len(tokens.lemmas))
+    starts = _starts(tokens, lo, hi)
+    ends = [*starts[1:], hi]
+    of_token = [0] * (hi - lo)
+    for k, (a, b) in enumerate(zip(starts, ends, strict=True)):
+        of_token[a - lo : b - lo] = [k] * (b - a)
+    kinds: list[str] = []
+    predicate: list[bool] = []
+    for a, b in zip(starts, ends, strict=True):
+        kind, pred = _kind(tokens, a, b, b, hi)
+        kinds.append(kind)
+        predicate.append(pred or kind in ("quote", "clause", "predicate"))
+    if kinds:
+        predicate[-1] = True
+    commas = [tokens.surfaces[b - 1] in ("、", "，") for b in ends]
+    hearsay = [k + 1 < len(kinds) and kinds[k] == "quote" for k in range(len(kinds))]
+    for k in [k for k, q in enumerate(hearsay) if q]:
+        hearsay[k] = False
+        verb = next((h for h in range(k + 1, len(kinds)) if predicate[h]), -1)
+        if verb >= 0:
+            hearsay[verb] = _hearsay(tokens, starts[verb], ends[verb])
+    heads = _heads(kinds, predicate, [tokens.pos[a] for a in starts], commas, hearsay)
+    return Parse(lo, starts, ends, heads, kinds, predicate, of_token)
+
+
+def _hearsay(tokens: TokenColumns, a: int, b: int) -> bool:
+    """Whether a reporting verb names no speaker: passive (とされる, と言われる) or 言う."""
+    lemmas = tokens.lemmas
+    return any(lemmas[t] in ("れる", "られる") for t in range(a, b)) or lemmas[a] == "言う"
+
+
+def _heads(
+    kinds: list[str],
+    predicate: list[bool],
+    first_pos: list[str],
+    commas: list[bool],
+    hearsay: list[bool],
+) -> list[int]:
+    """Each bunsetsu's head, found right to left with the nearest candidate of each sort."""
+    n = len(kinds)
+    heads = [-1] * n
+    next_noun = next_head = next_phrase = next_pred = next_closing = -1
+    reporter: int | None = None  # the reporting verb a topic before its quotation belongs to
+    inner = -1  # a quotation whose speaker stands after it: a topic before it is its own
+    last_topic = n  # the nearest topic to the right
+    for k in range(n - 1, -1, -1):
+        kind, comma = kinds[k], commas[k]
+        if k == n - 1:
+            head = -1
+        elif kind == "adnominal":
+            if predicate[k]:
+                head = next_head if next_head >= 0 else next_noun
+            elif kinds[k + 1] == "adnominal" and first_pos[k + 1] in PREDICATE_POS:
+                head = k + 1  # の as the subject of a relative clause: 根拠のない
+            else:
+                head = next_noun
+        elif kind == "linked":
+            head = next_phrase
+        elif kind in ("coord", "bare"):
+            head = k + 1
+        elif kind == "quote":
+            head = k + 1 if first_pos[k + 1] in NOMINAL_POS else next_pred
+        elif kind == "case" and comma and next_closing >= 0:
+            head = next_closing
+        elif kind == "topic":
+            head = reporter if reporter is not None else inner if inner >= 0 else next_closing
+        elif kind == "clause":
+            head = next_closing
+        else:
+            head = next_pred
+        heads[k] = head if head >= 0 or k == n - 1 else n - 1
+        if kind == "quote":
+            speaker_after = last_topic < heads[k] or (heads[k] >= 0 and hearsay[heads[k]])
+            reporter, inner = (None, k) if speaker_after else (heads[k], -1)
+        if kind == "topic":
+            last_topic = k
+        if first_pos[k] in NOMINAL_POS:
+            next_noun = k
+            h = heads[k]
+            if not (kind == "adnominal" and h >= 0 and kinds[h] == "adnominal" and predicate[h]):
+                next_head = k  # not the subject of a relative clause (根拠のない推測)
+            if kind != "adnominal":
+                next_phrase = k
+        if predicate[k] and not (kind == "adnominal" and first_pos[k] == "形容詞"):
+            next_pred = k
+            if kind in ("clause", "predicate", "bare", "case", "quote"):
+                next_closing = k
+    _speaker_is_first_topic(kinds, heads)
+    _topics_span_clauses(kinds, heads)
+    return heads
+
+
+def _topics_span_clauses(kinds: list[str], heads: list[int]) -> None:
+    """A topic governs the clauses that continue its first one (北朝鮮は開発を加速させ、威嚇を
+    繰り返している) up to the next topic: it depends on the last predicate of that chain."""
+    for t, kind in enumerate(kinds):
+        if kind != "topic":
+            continue
+        h = heads[t]
+        while h >= 0 and kinds[h] == "clause" and heads[h] >= 0:
+            nxt = heads[h]
+            if any(kinds[k] == "topic" and heads[k] == nxt for k in range(t + 1, nxt)):
+                break
+            h = nxt
+        heads[t] = h
+
+
+def _speaker_is_first_topic(kinds: list[str], heads: list[int]) -> None:
+    """Of several topics before a quotation that all went to its reporting verb, the first
+    is the speaker; the later ones belong inside the quotation (AはBはCだと述べた)."""
+    for q, kind in enumerate(kinds):
+        if kind != "quote":
+            continue
+        verb = heads[q]
+        topics = [t for t in range(q) if kinds[t] == "topic" and heads[t] == verb]
+        for t in topics[1:]:
+            heads[t] = q

@@ -1,0 +1,323 @@
+"""Attach an evaluation to the target it is about: through the phrase structure of the
+sentence (bunsetsu.py), then by the relation each linked target has to it (README, "Stance",
+rules 4-6)."""
+
+from __future__ import annotations
+
+from pipeline.analyze.bunsetsu import Parse
+from pipeline.analyze.stance_mentions import (
+    ATTRIBUTIVE_ENDINGS,
+    PASSIVE,
+    PASSIVE_WINDOW,
+    PREDICATE_POS,
+    Clauses,
+    Mention,
+)
+from pipeline.analyze.tokens import TokenColumns
+
+# Ranks of the relations a target can have to an evaluation, by what the evaluation is about
+# and whether it is passive: lower is preferred; a relation not listed is not a candidate.
+_HOLDER = {
+    "genitive": 0,
+    "compound": 0,
+    "agent_by": 0,
+    "head": 0,
+    "topic": 1,
+    "subject": 1,
+    "object": 2,
+    "apposition": 1,
+    "bare": 3,
+    "source": 3,
+    "modified": 0,
+    "origin": 1,
+}
+RANKS: dict[tuple[str, bool], dict[str, int]] = {
+    ("holder", False): _HOLDER,
+    ("holder", True): _HOLDER,
+    ("relation", False): _HOLDER,
+    ("relation", True): _HOLDER,
+    ("agent", False): {
+        "modified": 1,
+        "genitive": 0,
+        "agent_by": 0,
+        "subject": 1,
+        "apposition": 1,
+        "head": 1,
+        "topic": 2,
+        "bare": 3,
+    },
+    ("agent", True): {"agent_by": 0, "genitive": 1},
+    ("patient", False): {"object": 0, "compound": 0, "dative": 1},
+    ("patient", True): {
+        "subject": 0,
+        "topic": 0,
+        "head": 0,
+        "object": 1,
+        "compound": 1,
+        "dative": 2,
+    },
+    ("harm", False): {"agent_by": 0},
+    ("harm", True): {"agent_by": 0},
+}
+_ALL = {"genitive", "compound", "topic", "subject", "object", "dative", "bare", "head"}
+VICTIMS: dict[tuple[str, bool], set[str]] = {
+    ("agent", False): {"compound", "object", "dative"},
+    ("agent", True): {"subject", "topic", "object", "compound", "dative", "head"},
+    ("harm", False): _ALL,
+    ("harm", True): _ALL,
+}
+# Roles of a target that an act is done to: never the evaluated party.
+NOT_COUNTED = ("victim_", "recipient_")
+# Relations that the topic of an earlier clause may stand in for.
+CARRY = frozenset({"holder", "agent"})
+
+
+def _relation(mentions: list[Mention], k: int, a: int, tokens: TokenColumns) -> str:
+    """How mention ``k`` relates to an evaluation starting at token ``a``: a target right
+    after a predicate that follows the evaluation heads the relative clause it is in
+    (孤立が続いた北朝鮮, 挑発を続ける北朝鮮)."""
+    m = mentions[k]
+    if (
+        m.a > a
+        and tokens.pos[m.a - 1] in PREDICATE_POS
+        and tokens.surfaces[m.a - 1][-1:] in ATTRIBUTIVE_ENDINGS
+    ):
+        return "head"
+    if m.b <= a < m.chain_end:
+        return "genitive" if "の" in tokens.lemmas[m.b : a] else "compound"
+    if m.possessed >= 0:
+        owned = mentions[m.possessed]
+        if owned.b <= a < owned.chain_end:
+            return "genitive"
+    return m.role
+
+
+def _passive(tokens: TokenColumns, b: int, clauses: Clauses) -> bool:
+    lemmas, pos = tokens.lemmas, tokens.pos
+    for j in range(b, min(b + PASSIVE_WINDOW, clauses.end(b - 1) + 1, len(lemmas))):
+        if lemmas[j] in PASSIVE and pos[j] == "助動詞":
+            return True
+    return False
+
+
+def _group(mentions: list[Mention], k: int) -> list[int]:
+    """Mention ``k`` and every mention coordinated with it."""
+    group = {k}
+    changed = True
+    while changed:
+        changed = False
+        for i, m in enumerate(mentions):
+            if m.coord >= 0 and (i in group) != (m.coord in group):
+                group |= {i, m.coord}
+                changed = True
+    return sorted(group)
+
+
+CHAINING = frozenset({"adnominal", "coord", "linked"})
+# Relations through which a co-argument of the evaluation's predicate is its target.
+ARGUMENTS = frozenset({"topic", "subject", "object", "dative", "agent_by", "apposition"})
+
+
+def link(p: Parse, m: Mention, a: int, b: int, tokens: TokenColumns) -> str:
+    """How a mention stands to the evaluation at ``a:b`` in the phrase structure: in the
+    same phrase, depending on it (its genitive, subject, object …), modified by it (英雄的な
+    ロシア軍, 孤立を深めるロシア), the topic of the predicate noun it modifies, a co-argument
+    of the predicate it depends on, or ''."""
+    eb, mb = p.at(b - 1), p.at(m.b - 1)
+    if eb == mb or p.at(a) == mb:
+        return "same"
+    x, conjunct = mb, True
+    while True:
+        if p.heads[x] == eb:
+            return "dependent"
+        kind = p.kinds[x]
+        if kind not in CHAINING or p.heads[x] < 0 or (kind == "coord" and not conjunct):
+            break
+        conjunct = conjunct and kind == "coord"
+        x = p.heads[x]
+    noun = -1  # the first noun the evaluation modifies
+    y = eb
+    while p.heads[y] >= 0:
+        h = p.heads[y]
+        if not (
+            p.kinds[y] in CHAINING or (p.kinds[h] in ("adnominal", "linked") and p.predicate[h])
+        ):
+            break
+        if h == mb and p.kinds[y] in CHAINING:
+            return "modifies"
+        if noun < 0 and p.kinds[y] in ("adnominal", "linked"):
+            noun = h
+        y = h
+    verb = p.heads[x]
+    if (
+        noun >= 0
+        and verb >= 0
+        and p.kinds[x] == "case"
+        and p.kinds[verb] == "adnominal"
+        and p.predicate[verb]
+        and p.heads[verb] == noun
+    ):
+        return "source"  # 西側で流布された根拠のない推測: the speculation is the West's
+    if y != eb and p.kinds[x] == "topic" and _predicate_noun(p, tokens, x, y):
+        return "predicate"  # 接近は便宜的な関係である: said of the topic through its predicate noun
+    if p.kinds[y] != "quote" and p.heads[x] >= 0 and p.heads[x] == p.heads[y]:
+        return "sibling" if y == eb else "sibling_far"
+    return ""
+
+
+# Nouns through which a quality is the subject's own (防衛的な性格を持つ).
+PROPERTY = frozenset({"性格", "性質", "側面", "特徴", "本質", "意味", "傾向", "色彩", "意図"})
+
+
+def _far_sibling(tokens: TokenColumns, p: Parse, a: int, b: int, about: str, rel: str) -> bool:
+    """Whether an evaluation that modifies the object of the target's predicate is the
+    target's: an act it commits (制裁逃れの網を広げる) or a quality it has (防衛的な性格を持つ)."""
+    if rel not in ("topic", "subject", "agent_by"):
+        return False
+    y = p.at(b - 1)
+    while p.kinds[y] in CHAINING and p.heads[y] >= 0:
+        y = p.heads[y]
+    if tokens.lemmas[p.ends[y] - 1] != "を":
+        return False
+    if about == "agent":
+        return True
+    return about == "holder" and tokens.lemmas[p.starts[y]] in PROPERTY
+
+
+def _conjunct_genitive(lemmas: list[str], m: Mention, a: int) -> bool:
+    """Whether the mention is the first conjunct of a genitive (ロシア軍と人民の正義)."""
+    between = lemmas[m.chain_end : a]
+    return between[1:2] != ["の"] and "の" in between and between.count("と") == 1
+
+
+def _owned(tokens: TokenColumns, p: Parse, b: int) -> bool:
+    """Whether the evaluation's phrase has a genitive of its own (加盟の合法性)."""
+    eb = p.at(b - 1)
+    if tokens.lemmas[p.ends[eb] - 1] not in ("を", "が"):
+        return False
+    return any(
+        p.heads[k] == eb and p.kinds[k] == "adnominal" and _possessor(tokens, p, k)
+        for k in range(max(0, eb - 3), eb)
+    )
+
+
+def _own_head(tokens: TokenColumns, p: Parse, eb: int) -> bool:
+    """Whether the evaluation's phrase modifies a noun or has a modifier of its own (一方的な
+    路線, 加盟の合法性): then it is about that noun, and no topic stands in for it."""
+    if p.kinds[eb] in CHAINING:
+        return True
+    h = p.heads[eb]
+    if h >= 0 and p.kinds[h] in ("adnominal", "linked") and p.predicate[h]:
+        return True
+    return any(
+        p.heads[k] == eb and p.kinds[k] == "adnominal" and _possessor(tokens, p, k)
+        for k in range(max(0, eb - 3), eb)
+    )
+
+
+# Possessors that point back to the topic (自らの違反, 自国の安全): no noun of their own.
+REFLEXIVE = frozenset({"自ら", "自国", "自身", "其の", "同国", "自分"})
+
+
+def _possessor(tokens: TokenColumns, p: Parse, k: int) -> bool:
+    """Whether bunsetsu ``k`` is a plain genitive (Xの, not Xへの or 自らの)."""
+    lemmas = tokens.lemmas
+    a, end = p.starts[k], p.ends[k]
+    while end > a + 1 and tokens.pos[end - 1] == "補助記号":
+        end -= 1
+    if end - a < 2 or lemmas[end - 1] != "の" or tokens.pos[end - 2] == "助詞":
+        return False
+    return lemmas[a] not in REFLEXIVE
+
+
+def _predicate_noun(p: Parse, tokens: TokenColumns, x: int, y: int) -> bool:
+    """Whether bunsetsu ``y`` is the noun predicated of topic ``x`` (Yだ, Yである, Yではある)."""
+    if p.heads[x] == y and p.kinds[y] in ("predicate", "clause"):
+        return True
+    tail = tokens.lemmas[max(p.starts[y], p.ends[y] - 2) : p.ends[y]]
+    if tail[-1:] == ["、"]:
+        tail = tokens.lemmas[max(p.starts[y], p.ends[y] - 3) : p.ends[y] - 1]
+    h = p.heads[y]
+    copula = tail in (["だ", "は"], ["だ", "も"], ["で", "は"], ["で", "も"]) and h >= 0
+    return copula and p.heads[x] == h and tokens.lemmas[p.starts[h]] in ("有る", "無い")
+
+
+def _scope(p: Parse, m: Mention, eb: int) -> bool:
+    """Whether a topic mention's predicate, or a clause it continues into, holds ``eb``."""
+    k = p.at(m.b - 1)
+    while p.kinds[k] in CHAINING and p.heads[k] >= 0:
+        k = p.heads[k]
+    if p.kinds[k] != "topic":
+        return False
+    verb = p.heads[k]
+    while verb >= 0:
+        if p.dominates(verb, eb):
+            return True
+        if p.kinds[verb] != "clause":
+            return False
+        verb = p.heads[verb]
+    return False
+
+
+def attribute(
+    mentions: list[Mention],
+    a: int,
+    b: int,
+    about: str,
+    clauses: Clauses,
+    tokens: TokenColumns,
+    parse: Parse,
+    exclude: tuple[int, int] = (-1, -1),
+) -> list[tuple[int, str, str]]:
+    """(mention index, role, link) for an evaluation at tokens ``a:b`` (rules 4–6); roles of
+    victims start with ``victim_``. Only mentions linked to it in the phrase structure are
+    candidates; ``exclude`` is (the speaker's bunsetsu, the quotation holding the
+    evaluation): the speaker is never the target, and a quoted evaluation stays inside."""
+    for k, m in enumerate(mentions):
+        if m.a < b and a < m.b:
+            return [(k, "in_name", "same")]
+    speaker, inside = exclude
+    if about == "holder" and parse.kinds[parse.at(b - 1)] == "adverb":
+        about = "agent"  # 一方的に併合した: a manner qualifies the act, hence its doer
+    passive = _passive(tokens, b, clauses)
+    ranks = RANKS[(about, passive)]
+    victims = VICTIMS.get((about, passive), set())
+    best: list[tuple[int, int, int, int, str, str]] = []
+    hurt: list[tuple[int, str, str]] = []
+    live: list[int] = []
+    for k, m in enumerate(mentions):
+        mb = parse.at(m.b - 1)
+        if m.absorbed or mb == speaker or (inside >= 0 and not parse.dominates(inside, mb)):
+            continue
+        live.append(k)
+        how = link(parse, m, a, b, tokens)
+        if not how:
+            continue
+        rel = "origin" if how == "source" else _relation(mentions, k, a, tokens)
+        if rel == "with" and how == "dependent" and _conjunct_genitive(tokens.lemmas, m, a):
+            rel = "genitive"  # ロシア軍と人民の正義: a conjunct of the genitive
+        if how == "modifies" and rel != "head":
+            rel = "modified"
+        if rel == "bare" and about == "agent" and m.a > a:
+            continue
+        if how == "sibling" and (rel not in ARGUMENTS or _owned(tokens, parse, b)):
+            continue
+        if how == "sibling_far" and not _far_sibling(tokens, parse, a, b, about, rel):
+            continue
+        if rel in ranks:
+            far = 2 if how == "sibling_far" else int(how == "sibling")
+            best.append((ranks[rel], far, abs(m.a - a), k, rel, how))
+        elif rel in victims:
+            hurt.append((k, f"victim_{rel}", how))
+    if about == "agent" and any(x[4] == "agent_by" for x in best):
+        hurt += [(x[3], "victim_genitive", x[5]) for x in best if x[4] == "genitive"]
+        best = [x for x in best if x[4] != "genitive"]
+    if best:
+        *_, k, rel, how = min(best)
+        return [(i, rel, how) for i in _group(mentions, k)] + hurt
+    eb = parse.at(b - 1)
+    if about in CARRY and not passive and not _own_head(tokens, parse, eb):
+        for k in live:
+            if mentions[k].a < a and mentions[k].role == "topic" and _scope(parse, mentions[k], eb):
+                return [(i, "carried_topic", "scope") for i in _group(mentions, k)] + hurt
+    return hurt

@@ -1,0 +1,293 @@
+"""Target mentions of a sentence: aliases and relationship nouns, each mention's grammatical
+relation from the particles after its noun chain, and the sentence's clauses (README, "Stance",
+rules 1-3)."""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from dataclasses import dataclass
+from itertools import compress, pairwise
+
+from pipeline.analyze.hits import CLAUSE_BREAKS
+from pipeline.analyze.lexicons import Entry
+from pipeline.analyze.stance_lexicon import StanceLexicon
+from pipeline.analyze.tokens import TokenColumns
+
+STANCE_BREAKS = CLAUSE_BREAKS | {"」", "』", "”"}
+CONJUNCTIVE = frozenset(
+    {"ので", "のに", "けれど", "けれども", "けど", "ながら", "つつ", "ものの", "ば"}
+)
+PREDICATE_POS = frozenset({"動詞", "助動詞", "形容詞"})
+_CONJUNCTION_LEMMAS = CONJUNCTIVE | {"が", "し"}
+CHAIN_POS = frozenset({"名詞", "接尾辞", "形状詞", "接頭辞"})
+PASSIVE = frozenset({"れる", "られる"})
+# Last kana of a predicate in the attributive (or plain) form, which can head a relative
+# clause (深める, 続いた, ない); a continuative form (長期化し, 続け) cannot.
+ATTRIBUTIVE_ENDINGS = frozenset("るただいうぬ")
+PASSIVE_WINDOW = 4
+
+
+@dataclass(slots=True)
+class Mention:
+    """A target named in a sentence: tokens ``a:b`` (of the sentence without white space)."""
+
+    targets: tuple[str, ...]
+    a: int
+    b: int
+    absorbed: bool = False
+    role: str = "bare"
+    chain_end: int = 0
+    coord: int = -1  # the next mention it is coordinated with (X と Y は), or -1
+    possessed: int = -1  # the mention it is the genitive of (ロシアのウクライナ侵攻), or -1
+    clause: int = 0
+
+
+class Clauses:
+    """Clause numbers of a sentence's tokens, from the positions of its breaks (a break
+    belongs to the clause it closes); looked up by binary search, so only the tokens asked
+    about cost anything."""
+
+    __slots__ = ("breaks",)
+
+    def __init__(self, breaks: list[int]) -> None:
+        self.breaks = breaks
+
+    def __getitem__(self, i: int) -> int:
+        return bisect_left(self.breaks, i)
+
+    def end(self, i: int) -> int:
+        """The last token of the clause of token ``i`` (its break), or a large number."""
+        c = bisect_left(self.breaks, i)
+        return self.breaks[c] if c < len(self.breaks) else 1 << 30
+
+
+def clause_ids(
+    tokens: TokenColumns, mentions: list[Mention] | None = None, lo: int = 0, hi: int | None = None
+) -> Clauses:
+    """The clauses of a sentence (rule 1), or of its tokens ``lo:hi`` (clause numbers then
+    count from ``lo``: only compared with each other). A 、 that separates two targets
+    (ロシア、中国、北朝鮮) enumerates them and is no break."""
+    surfaces, lemmas, pos = tokens.surfaces, tokens.lemmas, tokens.pos
+    hi = len(lemmas) if hi is None else min(hi, len(lemmas))
+    span = range(lo, hi)
+    breaks = set(compress(span, map(STANCE_BREAKS.__contains__, surfaces[lo:hi])))
+    for i in compress(span, map(_CONJUNCTION_LEMMAS.__contains__, lemmas[lo:hi])):
+        if pos[i] == "助詞" and (
+            lemmas[i] in CONJUNCTIVE or (i > 0 and pos[i - 1] in PREDICATE_POS)
+        ):
+            breaks.add(i)
+    for i in compress(span, map("で".__eq__, surfaces[lo:hi])):
+        if i > 0 and lemmas[i - 1] == "の":  # ので: の + the copula's で
+            breaks.add(i)
+    if mentions and "、" in surfaces:
+        starts = {m.a for m in mentions}
+        breaks -= {m.b for m in mentions if m.b in breaks and m.b + 1 in starts}
+    return Clauses(sorted(breaks))
+
+
+# What may stand between a relationship noun and the parties that name it (ロシアと北朝鮮の
+# 協力, 北朝鮮との関係, 露朝間の取引), and the words that name both parties at once.
+LINKS = frozenset({"の", "と", "間", "・"})
+# Modifiers that may follow the link (ロシアと北朝鮮の伝統的な友好関係, 露朝の軍事技術協力).
+MODIFIER_POS = frozenset({"名詞", "形状詞", "接尾辞", "接頭辞"})
+MAX_GAP = 5
+BOTH = frozenset({"両国", "二国間", "両国間", "双方"})
+
+
+def _mentions(
+    targets: list[tuple[int, Entry, int, int]],
+    relations: list[tuple[int, Entry, int, int]],
+    stance: StanceLexicon,
+    tokens: TokenColumns,
+    named: set[str],
+    recent: set[str],
+) -> list[Mention]:
+    """Target mentions of a sentence, relationship nouns resolved (rule 2), in text order.
+
+    A ``specific`` relationship noun needs one party named here or in ``recent`` (the two
+    sentences before), a ``general`` one both named here and a party (or 両国) right before
+    it; neither may follow another target directly. A ``mutual`` one (両国関係) needs both
+    named here or in ``recent``.
+    """
+    owners = stance.owners
+    mentions = [Mention(owners[id(e)], a, b) for _, e, a, b in targets]
+    if not relations:
+        return mentions
+    lemmas, pos = tokens.lemmas, tokens.pos
+    parties = set(stance.parties)
+    tie = stance.relation_target
+    allowed = parties | {tie}
+    added = False
+    for _, e, a, b in relations:
+        kind = e.category
+        if kind == "mutual":
+            ok = parties <= named | recent and not named - parties - {tie}
+        elif kind == "specific":
+            ok = bool(parties & (named | recent))
+        else:
+            ok = parties <= named or (
+                parties <= recent and _after_both(lemmas, pos, a) and not named - parties - {tie}
+            )
+        if not ok or any(m.a < b and a < m.b for m in mentions):
+            continue
+        if kind != "mutual":
+            before = [
+                m
+                for m in mentions
+                if m.b <= a and a - m.b <= MAX_GAP and _linked(lemmas, pos, m.b, a)
+            ]
+            if before and not set(before[-1].targets) <= allowed:
+                continue
+            if (
+                kind == "general"
+                and not before
+                and not _after_both(lemmas, pos, a)
+                and not _pair_topic(mentions, lemmas, parties, a)
+            ):
+                continue
+            for m in before:
+                if set(m.targets) <= allowed:
+                    m.absorbed = True
+            _absorb_coordinated(mentions, lemmas, allowed)
+        mentions.append(Mention((tie,), a, b))
+        added = True
+    if added:
+        mentions.sort(key=lambda m: m.a)
+    return mentions
+
+
+def _pair_topic(mentions: list[Mention], lemmas: list[str], parties: set[str], a: int) -> bool:
+    """Whether the two parties, coordinated, are the topic or subject before the noun at
+    ``a`` (ロシアと朝鮮は…協力を続けている)."""
+    for m, n in pairwise(mentions):
+        if (
+            n.b <= a
+            and {*m.targets, *n.targets} == parties
+            and lemmas[m.b : n.a] in (["と"], ["・"], ["、"])
+            and lemmas[n.b : n.b + 1] in (["は"], ["が"], ["も"])
+        ):
+            return True
+    return False
+
+
+def _after_both(lemmas: list[str], pos: list[str], a: int) -> bool:
+    """Whether 両国 (or 双方 …) names both parties right before the noun at ``a`` (両国の危険な
+    接近)."""
+    return any(
+        lemmas[j] in BOTH and _linked(lemmas, pos, j + 1, a)
+        for j in range(max(0, a - MAX_GAP - 1), a)
+    )
+
+
+def _absorb_coordinated(mentions: list[Mention], lemmas: list[str], allowed: set[str]) -> None:
+    """A party coordinated with an absorbed one (ロシア in ロシアと北朝鮮の関係) is part of the
+    relationship's name too."""
+    for k in range(len(mentions) - 2, -1, -1):
+        m, nxt = mentions[k], mentions[k + 1]
+        if (
+            nxt.absorbed
+            and not m.absorbed
+            and set(m.targets) <= allowed
+            and lemmas[m.b : nxt.a] in (["と"], ["・"], ["、"], ["及び"])
+        ):
+            m.absorbed = True
+
+
+def _linked(lemmas: list[str], pos: list[str], b: int, a: int) -> bool:
+    """Whether tokens ``b:a`` join a target to the noun after them: nothing (a compound), or
+    a link (の, と, 間, ・) then links and modifiers (伝統的な, 軍事技術)."""
+    if a - b > MAX_GAP:
+        return False
+    if a == b:
+        return True
+    if lemmas[b] not in LINKS:
+        return False
+    return all(
+        x in LINKS
+        or p in MODIFIER_POS
+        or (x == "だ" and k > b and pos[k - 1] in ("形状詞", "接尾辞", "名詞"))
+        for k, (x, p) in enumerate(zip(lemmas[b:a], pos[b:a], strict=True), start=b)
+    )
+
+
+def _roles(mentions: list[Mention], tokens: TokenColumns) -> None:
+    """Each mention's relation to its clause (rule 3), set in place."""
+    lemmas, pos, surfaces = tokens.lemmas, tokens.pos, tokens.surfaces
+    n = len(lemmas)
+    starts = {m.a: k for k, m in enumerate(mentions)}
+    for k, m in enumerate(mentions):
+        j = m.b
+        role = ""
+        while j < n and j not in starts:
+            if pos[j] in CHAIN_POS:
+                j += 1
+            elif lemmas[j] == "の" and pos[j] == "助詞" and j + 1 < n:
+                if j + 1 in starts:
+                    role, m.possessed = "possessor", starts[j + 1]
+                    break
+                j += 1
+            elif surfaces[j] == "な" and pos[j - 1] == "形状詞":
+                j += 1
+            else:
+                break
+        m.chain_end = j
+        if not role and j < n:
+            role = _particle_role(lemmas, pos, surfaces, j, starts, k, m)
+        if m.a > 0 and lemmas[m.a - 1] == "対":
+            role = "object"
+        m.role = role or "bare"
+    for k in range(len(mentions) - 1, -1, -1):
+        m = mentions[k]
+        if m.coord >= 0:
+            m.role = mentions[m.coord].role
+
+
+def _conjoined(lemmas: list[str], pos: list[str], j: int) -> str:
+    """The role of a noun chain that a target is coordinated with (米国とその追随勢力は):
+    topic or subject, or '' (ロシアとの関係, ロシアと協議した)."""
+    while j < len(lemmas) and (pos[j] in CHAIN_POS or lemmas[j] in ("其の", "同")):
+        j += 1
+    nxt = lemmas[j] if j < len(lemmas) else ""
+    return "topic" if nxt in ("は", "も") else "subject" if nxt == "が" else ""
+
+
+def _particle_role(
+    lemmas: list[str],
+    pos: list[str],
+    surfaces: list[str],
+    j: int,
+    starts: dict[int, int],
+    k: int,
+    m: Mention,
+) -> str:
+    lemma, nxt = lemmas[j], lemmas[j + 1] if j + 1 < len(lemmas) else ""
+    if (
+        (surfaces[j] == "、" and j == m.b)
+        or surfaces[j] == "・"
+        or (pos[j] == "助詞" and lemma in ("と", "や"))
+    ):
+        if j + 1 in starts:
+            m.coord = starts[j + 1]
+            return "coord"
+        if lemma == "と" and nxt == "言う":
+            return "apposition"
+        if lemma == "と":
+            return _conjoined(lemmas, pos, j + 1) or "with"
+        return "bare"
+    if pos[j] != "助詞":
+        return "bare"
+    if lemma in ("は", "も"):
+        return "topic"
+    if lemma == "が":
+        return "subject"
+    if lemma == "を":
+        return "object"
+    if lemma == "に" and nxt == "因る":
+        return "agent_by"
+    if lemma == "に" and nxt == "於く":
+        return "locative"
+    if lemma == "から":
+        return "source"
+    if lemma in ("に", "へ"):
+        return "dative"
+    return "bare"

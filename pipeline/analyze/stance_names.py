@@ -1,0 +1,49 @@
+"""Target names that need their context: an alias that is also a common word (米 is rice in
+米農家 and 米の価格) and a leader named by title alone (総書記, 同委員長).
+
+``common_words`` in targets.yaml lists, per alias, the next words that make it the actor
+(``needs``: 米 before 政府, 側, 大統領 …) or that make it something else (``unless``: 朝鮮
+before 半島, 戦争, 日報 …). An alias with ``needs`` also counts when it is coordinated with
+another target (米と韓国, 日本・米) or follows 対 (対米). An alias of kind ``titles`` counts
+only when no noun stands right before it (習近平総書記 is no mention of the DPRK's leader).
+"""
+
+from __future__ import annotations
+
+from pipeline.analyze.lexicons import Entry
+from pipeline.analyze.stance_lexicon import StanceLexicon
+from pipeline.analyze.tokens import TokenColumns
+
+NAME_POS = frozenset({"名詞", "接尾辞"})
+COORDINATORS = frozenset({"と", "・", "、", "や", "及び"})
+
+
+def guard_targets(
+    targets: list[tuple[int, Entry, int, int]], tokens: TokenColumns, stance: StanceLexicon
+) -> list[tuple[int, Entry, int, int]]:
+    """The target matches of a sentence whose context makes them the target."""
+    guards = stance.guards
+    if not guards and not any(x[1].category == "titles" for x in targets):
+        return targets
+    lemmas, pos = tokens.lemmas, tokens.pos
+    starts = {x[2] for x in targets}
+    ends = {x[3] for x in targets}
+    kept = []
+    for x in targets:
+        _, entry, a, b = x
+        if entry.category == "titles" and a > 0 and pos[a - 1] in NAME_POS:
+            continue
+        guard = guards.get(entry.term)
+        if guard is not None:
+            nxt = lemmas[b] if b < len(lemmas) else ""
+            if nxt in guard.unless:
+                continue
+            if guard.needs and nxt not in guard.needs:
+                linked = (nxt in COORDINATORS and b + 1 in starts) or (
+                    a > 0
+                    and (lemmas[a - 1] == "対" or (lemmas[a - 1] in COORDINATORS and a - 1 in ends))
+                )
+                if not linked:
+                    continue
+        kept.append(x)
+    return kept

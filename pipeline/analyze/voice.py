@@ -1,0 +1,240 @@
+"""Whose evaluation it is: the author's, a quoted or reported speaker's, or one the author
+keeps at a distance (README, "Stance", voice).
+
+A reporting verb owns its whole complement (bunsetsu.py's quotation and its subtree, across
+、 and clause breaks): an evaluation inside is the speaker's, who is the topic or subject of
+the reporting verb. So is what a source named with によると says, what a document named with
+で (書簡で, 声明で) relates, the object of a speech act (連帯を表明), and a judgement (非難,
+支持: ``patient``) that has a judge of its own. いわゆる, と称する, a single word in quotation
+marks, に過ぎない after a favourable word, and a danger that is fabricated, hyped or invented
+(脅威をでっち上げる, 架空の脅威, 脅威論) are the author's distance from the evaluation.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from pipeline.analyze.bunsetsu import Parse
+from pipeline.analyze.tokens import TokenColumns
+from pipeline.ingest.clean import CleanText
+
+# Objects of these verbs are someone's expressed attitude (連帯を表明, 遺憾を表する, 理解を示す).
+SPEECH_ACT = frozenset(
+    {
+        "表明",
+        "強調",
+        "主張",
+        "誇示",
+        "表する",
+        "訴える",
+        "示す",
+        "寄せる",
+        "述べる",
+        "言明",
+        "伝える",
+    }
+)
+# Documents and occasions whose content is related (書簡で振り返った, 声明で称えた).
+DOCUMENTS = frozenset(
+    {
+        "書簡", "声明", "談話", "演説", "会見", "祝電", "電報", "メッセージ", "書面", "論評",
+        "社説", "インタビュー", "報告書", "記者会見", "演説会", "発言", "投稿", "回顧録", "手紙",
+    }
+)  # fmt: skip
+# と + these (passive or potential) is the author's own inference: 脅威と言える, と見られる.
+INFERENCE = frozenset({"言える", "見る", "考える", "思う", "思える", "考えられる", "見られる"})
+NAMING = frozenset({"称する", "自称", "名乗る"})
+# Words that say the danger or charge is made up or inflated: the author disputes it.
+FABRICATING = frozenset(
+    {"捏ち上げる", "捏造", "誇張", "煽る", "作り出す", "作り上げる", "でっち上げ", "吹聴", "喧伝"}
+)
+UNREAL = frozenset({"架空", "虚構", "偽り", "虚偽", "幻想", "所謂", "作り話", "神話", "偽装"})
+THEORY = frozenset({"論", "説", "論者"})
+PASSIVE = frozenset({"れる", "られる"})
+
+
+class Voice(NamedTuple):
+    """Whose evaluation: ``voice`` (author, quoted, reported, distanced), the phrase that
+    says so (the speaker, or the cue when none is named) and the speaker's bunsetsu (-1)."""
+
+    voice: str
+    speaker: str
+    speaker_at: int
+    complement: int  # the quotation bunsetsu whose subtree holds the evaluation, or -1
+
+
+AUTHOR = Voice("author", "", -1, -1)
+
+
+def phrase(tokens: TokenColumns, p: Parse, k: int) -> str:
+    """The text of bunsetsu ``k`` without trailing punctuation."""
+    return "".join(tokens.surfaces[p.starts[k] : p.ends[k]]).rstrip("、。,，")
+
+
+def _first_content(tokens: TokenColumns, p: Parse, k: int) -> str:
+    for t in range(p.starts[k], p.ends[k]):
+        if tokens.pos[t] not in ("補助記号", "記号", "助詞", "接頭辞"):
+            return tokens.lemmas[t]
+    return tokens.lemmas[p.starts[k]]
+
+
+def _speaker(tokens: TokenColumns, p: Parse, verb: int, inside: int) -> tuple[str, int]:
+    """The topic or subject (が) of ``verb``, outside the subtree of ``inside``."""
+    for k in range(verb):
+        if p.heads[k] != verb or (inside >= 0 and p.dominates(inside, k)):
+            continue
+        last = tokens.lemmas[
+            p.ends[k] - 1 if tokens.pos[p.ends[k] - 1] != "補助記号" else p.ends[k] - 2
+        ]
+        if p.kinds[k] == "topic" or last == "が":
+            return phrase(tokens, p, k), k
+    return "", -1
+
+
+def quotation(p: Parse, eb: int) -> int:
+    """The outermost quotation bunsetsu whose subtree holds bunsetsu ``eb``, or -1."""
+    found = -1
+    for k in p.chain(eb):
+        if p.kinds[k] == "quote":
+            found = k
+    return found
+
+
+def voice_of(
+    clean: CleanText,
+    tokens: TokenColumns,
+    p: Parse,
+    a: int,
+    b: int,
+    about: str,
+    passive: bool,
+) -> Voice:
+    """The voice of the evaluation at tokens ``a:b`` (module docstring)."""
+    start, end = tokens.starts[a], tokens.ends[b - 1]
+    if clean.in_quote(start):
+        text = clean.text
+        if start > 0 and text[start - 1] in "「『“" and text[end : end + 1] in "」』”":
+            return Voice("distanced", text[start - 1 : end + 1], -1, -1)
+        return Voice("quoted", "「」", -1, -1)
+    eb = p.at(b - 1)
+    found = _source(tokens, p, a)
+    if found:
+        return found
+    q = quotation(p, eb)
+    if q >= 0:
+        verb = p.heads[q]
+        if verb < 0:
+            last = phrase(tokens, p, q)
+            if last.endswith(("言える", "いえる")):
+                return AUTHOR
+            return Voice("reported", last, -1, -1)
+        head = _first_content(tokens, p, verb)
+        if head in NAMING:
+            return Voice("distanced", phrase(tokens, p, verb), -1, q)
+        if head in INFERENCE and _passive_or_potential(tokens, p, verb, head):
+            return AUTHOR
+        if _passive_or_potential(tokens, p, verb, head) or head == "言う":
+            return Voice("reported", phrase(tokens, p, verb), -1, -1)  # hearsay: とされる
+        who, at = _speaker(tokens, p, verb, q)
+        return Voice("reported", who or phrase(tokens, p, verb), at, q)
+    distance = _distanced(tokens, p, a, b, eb)
+    if distance:
+        return Voice("distanced", distance, -1, -1)
+    return _document_or_act(tokens, p, eb, about, passive)
+
+
+def _passive_or_potential(tokens: TokenColumns, p: Parse, verb: int, head: str) -> bool:
+    if head in ("言える", "思える", "考えられる", "見られる"):
+        return True
+    return any(tokens.lemmas[t] in PASSIVE for t in range(p.starts[verb], p.ends[verb]))
+
+
+def _source(tokens: TokenColumns, p: Parse, a: int) -> Voice | None:
+    """A source named with によると / によれば before the evaluation."""
+    lemmas = tokens.lemmas
+    for j in range(max(1, p.starts[0] + 1), a):
+        if lemmas[j] == "因る" and lemmas[j - 1] == "に" and j + 1 < len(lemmas):
+            nxt = lemmas[j + 1 : j + 3]
+            if nxt[:1] in (["と"], ["ば"]) or nxt == ["ます", "と"]:
+                k = p.at(j)
+                return Voice("reported", phrase(tokens, p, k), k, -1)
+    return None
+
+
+def _distanced(tokens: TokenColumns, p: Parse, a: int, b: int, eb: int) -> str:
+    """The cue that keeps the evaluation at a distance, or ''."""
+    lemmas, pos = tokens.lemmas, tokens.pos
+    for t in range(max(p.starts[0], a - 4), a):
+        if lemmas[t] in UNREAL:
+            return tokens.surfaces[t]
+    if b < len(lemmas) and lemmas[b] in THEORY and pos[b] in ("名詞", "接尾辞"):
+        return tokens.surfaces[b]
+    for k in range(eb):
+        if p.heads[k] == eb and any(lemmas[t] in UNREAL for t in range(p.starts[k], p.ends[k])):
+            return phrase(tokens, p, k)
+    head = p.heads[eb]
+    if (
+        head >= 0
+        and p.kinds[eb] == "case"
+        and lemmas[p.ends[eb] - 1] == "を"
+        and any(lemmas[t] in FABRICATING for t in range(p.starts[head], p.ends[head]))
+    ):
+        return phrase(tokens, p, head)
+    return ""
+
+
+AGREEING = frozenset({"合意", "一致", "確認", "約束", "誓う", "署名"})
+
+
+def _agreed(lemmas: list[str], p: Parse, k: int) -> bool:
+    """Whether bunsetsu ``k`` ends in ことで / ことを / と (what was agreed)."""
+    tail = [x for x in lemmas[p.starts[k] : p.ends[k]] if x not in ("、", "，")][-2:]
+    return tail in (["事", "で"], ["事", "を"]) or (len(tail) == 2 and tail[-1] == "と")
+
+
+def _document_or_act(tokens: TokenColumns, p: Parse, eb: int, about: str, passive: bool) -> Voice:
+    """A document's content, a speech act's object, or a judgement with its own judge."""
+    lemmas = tokens.lemmas
+    for verb in p.chain(eb)[1:]:
+        for k in range(verb):
+            if (
+                p.heads[k] == verb
+                and k != eb
+                and not p.dominates(k, eb)
+                and _first_content(tokens, p, k) in DOCUMENTS
+                and phrase(tokens, p, k).endswith("で")
+            ):
+                who, at = _speaker(tokens, p, verb, -1)
+                return Voice("reported", who or phrase(tokens, p, k), at, -1)
+    for verb in p.chain(eb)[1:]:
+        if _first_content(tokens, p, verb) in AGREEING and any(
+            p.heads[k] == verb and p.dominates(k, eb) and _agreed(lemmas, p, k)
+            for k in range(eb, verb)
+        ):
+            who, at = _speaker(tokens, p, verb, -1)
+            return Voice("reported", who or phrase(tokens, p, verb), at, -1)
+    top = eb
+    while p.heads[top] >= 0 and (
+        p.kinds[top] in ("adnominal", "coord", "linked")
+        or (p.kinds[p.heads[top]] in ("adnominal", "linked") and p.predicate[p.heads[top]])
+    ):
+        top = p.heads[top]
+    head = p.heads[top]
+    if (
+        head >= 0
+        and p.kinds[top] == "case"
+        and lemmas[p.ends[top] - 1] in ("を", "の", "に")
+        and _first_content(tokens, p, head) in SPEECH_ACT | {"明らか", "発表"}
+    ):
+        who, at = _speaker(tokens, p, head, -1)
+        return Voice("reported", who or phrase(tokens, p, head), at, -1)
+    if about == "patient" and not passive:
+        who, at = _speaker(tokens, p, eb, -1)
+        if not who and head >= 0:
+            who, at = _speaker(tokens, p, head, -1)
+        if not who and p.kinds[eb] == "adnominal" and p.predicate[eb] and p.heads[eb] >= 0:
+            at = p.heads[eb]
+            who = phrase(tokens, p, at)
+        if who:
+            return Voice("reported", who, at, -1)
+    return AUTHOR
