@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pipeline.analyze.hits import Hit, Matcher, find_hits, match_sentence, matcher
-from pipeline.analyze.lexicons import Entry, Lexicon, load_lexicon, load_lexicons
+from pipeline.analyze.lexicons import Entry, Lexicon, LexiconError, load_lexicon, load_lexicons
 from pipeline.analyze.tokens import tokenize_columns
 from pipeline.ingest.clean import CleanText, clean_article
 
@@ -305,20 +305,17 @@ def test_matcher_is_built_once_per_set_of_lexicons(shipped: list[Lexicon]) -> No
     assert matcher(shipped[:1]).frames == 1
 
 
-def test_of_two_entries_with_the_same_lemmas_the_earlier_line_wins(tmp_path: Path) -> None:
-    lex = write_lexicon(
-        tmp_path,
-        "twice",
-        "entries:\n"
-        "  - {term: 軍事作戦, category: first, note: n}\n"
-        "  - {term: 特別軍事作戦, category: longer, note: n}\n"
-        "  - {term: 軍事作戦, category: second, note: n}\n",
-    )
-    text = "軍事作戦と特別軍事作戦。"
-    clean = CleanText(text=text, sentences=[(0, len(text))])
-    hits = find_hits(clean, [tokenize_columns(text)], [lex])
-    got = [(h.category, h.matched) for h in hits]
-    assert got == [("first", "軍事作戦"), ("longer", "特別軍事作戦")]
+def test_two_entries_with_the_same_lemmas_stop_the_run_at_the_later_line(tmp_path: Path) -> None:
+    """Run and lint agree: the second entry would never match, so the lexicon is refused."""
+    with pytest.raises(LexiconError, match=r"twice.yaml:4: 軍事作戦: duplicate .*same lemmas"):
+        write_lexicon(
+            tmp_path,
+            "twice",
+            "entries:\n"
+            "  - {term: 軍事作戦, category: first, note: n}\n"
+            "  - {term: 特別軍事作戦, category: longer, note: n}\n"
+            "  - {term: 軍事作戦, category: second, note: n}\n",
+        )
 
 
 SOURCES = """\

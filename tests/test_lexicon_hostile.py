@@ -238,8 +238,8 @@ def test_a_run_with_an_alias_bomb_exits_2_in_one_line(tmp_path: Path) -> None:
         ),
         (
             "targets.yaml",
-            "    label: ロシア\n",
-            "    label: ロシア\n    id: x\n",
+            "    label: {ja: ロシア, en: Russia}\n",
+            "    label: {ja: ロシア, en: Russia}\n    id: x\n",
             "duplicate key 'id'",
         ),
         (

@@ -52,6 +52,8 @@ log = logging.getLogger(__name__)
 TOKENS_CODE = ("pipeline.ingest.clean", "pipeline.analyze.tokens")
 HITS_CODE = (
     "pipeline.analyze.hits",
+    "pipeline.analyze.lexicon_schemas",
+    "pipeline.analyze.lexicon_yaml",
     "pipeline.analyze.lexicons",
     "pipeline.analyze.sourcing",
     "pipeline.analyze.bunsetsu",
@@ -69,11 +71,16 @@ BATCH_CODE = (
     "pipeline.analyze.article",
     "pipeline.ingest.batches",
     "pipeline.ingest.corpus",
+    "pipeline.ingest.sources",
+    "pipeline.runfolder.cells",
 )
 AGGREGATE_CODE = (
     "pipeline.aggregate",
     "pipeline.analyze.actors",
     "pipeline.analyze.article",
+    "pipeline.analyze.lexicon_schemas",
+    "pipeline.analyze.lexicon_yaml",
+    "pipeline.ingest.sources",
     "pipeline.runfolder.cells",
     "pipeline.runfolder.schema",
     "pipeline.runfolder.tables",
