@@ -209,9 +209,9 @@ FILES: dict[str, str] = {
     "in words, charts, validation, sortable and filterable tables, drill-down to the matched "
     "passages",
     "run.json": "run id, times and the seconds of each phase (`phases_s`: start, lexicons, "
-    "analysis, aggregation, charts, dashboard), corpus hash, per lexicon its file, entry count and SHA-256, tool "
-    "versions, settings, task runner, quarantined articles with reasons, warnings, validation "
-    "summary",
+    "analysis, aggregation, charts, dashboard), corpus hash, per lexicon its file, entry count "
+    "and SHA-256, tool versions, settings, task runner, quarantined articles with reasons, "
+    "warnings, validation summary",
 }
 
 
