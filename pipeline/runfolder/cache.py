@@ -52,6 +52,8 @@ log = logging.getLogger(__name__)
 TOKENS_CODE = ("pipeline.ingest.clean", "pipeline.analyze.tokens")
 HITS_CODE = (
     "pipeline.analyze.hits",
+    "pipeline.analyze.lexicon_schemas",
+    "pipeline.analyze.lexicon_yaml",
     "pipeline.analyze.lexicons",
     "pipeline.analyze.sourcing",
     "pipeline.analyze.bunsetsu",
@@ -69,6 +71,8 @@ BATCH_CODE = (
     "pipeline.analyze.article",
     "pipeline.ingest.batches",
     "pipeline.ingest.corpus",
+    "pipeline.ingest.sources",
+    "pipeline.runfolder.cells",
 )
 AGGREGATE_CODE = (
     "pipeline.aggregate",
