@@ -263,3 +263,43 @@ def test_a_common_word_must_be_an_alias(tmp_path: Path) -> None:
     )
     with pytest.raises(LexiconError, match="no target alias"):
         load_stance(folder)
+
+
+# --- recall through structure (second pass) ------------------------------------------------
+
+
+def test_both_countries_points_back_past_a_target_named_after_it(stance: StanceLexicon) -> None:
+    text = (
+        "A国の代表団が到着した。ロシアは北朝鮮と条約を結んだ。"
+        "両国の危険な接近は、ウクライナでの戦闘を長引かせる。"
+    )
+    assert ("russia_dprk_ties", -1) in counted(text, stance)
+    # a third country named before 両国 competes for it: no tie is read
+    text = "ロシアは北朝鮮と条約を結んだ。ウクライナの隣で、両国の危険な接近が続く。"
+    assert "russia_dprk_ties" not in {t for t, _ in counted(text, stance)}
+
+
+def test_a_topic_governs_a_copular_clause_and_the_predicate_after_it(
+    stance: StanceLexicon,
+) -> None:
+    text = "ロシアの越境攻撃は国際法に反する作戦であり、地域を不安にさせた。"
+    assert ("russia", -1) in counted(text, stance)
+
+
+def test_cannot_be_justified_is_a_verdict_not_a_negated_rationalisation(
+    stance: StanceLexicon,
+) -> None:
+    assert ("dprk", -1) in counted("北朝鮮の核実験は正当化できない。", stance)
+    assert ("russia", -1) in counted("ロシアの行為は容認できない。", stance)
+    # a verdict inside a reporting verb's complement stays the speaker's
+    assert not counted("日本政府は、ロシアの行為は容認できないと述べた。", stance)
+
+
+def test_the_subject_of_a_nominalised_topic_is_what_its_predicate_evaluates(
+    stance: StanceLexicon,
+) -> None:
+    text = "韓国が同盟国との演習を続けるのは、主権国家として当然の権利である。"
+    assert ("south_korea", 1) in counted(text, stance)
+    assert ("dprk", -1) in counted("北朝鮮が砲弾を売ったのは違法だ。", stance)
+    # the subject of a clause that is not the topic is not evaluated through it
+    assert not counted("北朝鮮が発表した声明は長文だった。", stance)

@@ -107,7 +107,8 @@ def _mentions(
     A ``specific`` relationship noun needs one party named here or in ``recent`` (the two
     sentences before), a ``general`` one both named here and a party (or 両国) right before
     it; neither may follow another target directly. A ``mutual`` one (両国関係) needs both
-    named here or in ``recent``.
+    named here or in ``recent``. When both parties are only in ``recent``, no other target may
+    stand before the noun (it would compete for 両国); one named after it does not.
     """
     owners = stance.owners
     mentions = [Mention(owners[id(e)], a, b) for _, e, a, b in targets]
@@ -120,13 +121,14 @@ def _mentions(
     added = False
     for _, e, a, b in relations:
         kind = e.category
+        others = {t for m in mentions if m.b <= a for t in m.targets} - parties - {tie}
         if kind == "mutual":
-            ok = parties <= named | recent and not named - parties - {tie}
+            ok = parties <= named | recent and not others
         elif kind == "specific":
             ok = bool(parties & (named | recent))
         else:
             ok = parties <= named or (
-                parties <= recent and _after_both(lemmas, pos, a) and not named - parties - {tie}
+                parties <= recent and _after_both(lemmas, pos, a) and not others
             )
         if not ok or any(m.a < b and a < m.b for m in mentions):
             continue
