@@ -303,3 +303,30 @@ def test_the_subject_of_a_nominalised_topic_is_what_its_predicate_evaluates(
     assert ("dprk", -1) in counted("北朝鮮が砲弾を売ったのは違法だ。", stance)
     # the subject of a clause that is not the topic is not evaluated through it
     assert not counted("北朝鮮が発表した声明は長文だった。", stance)
+
+
+def test_an_earlier_topic_is_not_carried_into_a_clause_with_its_own_topic(
+    stance: StanceLexicon,
+) -> None:
+    text = "ワシントンは露朝の協力を「脅威」と呼ぶが、危険なのはむしろ軍事ブロックの拡大である。"
+    assert ("united_states", -1) not in counted(text, stance)
+    # without a topic of its own the clause still carries the earlier one
+    assert ("russia", -1) in counted("ロシアは自らの違反を隠すために、記録を破壊した。", stance)
+
+
+def test_general_condemnation_words_count_for_their_doer(stance: StanceLexicon) -> None:
+    assert ("japan", -1) in counted("日本政府は朝鮮学校への差別を続けている。", stance)
+    assert ("west", -1) in counted("西側は一方的な制裁を乱発してきた。", stance)
+    # the condemned act reported with a speaker stays the speaker's
+    assert ("west", -1) not in counted("ロシア外務省は、西側が制裁を乱発したと批判した。", stance)
+
+
+@pytest.mark.parametrize("verb", ["脅かす", "招く", "阻む", "揺るがす"])
+def test_a_verb_of_any_ending_modifies_the_noun_after_it(verb: str) -> None:
+    tokens = tokenize_columns(f"両国の協力は秩序を{verb}ものではなく、友好の証である。")
+    p = parse(tokens)
+    k = p.at(tokens.surfaces.index(verb))
+    assert p.kinds[k] == "adnominal" and p.heads[k] == k + 1
+    # the topic then reaches the sentence's last predicate, not the relative clause
+    topic = p.at(tokens.surfaces.index("協力"))
+    assert p.kinds[topic] == "topic" and p.heads[topic] == len(p.heads) - 1

@@ -281,6 +281,18 @@ def _copular_clause(p: Parse, tokens: TokenColumns, x: int, y: int) -> bool:
     return h == p.heads[x]
 
 
+def _own_topic(p: Parse, tokens: TokenColumns, mb: int, eb: int) -> bool:
+    """Whether a later topic (Yは) than the mention's, in a clause of its own, governs ``eb``
+    (ワシントンは…と呼ぶが、危険なのは同盟の拡大だ): the earlier topic is not carried there."""
+    return any(
+        p.kinds[t] == "topic"
+        and tokens.lemmas[p.starts[t]] not in REFLEXIVE
+        and (t == eb or (p.heads[t] >= 0 and p.dominates(p.heads[t], eb)))
+        and not p.dominates(t, mb)
+        for t in range(mb + 1, eb + 1)
+    )
+
+
 def _scope(p: Parse, m: Mention, eb: int) -> bool:
     """Whether a topic mention's predicate, or a clause it continues into, holds ``eb``."""
     k = p.at(m.b - 1)
@@ -357,6 +369,11 @@ def attribute(
     eb = parse.at(b - 1)
     if about in CARRY and not passive and not _own_head(tokens, parse, eb):
         for k in live:
-            if mentions[k].a < a and mentions[k].role == "topic" and _scope(parse, mentions[k], eb):
+            if (
+                mentions[k].a < a
+                and mentions[k].role == "topic"
+                and _scope(parse, mentions[k], eb)
+                and not _own_topic(parse, tokens, parse.at(mentions[k].b - 1), eb)
+            ):
                 return [(i, "carried_topic", "scope") for i in _group(mentions, k)] + hurt
     return hurt
