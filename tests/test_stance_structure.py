@@ -330,3 +330,14 @@ def test_a_verb_of_any_ending_modifies_the_noun_after_it(verb: str) -> None:
     # the topic then reaches the sentence's last predicate, not the relative clause
     topic = p.at(tokens.surfaces.index("協力"))
     assert p.kinds[topic] == "topic" and p.heads[topic] == len(p.heads) - 1
+
+
+def test_settlement_through_dialogue_in_its_common_wordings(stance: StanceLexicon) -> None:
+    for text in ("ロシアは対話による問題解決を呼びかけた。", "ロシアは対話を通じた解決を求めた。"):
+        assert ("russia", 1) in counted(text, stance)
+
+
+def test_in_disregard_of_others_counts_against_the_doer(stance: StanceLexicon) -> None:
+    assert ("russia", -1) in counted("周辺国の懸念をよそに、ロシアは演習を続けた。", stance)
+    reported = "中国外務省は、ロシアが周辺国の懸念をよそに演習を続けたと述べた。"
+    assert ("russia", -1) not in counted(reported, stance)
