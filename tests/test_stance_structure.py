@@ -341,3 +341,11 @@ def test_in_disregard_of_others_counts_against_the_doer(stance: StanceLexicon) -
     assert ("russia", -1) in counted("周辺国の懸念をよそに、ロシアは演習を続けた。", stance)
     reported = "中国外務省は、ロシアが周辺国の懸念をよそに演習を続けたと述べた。"
     assert ("russia", -1) not in counted(reported, stance)
+
+
+@pytest.mark.parametrize("verb", ["続ける", "繰り返す", "強める", "招く"])
+def test_a_target_after_a_relative_clause_heads_it_whatever_the_verb_ends_in(
+    verb: str, stance: StanceLexicon
+) -> None:
+    hits = run(f"周辺国への威嚇を{verb}北朝鮮が発射した。", stance)
+    assert [(h.target, h.role, h.counted) for h in hits] == [("dprk", "head", True)]

@@ -8,6 +8,7 @@ from bisect import bisect_left
 from dataclasses import dataclass
 from itertools import compress, pairwise
 
+from pipeline.analyze.bunsetsu import ATTRIBUTIVE_ENDS
 from pipeline.analyze.hits import CLAUSE_BREAKS
 from pipeline.analyze.lexicons import Entry
 from pipeline.analyze.stance_lexicon import StanceLexicon
@@ -22,8 +23,8 @@ _CONJUNCTION_LEMMAS = CONJUNCTIVE | {"が", "し"}
 CHAIN_POS = frozenset({"名詞", "接尾辞", "形状詞", "接頭辞"})
 PASSIVE = frozenset({"れる", "られる"})
 # Last kana of a predicate in the attributive (or plain) form, which can head a relative
-# clause (深める, 続いた, ない); a continuative form (長期化し, 続け) cannot.
-ATTRIBUTIVE_ENDINGS = frozenset("るただいうぬ")
+# clause (深める, 続いた, ない, 繰り返す); a continuative form (長期化し, 続け) cannot.
+ATTRIBUTIVE_ENDINGS = ATTRIBUTIVE_ENDS
 PASSIVE_WINDOW = 4
 
 
