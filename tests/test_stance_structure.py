@@ -349,3 +349,7 @@ def test_a_target_after_a_relative_clause_heads_it_whatever_the_verb_ends_in(
 ) -> None:
     hits = run(f"周辺国への威嚇を{verb}北朝鮮が発射した。", stance)
     assert [(h.target, h.role, h.counted) for h in hits] == [("dprk", "head", True)]
+
+
+def test_opportunism_is_said_of_the_one_whose_conduct_it_names(stance: StanceLexicon) -> None:
+    assert counted("ロシアの対応はご都合主義だ。", stance) == {("russia", -1)}
