@@ -36,3 +36,20 @@ def test_conflicts_are_errors(tmp_path: Path) -> None:
     target_errors = reports["stance:targets"].errors
     assert any("ロシア連邦: alias claimed by china, russia" in e for e in target_errors)
     assert all(":" in e.split(" ")[0] for e in target_errors + errors)
+
+
+def _one_character_warnings(folder: Path) -> list[str]:
+    return [w for w in lint_stance(folder)["stance:targets"].warnings if "one-character" in w]
+
+
+def test_a_one_character_alias_is_flagged_unless_a_common_words_guard_covers_it(
+    tmp_path: Path,
+) -> None:
+    assert not any(": 米:" in w for w in _one_character_warnings(ROOT / "lexicons"))
+    shutil.copytree(ROOT / "lexicons" / "stance", tmp_path / "stance")
+    targets = tmp_path / "stance" / "targets.yaml"
+    text = targets.read_text("utf-8")
+    start = text.index("  - alias: 米\n")
+    end = text.index("  - alias:", start + 1)
+    targets.write_text(text[:start] + text[end:], "utf-8")
+    assert any(": 米:" in w for w in _one_character_warnings(tmp_path))

@@ -263,3 +263,93 @@ def test_a_common_word_must_be_an_alias(tmp_path: Path) -> None:
     )
     with pytest.raises(LexiconError, match="no target alias"):
         load_stance(folder)
+
+
+# --- recall through structure (second pass) ------------------------------------------------
+
+
+def test_both_countries_points_back_past_a_target_named_after_it(stance: StanceLexicon) -> None:
+    text = (
+        "A国の代表団が到着した。ロシアは北朝鮮と条約を結んだ。"
+        "両国の危険な接近は、ウクライナでの戦闘を長引かせる。"
+    )
+    assert ("russia_dprk_ties", -1) in counted(text, stance)
+    # a third country named before 両国 competes for it: no tie is read
+    text = "ロシアは北朝鮮と条約を結んだ。ウクライナの隣で、両国の危険な接近が続く。"
+    assert "russia_dprk_ties" not in {t for t, _ in counted(text, stance)}
+
+
+def test_a_topic_governs_a_copular_clause_and_the_predicate_after_it(
+    stance: StanceLexicon,
+) -> None:
+    text = "ロシアの越境攻撃は国際法に反する作戦であり、地域を不安にさせた。"
+    assert ("russia", -1) in counted(text, stance)
+
+
+def test_cannot_be_justified_is_a_verdict_not_a_negated_rationalisation(
+    stance: StanceLexicon,
+) -> None:
+    assert ("dprk", -1) in counted("北朝鮮の核実験は正当化できない。", stance)
+    assert ("russia", -1) in counted("ロシアの行為は容認できない。", stance)
+    # a verdict inside a reporting verb's complement stays the speaker's
+    assert not counted("日本政府は、ロシアの行為は容認できないと述べた。", stance)
+
+
+def test_the_subject_of_a_nominalised_topic_is_what_its_predicate_evaluates(
+    stance: StanceLexicon,
+) -> None:
+    text = "韓国が同盟国との演習を続けるのは、主権国家として当然の権利である。"
+    assert ("south_korea", 1) in counted(text, stance)
+    assert ("dprk", -1) in counted("北朝鮮が砲弾を売ったのは違法だ。", stance)
+    # the subject of a clause that is not the topic is not evaluated through it
+    assert not counted("北朝鮮が発表した声明は長文だった。", stance)
+
+
+def test_an_earlier_topic_is_not_carried_into_a_clause_with_its_own_topic(
+    stance: StanceLexicon,
+) -> None:
+    text = "ワシントンは露朝の協力を「脅威」と呼ぶが、危険なのはむしろ軍事ブロックの拡大である。"
+    assert ("united_states", -1) not in counted(text, stance)
+    # without a topic of its own the clause still carries the earlier one
+    assert ("russia", -1) in counted("ロシアは自らの違反を隠すために、記録を破壊した。", stance)
+
+
+def test_general_condemnation_words_count_for_their_doer(stance: StanceLexicon) -> None:
+    assert ("japan", -1) in counted("日本政府は朝鮮学校への差別を続けている。", stance)
+    assert ("west", -1) in counted("西側は一方的な制裁を乱発してきた。", stance)
+    # the condemned act reported with a speaker stays the speaker's
+    assert ("west", -1) not in counted("ロシア外務省は、西側が制裁を乱発したと批判した。", stance)
+
+
+@pytest.mark.parametrize("verb", ["脅かす", "招く", "阻む", "揺るがす"])
+def test_a_verb_of_any_ending_modifies_the_noun_after_it(verb: str) -> None:
+    tokens = tokenize_columns(f"両国の協力は秩序を{verb}ものではなく、友好の証である。")
+    p = parse(tokens)
+    k = p.at(tokens.surfaces.index(verb))
+    assert p.kinds[k] == "adnominal" and p.heads[k] == k + 1
+    # the topic then reaches the sentence's last predicate, not the relative clause
+    topic = p.at(tokens.surfaces.index("協力"))
+    assert p.kinds[topic] == "topic" and p.heads[topic] == len(p.heads) - 1
+
+
+def test_settlement_through_dialogue_in_its_common_wordings(stance: StanceLexicon) -> None:
+    for text in ("ロシアは対話による問題解決を呼びかけた。", "ロシアは対話を通じた解決を求めた。"):
+        assert ("russia", 1) in counted(text, stance)
+
+
+def test_in_disregard_of_others_counts_against_the_doer(stance: StanceLexicon) -> None:
+    assert ("russia", -1) in counted("周辺国の懸念をよそに、ロシアは演習を続けた。", stance)
+    reported = "中国外務省は、ロシアが周辺国の懸念をよそに演習を続けたと述べた。"
+    assert ("russia", -1) not in counted(reported, stance)
+
+
+@pytest.mark.parametrize("verb", ["続ける", "繰り返す", "強める", "招く"])
+def test_a_target_after_a_relative_clause_heads_it_whatever_the_verb_ends_in(
+    verb: str, stance: StanceLexicon
+) -> None:
+    hits = run(f"周辺国への威嚇を{verb}北朝鮮が発射した。", stance)
+    assert [(h.target, h.role, h.counted) for h in hits] == [("dprk", "head", True)]
+
+
+def test_opportunism_is_said_of_the_one_whose_conduct_it_names(stance: StanceLexicon) -> None:
+    assert counted("ロシアの対応はご都合主義だ。", stance) == {("russia", -1)}

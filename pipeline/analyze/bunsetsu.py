@@ -44,6 +44,9 @@ FUNCTIONAL = frozenset(
 )
 CASE = frozenset({"が", "を", "に", "へ", "で", "から", "より", "まで", "と", "や"})
 TOPIC = frozenset({"は", "も"})
+# Last kana of a predicate in its attributive form before a noun (脅かす行為, 招く結果, 高い壁),
+# as against a continuative one that ends a clause (脅かし, 招き).
+ATTRIBUTIVE_ENDS = frozenset("るただいうぬくぐすつぶむ")
 CONJUNCTIVE = frozenset(
     {
         "て",
@@ -234,7 +237,7 @@ def _kind(tokens: TokenColumns, a: int, b: int, nxt: int, hi: int) -> tuple[str,
     if pred and lp in PREDICATE_POS | {"助動詞"}:
         if comma or not next_nominal:
             return ("clause" if comma else "predicate"), True
-        attributive = surfaces[j][-1:] in "るただいうぬ" and not (lp == "助動詞" and last == "う")
+        attributive = surfaces[j][-1:] in ATTRIBUTIVE_ENDS and not (lp == "助動詞" and last == "う")
         return ("adnominal" if attributive else "clause"), True
     if lp == "副詞":
         return "adverb", False

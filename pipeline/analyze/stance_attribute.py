@@ -160,6 +160,11 @@ def link(p: Parse, m: Mention, a: int, b: int, tokens: TokenColumns) -> str:
         return "source"  # 西側で流布された根拠のない推測: the speculation is the West's
     if y != eb and p.kinds[x] == "topic" and _predicate_noun(p, tokens, x, y):
         return "predicate"  # 接近は便宜的な関係である: said of the topic through its predicate noun
+    t = _nominal_topic(p, tokens, x)
+    if t >= 0 and p.heads[t] == eb and p.kinds[eb] == "predicate":
+        return "dependent"  # 朝鮮が…強化するのは正当だ: the subject of the nominalised topic
+    if t >= 0 and y != eb and _predicate_noun(p, tokens, t, y):
+        return "predicate"  # 朝鮮が…強化するのは当然の権利である
     if p.kinds[y] != "quote" and p.heads[x] >= 0 and p.heads[x] == p.heads[y]:
         return "sibling" if y == eb else "sibling_far"
     return ""
@@ -167,6 +172,21 @@ def link(p: Parse, m: Mention, a: int, b: int, tokens: TokenColumns) -> str:
 
 # Nouns through which a quality is the subject's own (防衛的な性格を持つ).
 PROPERTY = frozenset({"性格", "性質", "側面", "特徴", "本質", "意味", "傾向", "色彩", "意図"})
+
+
+def _nominal_topic(p: Parse, tokens: TokenColumns, x: int) -> int:
+    """The topic bunsetsu whose nominalised clause (…するのは) has ``x`` as its subject (Xが),
+    or -1: what is said of that topic is said of what X does."""
+    h = p.heads[x]
+    if p.kinds[x] != "case" or h < 0 or p.kinds[h] != "topic":
+        return -1
+    if tokens.lemmas[p.ends[x] - 1] != "が":
+        return -1
+    end = p.ends[h]
+    while end > p.starts[h] and tokens.pos[end - 1] == "補助記号":
+        end -= 1
+    tail = tokens.lemmas[max(p.starts[h], end - 2) : end]
+    return h if tail == ["の", "は"] and tokens.pos[end - 2] == "助詞" else -1
 
 
 def _far_sibling(tokens: TokenColumns, p: Parse, a: int, b: int, about: str, rel: str) -> bool:
@@ -234,12 +254,43 @@ def _predicate_noun(p: Parse, tokens: TokenColumns, x: int, y: int) -> bool:
     """Whether bunsetsu ``y`` is the noun predicated of topic ``x`` (Yだ, Yである, Yではある)."""
     if p.heads[x] == y and p.kinds[y] in ("predicate", "clause"):
         return True
+    if _copular_clause(p, tokens, x, y):
+        return True
     tail = tokens.lemmas[max(p.starts[y], p.ends[y] - 2) : p.ends[y]]
     if tail[-1:] == ["、"]:
         tail = tokens.lemmas[max(p.starts[y], p.ends[y] - 3) : p.ends[y] - 1]
     h = p.heads[y]
     copula = tail in (["だ", "は"], ["だ", "も"], ["で", "は"], ["で", "も"]) and h >= 0
     return copula and p.heads[x] == h and tokens.lemmas[p.starts[h]] in ("有る", "無い")
+
+
+def _copular_clause(p: Parse, tokens: TokenColumns, x: int, y: int) -> bool:
+    """Whether ``y`` is a noun clause (Yであり、 Yで、) that the topic ``x`` governs with a later
+    predicate (派兵は違法な行為であり、正当化できない): the topic is the subject of both."""
+    if p.kinds[y] != "clause" or not x < y < p.heads[x]:
+        return False
+    end = p.ends[y]
+    while end > p.starts[y] and tokens.pos[end - 1] == "補助記号":
+        end -= 1
+    tail, last = tokens.lemmas[p.starts[y] : end][-2:], tokens.surfaces[end - 1]
+    if tail != ["だ", "有る"] and not (tail[-1:] == ["だ"] and last == "で"):
+        return False
+    h = y
+    while h >= 0 and h != p.heads[x] and p.kinds[h] == "clause":
+        h = p.heads[h]
+    return h == p.heads[x]
+
+
+def _own_topic(p: Parse, tokens: TokenColumns, mb: int, eb: int) -> bool:
+    """Whether a later topic (Yは) than the mention's, in a clause of its own, governs ``eb``
+    (ワシントンは…と呼ぶが、危険なのは同盟の拡大だ): the earlier topic is not carried there."""
+    return any(
+        p.kinds[t] == "topic"
+        and tokens.lemmas[p.starts[t]] not in REFLEXIVE
+        and (t == eb or (p.heads[t] >= 0 and p.dominates(p.heads[t], eb)))
+        and not p.dominates(t, mb)
+        for t in range(mb + 1, eb + 1)
+    )
 
 
 def _scope(p: Parse, m: Mention, eb: int) -> bool:
@@ -318,6 +369,11 @@ def attribute(
     eb = parse.at(b - 1)
     if about in CARRY and not passive and not _own_head(tokens, parse, eb):
         for k in live:
-            if mentions[k].a < a and mentions[k].role == "topic" and _scope(parse, mentions[k], eb):
+            if (
+                mentions[k].a < a
+                and mentions[k].role == "topic"
+                and _scope(parse, mentions[k], eb)
+                and not _own_topic(parse, tokens, parse.at(mentions[k].b - 1), eb)
+            ):
                 return [(i, "carried_topic", "scope") for i in _group(mentions, k)] + hurt
     return hurt

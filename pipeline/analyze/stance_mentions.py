@@ -8,6 +8,7 @@ from bisect import bisect_left
 from dataclasses import dataclass
 from itertools import compress, pairwise
 
+from pipeline.analyze.bunsetsu import ATTRIBUTIVE_ENDS
 from pipeline.analyze.hits import CLAUSE_BREAKS
 from pipeline.analyze.lexicons import Entry
 from pipeline.analyze.stance_lexicon import StanceLexicon
@@ -22,8 +23,8 @@ _CONJUNCTION_LEMMAS = CONJUNCTIVE | {"が", "し"}
 CHAIN_POS = frozenset({"名詞", "接尾辞", "形状詞", "接頭辞"})
 PASSIVE = frozenset({"れる", "られる"})
 # Last kana of a predicate in the attributive (or plain) form, which can head a relative
-# clause (深める, 続いた, ない); a continuative form (長期化し, 続け) cannot.
-ATTRIBUTIVE_ENDINGS = frozenset("るただいうぬ")
+# clause (深める, 続いた, ない, 繰り返す); a continuative form (長期化し, 続け) cannot.
+ATTRIBUTIVE_ENDINGS = ATTRIBUTIVE_ENDS
 PASSIVE_WINDOW = 4
 
 
@@ -107,7 +108,8 @@ def _mentions(
     A ``specific`` relationship noun needs one party named here or in ``recent`` (the two
     sentences before), a ``general`` one both named here and a party (or 両国) right before
     it; neither may follow another target directly. A ``mutual`` one (両国関係) needs both
-    named here or in ``recent``.
+    named here or in ``recent``. When both parties are only in ``recent``, no other target may
+    stand before the noun (it would compete for 両国); one named after it does not.
     """
     owners = stance.owners
     mentions = [Mention(owners[id(e)], a, b) for _, e, a, b in targets]
@@ -120,13 +122,14 @@ def _mentions(
     added = False
     for _, e, a, b in relations:
         kind = e.category
+        others = {t for m in mentions if m.b <= a for t in m.targets} - parties - {tie}
         if kind == "mutual":
-            ok = parties <= named | recent and not named - parties - {tie}
+            ok = parties <= named | recent and not others
         elif kind == "specific":
             ok = bool(parties & (named | recent))
         else:
             ok = parties <= named or (
-                parties <= recent and _after_both(lemmas, pos, a) and not named - parties - {tie}
+                parties <= recent and _after_both(lemmas, pos, a) and not others
             )
         if not ok or any(m.a < b and a < m.b for m in mentions):
             continue
