@@ -1,4 +1,4 @@
-"""Framing comparison for Japanese-language news.
+"""Stance, framing and sourcing comparison for Japanese-language news.
 
 Data flow, one module a step: corpus → clean → tokens → lexicons/hits → scores → charts →
 dashboard, wired into Prefect by ``flows``.

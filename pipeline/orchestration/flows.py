@@ -492,7 +492,7 @@ def schedule_of(cron: str, timezone: str = "UTC") -> Any:
     return Cron(cron, timezone=timezone)
 
 
-DESCRIPTION = "Framing comparison of the corpus, on a schedule."
+DESCRIPTION = "Stance, framing and sourcing comparison of the corpus, on a schedule."
 
 
 def deployment(
