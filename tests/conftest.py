@@ -23,6 +23,14 @@ def lexicon_dir() -> Path:
 
 
 @pytest.fixture(scope="session")
+def actors(lexicon_dir: Path):
+    """The shipped actor lexicon (speaker groups), loaded once."""
+    from pipeline.analyze.actors import load_actors
+
+    return load_actors(lexicon_dir / "sourcing" / "actors.yaml")
+
+
+@pytest.fixture(scope="session")
 def lexicons(lexicon_dir: Path):
     """The shipped lexicons, compiled once."""
     from pipeline.analyze.lexicons import load_lexicons

@@ -10,13 +10,6 @@ from pipeline.analyze.actors import ActorLexicon, ActorLexiconError, load_actors
 from pipeline.analyze.article import clean_and_tokenize
 from pipeline.analyze.sourcing import find_attributions
 
-ROOT = Path(__file__).resolve().parent.parent
-
-
-@pytest.fixture(scope="module")
-def actors() -> ActorLexicon:
-    return load_actors(ROOT / "lexicons" / "sourcing" / "actors.yaml")
-
 
 @pytest.mark.parametrize(
     ("speaker", "group"),

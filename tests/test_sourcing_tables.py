@@ -2,22 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pandas as pd
 import pytest
 
 from pipeline.aggregate.sourcing import HIT_COLUMNS, RAW_COLUMNS, classify, group_shares
-from pipeline.analyze.actors import ActorLexicon, load_actors
+from pipeline.analyze.actors import ActorLexicon
 from pipeline.analyze.article import clean_and_tokenize
 from pipeline.analyze.sourcing import find_attributions
-
-ROOT = Path(__file__).resolve().parent.parent
-
-
-@pytest.fixture(scope="module")
-def actors() -> ActorLexicon:
-    return load_actors(ROOT / "lexicons" / "sourcing" / "actors.yaml")
 
 
 def raw_rows(article: str, source: str, text: str) -> list[tuple]:

@@ -3,18 +3,9 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from pipeline.analyze.actors import ActorLexicon, load_actors
-
-ROOT = Path(__file__).resolve().parent.parent
-
-
-@pytest.fixture(scope="module")
-def actors() -> ActorLexicon:
-    return load_actors(ROOT / "lexicons" / "sourcing" / "actors.yaml")
+from pipeline.analyze.actors import ActorLexicon
 
 
 @pytest.mark.parametrize(
