@@ -166,20 +166,17 @@ def cmd_run(args: argparse.Namespace) -> int:
         from pipeline.orchestration.server import start_embedded_server
 
         server = start_embedded_server()
-    from pipeline.analyze.actors import ActorLexiconError, actors_path, load_actors
-    from pipeline.analyze.lexicons import LexiconError, load_lexicons
-    from pipeline.analyze.stance_lexicon import STANCE_DIR, load_stance
+    from pipeline.analyze.lexicon_set import lexicon_set
+    from pipeline.analyze.lexicon_yaml import LexiconError
     from pipeline.ingest.corpus import CorpusError
     from pipeline.ingest.stance_gold import corpus_stance_gold
 
-    try:
-        load_lexicons(Path(args.lexicons))
-        load_actors(actors_path(Path(args.lexicons)))
-        stance = load_stance(Path(args.lexicons) / STANCE_DIR)
+    try:  # the set is kept: the flow in this process uses it without reading it again
+        stance = lexicon_set(args.lexicons).stance
         check_corpus(Path(args.corpus))
         if stance is not None:
             corpus_stance_gold(Path(args.corpus), stance.target_ids)
-    except (LexiconError, ActorLexiconError, CorpusError) as exc:
+    except (LexiconError, CorpusError) as exc:
         code = _usage_error(str(exc))
         if server is not None:
             server.stop()
@@ -372,9 +369,8 @@ def cmd_serve_collect(args: argparse.Namespace) -> int:
     """``serve --feeds``: each scheduled run collects, then scores the corpus."""
     from prefect.client.schemas.schedules import CronSchedule
 
-    from pipeline.analyze.actors import actors_path, load_actors
-    from pipeline.analyze.lexicons import LexiconError, load_lexicons
-    from pipeline.analyze.stance_lexicon import STANCE_DIR, load_stance
+    from pipeline.analyze.lexicon_set import lexicon_set
+    from pipeline.analyze.lexicon_yaml import LexiconError
     from pipeline.collect.feeds import FeedsError, load_feeds
     from pipeline.orchestration.serving import local_timezone, valid_timezone
 
@@ -383,9 +379,7 @@ def cmd_serve_collect(args: argparse.Namespace) -> int:
         return _usage_error(f"--timezone {timezone!r} is not an IANA time zone (Asia/Tokyo)")
     try:
         load_feeds(Path(args.feeds))
-        load_lexicons(Path(args.lexicons))
-        load_actors(actors_path(Path(args.lexicons)))  # its error is a LexiconError
-        load_stance(Path(args.lexicons) / STANCE_DIR)
+        lexicon_set(args.lexicons)
         CronSchedule(cron=args.cron, timezone=timezone)
         settings = from_args(args)
     except (FeedsError, LexiconError, SettingsError) as exc:
@@ -395,7 +389,6 @@ def cmd_serve_collect(args: argparse.Namespace) -> int:
     from pipeline.orchestration.collect_flow import serve_collect
 
     serve_collect(settings, args.feeds, args.cron, args.name, timezone)
-    return EXIT_OK
     return EXIT_OK
 
 

@@ -17,13 +17,10 @@ import pytest
 
 from pipeline.aggregate.scores import ARTICLE_COLUMNS, SOURCE_COLUMNS
 from pipeline.ingest.clean import normalize
-from pipeline.orchestration.flows import (
-    Settings,
-    deployment,
-    embedded_server,
-    framing_flow,
-    task_runner,
-)
+from pipeline.orchestration.deployment import deployment
+from pipeline.orchestration.embedded import embedded_server
+from pipeline.orchestration.flows import Settings, framing_flow
+from pipeline.orchestration.runners import task_runner
 from pipeline.runfolder.cache import AnalysisCache
 
 

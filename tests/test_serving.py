@@ -6,7 +6,8 @@ import pytest
 
 from pipeline.cli import main
 from pipeline.orchestration import serving
-from pipeline.orchestration.flows import Settings, deployment
+from pipeline.orchestration.deployment import deployment
+from pipeline.orchestration.flows import Settings
 
 
 @pytest.mark.parametrize("name", ["Asia/Tokyo", "UTC", "Europe/Berlin"])

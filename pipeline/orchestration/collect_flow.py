@@ -12,7 +12,8 @@ from prefect.deployments.runner import RunnerDeployment
 
 from pipeline.collect.collect import collect
 from pipeline.collect.feeds import load_feeds
-from pipeline.orchestration.flows import framing_flow, resolve_paths, schedule_of
+from pipeline.orchestration.deployment import schedule_of
+from pipeline.orchestration.flows import framing_flow, resolve_paths
 from pipeline.settings import Settings
 
 

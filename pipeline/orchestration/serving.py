@@ -12,13 +12,9 @@ import os
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from pipeline.orchestration.flows import (
-    DESCRIPTION,
-    Settings,
-    resolve_paths,
-    schedule_of,
-    served_flow,
-)
+from pipeline.orchestration.deployment import DESCRIPTION, schedule_of, served_flow
+from pipeline.orchestration.flows import resolve_paths
+from pipeline.settings import Settings
 
 
 def valid_timezone(name: str) -> bool:

@@ -76,10 +76,11 @@ SECTIONS = (
 )
 
 
-def build_context(run_dir: Path) -> dict[str, Any]:
-    """Everything the template shows, as plain strings, numbers and lists."""
+def build_context(run_dir: Path, run: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Everything the template shows, as plain strings, numbers and lists; ``run``: the
+    run's record, when run.json is not written yet."""
     run_dir = Path(run_dir)
-    run = read_run(run_dir)
+    run = read_run(run_dir) if run is None else run
     sources = read_table(run_dir, "sources")
     passages = scan_passages(run_dir, PASSAGES_PER_CELL)
     terms = read_table(run_dir, "terms")
@@ -188,7 +189,7 @@ NONCE = "{nonce}"
 FONT = "/* embedded font */"
 
 
-def render_html(run_dir: Path) -> str:
+def render_html(run_dir: Path, run: dict[str, Any] | None = None) -> str:
     """The dashboard page of a run folder, as a string.
 
     The script nonce is a hash of the page itself: no data can guess it (the data is part of
@@ -197,7 +198,7 @@ def render_html(run_dir: Path) -> str:
     env = _environment()
     template = env.get_template("dashboard.html.j2")
     page = template.render(
-        **display_all(build_context(run_dir)),
+        **display_all(build_context(run_dir, run)),
         css=_asset("dashboard.css"),
         js=_asset("dashboard.js"),
         nonce=Markup(NONCE),
@@ -210,14 +211,14 @@ def render_html(run_dir: Path) -> str:
     )
 
 
-def render_dashboard(run_dir: Path) -> Path:
+def render_dashboard(run_dir: Path, run: dict[str, Any] | None = None) -> Path:
     """Write ``run_dir/dashboard.html`` atomically (temp file + ``os.replace``); return it.
 
     A failure at any point leaves an existing dashboard.html untouched and no temp file.
     """
     run_dir = Path(run_dir)
     target = run_dir / "dashboard.html"
-    html = render_html(run_dir)
+    html = render_html(run_dir, run)
 
     def write(tmp: Path) -> None:
         with open(tmp, "w", encoding="utf-8", newline="\n") as fh:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -85,9 +86,9 @@ class ChartData:
     """A run folder's tables, read once; the optional ones only when a chart asks. Of the
     tables that grow with the corpus only what the charts show is kept (``ArticlePoints``)."""
 
-    def __init__(self, run_dir: Path) -> None:
+    def __init__(self, run_dir: Path, run: dict[str, Any] | None = None) -> None:
         self.dir = Path(run_dir)
-        self.run = read_run(run_dir)
+        self.run = read_run(run_dir) if run is None else run
         self.sources = display_frame(read_table(run_dir, "sources"))
         self.points = article_points(run_dir)
         self.terms = display_frame(read_table(run_dir, "terms"))

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import matplotlib as mpl
 from matplotlib.figure import Figure
@@ -57,16 +58,17 @@ def _young_collections() -> Iterator[None]:
             gc.enable()
 
 
-def make_charts(run_dir: Path) -> list[Path]:
+def make_charts(run_dir: Path, run: dict[str, Any] | None = None) -> list[Path]:
     """Draw every registered chart this run's data allows into ``run_dir/charts/`` and write
     ``charts.json``; remove the charts an earlier drawing left that are not drawn now.
+    ``run``: the run's record, when run.json is not written yet.
 
     Returns the PNG paths, in the order the dashboard shows them.
     """
     run_dir = Path(run_dir)
     out = run_dir / "charts"
     out.mkdir(parents=True, exist_ok=True)
-    d = ChartData(run_dir)
+    d = ChartData(run_dir, run)
     notes: dict[str, ChartNote] = {}
     with mpl.rc_context(style()), _young_collections():  # type: ignore[arg-type]
         for name, c, draw in jobs(d):
