@@ -102,6 +102,16 @@ def test_run_json_records_hashes_and_versions(seed_run):
     assert info["tools"]["fugashi"] and info["tools"]["unidic_lite"] and info["tools"]["prefect"]
 
 
+def test_run_json_lists_every_lexicon_file_under_one_hash(seed_run, lexicon_dir):
+    from pipeline.analyze.lexicon_set import fingerprint
+
+    info = json.loads(((seed_run[0] / "latest").resolve() / "run.json").read_text())
+    names = {f["name"] for f in info["lexicon_files"]}
+    assert {"sourcing/actors.yaml", "stance/targets.yaml", "pro_moscow.yaml"} <= names
+    assert all(Path(f["file"]).is_file() and len(f["sha256"]) == 64 for f in info["lexicon_files"])
+    assert info["lexicons_sha256"] == fingerprint(lexicon_dir)
+
+
 def test_run_json_says_where_the_time_went(seed_run):
     info = json.loads(((seed_run[0] / "latest").resolve() / "run.json").read_text())
     phases = info["phases_s"]
