@@ -55,7 +55,6 @@ from pipeline.runfolder.tables import atomic_write, read_table
 __all__ = ["build_context", "fmt_p", "fmt_signed", "render_dashboard", "render_html"]
 
 TEMPLATES = Path(__file__).parent / "templates"
-VOICE_COUNTS = ("author_hits", "quoted_hits", "negated_hits")
 # The page's sections, in order: id (its partial is templates/sections/<id>.html.j2) → heading.
 SECTIONS = (
     ("stance", "Stance"),
