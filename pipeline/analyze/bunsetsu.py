@@ -6,7 +6,8 @@ token columns, the bunsetsu and the one each depends on:
 
 - a bunsetsu ending in の or な, or a predicate in its attributive form before a noun
   (``adnominal``), modifies the nearest later bunsetsu that starts with a noun; one ending in
-  による, に対する, という (``linked``) the nearest such bunsetsu that does not end in の;
+  による, に対する, という (``linked``) the noun a relative clause right after it modifies, else
+  the nearest such bunsetsu that does not end in の;
 - a case-marked argument (が, を, に, で, から, と ...; ``case``) or an adverb depends on the
   nearest later predicate (a verb, an adjective, a noun with the copula, a sentence end);
 - a topic (は, も; ``topic``) on the nearest later predicate that closes a clause (not a
@@ -316,7 +317,7 @@ def _heads(
             else:
                 head = next_noun
         elif kind == "linked":
-            head = next_phrase
+            head = _relative_head(kinds, predicate, heads, k + 1, next_phrase)
         elif kind in ("coord", "bare"):
             head = k + 1
         elif kind == "quote":
@@ -349,6 +350,18 @@ def _heads(
     _speaker_is_first_topic(kinds, heads)
     _topics_span_clauses(kinds, heads)
     return heads
+
+
+def _relative_head(
+    kinds: list[str], predicate: list[bool], heads: list[int], j: int, default: int
+) -> int:
+    """The noun that a relative clause starting at ``j`` modifies, when one does (による
+    前例のない圧力: 圧力), else ``default``: a linked phrase shares that head."""
+    while j < len(kinds) and kinds[j] == "adnominal" and not predicate[j] and heads[j] > j:
+        j = heads[j]
+    if j < len(kinds) and kinds[j] == "adnominal" and predicate[j] and heads[j] > j:
+        return heads[j]
+    return default
 
 
 def _topics_span_clauses(kinds: list[str], heads: list[int]) -> None:

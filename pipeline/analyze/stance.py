@@ -164,7 +164,7 @@ def _sentence(
         pairs = attribute(mentions, a, b, about, clauses, tokens, structure, exclude)
         if not pairs:
             continue
-        if about in ("agent", "holder"):
+        if about in ("agent", "holder", "mutual"):
             pairs += _actors(mentions, pairs, tokens, stance.relation_target)
         negated = bool(neutralised(tokens, structure, a, b, clauses, polarity))
         evaluated = phrase(tokens, structure, structure.at(b - 1))
@@ -193,17 +193,24 @@ def _pair_as_tie(
     mentions: list[Mention], pairs: list[tuple[int, str, str]], about: str, stance: StanceLexicon
 ) -> list[tuple[Mention, str, str]]:
     """The pairs as mentions; a quality said of both parties coordinated (朝鮮とロシアの友好,
-    ロシアと北朝鮮は蜜月にある) is said of their relationship."""
+    ロシアと北朝鮮は蜜月にある) is said of their relationship; a mutual act (ロシアが北朝鮮と
+    結託) of the relationship and of each party."""
     out = [(mentions[k], role, how) for k, role, how in pairs]
     both = [x for x in out if not x[1].startswith(NOT_COUNTED) and x[1] != "actor"]
     targets = {t for m, _, _ in both for t in m.targets}
-    if about not in ("holder", "relation") or len(both) != 2 or targets != set(stance.parties):
+    if about not in ABOUT_BOTH or len(both) != 2 or targets != set(stance.parties):
         return _relation_only(out, about, stance.relation_target)
     (m, role, how), (n, _, _) = sorted(both, key=lambda x: x[0].a)
+    if about == "mutual":
+        return [(Mention((stance.relation_target,), m.a, n.b), "pair_" + role, how)] + out
     if m.coord < 0:
         return out
     tie = Mention((stance.relation_target,), m.a, n.b)
     return [(tie, "pair_" + role, how)] + [x for x in out if x not in both]
+
+
+# What may be said of both parties at once: a quality, a relationship, a mutual act.
+ABOUT_BOTH = frozenset({"holder", "relation", "mutual"})
 
 
 def _relation_only(

@@ -4,8 +4,9 @@ keeps at a distance (README, "Stance", voice).
 A reporting verb owns its whole complement (bunsetsu.py's quotation and its subtree, across
 、 and clause breaks): an evaluation inside is the speaker's, who is the topic or subject of
 the reporting verb. So is what a source named with によると says, what a document named with
-で (書簡で, 声明で) relates, the object of a speech act (連帯を表明), and a judgement (非難,
-支持: ``patient``) that has a judge of its own. いわゆる, と称する, a single word in quotation
+で (書簡で, 声明で) relates, the object of a speech act (連帯を表明) or of a named judge's verb
+of judging (米国の敵視政策を非難した), and a judgement (非難, 支持: ``patient``) that has a
+judge of its own. いわゆる, と称する, a single word in quotation
 marks, に過ぎない after a favourable word, and a danger that is fabricated, hyped or invented
 (脅威をでっち上げる, 架空の脅威, 脅威論) are the author's distance from the evaluation.
 """
@@ -183,6 +184,9 @@ def _distanced(tokens: TokenColumns, p: Parse, a: int, b: int, eb: int) -> str:
     return ""
 
 
+# Verbs of judging: what a named judge condemns (北朝鮮は米国の敵視政策を非難した) is put in
+# the judge's words, not the author's.
+JUDGING = frozenset({"非難", "批判", "糾弾", "断罪", "抗議", "告発", "弾劾", "責める", "咎める"})
 AGREEING = frozenset({"合意", "一致", "確認", "約束", "誓う", "署名"})
 
 
@@ -228,6 +232,15 @@ def _document_or_act(tokens: TokenColumns, p: Parse, eb: int, about: str, passiv
     ):
         who, at = _speaker(tokens, p, head, -1)
         return Voice("reported", who or phrase(tokens, p, head), at, -1)
+    if (
+        head >= 0
+        and p.kinds[top] == "case"
+        and lemmas[p.ends[top] - 1] == "を"
+        and _first_content(tokens, p, head) in JUDGING
+    ):
+        who, at = _speaker(tokens, p, head, -1)
+        if who:
+            return Voice("reported", who, at, -1)
     if about == "patient" and not passive:
         who, at = _speaker(tokens, p, eb, -1)
         if not who and head >= 0:
