@@ -202,7 +202,7 @@ def _pair_as_tie(
         return _relation_only(out, about, stance.relation_target)
     (m, role, how), (n, _, _) = sorted(both, key=lambda x: x[0].a)
     if about == "mutual":
-        return [(Mention((stance.relation_target,), m.a, n.b), "pair_" + role, how)] + out
+        return [(Mention((stance.relation_target,), m.a, n.b), "pair_" + role, how), *out]
     if m.coord < 0:
         return out
     tie = Mention((stance.relation_target,), m.a, n.b)
