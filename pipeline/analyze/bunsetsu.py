@@ -206,6 +206,8 @@ def _kind(tokens: TokenColumns, a: int, b: int, nxt: int, hi: int) -> tuple[str,
     if lp == "形容詞" and j == a and surfaces[j].endswith("く") and not comma:
         return "adverb", False
     if lp == "助詞":
+        if last == "と" and _trying(tokens, j, nxt, hi):
+            return "case", False  # 強化しようとする: an attempt, no quotation
         if last == "と" and (pred or _reports_after(tokens, nxt, hi)) and not comma:
             return "quote", pred
         if last == "の" and j > a and lemmas[j - 1] == "と" and _content_noun(tokens, nxt, hi):
@@ -245,6 +247,17 @@ def _kind(tokens: TokenColumns, a: int, b: int, nxt: int, hi: int) -> tuple[str,
     if comma:
         return "coord", False
     return "bare", pred
+
+
+def _trying(tokens: TokenColumns, j: int, nxt: int, hi: int) -> bool:
+    """Whether the と at ``j`` follows a volitional form and precedes する (しようとする)."""
+    before = tokens.surfaces[j - 1] if j > 0 else ""
+    return (
+        before.endswith("う")
+        and tokens.pos[j - 1] in ("動詞", "助動詞")
+        and nxt < hi
+        and tokens.lemmas[nxt] == "為る"
+    )
 
 
 def _reports_after(tokens: TokenColumns, i: int, hi: int) -> bool:

@@ -29,7 +29,13 @@ from pipeline.analyze.lexicons import Entry
 from pipeline.analyze.stance_attribute import NOT_COUNTED, _passive, attribute
 from pipeline.analyze.stance_lexicon import StanceLexicon
 from pipeline.analyze.stance_mentions import BOTH, Mention, _mentions, _roles, clause_ids
-from pipeline.analyze.stance_names import guard_targets
+from pipeline.analyze.stance_names import (
+    GOVERNMENT_REACH,
+    Match,
+    bare_governments,
+    government_named,
+    guard_targets,
+)
 from pipeline.analyze.stance_negation import REVERSE_WINDOW, neutralised
 from pipeline.analyze.tokens import TokenColumns
 from pipeline.analyze.voice import phrase, voice_of
@@ -83,6 +89,7 @@ def find_stance(
     history: list[set[str]] = [set(), set()]
     seen: set[str] = set()
     owners = stance.owners
+    government: tuple[int, Match] | None = None  # the sentence and match last naming one
     for sid, tokens in enumerate(sentences):
         if matches is None:
             if "空白" in tokens.pos:
@@ -101,6 +108,14 @@ def find_stance(
                 if x[0] >= offset:
                     groups[x[0] - offset].append(x)
             targets = guard_targets(targets, tokens, stance)
+            named_here = government_named(targets, tokens)
+            if government is not None and sid - government[0] <= GOVERNMENT_REACH:
+                bare = bare_governments(targets, tokens, government[1])
+                if bare:
+                    targets = sorted(targets + bare, key=lambda x: x[2])
+                    government = (sid, government[1])
+            if named_here is not None:
+                government = (sid, named_here)
             for x in targets:
                 for t in owners[id(x[1])]:
                     named.add(t)

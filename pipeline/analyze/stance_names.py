@@ -15,6 +15,11 @@ from pipeline.analyze.stance_lexicon import StanceLexicon
 from pipeline.analyze.tokens import TokenColumns
 
 NAME_POS = frozenset({"名詞", "接尾辞"})
+# A government named without its country (政府は, 同政府, 当局が): the one last named.
+BARE_GOVERNMENT = frozenset({"政府", "当局", "政権"})
+CASE_AFTER = frozenset({"は", "が", "も", "の", "を", "に", "と", "へ"})
+# Sentences after the last explicitly named government in which a bare one still points back.
+GOVERNMENT_REACH = 3
 COORDINATORS = frozenset({"と", "・", "、", "や", "及び"})
 
 
@@ -47,3 +52,34 @@ def guard_targets(
                     continue
         kept.append(x)
     return kept
+
+
+Match = tuple[int, Entry, int, int]
+
+
+def government_named(targets: list[Match], tokens: TokenColumns) -> Match | None:
+    """The last target of the sentence named as a government (韓国政府, 尹錫悦政権: an alias
+    of kind ``governments``, or one right before 政府 / 政権 / 当局), or None."""
+    lemmas = tokens.lemmas
+    for x in reversed(targets):
+        _, entry, _, b = x
+        if entry.category == "governments" and lemmas[b - 1] in BARE_GOVERNMENT:
+            return x
+        if b < len(lemmas) and lemmas[b] in BARE_GOVERNMENT:
+            return x
+    return None
+
+
+def bare_governments(targets: list[Match], tokens: TokenColumns, last: Match) -> list[Match]:
+    """Mentions of a bare 政府 / 当局 / 政権 (no name before it, or 同) that point back to the
+    government ``last`` named: Korean wire copy names its own government once, then 政府."""
+    lemmas, pos = tokens.lemmas, tokens.pos
+    taken = {t for _, _, a, b in targets for t in range(a, b)}
+    found = []
+    for j, lemma in enumerate(lemmas[:-1]):
+        if lemma not in BARE_GOVERNMENT or j in taken or lemmas[j + 1] not in CASE_AFTER:
+            continue
+        if j > 0 and pos[j - 1] in NAME_POS | {"接頭辞"} and lemmas[j - 1] != "同":
+            continue
+        found.append((last[0], last[1], j - int(j > 0 and lemmas[j - 1] == "同"), j + 1))
+    return found
