@@ -28,7 +28,14 @@ from pipeline.analyze.hits import CONTEXT_CHARS, match_sentence, matcher
 from pipeline.analyze.lexicons import Entry
 from pipeline.analyze.stance_attribute import NOT_COUNTED, _passive, attribute
 from pipeline.analyze.stance_lexicon import StanceLexicon
-from pipeline.analyze.stance_mentions import BOTH, Mention, _mentions, _roles, clause_ids
+from pipeline.analyze.stance_mentions import (
+    BOTH,
+    Mention,
+    _mentions,
+    _roles,
+    clause_ids,
+    pointing_back,
+)
 from pipeline.analyze.stance_names import (
     GOVERNMENT_REACH,
     Match,
@@ -163,6 +170,8 @@ def _sentence(
     if not evaluations or not mentions:
         return []
     _roles(mentions, tokens)
+    if "其の" in tokens.lemmas:
+        mentions = pointing_back(mentions, tokens)
     lo = min(mentions[0].a, evaluations[0][2])
     hi = max(mentions[-1].b, evaluations[-1][3]) + REVERSE_WINDOW
     clauses = clause_ids(tokens, mentions, lo, hi)

@@ -294,3 +294,23 @@ def _particle_role(
     if lemma in ("に", "へ"):
         return "dative"
     return "bare"
+
+
+def pointing_back(mentions: list[Mention], tokens: TokenColumns) -> list[Mention]:
+    """Mentions with one added for each その before a noun that points back to the nearest
+    earlier topic or subject of the sentence (欧米諸国は…べきだが、その動きは鈍い: the West's
+    moves); roles set anew when one was added."""
+    lemmas, pos = tokens.lemmas, tokens.pos
+    out = list(mentions)
+    for j in range(1, len(lemmas) - 1):
+        if lemmas[j] != "其の" or pos[j] != "連体詞" or pos[j + 1] != "名詞":
+            continue
+        earlier = [
+            m for m in mentions if m.b <= j and not m.absorbed and m.role in ("topic", "subject")
+        ]
+        if earlier:
+            out.append(Mention(earlier[-1].targets, j, j + 1))
+    if len(out) > len(mentions):
+        out.sort(key=lambda m: m.a)
+        _roles(out, tokens)
+    return out

@@ -2,10 +2,11 @@
 米農家 and 米の価格) and a leader named by title alone (総書記, 同委員長).
 
 ``common_words`` in targets.yaml lists, per alias, the next words that make it the actor
-(``needs``: 米 before 政府, 側, 大統領 …) or that make it something else (``unless``: 朝鮮
-before 半島, 戦争, 日報 …). An alias with ``needs`` also counts when it is coordinated with
-another target (米と韓国, 日本・米) or follows 対 (対米). An alias of kind ``titles`` counts
-only when no noun stands right before it (習近平総書記 is no mention of the DPRK's leader).
+(``needs``: 米 before 政府, 側, 大統領 …, also after の: 共和国の武力) or that make it
+something else (``unless``: 朝鮮 before 半島, 戦争, 日報 …). An alias with ``needs`` also
+counts when it is coordinated with another target (米と韓国, 日本・米) or follows 対 (対米).
+An alias of kind ``titles`` counts only when no noun stands right before it (習近平総書記 is
+no mention of the DPRK's leader).
 """
 
 from __future__ import annotations
@@ -43,7 +44,8 @@ def guard_targets(
             nxt = lemmas[b] if b < len(lemmas) else ""
             if nxt in guard.unless:
                 continue
-            if guard.needs and nxt not in guard.needs:
+            after = lemmas[b + 1] if nxt == "の" and b + 1 < len(lemmas) else ""
+            if guard.needs and nxt not in guard.needs and after not in guard.needs:
                 linked = (nxt in COORDINATORS and b + 1 in starts) or (
                     a > 0
                     and (lemmas[a - 1] == "対" or (lemmas[a - 1] in COORDINATORS and a - 1 in ends))

@@ -1,0 +1,108 @@
+"""Stance recall classes of issue 22's second round: mutual acts, a named source of pressure,
+the maker of a relative clause, a bare 政府 pointing back, an attempt that is no quotation.
+Each test pairs the class with a sentence of the same shape that must stay uncounted. Every
+sentence is written for these tests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pipeline.analyze.article import clean_and_tokenize
+from pipeline.analyze.bunsetsu import parse
+from pipeline.analyze.stance import find_stance
+from pipeline.analyze.stance_lexicon import StanceLexicon, load_stance
+from pipeline.analyze.tokens import tokenize_columns
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def stance() -> StanceLexicon:
+    lex = load_stance(ROOT / "lexicons" / "stance")
+    assert lex is not None
+    return lex
+
+
+def counted(text: str, stance: StanceLexicon) -> set[tuple[str, int]]:
+    clean, sentences = clean_and_tokenize(text)
+    return {(h.target, h.polarity) for h in find_stance(clean, sentences, stance)[0] if h.counted}
+
+
+def mentions(text: str, stance: StanceLexicon) -> dict[str, int]:
+    clean, sentences = clean_and_tokenize(text)
+    return find_stance(clean, sentences, stance)[1]
+
+
+def test_a_mutual_act_reaches_the_partner_named_with_to(stance: StanceLexicon) -> None:
+    got = counted("南朝鮮の軍部は、米国と結託して合同演習を強行した。", stance)
+    assert {("united_states", -1), ("south_korea", -1)} <= got
+
+
+def test_a_mutual_act_of_the_two_parties_is_the_ties_and_each_party(
+    stance: StanceLexicon,
+) -> None:
+    got = counted("ロシアは北朝鮮と結託し、制裁を骨抜きにしてきた。", stance)
+    assert {("russia_dprk_ties", -1), ("russia", -1), ("dprk", -1)} <= got
+    got = counted("ロシアと北朝鮮の密約が明るみに出た。", stance)
+    assert {("russia_dprk_ties", -1), ("russia", -1), ("dprk", -1)} <= got
+
+
+def test_pressure_evaluates_its_named_source_only(stance: StanceLexicon) -> None:
+    got = counted("西側による前例のない圧力の下でも、両国の協力は続いている。", stance)
+    assert ("west", -1) in got
+    # whoever applies it as a policy, or is under it, is not evaluated
+    assert not counted("米国は北朝鮮への圧力を強めている。", stance)
+
+
+def test_a_linked_phrase_shares_the_head_of_the_relative_clause_after_it() -> None:
+    tokens = tokenize_columns("西側による前例のない圧力の下で")
+    p = parse(tokens)
+    by = p.at(tokens.lemmas.index("因る"))
+    assert p.heads[by] == p.at(tokens.lemmas.index("圧力"))
+
+
+def test_what_a_named_judge_condemns_is_the_judges(stance: StanceLexicon) -> None:
+    assert not counted("北朝鮮は米国の敵視政策を非難した。", stance)
+    assert not counted("北朝鮮は米国による圧力を非難した。", stance)
+    # without a judge the loaded noun is the author's
+    assert ("united_states", -1) in counted("米国の敵視政策は続いている。", stance)
+
+
+def test_the_maker_of_a_relative_clause_owns_what_it_makes(stance: StanceLexicon) -> None:
+    assert ("united_states", -1) in counted("米国が主導する制裁は違法だ。", stance)
+    text = "西側がつくり出した騒ぎは、武器供与のための口実に過ぎない。"
+    assert ("west", -1) in counted(text, stance)
+    # one who only points something out or judges it does not make it
+    assert ("united_states", -1) not in counted("米国が指摘する制裁の抜け穴は違法だ。", stance)
+    assert ("dprk", -1) not in counted("北朝鮮が非難する米国の敵視政策", stance)
+
+
+def test_a_bare_government_points_back_to_the_one_last_named(stance: StanceLexicon) -> None:
+    text = "韓国政府は新たな方針を発表した。政府の対応は無責任だ。"
+    assert ("south_korea", -1) in counted(text, stance)
+    # none named before: 政府 stays nobody's
+    assert not counted("北朝鮮がミサイルを発射した。政府の対応は無責任だ。", stance)
+    # too far back: the reach ends
+    far = "韓国政府は方針を発表した。会見は短かった。質問は出なかった。雨だった。風も強かった。"
+    assert ("south_korea", -1) not in counted(far + "政府の対応は無責任だ。", stance)
+
+
+def test_an_attempt_is_no_quotation(stance: StanceLexicon) -> None:
+    text = "平壌が自らの安全保障を強化しようとするのは当然のことだ。"
+    assert ("dprk", 1) in counted(text, stance)
+    # the adverb 当然のことながら evaluates nobody
+    assert not counted("当然のことながら、米国は反発した。", stance)
+
+
+def test_sono_points_back_to_the_topic_of_the_sentence(stance: StanceLexicon) -> None:
+    text = "欧米諸国は監視体制を早急に立ち上げるべきだが、その動きは鈍い。"
+    assert ("west", -1) in counted(text, stance)
+    # nothing named before その: nobody's
+    assert not counted("監視体制を立ち上げるべきだが、その動きは鈍い。", stance)
+
+
+def test_a_guarded_alias_counts_with_its_actor_word_after_no(stance: StanceLexicon) -> None:
+    assert mentions("共和国の武力は万全の態勢を整えている。", stance) == {"dprk": 1}
+    assert mentions("その共和国の首都は美しい。", stance) == {}
