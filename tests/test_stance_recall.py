@@ -106,3 +106,12 @@ def test_sono_points_back_to_the_topic_of_the_sentence(stance: StanceLexicon) ->
 def test_a_guarded_alias_counts_with_its_actor_word_after_no(stance: StanceLexicon) -> None:
     assert mentions("共和国の武力は万全の態勢を整えている。", stance) == {"dprk": 1}
     assert mentions("その共和国の首都は美しい。", stance) == {}
+
+
+def test_an_adverb_does_not_split_an_evaluation(stance: StanceLexicon) -> None:
+    assert ("russia", -1) in counted("クレムリンは自ら賛成した制裁を公然と破った。", stance)
+    clean, sentences = clean_and_tokenize("北朝鮮は国際法を平然と無視している。")
+    terms = [h.term for h in find_stance(clean, sentences, stance)[0]]
+    assert terms == ["国際法を無視"]  # the longer match, once
+    # an adjective before the noun splits nothing
+    assert not counted("ロシアは制裁を重要な手段と見なしている。", stance)

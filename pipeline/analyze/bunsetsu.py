@@ -119,8 +119,7 @@ class Parse:
         return k == top
 
 
-def _starts_new(tokens: TokenColumns, i: int, lo: int) -> bool:
-    surfaces, lemmas, pos = tokens.surfaces, tokens.lemmas, tokens.pos
+def _starts_new(surfaces: list[str], lemmas: list[str], pos: list[str], i: int, lo: int) -> bool:
     if i == lo:
         return True
     s, p, prev, pp = surfaces[i], pos[i], surfaces[i - 1], pos[i - 1]
@@ -149,12 +148,25 @@ def _starts_new(tokens: TokenColumns, i: int, lo: int) -> bool:
 
 def _starts(tokens: TokenColumns, lo: int, hi: int) -> list[int]:
     """The first token of each bunsetsu; only content words and openers can start one."""
-    pos, surfaces = tokens.pos, tokens.surfaces
+    pos, surfaces, lemmas = tokens.pos, tokens.surfaces, tokens.lemmas
     out = [lo] if hi > lo else []
     for i in range(lo + 1, hi):
-        if (pos[i] in CONTENT_POS or surfaces[i] in OPENERS) and _starts_new(tokens, i, lo):
+        p = pos[i]
+        # a word after a particle or punctuation starts a phrase unless it is part of one
+        if p in CONTENT_POS and pos[i - 1] in STARTERS and surfaces[i - 1] not in OPENERS:
+            if p != "動詞" or not (
+                (lemmas[i] in AUXILIARY_VERBS and lemmas[i - 1] == "て") or _functional(lemmas, i)
+            ):
+                out.append(i)
+        elif (p in CONTENT_POS or surfaces[i] in OPENERS) and _starts_new(
+            surfaces, lemmas, pos, i, lo
+        ):
             out.append(i)
     return out
+
+
+# Parts of speech after which a content word starts a phrase (but for a few verbs).
+STARTERS = frozenset({"助詞", "補助記号", "記号"})
 
 
 def _functional(lemmas: list[str], i: int) -> bool:

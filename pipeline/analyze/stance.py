@@ -105,6 +105,8 @@ def find_stance(
             found = match_sentence(tokens.lemmas, m)
         else:
             found = matches[sid]  # of the sentences as given: the caller removed white space
+        if found and _ADVERB_POS.intersection(tokens.pos):
+            found = _with_split(found, _across_adverbs(tokens, stance, offset + 2))
         named: set[str] = set()
         if found and not _repeated(tokens, seen):
             targets: list[tuple[int, Entry, int, int]] = []
@@ -135,6 +137,46 @@ def find_stance(
                 )  # fmt: skip
         history.append(named)
     return hits, counts
+
+
+_ADVERB_POS = frozenset({"副詞", "形状詞"})
+
+
+def _across_adverbs(
+    tokens: TokenColumns, stance: StanceLexicon, frame: int
+) -> list[tuple[int, Entry, int, int]]:
+    """Evaluations that an adverb splits after their object's particle (制裁を公然と破る,
+    国際法を平然と無視): matched with the adverb (and its と) left out, as frame ``frame``."""
+    lemmas, pos = tokens.lemmas, tokens.pos
+    keep = list(range(len(lemmas)))
+    for j in range(1, len(lemmas) - 1):
+        if pos[j] in _ADVERB_POS and lemmas[j - 1] in ("を", "に") and pos[j - 1] == "助詞":
+            k = j + 1 if lemmas[j + 1] == "と" and pos[j + 1] == "助詞" else j
+            if k > j or pos[j] == "副詞":  # 公然と, 平然と, 次々と, また; not 重要な
+                keep = [i for i in keep if not j <= i <= k]
+    if len(keep) == len(lemmas):
+        return []
+    m = matcher([stance.evaluations])
+    out = []
+    for _, entry, a, b in match_sentence([lemmas[i] for i in keep], m):
+        start, end = keep[a], keep[b - 1] + 1
+        if end - start > b - a:  # it spans a left-out adverb
+            out.append((frame, entry, start, end))
+    return out
+
+
+def _with_split(
+    found: list[tuple[int, Entry, int, int]], split: list[tuple[int, Entry, int, int]]
+) -> list[tuple[int, Entry, int, int]]:
+    """The matches with the split evaluations added; an evaluation inside one (無視 in 国際法を
+    平然と無視) gives way to it, as the longer match."""
+    if not split:
+        return found
+    frame = split[0][0]
+    kept = [
+        x for x in found if x[0] != frame or not any(a < x[3] and x[2] < b for _, _, a, b in split)
+    ]
+    return sorted(kept + split, key=lambda x: (x[2], x[0]))
 
 
 def _repeated(tokens: TokenColumns, seen: set[str]) -> bool:
