@@ -115,3 +115,13 @@ def test_an_adverb_does_not_split_an_evaluation(stance: StanceLexicon) -> None:
     assert terms == ["国際法を無視"]  # the longer match, once
     # an adjective before the noun splits nothing
     assert not counted("ロシアは制裁を重要な手段と見なしている。", stance)
+
+
+def test_an_act_whose_doer_is_named_with_niyoru_is_the_ties_too(stance: StanceLexicon) -> None:
+    got = counted("北朝鮮によるロシアへの派兵は国際法違反だ。", stance)
+    assert {("dprk", -1), ("russia_dprk_ties", -1)} <= got
+    assert ("russia", -1) not in got  # the one it is sent to is not its doer
+    # another pair's act is not the ties
+    assert not {t for t, _ in counted("中国による米国への輸出は違法だ。", stance)} & {
+        "russia_dprk_ties"
+    }

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from pipeline.analyze.bunsetsu import parse
+from pipeline.analyze.bunsetsu import Parse, parse
 from pipeline.analyze.hits import CONTEXT_CHARS, match_sentence, matcher
 from pipeline.analyze.lexicons import Entry
 from pipeline.analyze.stance_attribute import NOT_COUNTED, _passive, attribute
@@ -232,6 +232,7 @@ def _sentence(
             continue
         if about in ("agent", "holder", "mutual"):
             pairs += _actors(mentions, pairs, tokens, stance.relation_target)
+            pairs += _acts(mentions, pairs, structure, stance.relation_target)
         negated = bool(neutralised(tokens, structure, a, b, clauses, polarity))
         evaluated = phrase(tokens, structure, structure.at(b - 1))
         start, end = tokens.starts[a], tokens.ends[b - 1]
@@ -307,6 +308,24 @@ def _actors(
                 and not (j > 0 and mentions[j - 1].absorbed and mentions[j - 1].b >= m.a - 2)
             ):
                 out.append((j, "actor", how))
+    return out
+
+
+def _acts(
+    mentions: list[Mention], pairs: list[tuple[int, str, str]], p: Parse, tie: str
+) -> list[tuple[int, str, str]]:
+    """The relationship noun whose doer was evaluated through it (北朝鮮によるロシアへの派兵は
+    違法だ: the doer modifies 派兵): the act is evaluated too, as its doer is through it."""
+    taken = {k for k, _, _ in pairs}
+    out = []
+    for k, role, how in pairs:
+        if role not in ("agent_by", "genitive") or tie in mentions[k].targets:
+            continue
+        head = p.heads[p.at(mentions[k].b - 1)]
+        for j, m in enumerate(mentions):
+            if j not in taken and m.targets == (tie,) and head >= 0 and p.at(m.b - 1) == head:
+                out.append((j, "act", how))
+                taken.add(j)
     return out
 
 

@@ -88,7 +88,7 @@ def clause_ids(
 
 # What may stand between a relationship noun and the parties that name it (ロシアと北朝鮮の
 # 協力, 北朝鮮との関係, 露朝間の取引), and the words that name both parties at once.
-LINKS = frozenset({"の", "と", "間", "・"})
+LINKS = frozenset({"の", "と", "間", "・", "へ"})
 # Modifiers that may follow the link (ロシアと北朝鮮の伝統的な友好関係, 露朝の軍事技術協力).
 MODIFIER_POS = frozenset({"名詞", "形状詞", "接尾辞", "接頭辞"})
 MAX_GAP = 5
