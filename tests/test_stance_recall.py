@@ -99,6 +99,8 @@ def test_an_attempt_is_no_quotation(stance: StanceLexicon) -> None:
 def test_sono_points_back_to_the_topic_of_the_sentence(stance: StanceLexicon) -> None:
     text = "欧米諸国は監視体制を早急に立ち上げるべきだが、その動きは鈍い。"
     assert ("west", -1) in counted(text, stance)
+    # その as a connective (その結果, その後) points at nobody
+    assert not counted("米国は制裁を強化したが、その結果、挑発的な行動が増えた。", stance)
     # nothing named before その: nobody's
     assert not counted("監視体制を立ち上げるべきだが、その動きは鈍い。", stance)
 

@@ -296,6 +296,15 @@ def _particle_role(
     return "bare"
 
 
+# Nouns that make その a connective (その後, その結果, その一方で), not a possessive.
+CONNECTIVE_NOUNS = frozenset(
+    {
+        "後", "結果", "一方", "上", "中", "際", "為", "場合", "時", "反面", "間", "他", "外", "点",
+        "頃", "前", "日", "年", "直後", "背景", "理由", "通り", "うち", "内", "まま", "都度",
+    }
+)  # fmt: skip
+
+
 def pointing_back(mentions: list[Mention], tokens: TokenColumns) -> list[Mention]:
     """Mentions with one added for each その before a noun that points back to the nearest
     earlier topic or subject of the sentence (欧米諸国は…べきだが、その動きは鈍い: the West's
@@ -304,6 +313,8 @@ def pointing_back(mentions: list[Mention], tokens: TokenColumns) -> list[Mention
     out = list(mentions)
     for j in range(1, len(lemmas) - 1):
         if lemmas[j] != "其の" or pos[j] != "連体詞" or pos[j + 1] != "名詞":
+            continue
+        if lemmas[j + 1] in CONNECTIVE_NOUNS:
             continue
         earlier = [
             m for m in mentions if m.b <= j and not m.absorbed and m.role in ("topic", "subject")
