@@ -127,3 +127,10 @@ def test_an_act_whose_doer_is_named_with_niyoru_is_the_ties_too(stance: StanceLe
     assert not {t for t, _ in counted("中国による米国への輸出は違法だ。", stance)} & {
         "russia_dprk_ties"
     }
+
+
+def test_a_clause_stated_as_a_held_position_is_the_holders(stance: StanceLexicon) -> None:
+    text = "ロシアとの友好関係を全面的に拡大させることが北朝鮮の一貫した立場だ。"
+    assert not counted(text, stance)
+    # the same evaluation without a position noun is the author's
+    assert ("russia_dprk_ties", 1) in counted("ロシアと北朝鮮の友好関係は拡大している。", stance)

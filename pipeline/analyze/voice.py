@@ -138,10 +138,42 @@ def voice_of(
             return Voice("reported", phrase(tokens, p, verb), -1, -1)  # hearsay: とされる
         who, at = _speaker(tokens, p, verb, q)
         return Voice("reported", who or phrase(tokens, p, verb), at, q)
+    held = _position(tokens, p, eb)
+    if held is not None:
+        return held
     distance = _distanced(tokens, p, a, b, eb)
     if distance:
         return Voice("distanced", distance, -1, -1)
     return _document_or_act(tokens, p, eb, about, passive)
+
+
+# Nouns of a held position: …することが北朝鮮の立場だ puts the clause in its holder's words.
+POSITIONS = frozenset(
+    {"立場", "方針", "主張", "考え", "見解", "姿勢", "認識", "見方", "意向", "持論"}
+)
+NOMINALISED = (["事", "が"], ["事", "は"], ["の", "は"], ["の", "が"])
+
+
+def _position(tokens: TokenColumns, p: Parse, eb: int) -> Voice | None:
+    """A nominalised clause (…こと / …の) that is the subject of a position noun (立場だ) is
+    the position's holder's: the genitive before that noun (北朝鮮の), or the noun itself."""
+    chain = p.chain(eb)
+    lemmas = tokens.lemmas
+    for i, k in enumerate(chain[1:], start=1):
+        if _first_content(tokens, p, k) not in POSITIONS or p.kinds[k] != "predicate":
+            continue
+        subject = [
+            x
+            for x in chain[:i]
+            if lemmas[max(p.starts[x], p.ends[x] - 2) : p.ends[x]] in NOMINALISED
+        ]
+        if not subject:
+            return None
+        for j in range(subject[-1] + 1, k):
+            if p.kinds[j] == "adnominal" and lemmas[p.ends[j] - 1] == "の" and p.dominates(k, j):
+                return Voice("reported", phrase(tokens, p, j), j, -1)
+        return Voice("reported", phrase(tokens, p, k), -1, -1)
+    return None
 
 
 def _passive_or_potential(tokens: TokenColumns, p: Parse, verb: int, head: str) -> bool:
