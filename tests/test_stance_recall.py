@@ -134,3 +134,9 @@ def test_a_clause_stated_as_a_held_position_is_the_holders(stance: StanceLexicon
     assert not counted(text, stance)
     # the same evaluation without a position noun is the author's
     assert ("russia_dprk_ties", 1) in counted("ロシアと北朝鮮の友好関係は拡大している。", stance)
+
+
+def test_transfers_between_the_parties_name_the_ties(stance: StanceLexicon) -> None:
+    text = "北朝鮮からロシアへの武器移転は安保理決議に違反している。"
+    assert ("russia_dprk_ties", -1) in counted(text, stance)
+    assert mentions("中国は北朝鮮への派遣を検討している。", stance).get("russia_dprk_ties") is None
