@@ -105,7 +105,7 @@ def find_stance(
             found = match_sentence(tokens.lemmas, m)
         else:
             found = matches[sid]  # of the sentences as given: the caller removed white space
-        if found and _ADVERB_POS.intersection(tokens.pos):
+        if any(x[0] == offset for x in found) and _ADVERB_POS.intersection(tokens.pos):
             found = _with_split(found, _across_adverbs(tokens, stance, offset + 2))
         named: set[str] = set()
         if found and not _repeated(tokens, seen):
