@@ -160,7 +160,10 @@ def _position(tokens: TokenColumns, p: Parse, eb: int) -> Voice | None:
     chain = p.chain(eb)
     lemmas = tokens.lemmas
     for i, k in enumerate(chain[1:], start=1):
-        if _first_content(tokens, p, k) not in POSITIONS or p.kinds[k] != "predicate":
+        if _first_content(tokens, p, k) not in POSITIONS or p.kinds[k] not in (
+            "predicate",
+            "clause",
+        ):
             continue
         subject = [
             x
