@@ -6,7 +6,8 @@ token columns, the bunsetsu and the one each depends on:
 
 - a bunsetsu ending in の or な, or a predicate in its attributive form before a noun
   (``adnominal``), modifies the nearest later bunsetsu that starts with a noun; one ending in
-  による, に対する, という (``linked``) the nearest such bunsetsu that does not end in の;
+  による, に対する, という (``linked``) the noun a relative clause right after it modifies, else
+  the nearest such bunsetsu that does not end in の;
 - a case-marked argument (が, を, に, で, から, と ...; ``case``) or an adverb depends on the
   nearest later predicate (a verb, an adjective, a noun with the copula, a sentence end);
 - a topic (は, も; ``topic``) on the nearest later predicate that closes a clause (not a
@@ -118,8 +119,7 @@ class Parse:
         return k == top
 
 
-def _starts_new(tokens: TokenColumns, i: int, lo: int) -> bool:
-    surfaces, lemmas, pos = tokens.surfaces, tokens.lemmas, tokens.pos
+def _starts_new(surfaces: list[str], lemmas: list[str], pos: list[str], i: int, lo: int) -> bool:
     if i == lo:
         return True
     s, p, prev, pp = surfaces[i], pos[i], surfaces[i - 1], pos[i - 1]
@@ -148,12 +148,25 @@ def _starts_new(tokens: TokenColumns, i: int, lo: int) -> bool:
 
 def _starts(tokens: TokenColumns, lo: int, hi: int) -> list[int]:
     """The first token of each bunsetsu; only content words and openers can start one."""
-    pos, surfaces = tokens.pos, tokens.surfaces
+    pos, surfaces, lemmas = tokens.pos, tokens.surfaces, tokens.lemmas
     out = [lo] if hi > lo else []
     for i in range(lo + 1, hi):
-        if (pos[i] in CONTENT_POS or surfaces[i] in OPENERS) and _starts_new(tokens, i, lo):
+        p = pos[i]
+        # a word after a particle or punctuation starts a phrase unless it is part of one
+        if p in CONTENT_POS and pos[i - 1] in STARTERS and surfaces[i - 1] not in OPENERS:
+            if p != "動詞" or not (
+                (lemmas[i] in AUXILIARY_VERBS and lemmas[i - 1] == "て") or _functional(lemmas, i)
+            ):
+                out.append(i)
+        elif (p in CONTENT_POS or surfaces[i] in OPENERS) and _starts_new(
+            surfaces, lemmas, pos, i, lo
+        ):
             out.append(i)
     return out
+
+
+# Parts of speech after which a content word starts a phrase (but for a few verbs).
+STARTERS = frozenset({"助詞", "補助記号", "記号"})
 
 
 def _functional(lemmas: list[str], i: int) -> bool:
@@ -205,6 +218,8 @@ def _kind(tokens: TokenColumns, a: int, b: int, nxt: int, hi: int) -> tuple[str,
     if lp == "形容詞" and j == a and surfaces[j].endswith("く") and not comma:
         return "adverb", False
     if lp == "助詞":
+        if last == "と" and _trying(tokens, j, nxt, hi):
+            return "case", False  # 強化しようとする: an attempt, no quotation
         if last == "と" and (pred or _reports_after(tokens, nxt, hi)) and not comma:
             return "quote", pred
         if last == "の" and j > a and lemmas[j - 1] == "と" and _content_noun(tokens, nxt, hi):
@@ -244,6 +259,17 @@ def _kind(tokens: TokenColumns, a: int, b: int, nxt: int, hi: int) -> tuple[str,
     if comma:
         return "coord", False
     return "bare", pred
+
+
+def _trying(tokens: TokenColumns, j: int, nxt: int, hi: int) -> bool:
+    """Whether the と at ``j`` follows a volitional form and precedes する (しようとする)."""
+    before = tokens.surfaces[j - 1] if j > 0 else ""
+    return (
+        before.endswith("う")
+        and tokens.pos[j - 1] in ("動詞", "助動詞")
+        and nxt < hi
+        and tokens.lemmas[nxt] == "為る"
+    )
 
 
 def _reports_after(tokens: TokenColumns, i: int, hi: int) -> bool:
@@ -316,7 +342,7 @@ def _heads(
             else:
                 head = next_noun
         elif kind == "linked":
-            head = next_phrase
+            head = _relative_head(kinds, predicate, heads, k + 1, next_phrase)
         elif kind in ("coord", "bare"):
             head = k + 1
         elif kind == "quote":
@@ -349,6 +375,18 @@ def _heads(
     _speaker_is_first_topic(kinds, heads)
     _topics_span_clauses(kinds, heads)
     return heads
+
+
+def _relative_head(
+    kinds: list[str], predicate: list[bool], heads: list[int], j: int, default: int
+) -> int:
+    """The noun that a relative clause starting at ``j`` modifies, when one does (による
+    前例のない圧力: 圧力), else ``default``: a linked phrase shares that head."""
+    while j < len(kinds) and kinds[j] == "adnominal" and not predicate[j] and heads[j] > j:
+        j = heads[j]
+    if j < len(kinds) and kinds[j] == "adnominal" and predicate[j] and heads[j] > j:
+        return heads[j]
+    return default
 
 
 def _topics_span_clauses(kinds: list[str], heads: list[int]) -> None:

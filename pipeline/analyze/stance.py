@@ -23,13 +23,26 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from pipeline.analyze.bunsetsu import parse
+from pipeline.analyze.bunsetsu import Parse, parse
 from pipeline.analyze.hits import CONTEXT_CHARS, match_sentence, matcher
 from pipeline.analyze.lexicons import Entry
 from pipeline.analyze.stance_attribute import NOT_COUNTED, _passive, attribute
 from pipeline.analyze.stance_lexicon import StanceLexicon
-from pipeline.analyze.stance_mentions import BOTH, Mention, _mentions, _roles, clause_ids
-from pipeline.analyze.stance_names import guard_targets
+from pipeline.analyze.stance_mentions import (
+    BOTH,
+    Mention,
+    _mentions,
+    _roles,
+    clause_ids,
+    pointing_back,
+)
+from pipeline.analyze.stance_names import (
+    GOVERNMENT_REACH,
+    Match,
+    bare_governments,
+    government_named,
+    guard_targets,
+)
 from pipeline.analyze.stance_negation import REVERSE_WINDOW, neutralised
 from pipeline.analyze.tokens import TokenColumns
 from pipeline.analyze.voice import phrase, voice_of
@@ -83,6 +96,7 @@ def find_stance(
     history: list[set[str]] = [set(), set()]
     seen: set[str] = set()
     owners = stance.owners
+    government: tuple[int, Match] | None = None  # the sentence and match last naming one
     for sid, tokens in enumerate(sentences):
         if matches is None:
             if "空白" in tokens.pos:
@@ -91,6 +105,8 @@ def find_stance(
             found = match_sentence(tokens.lemmas, m)
         else:
             found = matches[sid]  # of the sentences as given: the caller removed white space
+        if any(x[0] == offset for x in found) and _ADVERB_POS.intersection(tokens.pos):
+            found = _with_split(found, _across_adverbs(tokens, stance, offset + 2))
         named: set[str] = set()
         if found and not _repeated(tokens, seen):
             targets: list[tuple[int, Entry, int, int]] = []
@@ -101,6 +117,14 @@ def find_stance(
                 if x[0] >= offset:
                     groups[x[0] - offset].append(x)
             targets = guard_targets(targets, tokens, stance)
+            named_here = government_named(targets, tokens)
+            if government is not None and sid - government[0] <= GOVERNMENT_REACH:
+                bare = bare_governments(targets, tokens, government[1])
+                if bare:
+                    targets = sorted(targets + bare, key=lambda x: x[2])
+                    government = (sid, government[1])
+            if named_here is not None:
+                government = (sid, named_here)
             for x in targets:
                 for t in owners[id(x[1])]:
                     named.add(t)
@@ -113,6 +137,46 @@ def find_stance(
                 )  # fmt: skip
         history.append(named)
     return hits, counts
+
+
+_ADVERB_POS = frozenset({"副詞", "形状詞"})
+
+
+def _across_adverbs(
+    tokens: TokenColumns, stance: StanceLexicon, frame: int
+) -> list[tuple[int, Entry, int, int]]:
+    """Evaluations that an adverb splits after their object's particle (制裁を公然と破る,
+    国際法を平然と無視): matched with the adverb (and its と) left out, as frame ``frame``."""
+    lemmas, pos = tokens.lemmas, tokens.pos
+    keep = list(range(len(lemmas)))
+    for j in range(1, len(lemmas) - 1):
+        if pos[j] in _ADVERB_POS and lemmas[j - 1] in ("を", "に") and pos[j - 1] == "助詞":
+            k = j + 1 if lemmas[j + 1] == "と" and pos[j + 1] == "助詞" else j
+            if k > j or pos[j] == "副詞":  # 公然と, 平然と, 次々と, また; not 重要な
+                keep = [i for i in keep if not j <= i <= k]
+    if len(keep) == len(lemmas):
+        return []
+    m = matcher([stance.evaluations])
+    out = []
+    for _, entry, a, b in match_sentence([lemmas[i] for i in keep], m):
+        start, end = keep[a], keep[b - 1] + 1
+        if end - start > b - a:  # it spans a left-out adverb
+            out.append((frame, entry, start, end))
+    return out
+
+
+def _with_split(
+    found: list[tuple[int, Entry, int, int]], split: list[tuple[int, Entry, int, int]]
+) -> list[tuple[int, Entry, int, int]]:
+    """The matches with the split evaluations added; an evaluation inside one (無視 in 国際法を
+    平然と無視) gives way to it, as the longer match."""
+    if not split:
+        return found
+    frame = split[0][0]
+    kept = [
+        x for x in found if x[0] != frame or not any(a < x[3] and x[2] < b for _, _, a, b in split)
+    ]
+    return sorted(kept + split, key=lambda x: (x[2], x[0]))
 
 
 def _repeated(tokens: TokenColumns, seen: set[str]) -> bool:
@@ -148,6 +212,8 @@ def _sentence(
     if not evaluations or not mentions:
         return []
     _roles(mentions, tokens)
+    if "其の" in tokens.lemmas:
+        mentions = pointing_back(mentions, tokens)
     lo = min(mentions[0].a, evaluations[0][2])
     hi = max(mentions[-1].b, evaluations[-1][3]) + REVERSE_WINDOW
     clauses = clause_ids(tokens, mentions, lo, hi)
@@ -164,8 +230,9 @@ def _sentence(
         pairs = attribute(mentions, a, b, about, clauses, tokens, structure, exclude)
         if not pairs:
             continue
-        if about in ("agent", "holder"):
+        if about in ("agent", "holder", "mutual"):
             pairs += _actors(mentions, pairs, tokens, stance.relation_target)
+            pairs += _acts(mentions, pairs, structure, stance.relation_target)
         negated = bool(neutralised(tokens, structure, a, b, clauses, polarity))
         evaluated = phrase(tokens, structure, structure.at(b - 1))
         start, end = tokens.starts[a], tokens.ends[b - 1]
@@ -193,17 +260,24 @@ def _pair_as_tie(
     mentions: list[Mention], pairs: list[tuple[int, str, str]], about: str, stance: StanceLexicon
 ) -> list[tuple[Mention, str, str]]:
     """The pairs as mentions; a quality said of both parties coordinated (朝鮮とロシアの友好,
-    ロシアと北朝鮮は蜜月にある) is said of their relationship."""
+    ロシアと北朝鮮は蜜月にある) is said of their relationship; a mutual act (ロシアが北朝鮮と
+    結託) of the relationship and of each party."""
     out = [(mentions[k], role, how) for k, role, how in pairs]
     both = [x for x in out if not x[1].startswith(NOT_COUNTED) and x[1] != "actor"]
     targets = {t for m, _, _ in both for t in m.targets}
-    if about not in ("holder", "relation") or len(both) != 2 or targets != set(stance.parties):
+    if about not in ABOUT_BOTH or len(both) != 2 or targets != set(stance.parties):
         return _relation_only(out, about, stance.relation_target)
     (m, role, how), (n, _, _) = sorted(both, key=lambda x: x[0].a)
+    if about == "mutual":
+        return [(Mention((stance.relation_target,), m.a, n.b), "pair_" + role, how), *out]
     if m.coord < 0:
         return out
     tie = Mention((stance.relation_target,), m.a, n.b)
     return [(tie, "pair_" + role, how)] + [x for x in out if x not in both]
+
+
+# What may be said of both parties at once: a quality, a relationship, a mutual act.
+ABOUT_BOTH = frozenset({"holder", "relation", "mutual"})
 
 
 def _relation_only(
@@ -234,6 +308,24 @@ def _actors(
                 and not (j > 0 and mentions[j - 1].absorbed and mentions[j - 1].b >= m.a - 2)
             ):
                 out.append((j, "actor", how))
+    return out
+
+
+def _acts(
+    mentions: list[Mention], pairs: list[tuple[int, str, str]], p: Parse, tie: str
+) -> list[tuple[int, str, str]]:
+    """The relationship noun whose doer was evaluated through it (北朝鮮によるロシアへの派兵は
+    違法だ: the doer modifies 派兵): the act is evaluated too, as its doer is through it."""
+    taken = {k for k, _, _ in pairs}
+    out = []
+    for k, role, how in pairs:
+        if role not in ("agent_by", "genitive") or tie in mentions[k].targets:
+            continue
+        head = p.heads[p.at(mentions[k].b - 1)]
+        for j, m in enumerate(mentions):
+            if j not in taken and m.targets == (tie,) and head >= 0 and p.at(m.b - 1) == head:
+                out.append((j, "act", how))
+                taken.add(j)
     return out
 
 

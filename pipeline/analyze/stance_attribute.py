@@ -18,6 +18,7 @@ from pipeline.analyze.tokens import TokenColumns
 # Ranks of the relations a target can have to an evaluation, by what the evaluation is about
 # and whether it is passive: lower is preferred; a relation not listed is not a candidate.
 _HOLDER = {
+    "maker": 0,
     "genitive": 0,
     "compound": 0,
     "agent_by": 0,
@@ -37,6 +38,7 @@ RANKS: dict[tuple[str, bool], dict[str, int]] = {
     ("relation", False): _HOLDER,
     ("relation", True): _HOLDER,
     ("agent", False): {
+        "maker": 0,
         "modified": 1,
         "genitive": 0,
         "agent_by": 0,
@@ -46,7 +48,7 @@ RANKS: dict[tuple[str, bool], dict[str, int]] = {
         "topic": 2,
         "bare": 3,
     },
-    ("agent", True): {"agent_by": 0, "genitive": 1},
+    ("agent", True): {"agent_by": 0, "genitive": 1, "maker": 1},
     ("patient", False): {"object": 0, "compound": 0, "dative": 1},
     ("patient", True): {
         "subject": 0,
@@ -56,8 +58,10 @@ RANKS: dict[tuple[str, bool], dict[str, int]] = {
         "compound": 1,
         "dative": 2,
     },
-    ("harm", False): {"agent_by": 0},
-    ("harm", True): {"agent_by": 0},
+    ("harm", False): {"agent_by": 0, "source": 1},
+    ("harm", True): {"agent_by": 0, "source": 1},
+    ("mutual", False): {**_HOLDER, "with": 1},
+    ("mutual", True): {**_HOLDER, "with": 1},
 }
 _ALL = {"genitive", "compound", "topic", "subject", "object", "dative", "bare", "head"}
 VICTIMS: dict[tuple[str, bool], set[str]] = {
@@ -69,7 +73,7 @@ VICTIMS: dict[tuple[str, bool], set[str]] = {
 # Roles of a target that an act is done to: never the evaluated party.
 NOT_COUNTED = ("victim_", "recipient_")
 # Relations that the topic of an earlier clause may stand in for.
-CARRY = frozenset({"holder", "agent"})
+CARRY = frozenset({"holder", "agent", "mutual"})
 
 
 def _relation(mentions: list[Mention], k: int, a: int, tokens: TokenColumns) -> str:
@@ -167,6 +171,49 @@ def link(p: Parse, m: Mention, a: int, b: int, tokens: TokenColumns) -> str:
         return "predicate"  # 朝鮮が…強化するのは当然の権利である
     if p.kinds[y] != "quote" and p.heads[x] >= 0 and p.heads[x] == p.heads[y]:
         return "sibling" if y == eb else "sibling_far"
+    return ""
+
+
+# Verbs whose subject makes, leads or carries out what they modify (米国が主導する制裁,
+# 西側がつくり出した騒ぎ): an evaluation of that thing is about its maker. Verbs of saying,
+# judging or helping are not among them (米国が指摘する結束, 米国が支援する政府).
+MAKING = frozenset(
+    {
+        "主導", "率いる", "推進", "進める", "実施", "行う", "強行", "仕掛ける", "課す", "科す",
+        "発動", "作る", "作り出す", "作り上げる", "捏ち上げる", "捏造", "展開", "主催", "組織",
+        "構築", "企てる", "企む", "画策", "引き起こす", "招く", "広める", "流布", "拡散", "強いる",
+        "押し付ける", "繰り返す", "続ける", "開発", "発射", "配備", "強化",
+    }
+)  # fmt: skip
+
+
+def _made(tokens: TokenColumns, p: Parse, mb: int) -> int:
+    """The noun bunsetsu that the subject at ``mb`` makes through a relative clause (Xが
+    主導する制裁: 制裁), or -1."""
+    verb = p.heads[mb]
+    if p.kinds[mb] != "case" or verb < 0 or tokens.lemmas[p.ends[mb] - 1] != "が":
+        return -1
+    if p.kinds[verb] != "adnominal" or not p.predicate[verb] or p.heads[verb] < 0:
+        return -1
+    if _first_content(tokens, p, verb) not in MAKING:
+        return -1
+    return p.heads[verb]
+
+
+def _particle(tokens: TokenColumns, p: Parse, k: int) -> str:
+    """The relation that the particle closing bunsetsu ``k`` marks (topic, subject, object)."""
+    end = p.ends[k]
+    while end > p.starts[k] + 1 and tokens.pos[end - 1] == "補助記号":
+        end -= 1
+    return {"は": "topic", "も": "topic", "が": "subject", "を": "object"}.get(
+        tokens.lemmas[end - 1], ""
+    )
+
+
+def _first_content(tokens: TokenColumns, p: Parse, k: int) -> str:
+    for t in range(p.starts[k], p.ends[k]):
+        if tokens.pos[t] in ("名詞", "動詞"):
+            return tokens.lemmas[t]
     return ""
 
 
@@ -310,6 +357,24 @@ def _scope(p: Parse, m: Mention, eb: int) -> bool:
     return False
 
 
+def _partners(
+    mentions: list[Mention],
+    best: list[tuple[int, int, int, int, str, str]],
+    chosen: list[tuple[int, str, str]],
+) -> list[tuple[int, str, str]]:
+    """The other party of a mutual act: the one it is done with (米国と結託して: 米国 colludes
+    too), or the doer when the partner came first."""
+    taken = {k for k, _, _ in chosen}
+    partner = "subject" if chosen[0][1] == "with" else "with"
+    out: list[tuple[int, str, str]] = []
+    for *_, k, rel, how in sorted(best):
+        if k not in taken and (rel == partner or (partner == "subject" and rel == "topic")):
+            group = [i for i in _group(mentions, k) if i not in taken]
+            out += [(i, rel, how) for i in group]
+            taken |= set(group)
+    return out
+
+
 def attribute(
     mentions: list[Mention],
     a: int,
@@ -342,16 +407,28 @@ def attribute(
             continue
         live.append(k)
         how = link(parse, m, a, b, tokens)
+        made = _made(tokens, parse, mb) if not how else -1
+        if made >= 0:
+            how = link(
+                parse, Mention(m.targets, parse.starts[made], parse.starts[made] + 1), a, b, tokens
+            )
         if not how:
             continue
-        rel = "origin" if how == "source" else _relation(mentions, k, a, tokens)
+        rel = (
+            "maker"
+            if made >= 0
+            else "origin"
+            if how == "source"
+            else _relation(mentions, k, a, tokens)
+        )
         if rel == "with" and how == "dependent" and _conjunct_genitive(tokens.lemmas, m, a):
             rel = "genitive"  # ロシア軍と人民の正義: a conjunct of the genitive
         if how == "modifies" and rel != "head":
             rel = "modified"
         if rel == "bare" and about == "agent" and m.a > a:
             continue
-        if how == "sibling" and (rel not in ARGUMENTS or _owned(tokens, parse, b)):
+        own = _particle(tokens, parse, made) if made >= 0 else rel
+        if how == "sibling" and (own not in ARGUMENTS or _owned(tokens, parse, b)):
             continue
         if how == "sibling_far" and not _far_sibling(tokens, parse, a, b, about, rel):
             continue
@@ -365,7 +442,10 @@ def attribute(
         best = [x for x in best if x[4] != "genitive"]
     if best:
         *_, k, rel, how = min(best)
-        return [(i, rel, how) for i in _group(mentions, k)] + hurt
+        out = [(i, rel, how) for i in _group(mentions, k)]
+        if about == "mutual":
+            out += _partners(mentions, best, out)
+        return out + hurt
     eb = parse.at(b - 1)
     if about in CARRY and not passive and not _own_head(tokens, parse, eb):
         for k in live:

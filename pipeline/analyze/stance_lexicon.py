@@ -22,7 +22,7 @@ from pipeline.ingest.clean import normalize
 
 STANCE_DIR = "stance"
 FILES = ("targets.yaml", "evaluations.yaml", "expectations.yaml")
-ABOUT = ("holder", "agent", "patient", "harm", "relation")
+ABOUT = ("holder", "agent", "patient", "harm", "relation", "mutual")
 SIGNS = {"positive": 1, "negative": -1}
 _ID = re.compile(r"^[a-z0-9_]+$")
 TARGET_FRAME = "stance_targets"

@@ -88,7 +88,7 @@ def clause_ids(
 
 # What may stand between a relationship noun and the parties that name it (ロシアと北朝鮮の
 # 協力, 北朝鮮との関係, 露朝間の取引), and the words that name both parties at once.
-LINKS = frozenset({"の", "と", "間", "・"})
+LINKS = frozenset({"の", "と", "間", "・", "へ"})
 # Modifiers that may follow the link (ロシアと北朝鮮の伝統的な友好関係, 露朝の軍事技術協力).
 MODIFIER_POS = frozenset({"名詞", "形状詞", "接尾辞", "接頭辞"})
 MAX_GAP = 5
@@ -294,3 +294,34 @@ def _particle_role(
     if lemma in ("に", "へ"):
         return "dative"
     return "bare"
+
+
+# Nouns that make その a connective (その後, その結果, その一方で), not a possessive.
+CONNECTIVE_NOUNS = frozenset(
+    {
+        "後", "結果", "一方", "上", "中", "際", "為", "場合", "時", "反面", "間", "他", "外", "点",
+        "頃", "前", "日", "年", "直後", "背景", "理由", "通り", "うち", "内", "まま", "都度",
+    }
+)  # fmt: skip
+
+
+def pointing_back(mentions: list[Mention], tokens: TokenColumns) -> list[Mention]:
+    """Mentions with one added for each その before a noun that points back to the nearest
+    earlier topic or subject of the sentence (欧米諸国は…べきだが、その動きは鈍い: the West's
+    moves); roles set anew when one was added."""
+    lemmas, pos = tokens.lemmas, tokens.pos
+    out = list(mentions)
+    for j in range(1, len(lemmas) - 1):
+        if lemmas[j] != "其の" or pos[j] != "連体詞" or pos[j + 1] != "名詞":
+            continue
+        if lemmas[j + 1] in CONNECTIVE_NOUNS:
+            continue
+        earlier = [
+            m for m in mentions if m.b <= j and not m.absorbed and m.role in ("topic", "subject")
+        ]
+        if earlier:
+            out.append(Mention(earlier[-1].targets, j, j + 1))
+    if len(out) > len(mentions):
+        out.sort(key=lambda m: m.a)
+        _roles(out, tokens)
+    return out

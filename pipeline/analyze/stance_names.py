@@ -2,10 +2,11 @@
 米農家 and 米の価格) and a leader named by title alone (総書記, 同委員長).
 
 ``common_words`` in targets.yaml lists, per alias, the next words that make it the actor
-(``needs``: 米 before 政府, 側, 大統領 …) or that make it something else (``unless``: 朝鮮
-before 半島, 戦争, 日報 …). An alias with ``needs`` also counts when it is coordinated with
-another target (米と韓国, 日本・米) or follows 対 (対米). An alias of kind ``titles`` counts
-only when no noun stands right before it (習近平総書記 is no mention of the DPRK's leader).
+(``needs``: 米 before 政府, 側, 大統領 …, also after の: 共和国の武力) or that make it
+something else (``unless``: 朝鮮 before 半島, 戦争, 日報 …). An alias with ``needs`` also
+counts when it is coordinated with another target (米と韓国, 日本・米) or follows 対 (対米).
+An alias of kind ``titles`` counts only when no noun stands right before it (習近平総書記 is
+no mention of the DPRK's leader).
 """
 
 from __future__ import annotations
@@ -15,6 +16,11 @@ from pipeline.analyze.stance_lexicon import StanceLexicon
 from pipeline.analyze.tokens import TokenColumns
 
 NAME_POS = frozenset({"名詞", "接尾辞"})
+# A government named without its country (政府は, 同政府, 当局が): the one last named.
+BARE_GOVERNMENT = frozenset({"政府", "当局", "政権"})
+CASE_AFTER = frozenset({"は", "が", "も", "の", "を", "に", "と", "へ"})
+# Sentences after the last explicitly named government in which a bare one still points back.
+GOVERNMENT_REACH = 3
 COORDINATORS = frozenset({"と", "・", "、", "や", "及び"})
 
 
@@ -38,7 +44,8 @@ def guard_targets(
             nxt = lemmas[b] if b < len(lemmas) else ""
             if nxt in guard.unless:
                 continue
-            if guard.needs and nxt not in guard.needs:
+            after = lemmas[b + 1] if nxt == "の" and b + 1 < len(lemmas) else ""
+            if guard.needs and nxt not in guard.needs and after not in guard.needs:
                 linked = (nxt in COORDINATORS and b + 1 in starts) or (
                     a > 0
                     and (lemmas[a - 1] == "対" or (lemmas[a - 1] in COORDINATORS and a - 1 in ends))
@@ -47,3 +54,34 @@ def guard_targets(
                     continue
         kept.append(x)
     return kept
+
+
+Match = tuple[int, Entry, int, int]
+
+
+def government_named(targets: list[Match], tokens: TokenColumns) -> Match | None:
+    """The last target of the sentence named as a government (韓国政府, 尹錫悦政権: an alias
+    of kind ``governments``, or one right before 政府 / 政権 / 当局), or None."""
+    lemmas = tokens.lemmas
+    for x in reversed(targets):
+        _, entry, _, b = x
+        if entry.category == "governments" and lemmas[b - 1] in BARE_GOVERNMENT:
+            return x
+        if b < len(lemmas) and lemmas[b] in BARE_GOVERNMENT:
+            return x
+    return None
+
+
+def bare_governments(targets: list[Match], tokens: TokenColumns, last: Match) -> list[Match]:
+    """Mentions of a bare 政府 / 当局 / 政権 (no name before it, or 同) that point back to the
+    government ``last`` named: Korean wire copy names its own government once, then 政府."""
+    lemmas, pos = tokens.lemmas, tokens.pos
+    taken = {t for _, _, a, b in targets for t in range(a, b)}
+    found = []
+    for j, lemma in enumerate(lemmas[:-1]):
+        if lemma not in BARE_GOVERNMENT or j in taken or lemmas[j + 1] not in CASE_AFTER:
+            continue
+        if j > 0 and pos[j - 1] in NAME_POS | {"接頭辞"} and lemmas[j - 1] != "同":
+            continue
+        found.append((last[0], last[1], j - int(j > 0 and lemmas[j - 1] == "同"), j + 1))
+    return found

@@ -4,8 +4,9 @@ keeps at a distance (README, "Stance", voice).
 A reporting verb owns its whole complement (bunsetsu.py's quotation and its subtree, across
 、 and clause breaks): an evaluation inside is the speaker's, who is the topic or subject of
 the reporting verb. So is what a source named with によると says, what a document named with
-で (書簡で, 声明で) relates, the object of a speech act (連帯を表明), and a judgement (非難,
-支持: ``patient``) that has a judge of its own. いわゆる, と称する, a single word in quotation
+で (書簡で, 声明で) relates, the object of a speech act (連帯を表明) or of a named judge's verb
+of judging (米国の敵視政策を非難した), and a judgement (非難, 支持: ``patient``) that has a
+judge of its own. いわゆる, と称する, a single word in quotation
 marks, に過ぎない after a favourable word, and a danger that is fabricated, hyped or invented
 (脅威をでっち上げる, 架空の脅威, 脅威論) are the author's distance from the evaluation.
 """
@@ -137,10 +138,45 @@ def voice_of(
             return Voice("reported", phrase(tokens, p, verb), -1, -1)  # hearsay: とされる
         who, at = _speaker(tokens, p, verb, q)
         return Voice("reported", who or phrase(tokens, p, verb), at, q)
+    held = _position(tokens, p, eb)
+    if held is not None:
+        return held
     distance = _distanced(tokens, p, a, b, eb)
     if distance:
         return Voice("distanced", distance, -1, -1)
     return _document_or_act(tokens, p, eb, about, passive)
+
+
+# Nouns of a held position: …することが北朝鮮の立場だ puts the clause in its holder's words.
+POSITIONS = frozenset(
+    {"立場", "方針", "主張", "考え", "見解", "姿勢", "認識", "見方", "意向", "持論"}
+)
+NOMINALISED = (["事", "が"], ["事", "は"], ["の", "は"], ["の", "が"])
+
+
+def _position(tokens: TokenColumns, p: Parse, eb: int) -> Voice | None:
+    """A nominalised clause (…こと / …の) that is the subject of a position noun (立場だ) is
+    the position's holder's: the genitive before that noun (北朝鮮の), or the noun itself."""
+    chain = p.chain(eb)
+    lemmas = tokens.lemmas
+    for i, k in enumerate(chain[1:], start=1):
+        if _first_content(tokens, p, k) not in POSITIONS or p.kinds[k] not in (
+            "predicate",
+            "clause",
+        ):
+            continue
+        subject = [
+            x
+            for x in chain[:i]
+            if lemmas[max(p.starts[x], p.ends[x] - 2) : p.ends[x]] in NOMINALISED
+        ]
+        if not subject:
+            return None
+        for j in range(subject[-1] + 1, k):
+            if p.kinds[j] == "adnominal" and lemmas[p.ends[j] - 1] == "の" and p.dominates(k, j):
+                return Voice("reported", phrase(tokens, p, j), j, -1)
+        return Voice("reported", phrase(tokens, p, k), -1, -1)
+    return None
 
 
 def _passive_or_potential(tokens: TokenColumns, p: Parse, verb: int, head: str) -> bool:
@@ -183,6 +219,9 @@ def _distanced(tokens: TokenColumns, p: Parse, a: int, b: int, eb: int) -> str:
     return ""
 
 
+# Verbs of judging: what a named judge condemns (北朝鮮は米国の敵視政策を非難した) is put in
+# the judge's words, not the author's.
+JUDGING = frozenset({"非難", "批判", "糾弾", "断罪", "抗議", "告発", "弾劾", "責める", "咎める"})
 AGREEING = frozenset({"合意", "一致", "確認", "約束", "誓う", "署名"})
 
 
@@ -228,6 +267,15 @@ def _document_or_act(tokens: TokenColumns, p: Parse, eb: int, about: str, passiv
     ):
         who, at = _speaker(tokens, p, head, -1)
         return Voice("reported", who or phrase(tokens, p, head), at, -1)
+    if (
+        head >= 0
+        and p.kinds[top] == "case"
+        and lemmas[p.ends[top] - 1] == "を"
+        and _first_content(tokens, p, head) in JUDGING
+    ):
+        who, at = _speaker(tokens, p, head, -1)
+        if who:
+            return Voice("reported", who, at, -1)
     if about == "patient" and not passive:
         who, at = _speaker(tokens, p, eb, -1)
         if not who and head >= 0:
