@@ -42,8 +42,8 @@ def _end(proc: subprocess.Popen, sig: signal.Signals, children: list[psutil.Proc
     """Send ``sig`` to the command alone; return its standard error once it has exited."""
     try:
         proc.send_signal(sig)
-        _, err = proc.communicate(timeout=90)
-        _, alive = psutil.wait_procs(children, timeout=15)
+        _, err = proc.communicate(timeout=240)
+        _, alive = psutil.wait_procs(children, timeout=60)
         assert not alive, f"left behind: {[p.cmdline() for p in alive]}"
         return err
     finally:
