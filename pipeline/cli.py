@@ -170,12 +170,16 @@ def cmd_run(args: argparse.Namespace) -> int:
     from pipeline.analyze.lexicon_yaml import LexiconError
     from pipeline.ingest.corpus import CorpusError
     from pipeline.ingest.stance_gold import corpus_stance_gold
+    from pipeline.lexicon_tools.gate import refuse_what_lint_refuses
 
     try:  # the set is kept: the flow in this process uses it without reading it again
-        stance = lexicon_set(args.lexicons).stance
+        lexicons = lexicon_set(args.lexicons)
+        stance = lexicons.stance
         check_corpus(Path(args.corpus))
         if stance is not None:
             corpus_stance_gold(Path(args.corpus), stance.target_ids)
+        lint_cache = Path(settings.out) / "cache" / "lint" if settings.cache else None
+        refuse_what_lint_refuses(Path(args.lexicons), lexicons.sha256, lint_cache)
     except (LexiconError, CorpusError) as exc:
         code = _usage_error(str(exc))
         if server is not None:
