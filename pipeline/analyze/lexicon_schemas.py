@@ -72,9 +72,11 @@ TARGETS = Keys(
     required=frozenset({"targets"}),
 )
 
+EXAMPLE = Keys({"text": TEXT, "expect": MapOf(TEXT, non_empty=True)}, frozenset({"text", "expect"}))
 EVALUATION = Keys(
     {
         "term": TEXT,
+        "examples": ListOf(EXAMPLE, non_empty=True),
         "polarity": SCALAR,
         "strength": SCALAR,
         "category": TEXT,

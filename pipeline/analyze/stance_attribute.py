@@ -421,6 +421,8 @@ def attribute(
             if how == "source"
             else _relation(mentions, k, a, tokens)
         )
+        if rel == "bare" and how == "dependent" and _possessor(tokens, parse, mb):
+            rel = "genitive"  # 北朝鮮の度重なる挑発: a genitive across a relative clause
         if rel == "with" and how == "dependent" and _conjunct_genitive(tokens.lemmas, m, a):
             rel = "genitive"  # ロシア軍と人民の正義: a conjunct of the genitive
         if how == "modifies" and rel != "head":

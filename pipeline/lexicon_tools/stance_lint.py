@@ -15,6 +15,7 @@ from pipeline.analyze.lexicons import Entry, Lexicon, LexiconError
 from pipeline.analyze.stance_lexicon import STANCE_DIR, StanceLexicon, load_stance
 from pipeline.analyze.tokens import lemmas
 from pipeline.lexicon_tools.lint import CARRIER, FrameReport
+from pipeline.lexicon_tools.stance_examples import lint_examples
 
 
 def _self_match(lex: Lexicon, report: FrameReport) -> None:
@@ -106,4 +107,5 @@ def lint_stance(directory: Path) -> dict[str, FrameReport]:
     reports["stance:expectations"].entries = sum(map(len, stance.expectations.values()))
     lint_targets(stance, reports["stance:targets"])
     lint_evaluations(stance, reports["stance:evaluations"])
+    lint_examples(stance, reports["stance:evaluations"])
     return reports
