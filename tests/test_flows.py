@@ -16,6 +16,7 @@ import pandas as pd
 import pytest
 
 from pipeline.aggregate.scores import ARTICLE_COLUMNS, SOURCE_COLUMNS
+from pipeline.analyze.cache import AnalysisCache
 from pipeline.ingest.clean import normalize
 from pipeline.orchestration.flows import (
     Settings,
@@ -24,7 +25,6 @@ from pipeline.orchestration.flows import (
     framing_flow,
     task_runner,
 )
-from pipeline.runfolder.cache import AnalysisCache
 
 
 def test_run_folder_is_published_atomically(seed_run):

@@ -10,7 +10,6 @@ totals, capped samples or per-source arrays.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol, cast
 
@@ -19,12 +18,13 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from pipeline.aggregate.batch import Batch
 from pipeline.aggregate.compare import SimilarityAccumulator
 from pipeline.aggregate.families import add_counts, family_validation_counts
-from pipeline.aggregate.scores import SourceAccumulator, article_scores, counted, term_counts
+from pipeline.aggregate.scores import SourceAccumulator, counted, term_counts
 from pipeline.aggregate.sourcing import classify
 from pipeline.aggregate.stance_tables import StanceTables
-from pipeline.aggregate.validate import COUNT_KEYS, dominant_frames, validation_counts
+from pipeline.aggregate.validate import COUNT_KEYS, validation_counts
 from pipeline.analyze.actors import ActorLexicon
 from pipeline.analyze.stance_lexicon import StanceLexicon
 from pipeline.runfolder.schema import PASSAGES_PER_CELL, columns
@@ -35,44 +35,6 @@ MONTH_KEYS, MONTH_VALUES = ["source", "month", "frame"], ["articles", "tokens", 
 _DOCS_SCHEMA = pa.schema(
     [("article_id", pa.string()), ("source", pa.string()), ("lemmas", pa.string())]
 )
-
-
-@dataclass
-class Batch:
-    """One group of batches, ready to fold: the analysis tables and what is derived per
-    article (scores, the known-groups check)."""
-
-    articles: pd.DataFrame
-    sentences: pd.DataFrame
-    hits: pd.DataFrame  # in corpus order, then frame, offset, term
-    removed: pd.DataFrame
-    docs: pd.DataFrame
-    quarantined: pd.DataFrame
-    sourcing: pd.DataFrame  # attributions found, speakers not yet classified
-    stance_hits: pd.DataFrame
-    stance_mentions: pd.DataFrame
-    scores: pd.DataFrame
-    validation: pd.DataFrame
-    perspective: dict[str, str]  # article id -> the manifest's perspective ("" when none)
-
-
-def prepare(t: dict[str, pd.DataFrame], frames: list[str], min_tokens: int, min_hits: int) -> Batch:
-    """A group's tables as a ``Batch``."""
-    articles, hits = t["articles"], t["hits"]
-    hits["negated"] = hits["negated"].astype(bool)
-    order = {aid: k for k, aid in enumerate(articles["article_id"])}
-    hits = hits.sort_values(
-        ["article_id", "frame", "char_start", "term"],
-        key=lambda c: c.map(order) if c.name == "article_id" else c,
-        kind="stable",
-    )
-    scores = article_scores(articles, hits, frames, min_tokens, min_hits)
-    given = articles["perspective"].fillna("").astype(str)
-    perspective = dict(zip(articles["article_id"], given, strict=True))
-    return Batch(articles, t["sentences"], hits, t["removed"], t["docs"], t["quarantined"],
-                 t["sourcing"], t["stance_hits"], t["stance_mentions"], scores,
-                 dominant_frames(scores, perspective),
-                 perspective)  # fmt: skip
 
 
 class Accumulator(Protocol):

@@ -7,16 +7,13 @@ per source what the intervals and differences need; the rest is written at the e
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from pipeline.aggregate import stance as agg
+from pipeline.aggregate.batch import Batch
 from pipeline.analyze.stance_lexicon import StanceLexicon
 from pipeline.runfolder.tables import TableAppender, write_table
-
-if TYPE_CHECKING:
-    from pipeline.aggregate.fold import Batch
 
 
 class StanceTables:

@@ -14,13 +14,14 @@ from typing import Any, cast
 
 import pandas as pd
 
+from pipeline.aggregate.batch import prepare
 from pipeline.aggregate.compare import (
     differences,
     frame_map,
     keyness,
 )
 from pipeline.aggregate.families import family_metrics
-from pipeline.aggregate.fold import accumulators, prepare
+from pipeline.aggregate.fold import accumulators
 from pipeline.aggregate.scores import (
     DEFAULT_PERMUTATIONS,
     MIN_HITS,

@@ -48,7 +48,7 @@ from pipeline.orchestration.server import (
 )
 from pipeline.report.charts.registry import FAMILIES
 from pipeline.runfolder import runs
-from pipeline.runfolder.cache import AggregateCache, BatchCache
+from pipeline.cache.store import AggregateCache, BatchCache
 from pipeline.runfolder.excel import add_bom
 from pipeline.runfolder.tables import read_table
 from pipeline.settings import Settings
@@ -100,7 +100,7 @@ def analyze_batch_task(
     changed one is analyzed from the per-article cache (``AnalysisCache``).
     """
     from pipeline.analyze.article import analyze_batch, write_batch
-    from pipeline.runfolder.cache import AnalysisCache
+    from pipeline.analyze.cache import AnalysisCache
 
     batch = Path(batch_file)
     items = read_batch(batch)
