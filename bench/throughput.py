@@ -35,8 +35,8 @@ from _common import (
 )
 from synth import take_mb, write_blob
 
+from pipeline.aggregate.params import AGGREGATE_ARTICLES
 from pipeline.aggregate.scores import article_scores
-from pipeline.aggregate.tables import AGGREGATE_ARTICLES
 from pipeline.analyze import tokens as tokens_module
 from pipeline.analyze.article import analyze_article
 from pipeline.analyze.cache import AnalysisCache

@@ -1,17 +1,17 @@
-"""Aggregation as a fold: every aggregate is an accumulator with ``add(batch)`` and ``result()``.
+"""The parts the families' accumulators are made of, each with ``add(batch)`` and ``result()``.
 
 ``write_tables`` reads the batches in plan order, turns each group into a ``Batch`` (its
-tables, hits in corpus order, article scores, validation rows) and hands it to every
-accumulator; what is left after the last batch is a handful of ``result()``s. Memory stays
-bounded by a batch: per-article rows go straight to the CSVs (``Rows``), the rest are running
-totals, capped samples or per-source arrays.
+tables, hits in corpus order, article scores, validation rows) and hands it to every family's
+accumulator (``family``), which hands it to its parts. Memory stays bounded by a batch:
+per-article rows go straight to the CSVs (``Rows``), the rest are running totals, capped
+samples or per-source arrays.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from pathlib import Path
-from typing import Any, Protocol, cast
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -23,10 +23,8 @@ from pipeline.aggregate.compare import SimilarityAccumulator
 from pipeline.aggregate.families import add_counts, family_validation_counts
 from pipeline.aggregate.scores import SourceAccumulator, counted, term_counts
 from pipeline.aggregate.sourcing import classify
-from pipeline.aggregate.stance_tables import StanceTables
-from pipeline.aggregate.validate import COUNT_KEYS, validation_counts
+from pipeline.aggregate.validate import validation_counts
 from pipeline.analyze.actors import ActorLexicon
-from pipeline.analyze.stance_lexicon import StanceLexicon
 from pipeline.runfolder.schema import PASSAGES_PER_CELL, columns
 from pipeline.runfolder.tables import TableAppender, records
 
@@ -35,14 +33,6 @@ MONTH_KEYS, MONTH_VALUES = ["source", "month", "frame"], ["articles", "tokens", 
 _DOCS_SCHEMA = pa.schema(
     [("article_id", pa.string()), ("source", pa.string()), ("lemmas", pa.string())]
 )
-
-
-class Accumulator(Protocol):
-    """An aggregate folded over the batches."""
-
-    def add(self, batch: Batch) -> None: ...
-
-    def result(self) -> Any: ...
 
 
 def sum_by(parts: list[pd.DataFrame], keys: list[str], values: list[str]) -> pd.DataFrame:
@@ -133,6 +123,7 @@ class Sources:
         self.acc.add(batch.articles, batch.sentences, batch.hits)
 
     def result(self) -> SourceAccumulator:
+        """The accumulator, whose intervals need the bootstrap settings."""
         return self.acc
 
 
@@ -233,7 +224,7 @@ class Quarantined:
         return self.rows
 
 
-class Families:
+class CategoryFamilies:
     """Known-groups counts per family of categories (naming, argument, other): each family's
     matches scored on their own."""
 
@@ -314,39 +305,3 @@ def sum_terms(parts: list[pd.DataFrame]) -> pd.DataFrame:
         ascending=[True, True, False, True],
         kind="stable",
     ).reset_index(drop=True)
-
-
-def accumulators(
-    data_dir: Path,
-    frames: list[str],
-    source_counts: dict[str, int] | None,
-    min_tokens: int,
-    min_hits: int,
-    actors: ActorLexicon,
-    stance: StanceLexicon | None = None,
-) -> dict[str, Accumulator]:
-    """Every aggregate of a run, by name, in the order they are folded."""
-    accs: dict[str, Accumulator] = {
-        name: Rows(data_dir, name, part)
-        for name, part in (("articles", "scores"), ("hits", "hits"), ("corpus", "articles"),
-                           ("removed", "removed"), ("validation", "validation"))
-    }  # fmt: skip
-    accs |= {
-        "sources": Sources(frames, source_counts),
-        "terms": Terms(),
-        "passages": Passages(),
-        "positions": Summed(positions, POSITION_KEYS, POSITION_VALUES),
-        "months": Summed(months, MONTH_KEYS, MONTH_VALUES),
-        "rates": Rates(frames),
-        "validation_counts": Summed(validation_tally, COUNT_KEYS, ["count"]),
-        "coverage": Coverage(min_hits),
-        "perspectives": Perspectives(),
-        "similarity": Similarity(),
-        "lemmas": Lemmas(data_dir / "lemmas.parquet"),
-        "quarantined": Quarantined(),
-        "families": Families(frames, min_tokens, min_hits),
-        "speakers": Speakers(data_dir, actors),
-    }
-    if stance is not None:
-        accs["stance"] = StanceTables(data_dir, stance, source_counts)
-    return accs

@@ -216,13 +216,7 @@ class SourceAccumulator:
             np.vstack([per[a][1].sum(axis=0) for a in ids]),
         )
 
-    def result(
-        self,
-        n_boot: int = DEFAULT_BOOTSTRAP,
-        seed: int = DEFAULT_SEED,
-        min_tokens: int = MIN_TOKENS,
-        min_hits: int = MIN_HITS,
-    ) -> pd.DataFrame:
+    def intervals(self, bootstrap: int, seed: int, min_tokens: int, min_hits: int) -> pd.DataFrame:
         """One row per source × frame (``SOURCE_COLUMNS``) with 95% percentile intervals."""
         rows = []
         for source in sorted(set(self.by_sentence) | set(self.by_article)):
@@ -235,13 +229,13 @@ class SourceAccumulator:
                 n_articles = len(ids)
                 total_tokens = float(sum(t.sum() for t in toks))
                 weighted = np.sum([w.sum(axis=0) for w in wts], axis=0)
-                boot = bootstrap_rates(toks, wts, n_boot, rng)
+                boot = bootstrap_rates(toks, wts, bootstrap, rng)
             else:
                 tok_arr, w_arr = self.units(source)
                 n_articles = len(tok_arr)
                 total_tokens = float(tok_arr.sum())
                 weighted = w_arr.sum(axis=0)
-                boot = bootstrap_article_rates(tok_arr, w_arr, n_boot, rng)
+                boot = bootstrap_article_rates(tok_arr, w_arr, bootstrap, rng)
             per_1k = weighted * 1000 / max(total_tokens, 1)
             self.boots[source] = boot
             low, high = np.percentile(boot, [2.5, 97.5], axis=0)

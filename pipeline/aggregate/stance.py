@@ -19,9 +19,7 @@ import pandas as pd
 
 from pipeline.aggregate.compare import ALPHA, PERMUTATION_MAX_UNITS, holm
 from pipeline.aggregate.scores import (
-    DEFAULT_BOOTSTRAP,
     DEFAULT_PERMUTATIONS,
-    DEFAULT_SEED,
     SENTENCE_RESAMPLING_MAX_ARTICLES,
     _rng,
     bootstrap_rates,
@@ -159,7 +157,7 @@ class StanceAccumulator:
         rows = np.vstack([per[a] for a in sorted(per)])
         return rows[rows.sum(axis=1) > 0]
 
-    def result(self, n_boot: int = DEFAULT_BOOTSTRAP, seed: int = DEFAULT_SEED) -> pd.DataFrame:
+    def intervals(self, bootstrap: int, seed: int) -> pd.DataFrame:
         """One row per source × target (``SOURCE_COLUMNS``) with 95% percentile intervals."""
         width = len(self.targets)
         rows = []
@@ -169,7 +167,7 @@ class StanceAccumulator:
             weights = [per[a] for a in ids]
             zeros = [np.zeros(len(w)) for w in weights]
             # bootstrap_rates divides by max(tokens, 1): with no tokens it returns sums × 1000
-            sums = bootstrap_rates(zeros, weights, n_boot, _rng(seed, str(source))) / 1000
+            sums = bootstrap_rates(zeros, weights, bootstrap, _rng(seed, str(source))) / 1000
             boot = smoothed(sums[:, :width], sums[:, width:])
             self.boots[source] = boot
             low, high = np.percentile(boot, [2.5, 97.5], axis=0)

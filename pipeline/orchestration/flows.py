@@ -31,6 +31,7 @@ from pipeline.analyze.lexicons import Lexicon, bundle_hash, load_lexicons
 from pipeline.analyze.stance_lexicon import STANCE_DIR, StanceLexicon, load_stance
 from pipeline.analyze.tokens import release_dictionary, tagger
 from pipeline.analyze.tokens import versions as tokenizer_versions
+from pipeline.cache.store import AggregateCache, BatchCache
 from pipeline.ingest.batches import (
     Plan,
     auto_batch_size,
@@ -48,7 +49,6 @@ from pipeline.orchestration.server import (
 )
 from pipeline.report.charts.registry import FAMILIES
 from pipeline.runfolder import runs
-from pipeline.cache.store import AggregateCache, BatchCache
 from pipeline.runfolder.excel import add_bom
 from pipeline.runfolder.tables import read_table
 from pipeline.settings import Settings
@@ -158,6 +158,7 @@ def aggregate_task(
     settings and lexicons are those of the previous one gets its tables back from
     ``AggregateCache`` instead.
     """
+    from pipeline.aggregate.params import fold_params
     from pipeline.aggregate.tables import write_tables
     from pipeline.analyze.actors import actors_path, load_actors
 
@@ -177,19 +178,8 @@ def aggregate_task(
     if settings.cache and (cached := aggregates.get(key)) is not None:
         aggregates.restore(key, data_dir)
         return cached
-    summary = write_tables(
-        data_dir,
-        [Path(d) for d in batch_dirs],
-        lexicons,
-        n_boot=settings.bootstrap,
-        seed=settings.seed,
-        source_counts=source_counts,
-        min_tokens=settings.min_tokens,
-        min_hits=settings.min_hits,
-        n_perm=settings.permutations,
-        actors=actors,
-        stance=stance,
-    )
+    params = fold_params(settings, data_dir, lexicons, actors, stance, source_counts)
+    summary = write_tables(params, [Path(d) for d in batch_dirs])
     result = {
         "scored": summary["scored"],
         "quarantined": summary["quarantined"],
