@@ -52,6 +52,10 @@ def write_tables(params: FoldParams, batch_dirs: list[Path]) -> Summary:
     warnings: list[str] = []
     for family in active:
         out = accs[family.name].result()
+        if undeclared := sorted(set(out) - set(family.tables)):
+            raise ValueError(
+                f"family {family.name} returned {', '.join(undeclared)}, which it does not declare"
+            )
         for name, df in out.items():
             write_table(df, params.data_dir / f"{name}.csv")
         warnings += family.check(out, params, known)
