@@ -46,7 +46,7 @@ def main() -> None:
     p.add_argument("--bootstrap", type=int, default=1000)
     a = p.parse_args()
     lexicons = load_lexicons(LEXICONS)
-    stance = load_stance(LEXICONS)
+    stance = load_stance(LEXICONS / "stance")
     dirs, counts = batches(a.corpus, a.work, lexicons, stance)
     settings = Settings(bootstrap=a.bootstrap, permutations=a.bootstrap)
     times = []
