@@ -34,6 +34,14 @@ def test_every_run_folder_table_has_exactly_one_family() -> None:
     assert set(owners) | WRITTEN_ELSEWHERE == set(schema.TABLES)
 
 
+def test_every_family_names_a_dashboard_section() -> None:
+    from pipeline.report.dashboard import SECTIONS
+
+    sections = {section for section, _ in SECTIONS}
+    for family in families():
+        assert family.section in sections, family.name
+
+
 class ArticlesPerSource:
     """The toy family's accumulator: articles and content tokens per source."""
 

@@ -89,7 +89,7 @@ def _picked_sums(weights: np.ndarray, picks: np.ndarray) -> np.ndarray:
     if weights.shape[1] == 1:  # numpy sums a single column pairwise, not in order
         return weights[picks].sum(axis=1)
     out = np.zeros((picks.shape[0], weights.shape[1]))
-    weighted = weights.any(axis=1)
+    weighted = np.asarray(weights.any(axis=1))
     if not weighted.any():
         return out
     row, col = np.nonzero(weighted[picks])
