@@ -21,7 +21,7 @@ import pyarrow.parquet as pq
 from pipeline.aggregate.batch import Batch
 from pipeline.aggregate.compare import SimilarityAccumulator
 from pipeline.aggregate.families import add_counts, family_validation_counts
-from pipeline.aggregate.scores import SourceAccumulator, counted, term_counts
+from pipeline.aggregate.scores import counted, term_counts
 from pipeline.aggregate.sourcing import classify
 from pipeline.aggregate.validate import validation_counts
 from pipeline.analyze.actors import ActorLexicon
@@ -111,20 +111,6 @@ class Passages:
         if not self.parts:
             return pd.DataFrame(columns=columns("passages"))
         return pd.concat(self.parts, ignore_index=True)
-
-
-class Sources:
-    """Per-source accumulators of the scores and their bootstrap (``SourceAccumulator``)."""
-
-    def __init__(self, frames: list[str], source_counts: dict[str, int] | None) -> None:
-        self.acc = SourceAccumulator(frames, source_counts)
-
-    def add(self, batch: Batch) -> None:
-        self.acc.add(batch.articles, batch.sentences, batch.hits)
-
-    def result(self) -> SourceAccumulator:
-        """The accumulator, whose intervals need the bootstrap settings."""
-        return self.acc
 
 
 class Similarity:

@@ -22,7 +22,6 @@ from pipeline.aggregate.fold import (
     Passages,
     Rates,
     Rows,
-    Sources,
     Summed,
     Terms,
     months,
@@ -30,6 +29,7 @@ from pipeline.aggregate.fold import (
     validation_tally,
 )
 from pipeline.aggregate.params import FoldParams
+from pipeline.aggregate.scores import SourceAccumulator
 from pipeline.aggregate.validate import COUNT_KEYS, agreement_of, confusion, metrics, reversals
 from pipeline.analyze.lexicons import Lexicon
 from pipeline.runfolder.schema import columns
@@ -43,7 +43,7 @@ class FramesFold:
         frames, d = params.frames, params.data_dir
         parts = (("articles", "scores"), ("hits", "hits"), ("validation", "validation"))
         self.rows = [Rows(d, name, part) for name, part in parts]
-        self.sources = Sources(frames, params.source_counts)
+        self.sources = SourceAccumulator(frames, params.source_counts)
         self.terms = Terms()
         self.passages = Passages()
         self.positions = Summed(positions, POSITION_KEYS, POSITION_VALUES)
@@ -56,15 +56,16 @@ class FramesFold:
     def add(self, batch: Batch) -> None:
         for row in self.rows:
             row.add(batch)
-        for part in (self.sources, self.terms, self.passages, self.positions, self.months,
-                     self.rates, self.validation, self.coverage, self.families):  # fmt: skip
+        self.sources.add(batch.articles, batch.sentences, batch.hits)
+        for part in (self.terms, self.passages, self.positions, self.months, self.rates,
+                     self.validation, self.coverage, self.families):  # fmt: skip
             part.add(batch)
 
     def result(self) -> Tables:
         p, frames = self.params, self.params.frames
         for row in self.rows:
             row.result()
-        acc = self.sources.acc
+        acc = self.sources
         sources = acc.intervals(p.bootstrap, p.seed, p.min_tokens, p.min_hits)
         terms, validation = self.terms.result(), self.validation.result()
         scored, covered = self.coverage.result()
