@@ -18,12 +18,15 @@ from pathlib import Path
 
 import psutil
 
+from pipeline.aggregate.params import fold_params
 from pipeline.aggregate.tables import write_tables
+from pipeline.analyze.actors import load_actors
 from pipeline.analyze.article import analyze_batch, write_batch
 from pipeline.analyze.lexicons import bundle_hash, load_lexicons
 from pipeline.ingest.batches import plan_batches, read_batch
 from pipeline.report.charts.make import make_charts
 from pipeline.report.dashboard import render_dashboard
+from pipeline.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -61,7 +64,10 @@ def main() -> None:
         )
         dirs.append(write_batch(tables, Path(b).with_suffix("")))
     report("analyze")
-    write_tables(out / "data", dirs, lexicons, a.bootstrap, 1, plan.source_counts)
+    settings = Settings(bootstrap=a.bootstrap, seed=1)
+    actors = load_actors()
+    params = fold_params(settings, out / "data", lexicons, actors, None, plan.source_counts)
+    write_tables(params, dirs)
     report("write_tables")
     (out / "run.json").write_text(json.dumps({"run_id": "memphase", "settings": {}}))
     make_charts(out)

@@ -35,14 +35,14 @@ from _common import (
 )
 from synth import take_mb, write_blob
 
+from pipeline.aggregate.params import AGGREGATE_ARTICLES
 from pipeline.aggregate.scores import article_scores
-from pipeline.aggregate.tables import AGGREGATE_ARTICLES
 from pipeline.analyze import tokens as tokens_module
 from pipeline.analyze.article import analyze_article
+from pipeline.analyze.cache import AnalysisCache
 from pipeline.analyze.lexicons import Lexicon, bundle_hash, load_lexicons
 from pipeline.analyze.tokens import tokenize
 from pipeline.ingest.corpus import MAX_BYTES, ArticleError, ArticleRef
-from pipeline.runfolder.cache import AnalysisCache
 
 DICDIR = unidic_lite.DICDIR
 GINZA_VENV = OUT / "ginza-venv"

@@ -13,8 +13,10 @@ import pandas as pd
 import pytest
 
 from pipeline.analyze.article import analyze_text, content_counts, doc_lemmas
+from pipeline.analyze.cache import AnalysisCache
 from pipeline.analyze.lexicons import bundle_hash
-from pipeline.runfolder.cache import AggregateCache, AnalysisCache, BatchCache, hits_key, token_key
+from pipeline.cache.keys import hits_key, token_key
+from pipeline.cache.store import AggregateCache, BatchCache
 
 
 def _filled(db: Path, raw: str, lexicons) -> tuple[str, str]:

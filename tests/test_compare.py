@@ -19,7 +19,7 @@ from pipeline.aggregate.compare import (
     keyness,
     log_odds_dirichlet,
 )
-from pipeline.aggregate.scores import SourceAccumulator
+from pipeline.aggregate.scores import MIN_TOKENS, SourceAccumulator
 
 SENTENCES, TOKENS = 5, 20  # per synthetic article: 5 sentences of 20 content tokens
 
@@ -52,7 +52,7 @@ def accumulate(spec, seed: int, frames: list[str], n_boot: int = 200):
     articles, sentences, hits = synthetic(spec, seed)
     acc = SourceAccumulator(frames, articles.groupby("source").size().to_dict())
     acc.add(articles, sentences, hits)
-    return acc, acc.result(n_boot, 5, min_hits=1), hits
+    return acc, acc.intervals(n_boot, 5, MIN_TOKENS, 1), hits
 
 
 # --- Holm ----------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from fold_params import params_for
 
 from pipeline.aggregate.tables import write_tables
 from pipeline.analyze.article import analyze_batch, write_batch
@@ -34,7 +35,9 @@ def _csvs(tmp: Path, items, lexicons, size: int, group: int) -> dict[str, bytes]
         for i in range(0, len(items), size)
     ]  # fmt: skip
     out = tmp / f"data-{size}-{group}"
-    write_tables(out, dirs, lexicons, n_boot=50, seed=7, n_perm=20, aggregate_articles=group)
+    params = params_for(out, lexicons, bootstrap=50, seed=7, permutations=20,
+                        aggregate_articles=group)  # fmt: skip
+    write_tables(params, dirs)
     return {p.name: p.read_bytes() for p in sorted(out.glob("*.csv"))}
 
 

@@ -16,12 +16,12 @@ import pandas as pd
 import pytest
 
 from pipeline.aggregate.scores import ARTICLE_COLUMNS, SOURCE_COLUMNS
+from pipeline.analyze.cache import AnalysisCache
 from pipeline.ingest.clean import normalize
 from pipeline.orchestration.deployment import deployment
 from pipeline.orchestration.embedded import embedded_server
 from pipeline.orchestration.flows import Settings, framing_flow
 from pipeline.orchestration.runners import task_runner
-from pipeline.runfolder.cache import AnalysisCache
 
 
 def test_run_folder_is_published_atomically(seed_run):

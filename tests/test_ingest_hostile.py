@@ -90,7 +90,7 @@ def _ref(path: Path):
 
 
 def test_the_batch_cache_key_does_not_read_an_oversized_file(tmp_path: Path) -> None:
-    from pipeline.runfolder.cache import BatchCache
+    from pipeline.cache.store import BatchCache
 
     big = tmp_path / "big.txt"
     with open(big, "wb") as fh:

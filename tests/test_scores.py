@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from pipeline.aggregate.scores import (
+    MIN_TOKENS,
     SourceAccumulator,
     article_scores,
     bootstrap_rates,
@@ -95,7 +96,7 @@ def source_scores(
     sizes = articles.groupby("source").size()
     acc = SourceAccumulator(frames, {str(s): int(n) for s, n in sizes.items()})
     acc.add(articles, sentences, hits)
-    return acc.result(n_boot, seed, min_tokens, min_hits)
+    return acc.intervals(n_boot, seed, min_tokens, min_hits)
 
 
 def test_source_scores_pool_articles(data):
@@ -134,7 +135,7 @@ def test_accumulating_batch_by_batch_equals_one_batch_in_any_order(data, large: 
         )
     assert parts.sentence_level("X") is not large
     pd.testing.assert_frame_equal(
-        whole.result(200, 3, min_hits=1), parts.result(200, 3, min_hits=1)
+        whole.intervals(200, 3, MIN_TOKENS, 1), parts.intervals(200, 3, MIN_TOKENS, 1)
     )
     for level in ("articles", "sentences"):
         for a, b in zip(whole.units("X", level), parts.units("X", level), strict=True):

@@ -83,14 +83,14 @@ def test_source_stance_intervals_and_low_evidence() -> None:
     acc = agg.StanceAccumulator(TARGETS, articles.groupby("source").size().to_dict())
     acc.add(articles.iloc[:3], hits[hits.source == "pro"], mentions[mentions.source == "pro"])
     acc.add(articles.iloc[3:], hits[hits.source == "west"], mentions[mentions.source == "west"])
-    table = acc.result(n_boot=300, seed=7).set_index(["source", "target"])
+    table = acc.intervals(300, 7).set_index(["source", "target"])
     pro = table.loc[("pro", "russia_dprk_ties")]
     assert pro.stance == agg.smoothed(6.0, 0.0) and pro.articles == 3 and pro.mentions == 6
     assert 0 <= pro.ci_low <= pro.stance <= pro.ci_high < 1
     west = table.loc[("west", "russia_dprk_ties")]
     assert west.stance < 0 and not west.low_evidence
     assert table.loc[("west", "west")].low_evidence and np.isnan(table.loc[("west", "west")].stance)
-    again = acc.result(n_boot=300, seed=7).set_index(["source", "target"])
+    again = acc.intervals(300, 7).set_index(["source", "target"])
     assert again.equals(table)
 
 
@@ -98,7 +98,7 @@ def test_differences_have_permutation_p_values_and_holm() -> None:
     articles, hits, mentions = corpus()
     acc = agg.StanceAccumulator(TARGETS, articles.groupby("source").size().to_dict())
     acc.add(articles, hits, mentions)
-    sources = acc.result(n_boot=300, seed=1)
+    sources = acc.intervals(300, 1)
     diffs = agg.differences(acc, sources, n_perm=500, seed=1)
     ties = diffs[diffs.target == "russia_dprk_ties"].iloc[0]
     assert (ties.source_a, ties.source_b, ties.unit) == ("pro", "west", "articles")
@@ -122,7 +122,7 @@ def test_expected_signs_warn_on_reversals() -> None:
     articles, hits, mentions = corpus()
     acc = agg.StanceAccumulator(TARGETS, articles.groupby("source").size().to_dict())
     acc.add(articles, hits, mentions)
-    sources = acc.result(n_boot=100, seed=1)
+    sources = acc.intervals(100, 1)
     expectations = {"pro_moscow": {"russia_dprk_ties": 1}, "western": {"russia_dprk_ties": -1}}
     table, warnings = agg.expectations_check(
         sources, expectations, {"pro": "pro_moscow", "west": "western"}

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from fold_params import params_for
 
 from pipeline.aggregate import fold
 from pipeline.aggregate.tables import write_tables
@@ -60,9 +61,9 @@ def run(
 ) -> tuple[Path, dict]:
     dirs = make_batches(root, refs, sizes, lexicons)
     counts = dict(Counter(r.source for r in refs))
-    summary = write_tables(
-        root / "data", dirs, lexicons, N_BOOT, 11, source_counts=counts, n_perm=N_PERM, **kw
-    )
+    params = params_for(root / "data", lexicons, counts, bootstrap=N_BOOT, seed=11,
+                        permutations=N_PERM, **kw)  # fmt: skip
+    summary = write_tables(params, dirs)
     return root / "data", summary
 
 

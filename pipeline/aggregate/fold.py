@@ -1,32 +1,30 @@
-"""Aggregation as a fold: every aggregate is an accumulator with ``add(batch)`` and ``result()``.
+"""The parts the families' accumulators are made of, each with ``add(batch)`` and ``result()``.
 
 ``write_tables`` reads the batches in plan order, turns each group into a ``Batch`` (its
-tables, hits in corpus order, article scores, validation rows) and hands it to every
-accumulator; what is left after the last batch is a handful of ``result()``s. Memory stays
-bounded by a batch: per-article rows go straight to the CSVs (``Rows``), the rest are running
-totals, capped samples or per-source arrays.
+tables, hits in corpus order, article scores, validation rows) and hands it to every family's
+accumulator (``family``), which hands it to its parts. Memory stays bounded by a batch:
+per-article rows go straight to the CSVs (``Rows``), the rest are running totals, capped
+samples or per-source arrays.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol, cast
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from pipeline.aggregate.batch import Batch
 from pipeline.aggregate.compare import SimilarityAccumulator
 from pipeline.aggregate.families import add_counts, family_validation_counts
-from pipeline.aggregate.scores import SourceAccumulator, article_scores, counted, term_counts
+from pipeline.aggregate.scores import counted, term_counts
 from pipeline.aggregate.sourcing import classify
-from pipeline.aggregate.stance_tables import StanceTables
-from pipeline.aggregate.validate import COUNT_KEYS, dominant_frames, validation_counts
+from pipeline.aggregate.validate import validation_counts
 from pipeline.analyze.actors import ActorLexicon
-from pipeline.analyze.stance_lexicon import StanceLexicon
 from pipeline.runfolder.schema import PASSAGES_PER_CELL, columns
 from pipeline.runfolder.tables import TableAppender, records
 
@@ -35,52 +33,6 @@ MONTH_KEYS, MONTH_VALUES = ["source", "month", "frame"], ["articles", "tokens", 
 _DOCS_SCHEMA = pa.schema(
     [("article_id", pa.string()), ("source", pa.string()), ("lemmas", pa.string())]
 )
-
-
-@dataclass
-class Batch:
-    """One group of batches, ready to fold: the analysis tables and what is derived per
-    article (scores, the known-groups check)."""
-
-    articles: pd.DataFrame
-    sentences: pd.DataFrame
-    hits: pd.DataFrame  # in corpus order, then frame, offset, term
-    removed: pd.DataFrame
-    docs: pd.DataFrame
-    quarantined: pd.DataFrame
-    sourcing: pd.DataFrame  # attributions found, speakers not yet classified
-    stance_hits: pd.DataFrame
-    stance_mentions: pd.DataFrame
-    scores: pd.DataFrame
-    validation: pd.DataFrame
-    perspective: dict[str, str]  # article id -> the manifest's perspective ("" when none)
-
-
-def prepare(t: dict[str, pd.DataFrame], frames: list[str], min_tokens: int, min_hits: int) -> Batch:
-    """A group's tables as a ``Batch``."""
-    articles, hits = t["articles"], t["hits"]
-    hits["negated"] = hits["negated"].astype(bool)
-    order = {aid: k for k, aid in enumerate(articles["article_id"])}
-    hits = hits.sort_values(
-        ["article_id", "frame", "char_start", "term"],
-        key=lambda c: c.map(order) if c.name == "article_id" else c,
-        kind="stable",
-    )
-    scores = article_scores(articles, hits, frames, min_tokens, min_hits)
-    given = articles["perspective"].fillna("").astype(str)
-    perspective = dict(zip(articles["article_id"], given, strict=True))
-    return Batch(articles, t["sentences"], hits, t["removed"], t["docs"], t["quarantined"],
-                 t["sourcing"], t["stance_hits"], t["stance_mentions"], scores,
-                 dominant_frames(scores, perspective),
-                 perspective)  # fmt: skip
-
-
-class Accumulator(Protocol):
-    """An aggregate folded over the batches."""
-
-    def add(self, batch: Batch) -> None: ...
-
-    def result(self) -> Any: ...
 
 
 def sum_by(parts: list[pd.DataFrame], keys: list[str], values: list[str]) -> pd.DataFrame:
@@ -159,19 +111,6 @@ class Passages:
         if not self.parts:
             return pd.DataFrame(columns=columns("passages"))
         return pd.concat(self.parts, ignore_index=True)
-
-
-class Sources:
-    """Per-source accumulators of the scores and their bootstrap (``SourceAccumulator``)."""
-
-    def __init__(self, frames: list[str], source_counts: dict[str, int] | None) -> None:
-        self.acc = SourceAccumulator(frames, source_counts)
-
-    def add(self, batch: Batch) -> None:
-        self.acc.add(batch.articles, batch.sentences, batch.hits)
-
-    def result(self) -> SourceAccumulator:
-        return self.acc
 
 
 class Similarity:
@@ -271,7 +210,7 @@ class Quarantined:
         return self.rows
 
 
-class Families:
+class CategoryFamilies:
     """Known-groups counts per family of categories (naming, argument, other): each family's
     matches scored on their own."""
 
@@ -352,39 +291,3 @@ def sum_terms(parts: list[pd.DataFrame]) -> pd.DataFrame:
         ascending=[True, True, False, True],
         kind="stable",
     ).reset_index(drop=True)
-
-
-def accumulators(
-    data_dir: Path,
-    frames: list[str],
-    source_counts: dict[str, int] | None,
-    min_tokens: int,
-    min_hits: int,
-    actors: ActorLexicon,
-    stance: StanceLexicon | None = None,
-) -> dict[str, Accumulator]:
-    """Every aggregate of a run, by name, in the order they are folded."""
-    accs: dict[str, Accumulator] = {
-        name: Rows(data_dir, name, part)
-        for name, part in (("articles", "scores"), ("hits", "hits"), ("corpus", "articles"),
-                           ("removed", "removed"), ("validation", "validation"))
-    }  # fmt: skip
-    accs |= {
-        "sources": Sources(frames, source_counts),
-        "terms": Terms(),
-        "passages": Passages(),
-        "positions": Summed(positions, POSITION_KEYS, POSITION_VALUES),
-        "months": Summed(months, MONTH_KEYS, MONTH_VALUES),
-        "rates": Rates(frames),
-        "validation_counts": Summed(validation_tally, COUNT_KEYS, ["count"]),
-        "coverage": Coverage(min_hits),
-        "perspectives": Perspectives(),
-        "similarity": Similarity(),
-        "lemmas": Lemmas(data_dir / "lemmas.parquet"),
-        "quarantined": Quarantined(),
-        "families": Families(frames, min_tokens, min_hits),
-        "speakers": Speakers(data_dir, actors),
-    }
-    if stance is not None:
-        accs["stance"] = StanceTables(data_dir, stance, source_counts)
-    return accs

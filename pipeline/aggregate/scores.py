@@ -78,6 +78,27 @@ def _rng(seed: int, source: str) -> np.random.Generator:
     return np.random.default_rng([seed, digest])
 
 
+def _picked_sums(weights: np.ndarray, picks: np.ndarray) -> np.ndarray:
+    """``weights[picks].sum(axis=1)`` without gathering the sentences that weigh nothing.
+
+    Per resample (a row of ``picks``) the weighted sentences it picked are added in the
+    order picked, from 0.0, exactly as the full sum adds them (adding a zero row changes
+    no bit), so the numbers are the same; the cost follows the weighted picks, not every
+    sentence × column of every resample.
+    """
+    if weights.shape[1] == 1:  # numpy sums a single column pairwise, not in order
+        return weights[picks].sum(axis=1)
+    out = np.zeros((picks.shape[0], weights.shape[1]))
+    weighted = np.asarray(weights.any(axis=1))
+    if not weighted.any():
+        return out
+    row, col = np.nonzero(weighted[picks])
+    chosen = weights[picks[row, col]]
+    for k in range(weights.shape[1]):
+        out[:, k] = np.bincount(row, weights=chosen[:, k], minlength=picks.shape[0])
+    return out
+
+
 def bootstrap_rates(
     sentence_tokens: list[np.ndarray],
     sentence_weights: list[np.ndarray],
@@ -105,7 +126,7 @@ def bootstrap_rates(
         if resample_sentences and len(t_i) > 1:
             idx = rng.integers(0, len(t_i), size=(rows.size, len(t_i)))
             np.add.at(tok, rows, t_i[idx].sum(axis=1))
-            np.add.at(wt, rows, w_i[idx].sum(axis=1))
+            np.add.at(wt, rows, _picked_sums(w_i, idx))
         else:
             np.add.at(tok, rows, t_i.sum())
             np.add.at(wt, rows, w_i.sum(axis=0))
@@ -216,13 +237,7 @@ class SourceAccumulator:
             np.vstack([per[a][1].sum(axis=0) for a in ids]),
         )
 
-    def result(
-        self,
-        n_boot: int = DEFAULT_BOOTSTRAP,
-        seed: int = DEFAULT_SEED,
-        min_tokens: int = MIN_TOKENS,
-        min_hits: int = MIN_HITS,
-    ) -> pd.DataFrame:
+    def intervals(self, bootstrap: int, seed: int, min_tokens: int, min_hits: int) -> pd.DataFrame:
         """One row per source × frame (``SOURCE_COLUMNS``) with 95% percentile intervals."""
         rows = []
         for source in sorted(set(self.by_sentence) | set(self.by_article)):
@@ -235,13 +250,13 @@ class SourceAccumulator:
                 n_articles = len(ids)
                 total_tokens = float(sum(t.sum() for t in toks))
                 weighted = np.sum([w.sum(axis=0) for w in wts], axis=0)
-                boot = bootstrap_rates(toks, wts, n_boot, rng)
+                boot = bootstrap_rates(toks, wts, bootstrap, rng)
             else:
                 tok_arr, w_arr = self.units(source)
                 n_articles = len(tok_arr)
                 total_tokens = float(tok_arr.sum())
                 weighted = w_arr.sum(axis=0)
-                boot = bootstrap_article_rates(tok_arr, w_arr, n_boot, rng)
+                boot = bootstrap_article_rates(tok_arr, w_arr, bootstrap, rng)
             per_1k = weighted * 1000 / max(total_tokens, 1)
             self.boots[source] = boot
             low, high = np.percentile(boot, [2.5, 97.5], axis=0)

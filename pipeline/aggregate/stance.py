@@ -19,9 +19,7 @@ import pandas as pd
 
 from pipeline.aggregate.compare import ALPHA, PERMUTATION_MAX_UNITS, holm
 from pipeline.aggregate.scores import (
-    DEFAULT_BOOTSTRAP,
     DEFAULT_PERMUTATIONS,
-    DEFAULT_SEED,
     SENTENCE_RESAMPLING_MAX_ARTICLES,
     _rng,
     bootstrap_rates,
@@ -100,6 +98,14 @@ def article_stance(
     return out[ARTICLE_COLUMNS].reset_index(drop=True)
 
 
+def _positions(keys: pd.Series) -> dict[object, np.ndarray]:
+    """Per key, the positions of its rows in ``keys``, in row order."""
+    codes, uniques = pd.factorize(keys)
+    order = np.argsort(codes, kind="stable")
+    bounds = np.searchsorted(codes[order], np.arange(len(uniques) + 1))
+    return {key: order[bounds[k] : bounds[k + 1]] for k, key in enumerate(uniques)}
+
+
 class StanceAccumulator:
     """Collects, batch by batch, what source intervals and differences need: per article of
     a source its per-sentence positive and negative strengths by target (article totals for
@@ -123,23 +129,23 @@ class StanceAccumulator:
         width = len(self.targets)
         own = counted_hits(hits)
         own = own[own["target"].isin(self.pos)]
-        by_article = {a: g for a, g in own.groupby("article_id", sort=False)}
+        # Columns once for the whole group, then each article's rows by position: a pandas
+        # call per article cost more than the bootstrap.
+        sids = own["sentence_id"].to_numpy(dtype=np.int64)
+        cols = own["target"].map(self.pos).to_numpy(dtype=np.int64)
+        cols = cols + np.where(own["polarity"].to_numpy() > 0, 0, width)
+        weights = own["weight"].to_numpy(dtype=float)
+        by_article = _positions(own["article_id"])
         for a, source, n_sent in articles[["article_id", "source", "sentences"]].itertuples(
             index=False
         ):
             per = self.units.setdefault(source, {})
             rows = max(int(n_sent), 1) if self.sentence_level(source) else 1
             w = np.zeros((rows, 2 * width))
-            g = by_article.get(a)
-            if g is not None:
-                sid = (
-                    g["sentence_id"].to_numpy(dtype=np.int64)
-                    if rows > 1
-                    else np.zeros(len(g), dtype=np.int64)
-                )
-                col = g["target"].map(self.pos).to_numpy(dtype=np.int64)
-                col = col + np.where(g["polarity"].to_numpy() > 0, 0, width)
-                np.add.at(w, (sid, col), g["weight"].to_numpy(dtype=float))
+            idx = by_article.get(a)
+            if idx is not None:
+                sid = sids[idx] if rows > 1 else np.zeros(len(idx), dtype=np.int64)
+                np.add.at(w, (sid, cols[idx]), weights[idx])
             per[a] = w
         for (source, target), g in own.groupby(["source", "target"]):
             self.tallies.setdefault((str(source), str(target)), [0, 0, 0])[0] += len(g)
@@ -159,7 +165,7 @@ class StanceAccumulator:
         rows = np.vstack([per[a] for a in sorted(per)])
         return rows[rows.sum(axis=1) > 0]
 
-    def result(self, n_boot: int = DEFAULT_BOOTSTRAP, seed: int = DEFAULT_SEED) -> pd.DataFrame:
+    def intervals(self, bootstrap: int, seed: int) -> pd.DataFrame:
         """One row per source × target (``SOURCE_COLUMNS``) with 95% percentile intervals."""
         width = len(self.targets)
         rows = []
@@ -169,7 +175,7 @@ class StanceAccumulator:
             weights = [per[a] for a in ids]
             zeros = [np.zeros(len(w)) for w in weights]
             # bootstrap_rates divides by max(tokens, 1): with no tokens it returns sums × 1000
-            sums = bootstrap_rates(zeros, weights, n_boot, _rng(seed, str(source))) / 1000
+            sums = bootstrap_rates(zeros, weights, bootstrap, _rng(seed, str(source))) / 1000
             boot = smoothed(sums[:, :width], sums[:, width:])
             self.boots[source] = boot
             low, high = np.percentile(boot, [2.5, 97.5], axis=0)

@@ -14,6 +14,7 @@ from typing import Any
 
 import pandas as pd
 
+from pipeline.analyze.cache import AnalysisCache
 from pipeline.analyze.hits import Hit, find_hits, match_sentence, matcher
 from pipeline.analyze.lexicons import Lexicon
 from pipeline.analyze.sourcing import (
@@ -25,9 +26,9 @@ from pipeline.analyze.sourcing import (
 from pipeline.analyze.stance import StanceHit, find_stance
 from pipeline.analyze.stance_lexicon import StanceLexicon
 from pipeline.analyze.tokens import NON_CONTENT_POS, TokenColumns, tokenize_spans
+from pipeline.cache.keys import hits_key, token_key
 from pipeline.ingest.clean import CleanText, clean_article
 from pipeline.ingest.corpus import ArticleError, ArticleRef, Quarantined, extract_text, read_article
-from pipeline.runfolder.cache import AnalysisCache, hits_key, token_key
 
 TABLES = (
     "articles",

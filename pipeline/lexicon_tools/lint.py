@@ -8,28 +8,14 @@ from __future__ import annotations
 
 import json
 import sys
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline.analyze.actors import ACTORS_IN_FOLDER, load_actors
 from pipeline.analyze.hits import Matcher, match_sentence
 from pipeline.analyze.lexicons import Entry, Lexicon, LexiconError, load_lexicon
 from pipeline.analyze.tokens import tokenize_columns
-
-# Entries are checked in isolation and inside this carrier sentence: a term whose
-# segmentation changes with its neighbours will miss real text.
-CARRIER = "昨日、{term}が話題になり、各紙が伝えた。"
-
-
-@dataclass(slots=True)
-class FrameReport:
-    """What lint found in one lexicon file."""
-
-    file: str
-    frame: str
-    entries: int = 0
-    errors: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
+from pipeline.lexicon_tools.lint_report import CARRIER, FrameReport
+from pipeline.lexicon_tools.stance_lint import lint_stance
 
 
 def _self_matches(entry: Entry, m: Matcher, text: str) -> bool:
@@ -119,7 +105,6 @@ def lint(directory: Path) -> dict[str, FrameReport]:
         reports[lex.frame] = report
         lexicons.append(lex)
     lint_collisions(lexicons, reports)
-    from pipeline.lexicon_tools.stance_lint import lint_stance  # it imports this module
 
     reports.update(lint_stance(Path(directory)))
     reports.update(lint_actors(Path(directory)))

@@ -15,7 +15,7 @@ from typing import Any
 from pipeline.analyze import lexicon_schemas as schemas
 from pipeline.analyze.lexicon_yaml import read
 from pipeline.analyze.stance_lexicon import StanceLexicon
-from pipeline.lexicon_tools.lint import FrameReport
+from pipeline.lexicon_tools.lint_report import FrameReport
 
 SIGNS = {"positive": 1, "negative": -1, "none": 0}
 

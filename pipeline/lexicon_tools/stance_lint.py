@@ -14,7 +14,7 @@ from pipeline.analyze.hits import Matcher, match_sentence
 from pipeline.analyze.lexicons import Entry, Lexicon, LexiconError
 from pipeline.analyze.stance_lexicon import STANCE_DIR, StanceLexicon, load_stance
 from pipeline.analyze.tokens import lemmas
-from pipeline.lexicon_tools.lint import CARRIER, FrameReport
+from pipeline.lexicon_tools.lint_report import CARRIER, FrameReport
 from pipeline.lexicon_tools.stance_examples import lint_examples
 
 

@@ -17,6 +17,7 @@ from typing import Any
 from prefect import flow, get_run_logger
 
 from pipeline.analyze.lexicon_set import lexicon_set
+from pipeline.cache.store import BatchCache
 from pipeline.ingest.batches import Plan, auto_batch_size, count_articles, plan_batches
 from pipeline.orchestration.artifacts import publish_artifacts
 from pipeline.orchestration.embedded import embedded_server
@@ -34,7 +35,6 @@ from pipeline.orchestration.tasks import (
     dashboard_task,
 )
 from pipeline.runfolder import runs
-from pipeline.runfolder.cache import BatchCache
 from pipeline.runfolder.excel import add_bom
 from pipeline.runfolder.record import BatchRecord, write_record
 from pipeline.settings import Settings

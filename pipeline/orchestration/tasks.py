@@ -11,8 +11,8 @@ from typing import Any, cast
 from prefect import task
 
 from pipeline.analyze.lexicon_set import lexicon_set
+from pipeline.cache.store import AggregateCache, BatchCache
 from pipeline.ingest.batches import read_batch
-from pipeline.runfolder.cache import AggregateCache, BatchCache
 from pipeline.settings import Settings
 
 
@@ -31,7 +31,7 @@ def analyze_batch_task(
     changed one is analyzed from the per-article cache (``AnalysisCache``).
     """
     from pipeline.analyze.article import analyze_batch, write_batch
-    from pipeline.runfolder.cache import AnalysisCache
+    from pipeline.analyze.cache import AnalysisCache
 
     batch = Path(batch_file)
     items = read_batch(batch)
@@ -83,6 +83,7 @@ def aggregate_task(
     settings and lexicons are those of the previous one gets its tables back from
     ``AggregateCache`` instead.
     """
+    from pipeline.aggregate.params import fold_params
     from pipeline.aggregate.tables import write_tables
 
     lexset = lexicon_set(lexicon_dir, lexicons_sha)
@@ -100,19 +101,8 @@ def aggregate_task(
     if settings.cache and (cached := aggregates.get(key)) is not None:
         aggregates.restore(key, data_dir)
         return cached
-    summary = write_tables(
-        data_dir,
-        [Path(d) for d in batch_dirs],
-        lexicons,
-        n_boot=settings.bootstrap,
-        seed=settings.seed,
-        source_counts=source_counts,
-        min_tokens=settings.min_tokens,
-        min_hits=settings.min_hits,
-        n_perm=settings.permutations,
-        actors=actors,
-        stance=stance,
-    )
+    params = fold_params(settings, data_dir, lexicons, actors, stance, source_counts)
+    summary = write_tables(params, [Path(d) for d in batch_dirs])
     result = {
         "scored": summary["scored"],
         "quarantined": summary["quarantined"],
