@@ -89,14 +89,32 @@ def restore_frame(df: pd.DataFrame) -> pd.DataFrame:
 _HIDDEN_CHARS = "".join(
     chr(c) for c in range(sys.maxunicode + 1) if unicodedata.category(chr(c)) == "Cf"
 ).replace("\u200d", "")
-_HIDDEN_CLASS = f"[{re.escape(_HIDDEN_CHARS)}]"
 
 
-def _hidden(ch: str) -> bool:
-    return ch in _HIDDEN_SET
+def _char_class(chars: str) -> str:
+    """A regex character class of ``chars`` written as runs (``[a-c]``, not ``[abc]``):
+    given single characters beyond the BMP, ``re`` tests every one of them in turn."""
+    runs: list[list[int]] = []
+    for point in sorted(map(ord, chars)):
+        if runs and runs[-1][1] == point - 1:
+            runs[-1][1] = point
+        else:
+            runs.append([point, point])
+    parts = (re.escape(chr(a)) + (f"-{re.escape(chr(b))}" if b > a else "") for a, b in runs)
+    return f"[{''.join(parts)}]"
 
 
+_HIDDEN_CLASS = _char_class(_HIDDEN_CHARS)
 _HIDDEN_SET = frozenset(_HIDDEN_CHARS)
+_HIDDEN_RE = re.compile(_HIDDEN_CLASS)
+
+
+def _has_hidden(s: str) -> bool:
+    return not s.isascii() and _HIDDEN_RE.search(s) is not None
+
+
+def _visible(ch: str) -> str:
+    return f"[U+{ord(ch):04X}]" if ch in _HIDDEN_SET else ch
 
 
 def display_name(text: object) -> str:
@@ -104,9 +122,18 @@ def display_name(text: object) -> str:
     (``[U+202E]``): they can no longer reorder or hide what is shown around them, and two
     names that differ only by one still look different."""
     s = "" if text is None else str(text)
-    if not any(map(_hidden, s)):
+    if not _has_hidden(s):
         return s
-    return "".join(f"[U+{ord(ch):04X}]" if _hidden(ch) else ch for ch in s)
+    return "".join(map(_visible, s))
+
+
+def display_value(value: Any) -> Any:
+    """``value`` as a page shows it: text (of whatever ``str`` type, so markup stays markup)
+    with ``display_name`` applied; anything else unchanged. Meant for the point where a value
+    is rendered (a template's ``finalize``), so nothing has to walk the data beforehand."""
+    if isinstance(value, str) and _has_hidden(value):
+        return type(value)(display_name(value))
+    return value
 
 
 def display_frame(df: pd.DataFrame) -> pd.DataFrame:
@@ -122,9 +149,11 @@ def display_frame(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def display_all(obj: Any) -> Any:
-    """Strings anywhere in nested dicts, lists and tuples passed through ``display_name``."""
+    """Strings anywhere in nested dicts, lists and tuples passed through ``display_name``
+    (for small payloads such as a page's embedded JSON; rendered values use
+    ``display_value``)."""
     if isinstance(obj, str):
-        return display_name(obj) if any(map(_hidden, obj)) else obj
+        return display_name(obj) if _has_hidden(obj) else obj
     if isinstance(obj, dict):
         return {display_all(k): display_all(v) for k, v in obj.items()}
     if isinstance(obj, list | tuple):
