@@ -129,8 +129,10 @@ def _pass_on(share: Share) -> dict[str, ChartNote]:
 def _processes(figures: int) -> int:
     """How many processes to draw ``figures`` figures in: one per usable core, at most
     ``MAX_PROCESSES``, each with ``MIN_FIGURES_EACH`` figures or more; 1 where processes
-    cannot be forked."""
+    cannot be forked (not Linux, or a daemon process)."""
     if sys.platform != "linux" or "fork" not in multiprocessing.get_all_start_methods():
+        return 1
+    if multiprocessing.current_process().daemon:  # may not have children of its own
         return 1
     cores = len(os.sched_getaffinity(0))
     return max(1, min(cores, MAX_PROCESSES, figures // MIN_FIGURES_EACH))
