@@ -17,6 +17,8 @@ from __future__ import annotations
 import re
 import sys
 import unicodedata
+from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 import pandas as pd
@@ -84,11 +86,25 @@ def restore_frame(df: pd.DataFrame) -> pd.DataFrame:
     return df
 
 
-# Bidi embeddings, overrides, isolates and marks, the Arabic letter mark, and every other
-# format (Cf) character (zero-width ones included) but the ZWJ that joins emoji.
-_HIDDEN_CHARS = "".join(
-    chr(c) for c in range(sys.maxunicode + 1) if unicodedata.category(chr(c)) == "Cf"
-).replace("\u200d", "")
+@dataclass(frozen=True)
+class _Hidden:
+    """Bidi embeddings, overrides, isolates and marks, the Arabic letter mark, and every other
+    format (Cf) character (zero-width ones included) but the ZWJ that joins emoji."""
+
+    chars: frozenset[str]
+    pattern: str
+    regex: re.Pattern[str]
+
+
+@cache
+def _hidden() -> _Hidden:
+    """The hidden characters, found once per process when a name is first displayed (a walk
+    over every code point: a process that only writes tables never pays for it)."""
+    chars = "".join(
+        chr(c) for c in range(sys.maxunicode + 1) if unicodedata.category(chr(c)) == "Cf"
+    ).replace("\u200d", "")
+    pattern = _char_class(chars)
+    return _Hidden(frozenset(chars), pattern, re.compile(pattern))
 
 
 def _char_class(chars: str) -> str:
@@ -104,17 +120,12 @@ def _char_class(chars: str) -> str:
     return f"[{''.join(parts)}]"
 
 
-_HIDDEN_CLASS = _char_class(_HIDDEN_CHARS)
-_HIDDEN_SET = frozenset(_HIDDEN_CHARS)
-_HIDDEN_RE = re.compile(_HIDDEN_CLASS)
-
-
 def _has_hidden(s: str) -> bool:
-    return not s.isascii() and _HIDDEN_RE.search(s) is not None
+    return not s.isascii() and _hidden().regex.search(s) is not None
 
 
 def _visible(ch: str) -> str:
-    return f"[U+{ord(ch):04X}]" if ch in _HIDDEN_SET else ch
+    return f"[U+{ord(ch):04X}]" if ch in _hidden().chars else ch
 
 
 def display_name(text: object) -> str:
@@ -142,7 +153,7 @@ def display_frame(df: pd.DataFrame) -> pd.DataFrame:
         values = _strings(df[col])
         if values is None:
             continue
-        hidden = values.str.contains(_HIDDEN_CLASS, regex=True, na=False).astype(bool)
+        hidden = values.str.contains(_hidden().pattern, regex=True, na=False).astype(bool)
         if hidden.any():
             df[col] = values.where(~hidden, values[hidden].map(display_name))
     return df
