@@ -34,7 +34,7 @@ from pipeline.runfolder.tables import atomic_write
 MAX_PROCESSES = 4
 MIN_FIGURES_EACH = 3
 # The figures of the run being drawn, as the forked processes inherit them.
-_FIGURES: list[tuple[str, ChartData]] = []
+_FIGURES: list[tuple[list[str], ChartData]] = []
 
 
 def _save(fig: Figure, path: Path) -> None:
@@ -104,7 +104,7 @@ Share = tuple[dict[str, ChartNote], list[warnings.WarningMessage], list[logging.
 def _draw_share(index: int, processes: int, out: str) -> Share:
     """In a forked process: draw every ``processes``-th figure from ``index`` on; return
     their notes with the warnings and log records seen, for the parent to pass on."""
-    names, d = _FIGURES[0][0].split("\0"), _FIGURES[0][1]
+    names, d = _FIGURES[0]
     logs = _Records()
     logging.getLogger().handlers = [logs]  # this process ends after drawing
     with warnings.catch_warnings(record=True) as seen:
@@ -142,7 +142,7 @@ def _draw_forked(d: ChartData, out: Path, names: list[str], processes: int) -> d
     """Draw ``names`` in ``processes`` forked processes, every ``processes``-th figure each
     (neighbouring figures of one chart cost alike, so the shares come out even); their notes
     in the order of ``names``."""
-    _FIGURES[:] = [("\0".join(names), d)]
+    _FIGURES[:] = [(names, d)]
     gc.freeze()  # the inherited objects stay shared: no collection in a child touches them
     try:
         ctx = multiprocessing.get_context("fork")
