@@ -41,6 +41,10 @@ def _recalc_keeping_outlines(font: TTFont) -> None:
     every kept glyph again, to the same bytes, at most of the subset's cost."""
     glyf = font["glyf"]
     raw = {name: g.data for name, g in glyf.glyphs.items() if hasattr(g, "data")}
+    done: set[str] = set()
+    for name, glyph in glyf.glyphs.items():  # glyphs the subsetter built or changed
+        if name not in raw and (glyph.numberOfContours or getattr(glyph, "program", None)):
+            glyph.recalcBounds(glyf, boundsDone=done)
     font["maxp"].recalc(font)
     for tag in ("hhea", "vhea"):
         if tag in font:
