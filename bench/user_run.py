@@ -87,7 +87,8 @@ def summarise(sizes: list[float], corpora: dict, reps: list[dict]) -> str:
     for rep in reps:
         run_cpu = rep["runs"][large]["cpu"] - rep["runs"][small]["cpu"]
         mecab_cpu = rep["mecab"][large][1] - rep["mecab"][small][1]
-        ratios.append((extra_chars / run_cpu) / (extra_chars / mecab_cpu))
+        if run_cpu > 0 and mecab_cpu > 0:  # both differences above the CPU clock's resolution
+            ratios.append((extra_chars / run_cpu) / (extra_chars / mecab_cpu))
         fixed.append(rep["runs"][small]["wall"] / rep["empty"][0])
     for mb in sizes:
         runs = [rep["runs"][mb] for rep in reps]
@@ -106,8 +107,12 @@ def summarise(sizes: list[float], corpora: dict, reps: list[dict]) -> str:
         table(["corpus", "chars", "wall s", "CPU s", *PHASES, "background"], rows),
         "",
         f"- **Variable cost** ({large:g} MB minus one article, CPU seconds): "
-        f"**{statistics.median(ratios):.2f} × mecab** per core, median of "
-        f"{len(ratios)} repetitions ({', '.join(f'{r:.2f}' for r in ratios)}).",
+        + (
+            f"**{statistics.median(ratios):.2f} × mecab** per core, median of "
+            f"{len(ratios)} repetitions ({', '.join(f'{r:.2f}' for r in ratios)})."
+            if ratios
+            else "not measured: the corpora are too close in size for the CPU clock."
+        ),
         f"- **Fixed cost**: one-article run / empty Prefect flow run (cold processes, wall): "
         f"**{statistics.median(fixed):.2f} ×** ({', '.join(f'{r:.2f}' for r in fixed)}); "
         f"empty flow {statistics.median(rep['empty'][0] for rep in reps):.1f} s.",

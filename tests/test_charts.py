@@ -210,6 +210,24 @@ def test_stale_charts_are_removed(tmp_path: Path) -> None:
     assert first - second  # the two dropped frames' top-term charts are gone
 
 
+def test_charts_drawn_in_forked_processes_are_the_same_bytes(tmp_path: Path) -> None:
+    runs = [make_fake_run(tmp_path / f"run{k}", hostile=True) for k in (1, 3)]
+    one = make_charts(runs[0], processes=1)
+    three = make_charts(runs[1], processes=3)
+    assert [p.name for p in one] == [p.name for p in three] and len(one) > 6
+    for a, b in zip(one, three, strict=True):
+        assert a.read_bytes() == b.read_bytes(), a.name
+    assert read_notes(runs[0]) == read_notes(runs[1])
+
+
+def test_a_failure_in_a_forked_process_reaches_the_caller(tmp_path: Path) -> None:
+    run = make_fake_run(tmp_path / "run")
+    (run / "charts").mkdir()
+    ((run / "charts") / "voices.png").mkdir()  # a folder where a chart goes: the save fails
+    with pytest.raises(OSError):
+        make_charts(run, processes=2)
+
+
 def test_display_label_examples() -> None:
     assert display_label("Valdai Club") == "Valdai Club"
     long = display_label(
@@ -415,7 +433,7 @@ def test_each_chart_is_drawn_once(tmp_path: Path, monkeypatch) -> None:
         real(self, renderer)
 
     monkeypatch.setattr(Figure, "draw", counted)
-    paths = make_charts(run)
+    paths = make_charts(run, processes=1)  # counted here, not in forked processes
     assert len(draws) == len(paths)  # no layout pass re-drawing a figure before it is saved
 
 

@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import os
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -48,7 +50,7 @@ from pipeline.report.sourcing_view import sourcing_view
 from pipeline.report.stance_check_view import stance_check_view
 from pipeline.report.stance_view import stance_view
 from pipeline.report.webfont import font_face
-from pipeline.runfolder.cells import display_all
+from pipeline.runfolder.cells import display_all, display_value
 from pipeline.runfolder.schema import ALPHA, PASSAGES_PER_CELL
 from pipeline.runfolder.tables import atomic_write, read_table
 
@@ -164,15 +166,27 @@ def build_context(run_dir: Path, run: dict[str, Any] | None = None) -> dict[str,
 # --- rendering --------------------------------------------------------------------------------
 
 
+def _json(obj: Any, **kwargs: Any) -> str:
+    """``|tojson``: the names in the page's embedded JSON shown as the page shows them."""
+    return json.dumps(display_all(obj), **kwargs)
+
+
+@cache
 def _environment() -> jinja2.Environment:
+    """The page's templates, compiled once per process. Every rendered value passes through
+    ``display_value`` (``finalize``): hidden characters are made visible where a value is
+    written, so the context is never walked for them."""
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES),
         autoescape=True,  # every template, whatever its file extension
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        finalize=display_value,
+        auto_reload=False,
     )
     env.filters["count_of"] = count_of
+    env.policies["json.dumps_function"] = _json
     return env
 
 
@@ -197,7 +211,7 @@ def render_html(run_dir: Path, run: dict[str, Any] | None = None) -> str:
     env = _environment()
     template = env.get_template("dashboard.html.j2")
     page = template.render(
-        **display_all(build_context(run_dir, run)),
+        **build_context(run_dir, run),
         css=_asset("dashboard.css"),
         js=_asset("dashboard.js"),
         nonce=Markup(NONCE),

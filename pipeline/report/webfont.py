@@ -30,8 +30,30 @@ def font_file() -> Path | None:
 
 def needed(text: str) -> list[int]:
     """The code points of ``text`` in the embedded ranges, sorted."""
-    points = {ord(c) for c in text}
+    points = map(ord, set(text))
     return sorted(p for p in points if any(a <= p <= b for a, b in RANGES))
+
+
+def _recalc_keeping_outlines(font: TTFont) -> None:
+    """Recalculate what fontTools recalculates from the outlines on save (the font's box in
+    ``head``, ``maxp``'s maxima, ``hhea``/``vhea``'s extents), then put every glyph back as the
+    bytes it was read from and save without recalculating. fontTools would otherwise compile
+    every kept glyph again, to the same bytes, at most of the subset's cost."""
+    glyf = font["glyf"]
+    raw = {name: g.data for name, g in glyf.glyphs.items() if hasattr(g, "data")}
+    done: set[str] = set()
+    for name, glyph in glyf.glyphs.items():  # glyphs the subsetter built or changed
+        if name not in raw and (glyph.numberOfContours or getattr(glyph, "program", None)):
+            glyph.recalcBounds(glyf, boundsDone=done)
+    font["maxp"].recalc(font)
+    for tag in ("hhea", "vhea"):
+        if tag in font:
+            font[tag].recalc(font)
+    for name, data in raw.items():
+        glyph = glyf.glyphs[name]
+        glyph.__dict__.clear()
+        glyph.data = data
+    font.recalcBBoxes = False
 
 
 def font_face(text: str) -> str:
@@ -46,10 +68,12 @@ def font_face(text: str) -> str:
     options.layout_features = ["*"]
     options.name_IDs = [0, 1, 2, 3, 4, 5, 6]  # keep the copyright and licence names
     options.notdef_outline = True
-    font = TTFont(str(path), recalcTimestamp=False, lazy=False)
+    # Loaded lazily: only the kept glyphs are ever decompiled.
+    font = TTFont(str(path), recalcTimestamp=False)
     sub = subset.Subsetter(options)
     sub.populate(unicodes=points)
     sub.subset(font)
+    _recalc_keeping_outlines(font)
     buf = io.BytesIO()
     font.flavor = "woff"
     font.save(buf)

@@ -17,6 +17,8 @@ from __future__ import annotations
 import re
 import sys
 import unicodedata
+from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 import pandas as pd
@@ -84,19 +86,46 @@ def restore_frame(df: pd.DataFrame) -> pd.DataFrame:
     return df
 
 
-# Bidi embeddings, overrides, isolates and marks, the Arabic letter mark, and every other
-# format (Cf) character (zero-width ones included) but the ZWJ that joins emoji.
-_HIDDEN_CHARS = "".join(
-    chr(c) for c in range(sys.maxunicode + 1) if unicodedata.category(chr(c)) == "Cf"
-).replace("\u200d", "")
-_HIDDEN_CLASS = f"[{re.escape(_HIDDEN_CHARS)}]"
+@dataclass(frozen=True)
+class _Hidden:
+    """Bidi embeddings, overrides, isolates and marks, the Arabic letter mark, and every other
+    format (Cf) character (zero-width ones included) but the ZWJ that joins emoji."""
+
+    chars: frozenset[str]
+    pattern: str
+    regex: re.Pattern[str]
 
 
-def _hidden(ch: str) -> bool:
-    return ch in _HIDDEN_SET
+@cache
+def _hidden() -> _Hidden:
+    """The hidden characters, found once per process when a name is first displayed (a walk
+    over every code point: a process that only writes tables never pays for it)."""
+    chars = "".join(
+        chr(c) for c in range(sys.maxunicode + 1) if unicodedata.category(chr(c)) == "Cf"
+    ).replace("\u200d", "")
+    pattern = _char_class(chars)
+    return _Hidden(frozenset(chars), pattern, re.compile(pattern))
 
 
-_HIDDEN_SET = frozenset(_HIDDEN_CHARS)
+def _char_class(chars: str) -> str:
+    """A regex character class of ``chars`` written as runs (``[a-c]``, not ``[abc]``):
+    given single characters beyond the BMP, ``re`` tests every one of them in turn."""
+    runs: list[list[int]] = []
+    for point in sorted(map(ord, chars)):
+        if runs and runs[-1][1] == point - 1:
+            runs[-1][1] = point
+        else:
+            runs.append([point, point])
+    parts = (re.escape(chr(a)) + (f"-{re.escape(chr(b))}" if b > a else "") for a, b in runs)
+    return f"[{''.join(parts)}]"
+
+
+def _has_hidden(s: str) -> bool:
+    return not s.isascii() and _hidden().regex.search(s) is not None
+
+
+def _visible(ch: str) -> str:
+    return f"[U+{ord(ch):04X}]" if ch in _hidden().chars else ch
 
 
 def display_name(text: object) -> str:
@@ -104,9 +133,18 @@ def display_name(text: object) -> str:
     (``[U+202E]``): they can no longer reorder or hide what is shown around them, and two
     names that differ only by one still look different."""
     s = "" if text is None else str(text)
-    if not any(map(_hidden, s)):
+    if not _has_hidden(s):
         return s
-    return "".join(f"[U+{ord(ch):04X}]" if _hidden(ch) else ch for ch in s)
+    return "".join(map(_visible, s))
+
+
+def display_value(value: Any) -> Any:
+    """``value`` as a page shows it: text (of whatever ``str`` type, so markup stays markup)
+    with ``display_name`` applied; anything else unchanged. Meant for the point where a value
+    is rendered (a template's ``finalize``), so nothing has to walk the data beforehand."""
+    if isinstance(value, str) and _has_hidden(value):
+        return type(value)(display_name(value))
+    return value
 
 
 def display_frame(df: pd.DataFrame) -> pd.DataFrame:
@@ -115,16 +153,18 @@ def display_frame(df: pd.DataFrame) -> pd.DataFrame:
         values = _strings(df[col])
         if values is None:
             continue
-        hidden = values.str.contains(_HIDDEN_CLASS, regex=True, na=False).astype(bool)
+        hidden = values.str.contains(_hidden().pattern, regex=True, na=False).astype(bool)
         if hidden.any():
             df[col] = values.where(~hidden, values[hidden].map(display_name))
     return df
 
 
 def display_all(obj: Any) -> Any:
-    """Strings anywhere in nested dicts, lists and tuples passed through ``display_name``."""
+    """Strings anywhere in nested dicts, lists and tuples passed through ``display_name``
+    (for small payloads such as a page's embedded JSON; rendered values use
+    ``display_value``)."""
     if isinstance(obj, str):
-        return display_name(obj) if any(map(_hidden, obj)) else obj
+        return display_name(obj) if _has_hidden(obj) else obj
     if isinstance(obj, dict):
         return {display_all(k): display_all(v) for k, v in obj.items()}
     if isinstance(obj, list | tuple):
