@@ -11,19 +11,15 @@ from hypothesis import strategies as st
 
 from pipeline.analyze.article import analyze_article, analyze_text
 from pipeline.analyze.lexicons import load_lexicon
-from pipeline.ingest.clean import normalize
-from pipeline.ingest.corpus import (
+from pipeline.ingest.article_text import (
     ArticleError,
-    ArticleRef,
-    CorpusError,
     article_text,
     decode,
     html_to_text,
     looks_like_html,
-    read_article,
-    read_manifest,
-    safe_name,
 )
+from pipeline.ingest.clean import normalize
+from pipeline.ingest.corpus import ArticleRef, CorpusError, read_article, read_manifest, safe_name
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "corpus" / "articles"

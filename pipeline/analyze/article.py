@@ -27,8 +27,9 @@ from pipeline.analyze.stance import StanceHit, find_stance
 from pipeline.analyze.stance_lexicon import StanceLexicon
 from pipeline.analyze.tokens import NON_CONTENT_POS, TokenColumns, tokenize_spans
 from pipeline.cache.keys import hits_key, token_key
+from pipeline.ingest.article_text import ArticleError, extract_text
 from pipeline.ingest.clean import CleanText, clean_article
-from pipeline.ingest.corpus import ArticleError, ArticleRef, Quarantined, extract_text, read_article
+from pipeline.ingest.corpus import ArticleRef, Quarantined, read_article
 
 TABLES = (
     "articles",

@@ -22,7 +22,8 @@ from pathlib import Path
 
 from pipeline.collect.ids import canonical_url, text_hash
 from pipeline.collect.log import SURROGATE, safe_cell
-from pipeline.ingest.corpus import COLUMNS, ArticleError, article_text
+from pipeline.ingest.article_text import ArticleError, article_text
+from pipeline.ingest.corpus import COLUMNS
 from pipeline.ingest.sources import SourceNames
 from pipeline.runfolder.cells import restore
 

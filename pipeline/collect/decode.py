@@ -10,7 +10,7 @@ from __future__ import annotations
 import codecs
 import re
 
-from pipeline.ingest.corpus import decode
+from pipeline.ingest.article_text import decode
 
 _META = re.compile(
     rb"""<meta[^>]+?charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.IGNORECASE | re.DOTALL

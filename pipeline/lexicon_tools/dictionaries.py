@@ -15,8 +15,8 @@ from pathlib import Path
 import yaml
 
 from pipeline.analyze.lexicon_yaml import LexiconError, compose, no_aliases
+from pipeline.ingest.article_text import ArticleError, decode
 from pipeline.ingest.clean import normalize
-from pipeline.ingest.corpus import ArticleError, decode
 
 _FRAME = re.compile(r"[^a-z0-9_]+")
 # A quanteda key that holds the weight of the terms below it (what ``lexicon export`` writes
