@@ -55,7 +55,7 @@ def _differences() -> pd.DataFrame:
     )
     acc = agg.StanceAccumulator(TARGETS, articles.groupby("source").size().to_dict())
     acc.add(articles, _hits(rows), mentions)
-    sources = acc.result(n_boot=400, seed=3)
+    sources = acc.intervals(bootstrap=400, seed=3)
     return agg.differences(acc, sources, n_perm=500, seed=3).set_index("target")
 
 
