@@ -31,6 +31,16 @@ def actors(lexicon_dir: Path):
 
 
 @pytest.fixture(scope="session")
+def stance(lexicon_dir: Path):
+    """The shipped stance lexicons, compiled once."""
+    from pipeline.analyze.stance_lexicon import load_stance
+
+    lex = load_stance(lexicon_dir / "stance")
+    assert lex is not None
+    return lex
+
+
+@pytest.fixture(scope="session")
 def lexicons(lexicon_dir: Path):
     """The shipped lexicons, compiled once."""
     from pipeline.analyze.lexicons import load_lexicons

@@ -6,7 +6,6 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
-import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
@@ -23,11 +22,6 @@ def shipped() -> StanceLexicon:
     lex = load_stance(ROOT / "lexicons" / "stance")
     assert lex is not None
     return lex
-
-
-@pytest.fixture(scope="module")
-def stance() -> StanceLexicon:
-    return shipped()
 
 
 def run(text: str, stance: StanceLexicon) -> tuple[list[StanceHit], dict[str, int]]:

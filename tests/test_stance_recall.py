@@ -5,24 +5,11 @@ sentence is written for these tests."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import pytest
-
 from pipeline.analyze.article import clean_and_tokenize
 from pipeline.analyze.bunsetsu import parse
 from pipeline.analyze.stance import find_stance
-from pipeline.analyze.stance_lexicon import StanceLexicon, load_stance
+from pipeline.analyze.stance_lexicon import StanceLexicon
 from pipeline.analyze.tokens import tokenize_columns
-
-ROOT = Path(__file__).resolve().parent.parent
-
-
-@pytest.fixture(scope="module")
-def stance() -> StanceLexicon:
-    lex = load_stance(ROOT / "lexicons" / "stance")
-    assert lex is not None
-    return lex
 
 
 def counted(text: str, stance: StanceLexicon) -> set[tuple[str, int]]:

@@ -17,13 +17,6 @@ from pipeline.analyze.tokens import tokenize_columns
 ROOT = Path(__file__).resolve().parent.parent
 
 
-@pytest.fixture(scope="module")
-def stance() -> StanceLexicon:
-    lex = load_stance(ROOT / "lexicons" / "stance")
-    assert lex is not None
-    return lex
-
-
 def run(text: str, stance: StanceLexicon) -> list[StanceHit]:
     clean, sentences = clean_and_tokenize(text)
     return find_stance(clean, sentences, stance)[0]
