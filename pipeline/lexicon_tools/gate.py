@@ -12,17 +12,9 @@ import os
 from pathlib import Path
 
 from pipeline.analyze.lexicon_yaml import LexiconError
+from pipeline.cache.keys import code_hash
 
-JUDGES = ("analyze", "lexicon_tools")
-
-
-def _code_sha256() -> str:
-    root = Path(__file__).resolve().parent.parent
-    h = hashlib.sha256()
-    for package in JUDGES:
-        for path in sorted((root / package).glob("*.py")):
-            h.update(path.name.encode() + b"\0" + path.read_bytes())
-    return h.hexdigest()
+JUDGES = ("pipeline.analyze", "pipeline.lexicon_tools")
 
 
 def lint_errors(directory: Path) -> list[str]:
@@ -39,7 +31,7 @@ def refuse_what_lint_refuses(directory: Path, lexicons_sha256: str, cache: Path 
     only says "this key was clean", so a stale one cannot be trusted wrongly: the key holds
     everything the verdict depends on.
     """
-    key = hashlib.sha256(f"{lexicons_sha256}:{_code_sha256()}".encode()).hexdigest()
+    key = hashlib.sha256(f"{lexicons_sha256}:{code_hash(*JUDGES)}".encode()).hexdigest()
     marker = cache / key if cache is not None else None
     if marker is not None and marker.is_file():
         return
