@@ -4,8 +4,9 @@
 write; every lexicon kind of ``lexicons/`` on, a fresh analysis cache) over a synthetic
 corpus of ``--mb`` MB in one process, in batches of the run's automatic size for one worker.
 Reports characters per CPU second of this process (best of ``--repeat``) against the
-``mecab`` binary's on the same blob (best of ``--repeat``), and with ``--profile`` the top
-entries of a cProfile of one more pass.
+``mecab`` binary's on the same blob (best of ``--repeat``, the two alternating), the cores
+other processes kept busy meanwhile, and with ``--profile`` the top entries of a cProfile of
+one more pass.
 
     python bench/analysis_cost.py --mb 3 --repeat 3 [--profile 25] [--write]
 """
@@ -23,7 +24,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from _common import OUT, ROOT, table, write_section
+from _common import OUT, ROOT, Background, table, write_section
 from synth import take_mb, write_blob
 
 sys.path.insert(0, str(ROOT))
@@ -110,9 +111,10 @@ def main() -> None:
     lexset = lexicon_set(ROOT / "lexicons")
     analyze_all(items[:20], lexset, Path(tempfile.mkdtemp()))  # tagger, dictionary pages
     ours, theirs = [], []
-    for _ in range(a.repeat):
-        theirs.append(mecab_seconds(blob))
-        ours.append(analysis_seconds(items, lexset))
+    with Background() as bg:
+        for _ in range(a.repeat):
+            theirs.append(mecab_seconds(blob))
+            ours.append(analysis_seconds(items, lexset))
     best, base = min(ours), min(theirs)
     rows = [
         ["analysis (one process)", f"{best:.2f}", f"{chars / best:,.0f}", f"{base / best:.2f}"],
@@ -123,7 +125,8 @@ def main() -> None:
         f"\n\n- {len(items):,} synthetic articles, {chars:,} characters (`bench/synth.py`); "
         "stance and sourcing on, analysis cache written; best of "
         f"{a.repeat} (each: analysis {' / '.join(f'{x:.2f}' for x in ours)} s, "
-        f"mecab {' / '.join(f'{x:.2f}' for x in theirs)} s)."
+        f"mecab {' / '.join(f'{x:.2f}' for x in theirs)} s); other processes kept "
+        f"{bg.cores:.2f} cores busy meanwhile."
     )
     print(text)
     if a.profile:
