@@ -6,9 +6,9 @@ corpus of ``--mb`` MB in one process, in batches of the run's automatic size for
 Reports characters per CPU second of this process (best of ``--repeat``) against the
 ``mecab`` binary's on the same blob (best of ``--repeat``, the two alternating), the cores
 other processes kept busy meanwhile, and with ``--profile`` the top entries of a cProfile of
-one more pass.
+one more pass; with ``--parts`` each part's CPU seconds, timed one by one.
 
-    python bench/analysis_cost.py --mb 3 --repeat 3 [--profile 25] [--write]
+    python bench/analysis_cost.py --mb 3 --repeat 3 [--parts] [--profile 25] [--write]
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from _common import OUT, ROOT, Background, table, write_section
@@ -31,10 +32,19 @@ sys.path.insert(0, str(ROOT))
 
 import unidic_lite
 
-from pipeline.analyze.article import analyze_batch
+from pipeline.analyze.article import (
+    analyze_batch,
+    clean_and_tokenize,
+    content_counts,
+    doc_lemmas,
+)
 from pipeline.analyze.cache import AnalysisCache
+from pipeline.analyze.hits import find_hits, match_sentence, matcher
 from pipeline.analyze.lexicon_set import LexiconSet, lexicon_set
+from pipeline.analyze.sourcing import cited_spans, find_attributions
+from pipeline.analyze.stance import find_stance
 from pipeline.ingest.batches import MAX_BATCH, MIN_BATCH, TASKS_PER_WORKER
+from pipeline.ingest.clean import clean_article
 from pipeline.ingest.corpus import ArticleRef
 
 DICDIR = unidic_lite.DICDIR
@@ -91,6 +101,56 @@ def mecab_seconds(blob: Path) -> float:
     return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
+def parts(items: Items, lexset: LexiconSet, repeat: int) -> str:
+    """CPU seconds of each part of the analysis, timed one by one over the whole corpus
+    (best of ``repeat``): where the time goes, without a profiler's overhead."""
+    texts = [t or "" for _, t in items]
+    frames, stance = lexset.frames, lexset.stance
+    tokenized = [clean_and_tokenize(t) for t in texts]
+    bare = [[s.without("空白") if "空白" in s.pos else s for s in ss] for _, ss in tokenized]
+    m = matcher([*frames, *(stance.lexicons() if stance else [])])
+    found = [[match_sentence(s.lemmas, m, s.surfaces) for s in ss] for ss in bare]
+    cited = [cited_spans(find_attributions(c, ss)) for c, ss in tokenized]
+    cache = AnalysisCache(Path(tempfile.mkdtemp()) / "cache.sqlite")
+
+    def put_tokens() -> None:
+        for i, (c, ss) in enumerate(tokenized):
+            cache.put_tokens(str(i), c, content_counts(ss), doc_lemmas(ss), ss)
+        cache.pending.clear()
+
+    cases: dict[str, Callable[[], object]] = {
+        "clean": lambda: [clean_article(t) for t in texts],
+        "clean + tokenize": lambda: [clean_and_tokenize(t) for t in texts],
+        "sourcing": lambda: [find_attributions(c, ss) for c, ss in tokenized],
+        "match (frames + stance lexicons)": lambda: [
+            [match_sentence(s.lemmas, m, s.surfaces) for s in ss] for ss in bare
+        ],
+        "frame hits": lambda: [
+            find_hits(c, b, frames, k, f)
+            for (c, _), b, f, k in zip(tokenized, bare, found, cited, strict=True)
+        ],
+        "stance": lambda: (
+            [
+                find_stance(c, b, stance, f, offset=len(frames))
+                for (c, _), b, f in zip(tokenized, bare, found, strict=True)
+            ]
+            if stance
+            else []
+        ),
+        "cache: put_tokens": put_tokens,
+    }
+    rows = []
+    for name, fn in cases.items():
+        best = float("inf")
+        for _ in range(repeat):
+            t0 = time.process_time()
+            fn()
+            best = min(best, time.process_time() - t0)
+        rows.append([name, f"{best:.3f}"])
+    cache.close()
+    return table(["part", "CPU s"], rows)
+
+
 def profile(items: Items, lexset: LexiconSet, top: int) -> str:
     prof = cProfile.Profile()
     with tempfile.TemporaryDirectory() as tmp:
@@ -105,6 +165,7 @@ def main() -> None:
     p.add_argument("--mb", type=float, default=3, help="corpus size in MB of UTF-8")
     p.add_argument("--repeat", type=int, default=3)
     p.add_argument("--profile", type=int, default=0, help="print this many profile entries")
+    p.add_argument("--parts", action="store_true", help="time each part of the analysis")
     p.add_argument("--write", action="store_true", help="add the figures to bench/RESULTS.md")
     a = p.parse_args()
     items, blob, chars = corpus(a.mb)
@@ -129,6 +190,8 @@ def main() -> None:
         f"{bg.cores:.2f} cores busy meanwhile."
     )
     print(text)
+    if a.parts:
+        print(parts(items, lexset, a.repeat))
     if a.profile:
         print(profile(items, lexset, a.profile))
     if a.write:
