@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from pipeline.analyze.article import clean_and_tokenize
-from pipeline.analyze.sourcing import Attribution, cited_spans, find_attributions
+from pipeline.analyze.sourcing import Attribution, cited_spans, find_attributions, quoted_flags
 
 
 def attributions(text: str) -> tuple[str, list[Attribution]]:
@@ -104,3 +104,21 @@ def test_two_speakers_in_one_article_in_order() -> None:
     assert [a.speaker for a in found] == ["ロシアのペスコフ大統領報道官", "米国務省の報道官"]
     assert [a.sentence_id for a in found] == [0, 1]
     assert cited_spans(found) == sorted((a.speaker_start, a.speaker_end) for a in found)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "首相は「制裁を続ける。効果は出ている」と述べた。次の文に引用はない。",
+        "報道官は述べた。「支援は続く」。その後「協議する」とも語った。",
+        "引用のない文。もう一つの文。",
+        "「閉じない引用が段落の終わりまで続く。次の文も\n新しい段落に引用はない。",
+        '“英語の引用符”と"直線の引用符"を含む文。',
+    ],
+)
+def test_quoted_flags_agree_with_in_quote_token_by_token(text: str) -> None:
+    clean, sentences = clean_and_tokenize(text)
+    assert clean.quotes or "引用のない" in text
+    for tokens in sentences:
+        expected = [clean.in_quote(pos) for pos in tokens.starts]
+        assert quoted_flags(clean, tokens) == expected

@@ -24,6 +24,8 @@ arguments of the same predicate, and the span a reporting verb owns. It is no ge
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import chain, compress, count, repeat
+from operator import or_, sub
 
 from pipeline.analyze.tokens import TokenColumns
 
@@ -150,7 +152,9 @@ def _starts(tokens: TokenColumns, lo: int, hi: int) -> list[int]:
     """The first token of each bunsetsu; only content words and openers can start one."""
     pos, surfaces, lemmas = tokens.pos, tokens.surfaces, tokens.lemmas
     out = [lo] if hi > lo else []
-    for i in range(lo + 1, hi):
+    content = map(CONTENT_POS.__contains__, pos[lo + 1 : hi])
+    opener = map(OPENERS.__contains__, surfaces[lo + 1 : hi])
+    for i in compress(range(lo + 1, hi), map(or_, content, opener)):
         p = pos[i]
         # a word after a particle or punctuation starts a phrase unless it is part of one
         if p in CONTENT_POS and pos[i - 1] in STARTERS and surfaces[i - 1] not in OPENERS:
@@ -158,9 +162,7 @@ def _starts(tokens: TokenColumns, lo: int, hi: int) -> list[int]:
                 (lemmas[i] in AUXILIARY_VERBS and lemmas[i - 1] == "て") or _functional(lemmas, i)
             ):
                 out.append(i)
-        elif (p in CONTENT_POS or surfaces[i] in OPENERS) and _starts_new(
-            surfaces, lemmas, pos, i, lo
-        ):
+        elif _starts_new(surfaces, lemmas, pos, i, lo):
             out.append(i)
     return out
 
@@ -181,6 +183,11 @@ def _functional(lemmas: list[str], i: int) -> bool:
     return x == "為る" and lemmas[i + 1 : i + 2] == ["て"] and lemmas[i + 2 : i + 3] != ["居る"]
 
 
+_COLONS = frozenset({":", "：", ";", "；"})
+_NOMINAL_OR_ADNOMINAL = NOMINAL_POS | {"連体詞"}
+_PREDICATE_OR_AUXILIARY = PREDICATE_POS | {"助動詞"}
+
+
 def _kind(tokens: TokenColumns, a: int, b: int, nxt: int, hi: int) -> tuple[str, bool]:
     """The kind of bunsetsu ``a:b`` (the next starts at ``nxt``) and whether it predicates."""
     surfaces, lemmas, pos = tokens.surfaces, tokens.lemmas, tokens.pos
@@ -190,7 +197,7 @@ def _kind(tokens: TokenColumns, a: int, b: int, nxt: int, hi: int) -> tuple[str,
     comma = surfaces[b - 1] in ("、", "，") or (j + 1 < b and surfaces[j + 1] in ("、", "，"))
     if surfaces[j] in ("、", "，"):
         j -= 1
-    if any(surfaces[t] in (":", "：", ";", "；") for t in range(a, b)):
+    if not _COLONS.isdisjoint(surfaces[a:b]):
         return "predicate", True
     pred = False
     for t in range(a, j + 1):
@@ -203,7 +210,7 @@ def _kind(tokens: TokenColumns, a: int, b: int, nxt: int, hi: int) -> tuple[str,
             pred = True
             break
     last, lp = lemmas[j], pos[j]
-    next_nominal = nxt < hi and pos[nxt] in NOMINAL_POS | {"連体詞"}
+    next_nominal = nxt < hi and pos[nxt] in _NOMINAL_OR_ADNOMINAL
     if lp == "連体詞":
         return "adnominal", False
     if lp == "動詞" and j > a and pos[j - 1] == "助詞" and _functional(lemmas, j):
@@ -241,7 +248,7 @@ def _kind(tokens: TokenColumns, a: int, b: int, nxt: int, hi: int) -> tuple[str,
         if last == "て" and not comma:
             return "adverb", True
         if last in CONJUNCTIVE and (
-            last not in ("が", "し") or (j > a and pos[j - 1] in PREDICATE_POS | {"助動詞"})
+            last not in ("が", "し") or (j > a and pos[j - 1] in _PREDICATE_OR_AUXILIARY)
         ):
             return "clause", True
         if last in ("と", "や") and next_nominal and not pred:
@@ -249,7 +256,7 @@ def _kind(tokens: TokenColumns, a: int, b: int, nxt: int, hi: int) -> tuple[str,
         return "case", pred
     if surfaces[j] == "な" and lp == "助動詞":
         return "adnominal", False
-    if pred and lp in PREDICATE_POS | {"助動詞"}:
+    if pred and lp in _PREDICATE_OR_AUXILIARY:
         if comma or not next_nominal:
             return ("clause" if comma else "predicate"), True
         attributive = surfaces[j][-1:] in ATTRIBUTIVE_ENDS and not (lp == "助動詞" and last == "う")
@@ -288,9 +295,7 @@ def parse(tokens: TokenColumns, lo: int = 0, hi: int | None = None) -> Parse:
     hi = len(tokens.lemmas) if hi is None else min(hi, len(tokens.lemmas))
     starts = _starts(tokens, lo, hi)
     ends = [*starts[1:], hi]
-    of_token = [0] * (hi - lo)
-    for k, (a, b) in enumerate(zip(starts, ends, strict=True)):
-        of_token[a - lo : b - lo] = [k] * (b - a)
+    of_token = list(chain.from_iterable(map(repeat, count(), map(sub, ends, starts))))
     kinds: list[str] = []
     predicate: list[bool] = []
     for a, b in zip(starts, ends, strict=True):

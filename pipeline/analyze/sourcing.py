@@ -20,7 +20,8 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from itertools import accumulate, compress
+from itertools import accumulate, compress, repeat
+from operator import lt
 from typing import NamedTuple
 
 from pipeline.analyze.tokens import TokenColumns
@@ -279,16 +280,15 @@ def find_attributions(clean: CleanText, sentences: list[TokenColumns]) -> list[A
 
 def quoted_flags(clean: CleanText, tokens: TokenColumns) -> list[bool]:
     """Per token, whether it starts inside quoted speech (``clean.in_quote``, by bisection)."""
-    if not clean.quotes:
-        return [False] * len(tokens.starts)
+    at = tokens.starts
+    if not clean.quotes or not at:
+        return [False] * len(at)
     spans = sorted(clean.quotes)
     starts = [a for a, _ in spans]
-    reach = list(accumulate((b for _, b in spans), max))
-    out = []
-    for pos in tokens.starts:
-        k = bisect_right(starts, pos) - 1
-        out.append(k >= 0 and pos < reach[k])
-    return out
+    reach = [0, *accumulate((b for _, b in spans), max)]
+    if reach[bisect_right(starts, at[-1])] <= at[0]:  # no quote reaches into the sentence
+        return [False] * len(at)
+    return list(map(lt, at, map(reach.__getitem__, map(bisect_right, repeat(starts), at))))
 
 
 def cited_spans(attributions: list[Attribution]) -> list[tuple[int, int]]:
