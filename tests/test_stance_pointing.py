@@ -64,3 +64,13 @@ def test_an_adverb_in_ni_does_not_split_an_evaluation(stance: StanceLexicon) -> 
 def test_defending_sovereignty_to_the_end_credits_the_defender(stance: StanceLexicon) -> None:
     assert ("russia", 1) in counted("ロシアは主権と国益を守り抜いている。", stance)
     assert not counted("ペスコフ報道官は、ロシアは主権を守り抜くと述べた。", stance)
+
+
+def test_a_noun_chain_runs_across_a_middle_dot(stance: StanceLexicon) -> None:
+    text = "北韓の核・ミサイル能力が高度化すれば、その脅威は真っ先に我々に向けられる。"
+    assert ("dprk", -1) in counted(text, stance)
+    # nothing named before その: nobody's threat
+    assert not counted("核・ミサイル能力が高度化すれば、その脅威は高まる。", stance)
+    # a dot between two targets still coordinates them
+    got = counted("米国・韓国は演習を強行した。", stance)
+    assert {("united_states", -1), ("south_korea", -1)} <= got

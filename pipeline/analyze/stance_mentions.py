@@ -265,7 +265,13 @@ def _roles(mentions: list[Mention], tokens: TokenColumns) -> None:
         j = m.b
         role = ""
         while j < n and j not in starts:
-            if pos[j] in CHAIN_POS:
+            if pos[j] in CHAIN_POS or (
+                surfaces[j] == "・"
+                and j > m.b
+                and j + 1 < n
+                and j + 1 not in starts
+                and pos[j + 1] in CHAIN_POS
+            ):  # 核・ミサイル能力 is one noun chain
                 j += 1
             elif lemmas[j] == "の" and pos[j] == "助詞" and j + 1 < n:
                 if j + 1 in starts:
