@@ -74,3 +74,10 @@ def test_a_noun_chain_runs_across_a_middle_dot(stance: StanceLexicon) -> None:
     # a dot between two targets still coordinates them
     got = counted("米国・韓国は演習を強行した。", stance)
     assert {("united_states", -1), ("south_korea", -1)} <= got
+
+
+def test_kita_names_the_dprk_only_before_an_actor_word(stance: StanceLexicon) -> None:
+    assert ("dprk", -1) in counted("北の挑発は容認できない。", stance)
+    # the direction is nobody
+    assert not counted("北に向かう船は危険だ。", stance)
+    assert not counted("北の海は危険だ。", stance)
