@@ -46,7 +46,7 @@ from pipeline.analyze.stance_names import (
     government_named,
     guard_targets,
 )
-from pipeline.analyze.stance_negation import REVERSE_WINDOW, neutralised
+from pipeline.analyze.stance_negation import REVERSE_WINDOW, neutralised, unrealised
 from pipeline.analyze.tokens import TokenColumns
 from pipeline.analyze.voice import phrase, voice_of
 from pipeline.ingest.clean import CleanText
@@ -245,7 +245,10 @@ def _sentence(
         if about in ("agent", "holder", "mutual"):
             pairs += _actors(mentions, pairs, tokens, stance.relation_target)
             pairs += _acts(mentions, pairs, structure, stance.relation_target)
-        negated = bool(neutralised(tokens, structure, a, b, clauses, polarity))
+        negated = bool(
+            neutralised(tokens, structure, a, b, clauses, polarity)
+            or (about == "holder" and unrealised(tokens, b, clauses))
+        )
         evaluated = phrase(tokens, structure, structure.at(b - 1))
         start, end = tokens.starts[a], tokens.ends[b - 1]
         left = clean.text[max(0, start - CONTEXT_CHARS) : start].replace("\n", " ")

@@ -390,8 +390,8 @@ def attribute(
     candidates; ``exclude`` is (the speaker's bunsetsu, the quotation holding the
     evaluation): the speaker is never the target, and a quoted evaluation stays inside."""
     for k, m in enumerate(mentions):
-        if m.a < b and a < m.b:
-            return [(k, "in_name", "same")]
+        if m.a < b and a < m.b:  # a harm named with its victim (ロシア嫌悪) spares it
+            return [(k, "victim_in_name" if about == "harm" else "in_name", "same")]
     speaker, inside = exclude
     if about == "holder" and parse.kinds[parse.at(b - 1)] == "adverb":
         about = "agent"  # 一方的に併合した: a manner qualifies the act, hence its doer
