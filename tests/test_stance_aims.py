@@ -28,3 +28,11 @@ def test_a_harm_named_with_its_victim_spares_the_victim(stance: StanceLexicon) -
     assert ("russia", -1) not in counted("ロシア嫌悪が欧州を覆っている。", stance)
     # the same target evaluated outside the word still counts
     assert ("russia", -1) in counted("ロシアの侵略は続いている。", stance)
+
+
+def test_the_owner_of_what_a_passive_act_is_done_to_suffers_it(stance: StanceLexicon) -> None:
+    got = counted("ロシアの安全保障上の正当な懸念は無視されてきた。", stance)
+    assert ("russia", -1) not in got
+    assert ("russia", 1) in got
+    # the owner of the act itself is its doer, passive or not
+    assert ("dprk", -1) in counted("北朝鮮の度重なる挑発が繰り返された。", stance)

@@ -375,6 +375,23 @@ def _partners(
     return out
 
 
+def _owns_subject(tokens: TokenColumns, p: Parse, mb: int, b: int) -> bool:
+    """Whether phrase ``mb`` is the genitive of the subject of the passive evaluation ending
+    at ``b`` (ロシアの懸念は無視された: the owner of what is done to suffers it), not of the act
+    itself (北朝鮮の挑発が繰り返された)."""
+    h, eb = p.heads[mb], p.at(b - 1)
+    for _ in range(4):  # across the adnominals between (ロシアの安全保障上の正当な懸念は)
+        if h < 0 or h == eb or p.heads[h] == eb:
+            break
+        h = p.heads[h]
+    return (
+        0 <= h != eb
+        and p.heads[h] == eb
+        and tokens.lemmas[p.ends[h] - 1] in ("は", "が", "も")
+        and tokens.pos[p.ends[h] - 1] == "助詞"
+    )
+
+
 def attribute(
     mentions: list[Mention],
     a: int,
@@ -427,6 +444,14 @@ def attribute(
             rel = "genitive"  # ロシア軍と人民の正義: a conjunct of the genitive
         if how == "modifies" and rel != "head":
             rel = "modified"
+        if (
+            passive
+            and about == "agent"
+            and rel == "genitive"
+            and _owns_subject(tokens, parse, mb, b)
+        ):
+            hurt.append((k, "victim_genitive", how))
+            continue
         if rel == "bare" and about == "agent" and m.a > a:
             continue
         own = _particle(tokens, parse, made) if made >= 0 else rel
