@@ -81,3 +81,11 @@ def test_kita_names_the_dprk_only_before_an_actor_word(stance: StanceLexicon) ->
     # the direction is nobody
     assert not counted("北に向かう船は危険だ。", stance)
     assert not counted("北の海は危険だ。", stance)
+
+
+def test_an_arms_aid_noun_with_tai_is_the_ties_and_its_doer(stance: StanceLexicon) -> None:
+    got = counted("北韓の対ロ武器支援は明白な安保理決議違反だ。", stance)
+    assert {(TIE, -1), ("dprk", -1)} <= got
+    assert ("russia", -1) not in got  # the one it goes to is not its doer
+    # arms aid between two other states is not the ties
+    assert not counted("米国のウクライナへの武器支援は続いている。", stance)

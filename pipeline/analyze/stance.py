@@ -339,12 +339,19 @@ def _actors(
         for j, m in enumerate(mentions):
             if (
                 m.absorbed
-                and m.b + 1 == a
+                and (m.b + 1 == a or _across_tai(mentions, tokens, m.b + 1, a))
                 and tokens.lemmas[m.b] == "の"
                 and not (j > 0 and mentions[j - 1].absorbed and mentions[j - 1].b >= m.a - 2)
             ):
                 out.append((j, "actor", how))
     return out
+
+
+def _across_tai(mentions: list[Mention], tokens: TokenColumns, i: int, a: int) -> bool:
+    """Whether tokens ``i:a`` are 対 and the other party (北韓の対ロ武器支援)."""
+    return tokens.lemmas[i : i + 1] == ["対"] and any(
+        m.absorbed and m.a == i + 1 and m.b == a for m in mentions
+    )
 
 
 def _acts(
