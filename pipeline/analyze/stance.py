@@ -21,6 +21,7 @@ stance score (README.md, "Stance"; docs/stance-codebook.md).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import NamedTuple
 
 from pipeline.analyze.bunsetsu import Parse, parse
@@ -30,6 +31,8 @@ from pipeline.analyze.stance_attribute import NOT_COUNTED, _passive, attribute
 from pipeline.analyze.stance_lexicon import StanceLexicon
 from pipeline.analyze.stance_mentions import (
     BOTH,
+    POINTERS,
+    Clauses,
     Mention,
     _mentions,
     _roles,
@@ -43,7 +46,7 @@ from pipeline.analyze.stance_names import (
     government_named,
     guard_targets,
 )
-from pipeline.analyze.stance_negation import REVERSE_WINDOW, neutralised
+from pipeline.analyze.stance_negation import REVERSE_WINDOW, neutralised, unrealised
 from pipeline.analyze.tokens import TokenColumns
 from pipeline.analyze.voice import phrase, voice_of
 from pipeline.ingest.clean import CleanText
@@ -146,13 +149,14 @@ def _across_adverbs(
     tokens: TokenColumns, stance: StanceLexicon, frame: int
 ) -> list[tuple[int, Entry, int, int]]:
     """Evaluations that an adverb splits after their object's particle (制裁を公然と破る,
-    国際法を平然と無視): matched with the adverb (and its と) left out, as frame ``frame``."""
+    国際法を平然と無視, 国際法に完全に合致): matched with the adverb (and its と or に) left
+    out, as frame ``frame``."""
     lemmas, pos = tokens.lemmas, tokens.pos
     keep = list(range(len(lemmas)))
     for j in range(1, len(lemmas) - 1):
         if pos[j] in _ADVERB_POS and lemmas[j - 1] in ("を", "に") and pos[j - 1] == "助詞":
-            k = j + 1 if lemmas[j + 1] == "と" and pos[j + 1] == "助詞" else j
-            if k > j or pos[j] == "副詞":  # 公然と, 平然と, 次々と, また; not 重要な
+            k = j + 1 if _adverbial(tokens, j + 1) else j
+            if k > j or pos[j] == "副詞":  # 公然と, 完全に, 次々と, また; not 重要な
                 keep = [i for i in keep if not j <= i <= k]
     if len(keep) == len(lemmas):
         return []
@@ -163,6 +167,13 @@ def _across_adverbs(
         if end - start > b - a:  # it spans a left-out adverb
             out.append((frame, entry, start, end))
     return out
+
+
+def _adverbial(tokens: TokenColumns, i: int) -> bool:
+    """Whether token ``i`` makes the word before it an adverb: と (公然と) or the copula's
+    に (完全に, 明白に)."""
+    lemma, surface = tokens.lemmas[i], tokens.surfaces[i]
+    return (lemma == "と" and tokens.pos[i] == "助詞") or (surface == "に" and lemma == "だ")
 
 
 def _with_split(
@@ -203,7 +214,7 @@ def _sentence(
     """The evidence rows of one sentence; counts relationship nouns that became mentions."""
     targets, relations, evaluations = groups
     general_only = not any(x[1].category != "general" for x in relations)
-    if not named and general_only and not BOTH.intersection(tokens.lemmas):
+    if not named and general_only and not (BOTH | POINTERS).intersection(tokens.lemmas):
         return []
     mentions = _mentions(targets, relations, stance, tokens, named, recent)
     if len(mentions) > len(targets):
@@ -227,13 +238,17 @@ def _sentence(
         passive = _passive(tokens, b, clauses)
         voice = voice_of(clean, tokens, structure, a, b, about, passive)
         exclude = (voice.speaker_at, voice.complement)
-        pairs = attribute(mentions, a, b, about, clauses, tokens, structure, exclude)
+        span = (a, b, about)
+        pairs = _attribute_typed(mentions, span, clauses, tokens, structure, exclude, stance)
         if not pairs:
             continue
         if about in ("agent", "holder", "mutual"):
             pairs += _actors(mentions, pairs, tokens, stance.relation_target)
             pairs += _acts(mentions, pairs, structure, stance.relation_target)
-        negated = bool(neutralised(tokens, structure, a, b, clauses, polarity))
+        negated = bool(
+            neutralised(tokens, structure, a, b, clauses, polarity)
+            or (about == "holder" and unrealised(tokens, b, clauses))
+        )
         evaluated = phrase(tokens, structure, structure.at(b - 1))
         start, end = tokens.starts[a], tokens.ends[b - 1]
         left = clean.text[max(0, start - CONTEXT_CHARS) : start].replace("\n", " ")
@@ -254,6 +269,27 @@ def _sentence(
                     )
                 )  # fmt: skip
     return out
+
+
+def _attribute_typed(
+    mentions: list[Mention],
+    span: tuple[int, int, str],
+    clauses: Clauses,
+    tokens: TokenColumns,
+    structure: Parse,
+    exclude: tuple[int, int],
+    stance: StanceLexicon,
+) -> list[tuple[int, str, str]]:
+    """``attribute`` over the mentions the word can be said of: a ``relation`` word (着実に
+    深まる, 友好関係) only of the relationship or its parties, so that another target nearer
+    in the phrase structure (集団的西側による圧力の下でも、両国の協力は着実に深まっている) does
+    not take it and then drop it."""
+    a, b, about = span
+    if about != "relation":
+        return attribute(mentions, a, b, about, clauses, tokens, structure, exclude)
+    allowed = {stance.relation_target, *stance.parties}
+    only = [m if set(m.targets) <= allowed else replace(m, absorbed=True) for m in mentions]
+    return attribute(only, a, b, about, clauses, tokens, structure, exclude)
 
 
 def _pair_as_tie(
@@ -303,12 +339,19 @@ def _actors(
         for j, m in enumerate(mentions):
             if (
                 m.absorbed
-                and m.b + 1 == a
+                and (m.b + 1 == a or _across_tai(mentions, tokens, m.b + 1, a))
                 and tokens.lemmas[m.b] == "の"
                 and not (j > 0 and mentions[j - 1].absorbed and mentions[j - 1].b >= m.a - 2)
             ):
                 out.append((j, "actor", how))
     return out
+
+
+def _across_tai(mentions: list[Mention], tokens: TokenColumns, i: int, a: int) -> bool:
+    """Whether tokens ``i:a`` are 対 and the other party (北韓の対ロ武器支援)."""
+    return tokens.lemmas[i : i + 1] == ["対"] and any(
+        m.absorbed and m.a == i + 1 and m.b == a for m in mentions
+    )
 
 
 def _acts(

@@ -375,6 +375,23 @@ def _partners(
     return out
 
 
+def _owns_subject(tokens: TokenColumns, p: Parse, mb: int, b: int) -> bool:
+    """Whether phrase ``mb`` is the genitive of the subject of the passive evaluation ending
+    at ``b`` (ロシアの懸念は無視された: the owner of what is done to suffers it), not of the act
+    itself (北朝鮮の挑発が繰り返された)."""
+    h, eb = p.heads[mb], p.at(b - 1)
+    for _ in range(4):  # across the adnominals between (ロシアの安全保障上の正当な懸念は)
+        if h < 0 or h == eb or p.heads[h] == eb:
+            break
+        h = p.heads[h]
+    return (
+        0 <= h != eb
+        and p.heads[h] == eb
+        and tokens.lemmas[p.ends[h] - 1] in ("は", "が", "も")
+        and tokens.pos[p.ends[h] - 1] == "助詞"
+    )
+
+
 def attribute(
     mentions: list[Mention],
     a: int,
@@ -390,8 +407,8 @@ def attribute(
     candidates; ``exclude`` is (the speaker's bunsetsu, the quotation holding the
     evaluation): the speaker is never the target, and a quoted evaluation stays inside."""
     for k, m in enumerate(mentions):
-        if m.a < b and a < m.b:
-            return [(k, "in_name", "same")]
+        if m.a < b and a < m.b:  # a harm named with its victim (ロシア嫌悪) spares it
+            return [(k, "victim_in_name" if about == "harm" else "in_name", "same")]
     speaker, inside = exclude
     if about == "holder" and parse.kinds[parse.at(b - 1)] == "adverb":
         about = "agent"  # 一方的に併合した: a manner qualifies the act, hence its doer
@@ -427,6 +444,14 @@ def attribute(
             rel = "genitive"  # ロシア軍と人民の正義: a conjunct of the genitive
         if how == "modifies" and rel != "head":
             rel = "modified"
+        if (
+            passive
+            and about == "agent"
+            and rel == "genitive"
+            and _owns_subject(tokens, parse, mb, b)
+        ):
+            hurt.append((k, "victim_genitive", how))
+            continue
         if rel == "bare" and about == "agent" and m.a > a:
             continue
         own = _particle(tokens, parse, made) if made >= 0 else rel

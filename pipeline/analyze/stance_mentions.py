@@ -93,6 +93,10 @@ LINKS = frozenset({"の", "と", "間", "・", "へ"})
 MODIFIER_POS = frozenset({"名詞", "形状詞", "接尾辞", "接頭辞"})
 MAX_GAP = 5
 BOTH = frozenset({"両国", "二国間", "両国間", "双方"})
+# Demonstratives that point a relationship noun back to the pair of the sentences before
+# (こうした取引, この協力, そうした接近).
+DEMONSTRATIVES = ("この", "こうした", "こういった", "このような", "そうした", "そういった")
+POINTERS = frozenset({"此の", "こう", "そう"})  # the lemmas they start with
 
 
 def _mentions(
@@ -129,7 +133,14 @@ def _mentions(
             ok = bool(parties & (named | recent))
         else:
             ok = parties <= named or (
-                parties <= recent and _after_both(lemmas, pos, a) and not others
+                parties <= recent
+                and (_after_both(lemmas, pos, a) or _after_demonstrative(tokens, a))
+                and not others
+            )
+            ok = ok or (
+                not others
+                and parties <= named | recent
+                and _of_one_party(mentions, tokens, parties, a)
             )
         if not ok or any(m.a < b and a < m.b for m in mentions):
             continue
@@ -145,6 +156,7 @@ def _mentions(
                 kind == "general"
                 and not before
                 and not _after_both(lemmas, pos, a)
+                and not _after_demonstrative(tokens, a)
                 and not _pair_topic(mentions, lemmas, parties, a)
             ):
                 continue
@@ -179,6 +191,37 @@ def _after_both(lemmas: list[str], pos: list[str], a: int) -> bool:
     return any(
         lemmas[j] in BOTH and _linked(lemmas, pos, j + 1, a)
         for j in range(max(0, a - MAX_GAP - 1), a)
+    )
+
+
+def _after_demonstrative(tokens: TokenColumns, a: int) -> bool:
+    """Whether a demonstrative, then only modifiers, stands right before the noun at ``a``
+    (こうした取引, この危険な接近): the noun points back to the act just told."""
+    surfaces, pos = tokens.surfaces, tokens.pos
+    j = a
+    while (
+        j > 0
+        and a - j < MAX_GAP
+        and (pos[j - 1] in MODIFIER_POS or (surfaces[j - 1] == "な" and pos[j - 2] in MODIFIER_POS))
+    ):
+        j -= 1
+    head = "".join(surfaces[max(0, j - 3) : j])
+    return head.endswith(DEMONSTRATIVES)
+
+
+def _of_one_party(mentions: list[Mention], tokens: TokenColumns, parties: set[str], a: int) -> bool:
+    """Whether one party is the genitive right before the noun at ``a`` (北朝鮮兵の派遣, ロシアの
+    接近): with the other party named here or just before, it is the pair's act."""
+    lemmas = tokens.lemmas
+    before = [m for m in mentions if m.b <= a]
+    if not before:
+        return False
+    m = before[-1]
+    return (
+        len(m.targets) == 1
+        and m.targets[0] in parties
+        and lemmas[m.b : m.b + 1] == ["の"]
+        and _linked(lemmas, tokens.pos, m.b, a)
     )
 
 
@@ -222,7 +265,13 @@ def _roles(mentions: list[Mention], tokens: TokenColumns) -> None:
         j = m.b
         role = ""
         while j < n and j not in starts:
-            if pos[j] in CHAIN_POS:
+            if pos[j] in CHAIN_POS or (
+                surfaces[j] == "・"
+                and j > m.b
+                and j + 1 < n
+                and j + 1 not in starts
+                and pos[j + 1] in CHAIN_POS
+            ):  # 核・ミサイル能力 is one noun chain
                 j += 1
             elif lemmas[j] == "の" and pos[j] == "助詞" and j + 1 < n:
                 if j + 1 in starts:

@@ -118,3 +118,25 @@ def _hedge(tokens: TokenColumns, p: Parse, a: int, b: int) -> str:
             if tokens.lemmas[t] in HEDGES:
                 return "".join(tokens.surfaces[p.starts[k] : p.ends[k]])
     return ""
+
+
+# Nouns and verbs of aiming (孤立させる試み, 弱体化を狙う): the state they aim at is not asserted.
+ATTEMPTS = frozenset(
+    {"試み", "企て", "狙い", "思惑", "目論見", "目論む", "企む", "試みる", "企てる"}
+)
+
+
+def unrealised(tokens: TokenColumns, b: int, clauses: Clauses) -> str:
+    """Why a state at ``b`` is only aimed at, not asserted of whom it would befall ('' when
+    it is asserted): 孤立させる試み, 孤立させようとする (the attempt may fail; it says nothing yet
+    of the one it targets)."""
+    lemmas, surfaces, pos = tokens.lemmas, tokens.surfaces, tokens.pos
+    end = min(b + REVERSE_WINDOW, clauses.end(b - 1) + 1, len(lemmas))
+    for j in range(b, end):
+        if lemmas[j] in ATTEMPTS:
+            return surfaces[j]
+        if surfaces[j].endswith("よう") and lemmas[j + 1 : j + 3] == ["と", "為る"]:
+            return "ようとする"
+        if pos[j] == "名詞" and j > b:
+            break
+    return ""
