@@ -525,3 +525,19 @@ def coverage_view(run_dir: Path, labels: dict[str, str]) -> dict[str, Any]:
             for r in records(c)
         ],
     }
+
+
+def terms_view(terms: pd.DataFrame, labels: dict[str, str]) -> list[dict[str, Any]]:
+    """The Terms section's rows: counts as text, with sort keys beside them."""
+    counts = ("author_hits", "quoted_hits", "negated_hits")
+    return [
+        {
+            "source": r["source"],
+            "frame": labels.get(r["frame"], r["frame"]),
+            "category": r["category"],
+            "term": r["term"],
+            **{k: fmt_int(r[k]) for k in counts},
+            **{f"{k}_key": sort_key(r[k]) for k in counts},
+        }
+        for r in records(terms)
+    ]
