@@ -48,23 +48,32 @@ BAR_VALUE_ROOM = 0.42  # inches right of the longest bar for its value
 FRAME_COLOR = "#cccccc"
 
 
+@dataclass(frozen=True)
+class BarScale:
+    """The scale of ``bar_panels``: ``xmax`` shares one across the panels (else each panel
+    has its own), ``ref`` a dashed reference line, ``value_size`` the values' font size."""
+
+    xmax: float | None = None
+    ref: float | None = None
+    value_size: float = 9
+
+
 def bar_panels(
     title: str,
     xlabel: str,
     panels: list[Panel],
     slots: int,
     panel_width: float,
-    xmax: float | None = None,
-    ref: float | None = None,
-    value_size: float = 9,
+    scaling: BarScale | None = None,
 ) -> Figure:
     """Small multiples of horizontal bars, up to three panels a row, drawn on one axes.
 
     Laid out in inches from the fonts' advance widths rather than with one matplotlib axes,
     ticks and tight layout per panel: those cost most of a chart's time, and a page of a dozen
-    sources now costs little more than one. ``xmax`` shares one scale across the panels (else
-    each panel has its own); ``ref`` draws a dashed reference line, labelled under the panel.
+    sources now costs little more than one. The reference line is labelled under the panel.
     """
+    scaling = scaling or BarScale()
+    xmax, ref, value_size = scaling.xmax, scaling.ref, scaling.value_size
     n = max(len(panels), 1)
     ncols = min(n, 3)
     nrows = math.ceil(n / ncols)
