@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from pipeline.runfolder.schema import columns
 from pipeline.runfolder.tables import read_table, write_table
 
 TARGETS_YAML = Path(__file__).resolve().parents[1] / "lexicons" / "stance" / "targets.yaml"
@@ -151,6 +152,9 @@ def write_stance(
     """Write the stance tables into ``run/data``; return run.json's ``stance_lexicons``."""
     data = run / "data"
     h, m = pd.DataFrame(hits), pd.DataFrame(mentions)
+    # The schema's text columns the fake evidence does not fake (how an evaluation attached,
+    # who spoke) are written empty, so the table has every declared column.
+    h = h.assign(**{c: "" for c in columns("stance_hits") if c not in h.columns})
     st = stance_table(h, m)
     write_table(h, data / "stance_hits.csv", "stance_hits")
     write_table(st, data / "stance.csv", "stance")

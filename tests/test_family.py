@@ -141,8 +141,11 @@ def test_a_toy_family_flows_through_a_run(toy_family, tmp_path: Path, refs, lexi
     assert (data / "sources.csv").is_file(), "the shipped families still run beside it"
 
 
-def test_a_toy_family_adds_its_dashboard_section(toy_family: Family, tmp_path: Path) -> None:
-    run_dir = make_fake_run(tmp_path / "run")
+def test_a_toy_family_adds_its_dashboard_section(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    run_dir = make_fake_run(tmp_path / "run")  # a fake run has every declared table: not yet toy's
+    request.getfixturevalue("toy_family")
     (run_dir / "data" / "toy_sources.csv").write_text(
         "source,articles,tokens,enough\n沈黙新聞,2,40,FALSE\n", "utf-8"
     )

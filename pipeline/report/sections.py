@@ -240,7 +240,7 @@ def articles_view(
 
 
 def lexicons_view(
-    run: dict,
+    run: dict[str, Any],
     lexicon: pd.DataFrame,
     terms: pd.DataFrame,
     frames: list[str],
@@ -384,7 +384,7 @@ def charts_view(run_dir: Path) -> list[dict[str, Any]]:
 
 def validation_view(
     run_dir: Path,
-    run: dict,
+    run: dict[str, Any],
     frames: list[str],
     labels: dict[str, str],
     chunksize: int | None = None,

@@ -7,6 +7,7 @@ import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import seaborn as sns
 from matplotlib.axes import Axes
@@ -115,7 +116,9 @@ def place(fig: Figure, ncols: int, nrows: int, margins: Margins) -> None:
     )
 
 
-def add_legend(fig: Figure, handles: list, labels: list[str], title: str, ncol: int = 3) -> float:
+def add_legend(
+    fig: Figure, handles: list[Any], labels: list[str], title: str, ncol: int = 3
+) -> float:
     """A legend across the foot of the figure; returns the inches it takes."""
     if not handles:
         return 0.0
