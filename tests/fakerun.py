@@ -11,7 +11,6 @@ folder's schema and every table is written by its one writer (``pipeline.runfold
 from __future__ import annotations
 
 import hashlib
-import json
 import random
 from collections import Counter
 from collections.abc import Sequence
@@ -25,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline.aggregate.sourcing import group_shares
+from pipeline.runfolder.record import BatchRecord, CorpusRecord, RunRecord, write_record
 from pipeline.runfolder.schema import PASSAGES_PER_CELL, TABLES
 
 DEFAULT_SOURCES: tuple[str, ...] = (
@@ -264,12 +264,14 @@ def make_fake_run(dir: Path, **options: Any) -> Path:
     meta = _run_record(spec, fake.corpus, lex_meta, fake_tables.reversals(src, corp), validation)
     if spec.stance:
         published = {str(c["article_id"]): str(c["published"]) for c in fake.corpus}
-        meta.update(fakestance.write_stance(run, fake.stance_hits, fake.stance_mentions, published))
+        meta.stance_lexicons = fakestance.write_stance(
+            run, fake.stance_hits, fake.stance_mentions, published
+        )
         if spec.history_runs:
             n = spec.history_runs
             fakestance.write_previous(run, f"2024050{n}T090000Z-old{n - 1}",
                                       str(fake.corpus[0]["article_id"]))  # fmt: skip
-    (run / "run.json").write_text(json.dumps(meta, ensure_ascii=False, indent=2), "utf-8")
+    write_record(run, meta)
     return run
 
 
@@ -536,35 +538,41 @@ def _run_record(
     lex_meta: list[dict[str, object]],
     reversals: list[str],
     validation: dict[str, object],
-) -> dict[str, object]:
-    """run.json's record of the fake run."""
-    return {
-        "run_id": "20240618T120000Z-abc123",
-        "started": "2024-06-18T12:00:00Z",
-        "finished": "2024-06-18T12:00:42Z",
-        "duration_s": 42.0,
-        "corpus": {
-            "path": "corpus/manifest.csv",
-            "sha256": hashlib.sha256(b"fake corpus").hexdigest(),
-            "articles": len(corpus) + 1,
-            "scored": len(corpus),
-            "quarantined": 1,
-        },
-        "lexicons": lex_meta,
-        "lexicons_sha256": hashlib.sha256(
+) -> RunRecord:
+    """run.json's record of the fake run, typed as a real run's."""
+    return RunRecord(
+        run_id="20240618T120000Z-abc123",
+        started="2024-06-18T12:00:00Z",
+        finished="2024-06-18T12:00:42Z",
+        duration_s=42.0,
+        corpus=CorpusRecord(
+            path="corpus/manifest.csv",
+            sha256=hashlib.sha256(b"fake corpus").hexdigest(),
+            articles=len(corpus) + 1,
+            scored=len(corpus),
+            quarantined=1,
+        ),
+        lexicons=lex_meta,
+        lexicon_files=[
+            {"name": f"{m['frame']}.yaml", "file": str(m["file"]), "sha256": str(m["sha256"])}
+            for m in lex_meta
+        ],
+        lexicons_sha256=hashlib.sha256(
             "".join(str(m["sha256"]) for m in lex_meta).encode()
         ).hexdigest(),
-        "tools": TOOLS,
-        "settings": dict(fake_tables.SETTINGS),
-        "quarantined": [
+        tools=TOOLS,
+        settings=dict(fake_tables.SETTINGS),
+        batches=BatchRecord(size=max(len(corpus), 1), count=1, task_runner="ThreadPoolTaskRunner"),
+        quarantined=[
             {
                 "article_id": "broken-001" if not spec.hostile else "<script>alert(4)</script>",
                 "file": "articles/099_broken.txt",
                 "reason": "undecodable bytes (tried utf-8, cp932, euc-jp)",
             }
         ],
-        "warnings": ["1 article quarantined"]
+        warnings=["1 article quarantined"]
         + (["<b>warning</b> & co"] if spec.hostile else [])
         + reversals,
-        "validation": validation,
-    }
+        validation=validation,
+        stance_lexicons=[],
+    )

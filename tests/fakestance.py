@@ -148,7 +148,7 @@ def _differences(st: pd.DataFrame) -> pd.DataFrame:
 def write_stance(
     run: Path, hits: list[dict[str, object]], mentions: list[dict[str, object]],
     published: dict[str, str],
-) -> dict[str, object]:  # fmt: skip
+) -> list[dict[str, str]]:  # fmt: skip
     """Write the stance tables into ``run/data``; return run.json's ``stance_lexicons``."""
     data = run / "data"
     h, m = pd.DataFrame(hits), pd.DataFrame(mentions)
@@ -162,7 +162,7 @@ def write_stance(
     write_table(_expectations(st), data / "stance_expectations.csv", "stance_expectations")
     write_table(_differences(st), data / "stance_differences.csv", "stance_differences")
     sha = hashlib.sha256(TARGETS_YAML.read_bytes()).hexdigest()
-    return {"stance_lexicons": [{"file": str(TARGETS_YAML), "sha256": sha}]}
+    return [{"file": str(TARGETS_YAML), "sha256": sha}]
 
 
 def write_previous(run: Path, previous_id: str, first_article: str) -> Path:
