@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from pipeline.runfolder.schema import columns
 from pipeline.runfolder.tables import read_table, write_table
 
 TARGETS_YAML = Path(__file__).resolve().parents[1] / "lexicons" / "stance" / "targets.yaml"
@@ -147,10 +148,13 @@ def _differences(st: pd.DataFrame) -> pd.DataFrame:
 def write_stance(
     run: Path, hits: list[dict[str, object]], mentions: list[dict[str, object]],
     published: dict[str, str],
-) -> dict[str, object]:  # fmt: skip
+) -> list[dict[str, str]]:  # fmt: skip
     """Write the stance tables into ``run/data``; return run.json's ``stance_lexicons``."""
     data = run / "data"
     h, m = pd.DataFrame(hits), pd.DataFrame(mentions)
+    # The schema's text columns the fake evidence does not fake (how an evaluation attached,
+    # who spoke) are written empty, so the table has every declared column.
+    h = h.assign(**{c: "" for c in columns("stance_hits") if c not in h.columns})
     st = stance_table(h, m)
     write_table(h, data / "stance_hits.csv", "stance_hits")
     write_table(st, data / "stance.csv", "stance")
@@ -158,7 +162,7 @@ def write_stance(
     write_table(_expectations(st), data / "stance_expectations.csv", "stance_expectations")
     write_table(_differences(st), data / "stance_differences.csv", "stance_differences")
     sha = hashlib.sha256(TARGETS_YAML.read_bytes()).hexdigest()
-    return {"stance_lexicons": [{"file": str(TARGETS_YAML), "sha256": sha}]}
+    return [{"file": str(TARGETS_YAML), "sha256": sha}]
 
 
 def write_previous(run: Path, previous_id: str, first_article: str) -> Path:

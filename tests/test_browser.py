@@ -104,14 +104,14 @@ def _column(page, table: str, col: int) -> list[str]:
     return page.eval_on_selector_all(f"#{table} tbody tr", script, col)
 
 
-def test_dashboard_in_chromium(browser, dashboard: Path, tmp_path: Path) -> None:
-    page, problems = _open(browser, dashboard)
-
-    # Charts decode: every embedded PNG has pixels.
+def _check_charts_decode(page) -> None:
+    """Charts decode: every embedded PNG has pixels."""
     widths = page.eval_on_selector_all("figure.chart img", "imgs => imgs.map(i => i.naturalWidth)")
     assert widths and all(w > 0 for w in widths)
 
-    # Drill-down: a comparison cell opens its source × frame passages and shows them.
+
+def _check_drilldown(page, tmp_path: Path) -> None:
+    """Drill-down: a comparison cell opens its source × frame passages and shows them."""
     link = page.locator("#t-compare a.drill").nth(1)
     target = link.get_attribute("data-target")
     group = page.locator(f"details#{target}")
@@ -128,7 +128,9 @@ def test_dashboard_in_chromium(browser, dashboard: Path, tmp_path: Path) -> None
     assert others == 1  # the passage list is filtered to that cell
     page.screenshot(path=str(tmp_path / "drilldown.png"))
 
-    # Sorting: a header click reorders rows, numerically, and a second click reverses them.
+
+def _check_sorting(page) -> None:
+    """Sorting: a header click reorders rows, numerically, and a second click reverses them."""
     tokens_col = 5
     before = _column(page, "t-articles", tokens_col)
     page.locator("#t-articles thead th").nth(tokens_col).locator("button").click()
@@ -141,15 +143,19 @@ def test_dashboard_in_chromium(browser, dashboard: Path, tmp_path: Path) -> None
     sort_state = page.locator("#t-articles thead th").nth(tokens_col).get_attribute("aria-sort")
     assert sort_state == "descending"
 
-    # Filtering: the text box hides rows that do not match.
+
+def _check_filtering(page) -> None:
+    """Filtering: the text box hides rows that do not match."""
     total = page.locator("#t-terms tbody tr").count()
     page.fill('input[data-filter="t-terms"]', "侵略")
     shown = page.locator("#t-terms tbody tr:visible").count()
     assert 0 < shown < total
     assert page.locator('[data-count="t-terms"]').inner_text().startswith(f"{shown} of {total}")
 
-    # Differences: sorting by A − B orders rows numerically; "only differences that hold"
-    # leaves the flagged rows.
+
+def _check_differences(page) -> None:
+    """Differences: sorting by A − B orders rows numerically; "only differences that hold"
+    leaves the flagged rows."""
     diff_col = 3
     head = page.locator("#t-diff thead th").nth(diff_col)
     head.locator("button").click()
@@ -166,7 +172,9 @@ def test_dashboard_in_chromium(browser, dashboard: Path, tmp_path: Path) -> None
     page.uncheck('input.only[data-only="t-diff"]')
     assert page.locator("#t-diff tbody tr:visible").count() == rows
 
-    # Validation: the section, its verdict and its confusion matrix are on screen when visited.
+
+def _check_validation(page, tmp_path: Path) -> None:
+    """Validation: the section, its verdict and its confusion matrix are on screen when visited."""
     page.locator('nav a[href="#validation"]').click()
     section = page.locator("#validation")
     assert section.is_visible()
@@ -176,7 +184,9 @@ def test_dashboard_in_chromium(browser, dashboard: Path, tmp_path: Path) -> None
     assert vbox is not None and 0 <= vbox["y"] < 900
     page.screenshot(path=str(tmp_path / "validation.png"))
 
-    # Passage filters: voice = quoted leaves only quoted passages.
+
+def _check_passage_filters(page) -> None:
+    """Passage filters: voice = quoted leaves only quoted passages."""
     page.click("#pf-reset")
     page.select_option("#pf-voice", "quoted")
     voices = page.eval_on_selector_all(
@@ -185,6 +195,17 @@ def test_dashboard_in_chromium(browser, dashboard: Path, tmp_path: Path) -> None
     )
     assert voices and set(voices) == {"quoted"}
     page.click("#pf-reset")
+
+
+def test_dashboard_in_chromium(browser, dashboard: Path, tmp_path: Path) -> None:
+    page, problems = _open(browser, dashboard)
+    _check_charts_decode(page)
+    _check_drilldown(page, tmp_path)
+    _check_sorting(page)
+    _check_filtering(page)
+    _check_differences(page)
+    _check_validation(page, tmp_path)
+    _check_passage_filters(page)
 
     page.evaluate("window.scrollTo(0, 0)")
     shot = tmp_path / "dashboard.png"

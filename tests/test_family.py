@@ -3,19 +3,24 @@ registry, and a new family is one declaration plus one registration (a toy one h
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from fakerun import make_fake_run
 from fold_params import params_for
 
 from pipeline.aggregate.batch import Batch
-from pipeline.aggregate.family import Family, Tables, families, register, unregister
+from pipeline.aggregate.family import Family, Section, Tables, families, register, unregister
 from pipeline.aggregate.params import FoldParams
 from pipeline.aggregate.tables import write_tables
 from pipeline.analyze.article import TABLES as BATCH_TABLES
 from pipeline.analyze.article import analyze_batch, write_batch
+from pipeline.report import dashboard
+from pipeline.report.dashboard import render_html
+from pipeline.report.outline import PAGE_SECTIONS, sections
 from pipeline.runfolder import schema
 
 # Run-folder tables written outside the fold: history by the flow, stance_validation by the
@@ -34,12 +39,24 @@ def test_every_run_folder_table_has_exactly_one_family() -> None:
     assert set(owners) | WRITTEN_ELSEWHERE == set(schema.TABLES)
 
 
-def test_every_family_names_a_dashboard_section() -> None:
-    from pipeline.report.dashboard import SECTIONS
-
-    sections = {section for section, _ in SECTIONS}
+def test_the_dashboard_sections_come_from_the_page_and_the_families() -> None:
+    ids = [section_id for section_id, _ in sections()]
+    assert ids[:3] == ["stance", "changes", "summary"]
+    assert ids[ids.index("differences") + 1] == "sourcing"
+    assert ids[ids.index("lexicons") + 1] == "cleaning"
+    assert len(ids) == len(set(ids)) == len(PAGE_SECTIONS) + len(families())
     for family in families():
-        assert family.section in sections, family.name
+        if not family.section.template:
+            partial = Path(dashboard.TEMPLATES, "sections", f"{family.section.id}.html.j2")
+            assert partial.is_file(), family.name
+
+
+def test_a_section_that_follows_no_page_section_is_refused(toy_family: Family) -> None:
+    unregister("toy")
+    register(Family("toy", ("docs",), ArticlesPerSource, ("toy_sources",),
+                    Section("toy", "Toy", after="nowhere")))  # fmt: skip
+    with pytest.raises(ValueError, match="section 'toy' follows 'nowhere', not on the page"):
+        sections()
 
 
 class ArticlesPerSource:
@@ -63,6 +80,18 @@ def few_tokens(tables: Tables, params: FoldParams, known: dict[str, str]) -> lis
     return [f"toy: {s} has few tokens" for s in t.loc[~t["enough"], "source"]]
 
 
+TOY_TEMPLATE = """<ul class="toy">
+{% for row in toy %}  <li>{{ row.source }}: {{ row.tokens }} tokens</li>
+{% endfor %}</ul>
+"""
+
+
+def toy_view(run_dir: Path) -> list[dict[str, object]]:
+    """The toy section's rows, read from the table the toy family wrote."""
+    path = run_dir / "data" / "toy_sources.csv"
+    return pd.read_csv(path).to_dict("records") if path.is_file() else []
+
+
 @pytest.fixture
 def toy_family(monkeypatch: pytest.MonkeyPatch) -> Iterator[Family]:
     """A family declared here: its table in the schema, its accumulator, its check."""
@@ -74,7 +103,13 @@ def toy_family(monkeypatch: pytest.MonkeyPatch) -> Iterator[Family]:
             batch_tables=("articles", "docs"),
             accumulator=ArticlesPerSource,
             tables=("toy_sources",),
-            section="toy",
+            section=Section(
+                "toy",
+                "Toy counts",
+                after="sourcing",
+                view=toy_view,
+                template=TOY_TEMPLATE,
+            ),
             check=few_tokens,
         )
     )
@@ -106,11 +141,28 @@ def test_a_toy_family_flows_through_a_run(toy_family, tmp_path: Path, refs, lexi
     assert (data / "sources.csv").is_file(), "the shipped families still run beside it"
 
 
+def test_a_toy_family_adds_its_dashboard_section(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    run_dir = make_fake_run(tmp_path / "run")  # a fake run has every declared table: not yet toy's
+    request.getfixturevalue("toy_family")
+    (run_dir / "data" / "toy_sources.csv").write_text(
+        "source,articles,tokens,enough\n沈黙新聞,2,40,FALSE\n", "utf-8"
+    )
+    page = render_html(run_dir)
+    nav = re.findall(r'<li><a href="#(\w+)">', page)
+    assert nav[nav.index("sourcing") + 1] == "toy"
+    assert '<h2 id="h-toy">Toy counts</h2>' in page
+    assert "<li>沈黙新聞: 40 tokens</li>" in page
+
+
 def test_a_family_returning_an_undeclared_table_is_refused(
     toy_family, tmp_path: Path, refs, lexicons
 ) -> None:
     unregister("toy")
-    register(Family("toy", ("docs",), ArticlesPerSource, ("sources_toy_typo",), "toy"))
+    register(
+        Family("toy", ("docs",), ArticlesPerSource, ("sources_toy_typo",), Section("toy", "T", ""))
+    )
     batch = write_batch(
         analyze_batch([(refs[0], None)], lexicons, tmp_path / "texts", 5_000_000),
         tmp_path / "batch",

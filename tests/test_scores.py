@@ -86,22 +86,21 @@ def source_scores(
     articles: pd.DataFrame,
     sentences: pd.DataFrame,
     hits: pd.DataFrame,
-    frames: list[str],
     n_boot: int = 1000,
     seed: int = 0,
-    min_tokens: int = 100,
     min_hits: int = 3,
 ) -> pd.DataFrame:
-    """Source scores of tables held in memory, through the accumulator a run folds."""
+    """Source scores of tables held in memory (the frames ``FRAMES``, at least 100 tokens),
+    through the accumulator a run folds."""
     sizes = articles.groupby("source").size()
-    acc = SourceAccumulator(frames, {str(s): int(n) for s, n in sizes.items()})
+    acc = SourceAccumulator(FRAMES, {str(s): int(n) for s, n in sizes.items()})
     acc.add(articles, sentences, hits)
-    return acc.intervals(n_boot, seed, min_tokens, min_hits)
+    return acc.intervals(n_boot, seed, 100, min_hits)
 
 
 def test_source_scores_pool_articles(data):
     articles, sentences, hits = data
-    s = source_scores(articles, sentences, hits, FRAMES, n_boot=300, seed=1, min_hits=1)
+    s = source_scores(articles, sentences, hits, n_boot=300, seed=1, min_hits=1)
     x = s.set_index(["source", "frame"]).loc["X"]
     assert x.loc["a", "per_1k"] == pytest.approx(3.0 * 1000 / 400)
     assert x.loc["a", "articles"] == 2 and x.loc["a", "tokens"] == 400
@@ -112,9 +111,9 @@ def test_source_scores_pool_articles(data):
 
 def test_source_scores_are_reproducible_and_order_free(data):
     articles, sentences, hits = data
-    one = source_scores(articles, sentences, hits, FRAMES, n_boot=200, seed=7)
+    one = source_scores(articles, sentences, hits, n_boot=200, seed=7)
     two = source_scores(
-        articles.iloc[::-1], sentences.iloc[::-1], hits.iloc[::-1], FRAMES, n_boot=200, seed=7
+        articles.iloc[::-1], sentences.iloc[::-1], hits.iloc[::-1], n_boot=200, seed=7
     )
     pd.testing.assert_frame_equal(one, two)
 

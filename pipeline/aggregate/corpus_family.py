@@ -4,7 +4,7 @@ the sources' lexical similarity."""
 from __future__ import annotations
 
 from pipeline.aggregate.batch import Batch
-from pipeline.aggregate.family import Family, Tables
+from pipeline.aggregate.family import Family, Section, Tables
 from pipeline.aggregate.fold import Lemmas, Rows, Similarity
 from pipeline.aggregate.params import FoldParams
 
@@ -34,5 +34,5 @@ FAMILY = Family(
     batch_tables=("articles", "removed", "docs"),
     accumulator=CorpusFold,
     tables=("corpus", "removed", "similarity"),
-    section="cleaning",
+    section=Section("cleaning", "Cleaning", after="lexicons"),
 )

@@ -14,7 +14,8 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
+from pathlib import Path
+from typing import Any, Protocol
 
 import pandas as pd
 
@@ -50,6 +51,21 @@ def always(params: FoldParams) -> bool:
 
 
 @dataclass(frozen=True)
+class Section:
+    """A family's dashboard section: where it goes on the page and what it shows.
+
+    ``view`` builds its data (the template sees it under ``id``) from the run folder;
+    ``template`` is its Jinja source when it is not a file ``templates/sections/<id>.html.j2``.
+    """
+
+    id: str
+    heading: str
+    after: str  # the id of the section it follows on the page; "" puts it first
+    view: Callable[[Path], Any] | None = None
+    template: str = ""
+
+
+@dataclass(frozen=True)
 class Family:
     """One measurement family, declared."""
 
@@ -57,7 +73,7 @@ class Family:
     batch_tables: tuple[str, ...]
     accumulator: Callable[[FoldParams], Accumulator]
     tables: tuple[str, ...]
-    section: str  # the dashboard section (templates/sections/<id>.html.j2) that shows it
+    section: Section
     check: Callable[[Tables, FoldParams, dict[str, str]], list[str]] = no_check
     applies: Callable[[FoldParams], bool] = always  # e.g. stance: only with a stance lexicon
 

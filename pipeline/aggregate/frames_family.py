@@ -11,7 +11,7 @@ import pandas as pd
 from pipeline.aggregate.batch import Batch
 from pipeline.aggregate.compare import differences, frame_map, keyness
 from pipeline.aggregate.families import family_metrics
-from pipeline.aggregate.family import Family, Tables
+from pipeline.aggregate.family import Family, Section, Tables
 from pipeline.aggregate.fold import (
     MONTH_KEYS,
     MONTH_VALUES,
@@ -141,6 +141,6 @@ FAMILY = Family(
     batch_tables=("articles", "sentences", "hits"),
     accumulator=FramesFold,
     tables=TABLES,
-    section="summary",
+    section=Section("summary", "Frames", after="changes"),
     check=ranked_against_perspective,
 )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pipeline.aggregate.batch import Batch
-from pipeline.aggregate.family import Family, Tables
+from pipeline.aggregate.family import Family, Section, Tables
 from pipeline.aggregate.fold import Speakers
 from pipeline.aggregate.params import FoldParams
 from pipeline.aggregate.sourcing import group_shares
@@ -30,5 +30,5 @@ FAMILY = Family(
     batch_tables=("sourcing",),
     accumulator=SourcingFold,
     tables=("sourcing_hits", "sourcing"),
-    section="sourcing",
+    section=Section("sourcing", "Who speaks", after="differences"),
 )

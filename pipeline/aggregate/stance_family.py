@@ -10,7 +10,7 @@ import pandas as pd
 
 from pipeline.aggregate import stance as agg
 from pipeline.aggregate.batch import Batch
-from pipeline.aggregate.family import Family, Tables
+from pipeline.aggregate.family import Family, Section, Tables
 from pipeline.aggregate.fold import Perspectives
 from pipeline.aggregate.params import FoldParams
 from pipeline.aggregate.validate import source_perspectives
@@ -96,7 +96,7 @@ FAMILY = Family(
         "stance_timeline",
         "stance_expectations",
     ),
-    section="stance",
+    section=Section("stance", "Stance", after=""),
     check=reversed_signs,
     applies=lambda params: params.stance is not None,
 )

@@ -114,15 +114,9 @@ def decode(raw: bytes) -> tuple[str, str]:
     legacy encodings by strict decoding, keeping the one that reads most like Japanese.
     charset-normalizer is the last resort: it often guesses wrong on short texts.
     """
-    for bom, encoding in _BOMS:
-        if raw.startswith(bom):
-            try:
-                return raw.decode(encoding), encoding
-            except UnicodeDecodeError as exc:
-                raise ArticleError(
-                    f"undecodable bytes: starts with a {encoding} BOM but byte {exc.start} "
-                    "is not valid"
-                ) from None
+    bom = _bom_decode(raw)
+    if bom is not None:
+        return bom
     if b"\x00" in raw:
         utf16 = _utf16_without_bom(raw)
         if utf16 is not None:
@@ -143,6 +137,25 @@ def decode(raw: bytes) -> tuple[str, str]:
             return text, encoding
     if utf8 is not None:
         return utf8, "utf-8"
+    return _last_resort(raw)
+
+
+def _bom_decode(raw: bytes) -> tuple[str, str] | None:
+    """Text and encoding of bytes that start with a BOM; None without one."""
+    for bom, encoding in _BOMS:
+        if raw.startswith(bom):
+            try:
+                return raw.decode(encoding), encoding
+            except UnicodeDecodeError as exc:
+                raise ArticleError(
+                    f"undecodable bytes: starts with a {encoding} BOM but byte {exc.start} "
+                    "is not valid"
+                ) from None
+    return None
+
+
+def _last_resort(raw: bytes) -> tuple[str, str]:
+    """charset-normalizer's guess when no strict decoding read as text."""
     best = from_bytes(raw, cp_isolation=list(FALLBACK_CANDIDATES)).best()
     if best is not None:
         text = str(best)

@@ -251,78 +251,103 @@ def plan_batches(
     while a large corpus is still being planned)."""
     corpus = Path(corpus)
     work.mkdir(parents=True, exist_ok=True)
-    size = max(1, batch_size)
-    files: list[str] = []
-    counts: Counter[str] = Counter()
-    pending: list[dict[str, Any]] = []
-
-    def flush() -> None:
-        if pending:
-            files.append(_write_batch(pending, work / f"batch-{len(files):05d}.parquet"))
-            pending.clear()
-            if on_batch:
-                on_batch(files[-1])
-
+    batcher = _Batcher(work, max(1, batch_size), on_batch)
     if corpus.is_file() and corpus.suffix in BULK_SUFFIXES:
-        plan = Plan([], 0, file_sha256(corpus))
-        seen: dict[str, int] = {}
-        names = SourceNames()
-        for number, record in iter_bulk(corpus):
-            if isinstance(record, str):
-                plan.quarantined.append(Quarantined(f"line-{number}", corpus.name, record, number))
-                continue
-            ref, text = _bulk_ref(number, record)
-            raw_date = record.get("published")
-            if raw_date not in (None, "") and not ref.published:
-                plan.warnings.append(
-                    f"{corpus}:{number}: {ref.id}: unparseable date {raw_date!r} (left empty)"
-                )
-            problem = (
-                "empty id"
-                if not ref.id
-                else f"duplicate id (first on line {seen[ref.id]})"
-                if ref.id in seen
-                else "empty source"
-                if not ref.source
-                else "empty text"
-                if not text.strip()
-                else None
-            )
-            if problem:
-                plan.quarantined.append(
-                    Quarantined(
-                        ref.id or f"line-{number}", corpus.name, f"line {number}: {problem}", number
-                    )
-                )
-                continue
-            seen[ref.id] = number
-            source = names.first(ref.source, plan.warnings, f"{corpus}:{number}: {ref.id}")
-            if source != ref.source:
-                ref = replace(ref, source=source)
-            counts[ref.source] += 1
-            pending.append(_row(ref, text))
-            plan.articles += 1
-            if len(pending) >= size:
-                flush()
+        plan = _plan_bulk(corpus, batcher)
     elif corpus.is_file():
         raise CorpusError(f"{corpus}: a corpus is a folder, a .jsonl or a .parquet file")
     else:
-        manifest = read_manifest(corpus)
-        digest = hashlib.sha256(manifest.sha256.encode())
-        for ref in manifest.articles:
-            if ref.path is not None:
-                digest.update(f"\0{ref.file}\0{_content_id(ref.path)}".encode())
-        plan = Plan(
-            [], len(manifest.articles), digest.hexdigest(), manifest.quarantined, manifest.warnings
-        )
-        for ref in manifest.articles:
-            counts[ref.source] += 1
-            pending.append(_row(ref, None))
-            if len(pending) >= size:
-                flush()
-    flush()
-    plan.batch_files = files
-    plan.source_counts = dict(counts)
+        plan = _plan_folder(corpus, batcher)
+    batcher.flush()
+    plan.batch_files = batcher.files
+    plan.source_counts = dict(batcher.counts)
+    return plan
+
+
+@dataclass
+class _Batcher:
+    """Rows waiting for their batch file, and the files and source counts so far."""
+
+    work: Path
+    size: int
+    on_batch: Callable[[str], None] | None
+    files: list[str] = field(default_factory=list)
+    counts: Counter[str] = field(default_factory=Counter)
+    pending: list[dict[str, Any]] = field(default_factory=list)
+
+    def add(self, ref: ArticleRef, text: str | None) -> None:
+        self.counts[ref.source] += 1
+        self.pending.append(_row(ref, text))
+        if len(self.pending) >= self.size:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.pending:
+            self.files.append(
+                _write_batch(self.pending, self.work / f"batch-{len(self.files):05d}.parquet")
+            )
+            self.pending.clear()
+            if self.on_batch:
+                self.on_batch(self.files[-1])
+
+
+def _plan_bulk(corpus: Path, batcher: _Batcher) -> Plan:
+    """Batch a .jsonl or .parquet corpus, its texts inline; bad records are quarantined."""
+    plan = Plan([], 0, file_sha256(corpus))
+    seen: dict[str, int] = {}
+    names = SourceNames()
+    for number, record in iter_bulk(corpus):
+        if isinstance(record, str):
+            plan.quarantined.append(Quarantined(f"line-{number}", corpus.name, record, number))
+            continue
+        ref, text = _bulk_ref(number, record)
+        raw_date = record.get("published")
+        if raw_date not in (None, "") and not ref.published:
+            plan.warnings.append(
+                f"{corpus}:{number}: {ref.id}: unparseable date {raw_date!r} (left empty)"
+            )
+        problem = _bulk_problem(ref, text, seen)
+        if problem:
+            plan.quarantined.append(
+                Quarantined(
+                    ref.id or f"line-{number}", corpus.name, f"line {number}: {problem}", number
+                )
+            )
+            continue
+        seen[ref.id] = number
+        source = names.first(ref.source, plan.warnings, f"{corpus}:{number}: {ref.id}")
+        if source != ref.source:
+            ref = replace(ref, source=source)
+        batcher.add(ref, text)
+        plan.articles += 1
+    return plan
+
+
+def _bulk_problem(ref: ArticleRef, text: str, seen: dict[str, int]) -> str | None:
+    """Why a bulk record cannot be scored, or None."""
+    if not ref.id:
+        return "empty id"
+    if ref.id in seen:
+        return f"duplicate id (first on line {seen[ref.id]})"
+    if not ref.source:
+        return "empty source"
+    if not text.strip():
+        return "empty text"
+    return None
+
+
+def _plan_folder(corpus: Path, batcher: _Batcher) -> Plan:
+    """Batch a corpus folder's manifest rows; the texts are read at analysis."""
+    manifest = read_manifest(corpus)
+    digest = hashlib.sha256(manifest.sha256.encode())
+    for ref in manifest.articles:
+        if ref.path is not None:
+            digest.update(f"\0{ref.file}\0{_content_id(ref.path)}".encode())
+    plan = Plan(
+        [], len(manifest.articles), digest.hexdigest(), manifest.quarantined, manifest.warnings
+    )
+    for ref in manifest.articles:
+        batcher.add(ref, None)
     return plan
 
 

@@ -225,35 +225,33 @@ def find_quotes(text: str) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     pos = 0
     for para in text.split("\n"):
-        stack: list[str] = []
-        start = 0
-        for m in _QUOTE_MARK.finditer(para):
-            i, ch = m.start(), m.group()
-            if ch == '"':
-                if stack and stack[-1] == '"':
-                    stack.pop()
-                    if not stack:
-                        spans.append((pos + start, pos + i + 1))
-                    continue
-                ch_close = '"'
-            elif ch in _OPEN_CLOSE:
-                ch_close = _OPEN_CLOSE[ch]
-            elif ch in _CLOSERS:
-                if ch in stack:
-                    while stack and stack.pop() != ch:
-                        pass
-                    if not stack:
-                        spans.append((pos + start, pos + i + 1))
-                continue
-            else:
-                continue
-            if not stack:
-                start = i
-            stack.append(ch_close)
-        if stack:
-            spans.append((pos + start, pos + len(para)))
+        _paragraph_quotes(para, pos, spans)
         pos += len(para) + 1
     return spans
+
+
+def _paragraph_quotes(para: str, pos: int, spans: list[tuple[int, int]]) -> None:
+    """Add to ``spans`` the quotes of one paragraph that starts at ``pos`` in the text."""
+    stack: list[str] = []
+    start = 0
+    for m in _QUOTE_MARK.finditer(para):
+        i, ch = m.start(), m.group()
+        if ch == '"' and stack and stack[-1] == '"':
+            stack.pop()
+            if not stack:
+                spans.append((pos + start, pos + i + 1))
+            continue
+        if ch == '"' or ch in _OPEN_CLOSE:
+            if not stack:
+                start = i
+            stack.append('"' if ch == '"' else _OPEN_CLOSE[ch])
+        elif ch in _CLOSERS and ch in stack:
+            while stack and stack.pop() != ch:
+                pass
+            if not stack:
+                spans.append((pos + start, pos + i + 1))
+    if stack:
+        spans.append((pos + start, pos + len(para)))
 
 
 # A line holding more than this share of the article's characters (a whole article saved as

@@ -166,6 +166,19 @@ def read_manifest(corpus: Path) -> Manifest:
         raise CorpusError(f"no manifest.csv in {corpus}")
     raw = path.read_bytes()
     warnings: list[str] = []
+    first, head, rows = _manifest_rows(path, raw, warnings)
+    walk = _ManifestWalk(corpus, path, _header(path, first, head, warnings), warnings)
+    for number, cells in rows:
+        walk.read(number, cells)
+    listed = set(walk.seen_files) | _quarantined_paths(corpus, walk.quarantined)
+    warnings.extend(_unlisted(corpus, listed))
+    return Manifest(walk.articles, walk.quarantined, warnings, hashlib.sha256(raw).hexdigest())
+
+
+def _manifest_rows(
+    path: Path, raw: bytes, warnings: list[str]
+) -> tuple[int, list[str], list[tuple[int, list[str] | str]]]:
+    """The header's line and cells, then the other rows; raise CorpusError when unreadable."""
     try:
         text, encoding = decode(raw)
     except ArticleError as exc:
@@ -182,85 +195,99 @@ def read_manifest(corpus: Path) -> Manifest:
         raise CorpusError(f"{path}: malformed CSV: {exc}") from None
     if not rows:
         raise CorpusError(f"{path}:1: manifest lacks column(s) {', '.join(REQUIRED)}")
-    if isinstance(rows[0][1], str):
-        raise CorpusError(f"{path}:{rows[0][0]}: {rows[0][1]}")
-    header = _header(path, rows[0][0], rows[0][1], warnings)
-    articles: list[ArticleRef] = []
-    quarantined: list[Quarantined] = []
-    seen_ids: dict[str, int] = {}
-    seen_files: dict[Path, int] = {}
-    names = SourceNames()
-    root = corpus.resolve()
-    for number, cells in rows[1:]:
+    first, head = rows[0]
+    if isinstance(head, str):
+        raise CorpusError(f"{path}:{first}: {head}")
+    return first, head, rows[1:]
+
+
+@dataclass
+class _ManifestWalk:
+    """One pass over the manifest's rows: the ids and files seen so far, and what came of each."""
+
+    corpus: Path
+    path: Path
+    header: list[str]
+    warnings: list[str]
+    articles: list[ArticleRef] = field(default_factory=list)
+    quarantined: list[Quarantined] = field(default_factory=list)
+    seen_ids: dict[str, int] = field(default_factory=dict)
+    seen_files: dict[Path, int] = field(default_factory=dict)
+    names: SourceNames = field(default_factory=SourceNames)
+
+    def __post_init__(self) -> None:
+        self.root = self.corpus.resolve()
+
+    def read(self, number: int, cells: list[str] | str) -> None:
+        """Add the row on manifest line ``number`` as an article or a quarantined one."""
         if isinstance(cells, str):
-            quarantined.append(
-                Quarantined(f"line-{number}", "", f"manifest line {number}: {cells}", number)
-            )
-            continue
-        if len(cells) > len(header):
-            extra = len(cells) - len(header)
-            warnings.append(
-                f"{path}:{number}: {extra} field(s) more than the header has "
+            self._reject(number, "", "", cells)
+            return
+        row = self._cells(number, cells)
+        aid, file = row.get("id", ""), row.get("file", "")
+        target, reason = self._target(number, aid, file, row.get("source", ""))
+        if target is None:
+            self._reject(number, aid, file, reason)
+            return
+        self.articles.append(self._article(number, row, target))
+
+    def _reject(self, number: int, aid: str, file: str, reason: str) -> None:
+        self.quarantined.append(
+            Quarantined(aid or f"line-{number}", file, f"manifest line {number}: {reason}", number)
+        )
+
+    def _cells(self, number: int, cells: list[str]) -> dict[str, str]:
+        if len(cells) > len(self.header):
+            extra = len(cells) - len(self.header)
+            self.warnings.append(
+                f"{self.path}:{number}: {extra} field(s) more than the header has "
                 "(an unquoted comma?); the extra ones are ignored"
             )
         row: dict[str, str] = {}
-        for col, cell in zip(header, cells, strict=False):
+        for col, cell in zip(self.header, cells, strict=False):
             row.setdefault(col, cell.strip())
-        aid, file, source = row.get("id", ""), row.get("file", ""), row.get("source", "")
+        return row
 
-        def reject(reason: str, aid: str = aid, file: str = file, number: int = number) -> None:
-            quarantined.append(
-                Quarantined(
-                    aid or f"line-{number}", file, f"manifest line {number}: {reason}", number
-                )
-            )
-
+    def _target(self, number: int, aid: str, file: str, source: str) -> tuple[Path | None, str]:
+        """The row's article file, or None and why the row is quarantined."""
         if not aid:
-            reject("empty id")
-            continue
-        if aid in seen_ids:
-            reject(f"duplicate id {aid!r} (first on line {seen_ids[aid]})")
-            continue
-        seen_ids[aid] = number
+            return None, "empty id"
+        if aid in self.seen_ids:
+            return None, f"duplicate id {aid!r} (first on line {self.seen_ids[aid]})"
+        self.seen_ids[aid] = number
         if not source:
-            reject(f"{aid}: missing source")
-            continue
+            return None, f"{aid}: missing source"
         if not file:
-            reject(f"{aid}: no file given")
-            continue
-        target, problem = _article_path(corpus, root, file)
+            return None, f"{aid}: no file given"
+        target, problem = _article_path(self.corpus, self.root, file)
         if target is None:
-            reject(f"{aid}: {problem}")
-            continue
-        if target in seen_files:
-            reject(f"{aid}: same file as line {seen_files[target]} ({file})")
-            continue
-        seen_files[target] = number
+            return None, f"{aid}: {problem}"
+        if target in self.seen_files:
+            return None, f"{aid}: same file as line {self.seen_files[target]} ({file})"
+        self.seen_files[target] = number
+        return target, ""
+
+    def _article(self, number: int, row: dict[str, str], target: Path) -> ArticleRef:
+        aid, where = row["id"], f"{self.path}:{number}: {row['id']}"
         published = row.get("published", "")
         if published:
             iso = iso_date(published)
             if iso is None:
-                warnings.append(
-                    f"{path}:{number}: {aid}: unparseable date {published!r} (left empty)"
-                )
+                self.warnings.append(f"{where}: unparseable date {published!r} (left empty)")
             published = iso or ""
-        articles.append(
-            ArticleRef(
-                id=aid,
-                source=names.first(source, warnings, f"{path}:{number}: {aid}"),
-                file=file,
-                path=target,
-                line=number,
-                title=str(restore(row.get("title", ""))),  # the collector escapes them
-                author=str(restore(row.get("author", ""))),
-                published=published,
-                url=row.get("url", ""),
-                language=row.get("language") or "ja",
-                meta={k: v for k, v in row.items() if k not in COLUMNS},
-            )
+        return ArticleRef(
+            id=aid,
+            source=self.names.first(row["source"], self.warnings, where),
+            file=row["file"],
+            path=target,
+            line=number,
+            title=str(restore(row.get("title", ""))),  # the collector escapes them
+            author=str(restore(row.get("author", ""))),
+            published=published,
+            url=row.get("url", ""),
+            language=row.get("language") or "ja",
+            meta={k: v for k, v in row.items() if k not in COLUMNS},
         )
-    warnings.extend(_unlisted(corpus, set(seen_files) | _quarantined_paths(corpus, quarantined)))
-    return Manifest(articles, quarantined, warnings, hashlib.sha256(raw).hexdigest())
 
 
 def _article_path(corpus: Path, root: Path, file: str) -> tuple[Path | None, str]:

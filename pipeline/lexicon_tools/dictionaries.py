@@ -167,7 +167,7 @@ def read_quanteda(path: Path, text: str, one_frame: str | None = None) -> Import
             frame = out.frame(frame_id(name), label or name)
             frame.description = frame.description or description
             path_keys = []
-        _walk(value, path_keys, 1.0, frame, out, path, lines)
+        _walk(value, path_keys, 1.0, frame, path, lines)
     return out
 
 
@@ -191,19 +191,18 @@ def _walk(
     keys: list[str],
     weight: float,
     frame: Frame,
-    out: Imported,
     path: Path,
     lines: list[str],
 ) -> None:
     if isinstance(node, yaml.MappingNode):
         for key, value in node.value:
             if m := WEIGHT_KEY.match(str(key.value).strip()):
-                _walk(value, keys, float(m.group(1)), frame, out, path, lines)
+                _walk(value, keys, float(m.group(1)), frame, path, lines)
             else:
-                _walk(value, [*keys, frame_id(str(key.value))], weight, frame, out, path, lines)
+                _walk(value, [*keys, frame_id(str(key.value))], weight, frame, path, lines)
     elif isinstance(node, yaml.SequenceNode):
         for item in node.value:
-            _walk(item, keys, weight, frame, out, path, lines)
+            _walk(item, keys, weight, frame, path, lines)
     elif isinstance(node, yaml.ScalarNode) and str(node.value).strip():
         where = f"{path}:{node.start_mark.line + 1}"
         note, shared = _term_comment(lines, node)

@@ -53,6 +53,11 @@ def grams(doc: str) -> list[str]:
     return toks + [f"{a} {b}" for a, b in pairwise(toks)]
 
 
+# A candidate occurs at least MIN_COUNT times in the frame's articles; CONTEXTS passages each.
+MIN_COUNT = 2
+CONTEXTS = 3
+
+
 def _groups(corpus: pd.DataFrame, frame: str, by: str) -> pd.Series:
     perspective = corpus["perspective"].fillna("").astype(str)
     if by == "sources":
@@ -67,8 +72,6 @@ def suggest(
     lexicons: list[Lexicon],
     top: int = 30,
     by: str = "articles",
-    min_count: int = 2,
-    contexts: int = 3,
 ) -> list[Candidate]:
     """The ``top`` candidate entries for ``frame`` from the run in ``run_dir``."""
     data = Path(run_dir) / "data"
@@ -96,11 +99,11 @@ def suggest(
         if len(ranked) >= top or z[k] <= 0:
             break
         seq = tuple(vocab[k].split(" "))
-        if y_a[k] < min_count or seq in known:
+        if y_a[k] < MIN_COUNT or seq in known:
             continue
         ranked.append(Candidate(seq, float(z[k]), float(delta[k]), int(y_a[k]), int(y_b[k])))
     texts = [data / f for f in docs.loc[in_group, "text_file"].head(200) if f]
-    _add_contexts(ranked, texts, contexts)
+    _add_contexts(ranked, texts, CONTEXTS)
     return ranked
 
 

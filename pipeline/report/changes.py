@@ -20,7 +20,7 @@ PASSAGES_PER_CHANGE = 5
 HISTORY = Path("..") / ".." / "history.csv"
 
 
-def previous_run(run_dir: Path, run: dict) -> tuple[Path, str] | None:
+def previous_run(run_dir: Path, run: dict[str, Any]) -> tuple[Path, str] | None:
     """The previous run's folder and its finish time, or None (``run_dir`` may be the
     ``latest`` link: the output folder is its target's)."""
     run_dir = run_dir.resolve()
@@ -78,7 +78,7 @@ def _new_passages(
     return found
 
 
-def changes_view(run_dir: Path, run: dict, targets: dict[str, Name]) -> dict[str, Any]:
+def changes_view(run_dir: Path, run: dict[str, Any], targets: dict[str, Name]) -> dict[str, Any]:
     """What the What changed section shows; ``available`` is false without a previous run."""
     prev = previous_run(Path(run_dir), run)
     if prev is None or not has_table(run_dir, "stance"):

@@ -25,8 +25,9 @@ from markupsafe import Markup
 
 from pipeline.report.changes import changes_view
 from pipeline.report.differences_view import differences_view
-from pipeline.report.fmt import count_of, fmt_int, fmt_p, fmt_signed, records, scalar, sort_key
+from pipeline.report.fmt import count_of, fmt_p, fmt_signed, scalar
 from pipeline.report.labels import group_names, target_names
+from pipeline.report.outline import family_sections, sections
 from pipeline.report.runinfo import (
     UNIT,
     frame_labels,
@@ -44,6 +45,7 @@ from pipeline.report.sections import (
     lexicons_view,
     passage_groups,
     summary_and_cells,
+    terms_view,
     validation_view,
 )
 from pipeline.report.sourcing_view import sourcing_view
@@ -57,24 +59,6 @@ from pipeline.runfolder.tables import atomic_write, read_table
 __all__ = ["build_context", "fmt_p", "fmt_signed", "render_dashboard", "render_html"]
 
 TEMPLATES = Path(__file__).parent / "templates"
-# The page's sections, in order: id (its partial is templates/sections/<id>.html.j2) → heading.
-SECTIONS = (
-    ("stance", "Stance"),
-    ("changes", "What changed"),
-    ("summary", "Frames"),
-    ("comparison", "Comparison"),
-    ("differences", "Differences"),
-    ("sourcing", "Who speaks"),
-    ("charts", "Charts"),
-    ("validation", "Validation"),
-    ("articles", "Articles"),
-    ("passages", "Passages"),
-    ("terms", "Terms"),
-    ("lexicons", "Lexicons"),
-    ("cleaning", "Cleaning"),
-    ("quarantine", "Quarantine"),
-    ("run", "Run metadata"),
-)
 
 
 def build_context(run_dir: Path, run: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -114,7 +98,7 @@ def build_context(run_dir: Path, run: dict[str, Any] | None = None) -> dict[str,
         "run_id": str(run.get("run_id", run_dir.name)),
         "unit": UNIT,
         "alpha": ALPHA,
-        "sections": [s for s in SECTIONS if s[0] != "changes" or changes["available"]],
+        "sections": [s for s in sections() if s[0] != "changes" or changes["available"]],
         "changes": changes,
         "frames": [{"id": f, "label": labels[f]} for f in frames],
         "frame_names": labels,
@@ -136,20 +120,7 @@ def build_context(run_dir: Path, run: dict[str, Any] | None = None) -> dict[str,
         "n_articles": n_articles,
         "groups": list(groups.values()),
         "n_hits": n_hits,
-        "terms": [
-            {
-                "source": r["source"],
-                "frame": labels.get(r["frame"], r["frame"]),
-                "category": r["category"],
-                "term": r["term"],
-                **{k: fmt_int(r[k]) for k in ("author_hits", "quoted_hits", "negated_hits")},
-                **{
-                    f"{k}_key": sort_key(r[k])
-                    for k in ("author_hits", "quoted_hits", "negated_hits")
-                },
-            }
-            for r in records(terms)
-        ],
+        "terms": terms_view(terms, labels),
         "lexicons": lexicons_view(run, lexicon, terms, frames, labels),
         "cleaning": cleaning_view(run_dir, [a["id"] for a in article_rows]),
         "quarantined": [q for q in run.get("quarantined") or [] if isinstance(q, dict)],
@@ -160,6 +131,7 @@ def build_context(run_dir: Path, run: dict[str, Any] | None = None) -> dict[str,
         "settings": {k: scalar(v) for k, v in settings.items()},
         "times": {k: scalar(run.get(k)) for k in ("started", "finished", "duration_s")},
         "lexicons_sha256": scalar(run.get("lexicons_sha256")),
+        **{s.id: s.view(run_dir) for s in family_sections() if s.view is not None},
     }
 
 
@@ -171,13 +143,23 @@ def _json(obj: Any, **kwargs: Any) -> str:
     return json.dumps(display_all(obj), **kwargs)
 
 
+def _family_template(name: str) -> str | None:
+    """The Jinja source of a family's section declared with its family, not as a file."""
+    for section in family_sections():
+        if section.template and name == f"sections/{section.id}.html.j2":
+            return section.template
+    return None
+
+
 @cache
 def _environment() -> jinja2.Environment:
     """The page's templates, compiled once per process. Every rendered value passes through
     ``display_value`` (``finalize``): hidden characters are made visible where a value is
     written, so the context is never walked for them."""
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(TEMPLATES),
+        loader=jinja2.ChoiceLoader(
+            [jinja2.FileSystemLoader(TEMPLATES), jinja2.FunctionLoader(_family_template)]
+        ),
         autoescape=True,  # every template, whatever its file extension
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,

@@ -53,24 +53,7 @@ def differences_view(
         group = per_frame.setdefault(r["frame"], {"label": label, "hold": [], "not": []})
         (group["hold"] if sig else group["not"]).append(words)
         if len(rows) < MAX_DIFFERENCE_ROWS:
-            rows.append(
-                {
-                    "a": r["source_a"],
-                    "b": r["source_b"],
-                    "frame": label,
-                    "diff": fmt_signed(r["diff"], 2),
-                    "diff_key": sort_key(r["diff"]),
-                    "ci": f"[{fmt_signed(r['ci_low'], 2).lstrip('+')}, "
-                    f"{fmt_signed(r['ci_high'], 2).lstrip('+')}]",
-                    "p": fmt_p(r["p_value"]).removeprefix("p = "),
-                    "p_key": sort_key(r["p_value"]),
-                    "p_adj": fmt_p(r["p_adjusted"]).removeprefix("p = "),
-                    "p_adj_key": sort_key(r["p_adjusted"]),
-                    "unit": r["unit"],
-                    "significant": sig,
-                    "low": words["low"],
-                }
-            )
+            rows.append(_table_row(r, label, sig, words["low"]))
     order = [f for f in frames if f in per_frame] + [f for f in per_frame if f not in frames]
     blocks = []
     for f in order:
@@ -97,4 +80,24 @@ def differences_view(
         "blocks": blocks,
         "units": units,
         "pairs": len(d.drop_duplicates(["source_a", "source_b"])),
+    }
+
+
+def _table_row(r: dict[str, Any], label: str, sig: bool, low: bool) -> dict[str, Any]:
+    """One row of the differences table, numbers as text with their sort keys."""
+    return {
+        "a": r["source_a"],
+        "b": r["source_b"],
+        "frame": label,
+        "diff": fmt_signed(r["diff"], 2),
+        "diff_key": sort_key(r["diff"]),
+        "ci": f"[{fmt_signed(r['ci_low'], 2).lstrip('+')}, "
+        f"{fmt_signed(r['ci_high'], 2).lstrip('+')}]",
+        "p": fmt_p(r["p_value"]).removeprefix("p = "),
+        "p_key": sort_key(r["p_value"]),
+        "p_adj": fmt_p(r["p_adjusted"]).removeprefix("p = "),
+        "p_adj_key": sort_key(r["p_adjusted"]),
+        "unit": r["unit"],
+        "significant": sig,
+        "low": low,
     }

@@ -59,13 +59,13 @@ def _read(path: Path, schema: Spec) -> Any:
         return None
 
 
-def _lexicon_dir(run: dict) -> Path | None:
+def _lexicon_dir(run: dict[str, Any]) -> Path | None:
     settings = run.get("settings") if isinstance(run.get("settings"), dict) else {}
     folder = settings.get("lexicons") if settings else None
     return Path(str(folder)) if folder else None
 
 
-def _targets(run: dict) -> dict[str, Any]:
+def _targets(run: dict[str, Any]) -> dict[str, Any]:
     """The ``targets.yaml`` that ``run.json`` lists (else the one in its lexicon folder)."""
     files = [
         Path(str(r["file"]))
@@ -82,7 +82,7 @@ def _targets(run: dict) -> dict[str, Any]:
     return {}
 
 
-def target_names(run: dict) -> dict[str, Name]:
+def target_names(run: dict[str, Any]) -> dict[str, Name]:
     """Each stance target's name, in the lexicon's order."""
     return {
         str(t["id"]): label_name(str(t["id"]), t.get("label"))
@@ -91,7 +91,7 @@ def target_names(run: dict) -> dict[str, Name]:
     }
 
 
-def relation(run: dict) -> tuple[str, str, str] | None:
+def relation(run: dict[str, Any]) -> tuple[str, str, str] | None:
     """The relationship target and its two parties (``relations`` in targets.yaml), if any."""
     rel = _targets(run).get("relations")
     if not isinstance(rel, dict) or not rel.get("target"):
@@ -102,7 +102,7 @@ def relation(run: dict) -> tuple[str, str, str] | None:
     return str(rel["target"]), str(parties[0]), str(parties[1])
 
 
-def group_names(run: dict) -> dict[str, Name]:
+def group_names(run: dict[str, Any]) -> dict[str, Name]:
     """Each actor group's name, from the ``sourcing/actors.yaml`` the run read."""
     folder = _lexicon_dir(run)
     for path in ([folder / ACTORS_FILE] if folder else []) + [SHIPPED / ACTORS_FILE]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -19,13 +20,13 @@ UNIT = "matches per 1,000 content tokens"
 MAX_POINTS = 5_000  # articles plotted one point each: a deterministic sample beyond this
 
 
-def read_run(run_dir: Path) -> dict:
+def read_run(run_dir: Path) -> dict[str, Any]:
     """Read ``run.json`` (an empty dict when missing)."""
     path = Path(run_dir) / "run.json"
     return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
 
 
-def frame_order(run: dict, *tables: pd.DataFrame) -> list[str]:
+def frame_order(run: dict[str, Any], *tables: pd.DataFrame) -> list[str]:
     """Frame ids in lexicon order (run.json, then lexicon.csv, then any other table)."""
     seen: dict[str, None] = {}
     for lex in run.get("lexicons") or []:
@@ -39,7 +40,9 @@ def frame_order(run: dict, *tables: pd.DataFrame) -> list[str]:
     return list(seen)
 
 
-def frame_labels(run: dict, lexicon: pd.DataFrame, frames: Iterable[str]) -> dict[str, str]:
+def frame_labels(
+    run: dict[str, Any], lexicon: pd.DataFrame, frames: Iterable[str]
+) -> dict[str, str]:
     """Display label per frame id: run.json's, else lexicon.csv's, else the id itself."""
     labels: dict[str, str] = {}
     for lex in run.get("lexicons") or []:

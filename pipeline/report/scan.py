@@ -180,6 +180,62 @@ def index_articles(
     time; of every article only a 64-bit hash is kept, to count them.
     """
     best = Best(limit)
+    seen = _scan_articles(run_dir, best, limit, chunksize)
+    scored = seen.scored
+    unscored_hashes: list[np.ndarray] = []
+    corpus_sources: dict[str, None] = {}
+    first_corpus: dict[str, None] = {}
+    meta: list[pd.DataFrame] = []
+    position = seen.count
+    for chunk in iter_table(run_dir, "corpus", CORPUS_SHOWN, chunksize):
+        first_seen(corpus_sources, chunk["source"])
+        if len(first_corpus) <= limit:
+            first_seen(first_corpus, chunk["article_id"])
+        h = id_hashes(chunk["article_id"])
+        found = np.searchsorted(scored, h).clip(max=max(len(scored) - 1, 0))
+        unscored = (scored[found] != h) if len(scored) else np.ones(len(h), dtype=bool)
+        if unscored.any():  # in corpus.csv only: no evidence, after the scored articles
+            unscored_hashes.append(h[unscored])
+            extra = pd.DataFrame({"id": chunk["article_id"].to_numpy()[unscored],
+                                  "h": h[unscored], "low": False, "hits": 0.0, "tokens": 0.0,
+                                  "at": position + np.flatnonzero(unscored)})  # fmt: skip
+            best.add(extra.drop_duplicates("h"))
+        position += len(chunk)
+        meta.append(chunk[pd.Index(h).isin(best.keys["h"])])
+    total = len(scored) + len(distinct(unscored_hashes))
+    ids, rows = best.result()
+    if total <= limit:
+        ids = list({**first_corpus, **dict.fromkeys(seen.first_articles)})
+    chosen = set(ids)
+    meta_df = pd.concat(meta, ignore_index=True) if meta else pd.DataFrame(columns=CORPUS_SHOWN)
+    if not len(rows):
+        rows = pd.DataFrame(columns=ARTICLE_SHOWN)
+    return ArticleIndex(
+        ids,
+        total,
+        list(corpus_sources),
+        list(seen.sources),
+        list(seen.frames),
+        rows[rows["article_id"].isin(chosen)],
+        meta_df[meta_df["article_id"].isin(chosen)],
+    )
+
+
+@dataclass
+class _ArticlesSeen:
+    """What a pass over articles.csv found: sources, frames and (up to the limit) article ids
+    in first-seen order, the sorted hashes of the scored articles, and its row count."""
+
+    sources: dict[str, None]
+    frames: dict[str, None]
+    first_articles: dict[str, None]
+    scored: np.ndarray
+    count: int
+
+
+def _scan_articles(run_dir: Path, best: Best, limit: int, chunksize: int | None) -> _ArticlesSeen:
+    """Read articles.csv a chunk at a time into ``best``; an article's rows that a chunk cuts
+    are carried into the next one."""
     sources: dict[str, None] = {}
     frames: dict[str, None] = {}
     first_articles: dict[str, None] = {}
@@ -208,45 +264,7 @@ def index_articles(
         keys, carry["_run"] = article_runs(carry)
         hashes.append(keys["h"].to_numpy())
         best.add(keys, carry)
-    scored = distinct(hashes)
-    del hashes
-    unscored_hashes: list[np.ndarray] = []
-    corpus_sources: dict[str, None] = {}
-    first_corpus: dict[str, None] = {}
-    meta: list[pd.DataFrame] = []
-    position = at
-    for chunk in iter_table(run_dir, "corpus", CORPUS_SHOWN, chunksize):
-        first_seen(corpus_sources, chunk["source"])
-        if len(first_corpus) <= limit:
-            first_seen(first_corpus, chunk["article_id"])
-        h = id_hashes(chunk["article_id"])
-        found = np.searchsorted(scored, h).clip(max=max(len(scored) - 1, 0))
-        unscored = (scored[found] != h) if len(scored) else np.ones(len(h), dtype=bool)
-        if unscored.any():  # in corpus.csv only: no evidence, after the scored articles
-            unscored_hashes.append(h[unscored])
-            extra = pd.DataFrame({"id": chunk["article_id"].to_numpy()[unscored],
-                                  "h": h[unscored], "low": False, "hits": 0.0, "tokens": 0.0,
-                                  "at": position + np.flatnonzero(unscored)})  # fmt: skip
-            best.add(extra.drop_duplicates("h"))
-        position += len(chunk)
-        meta.append(chunk[pd.Index(h).isin(best.keys["h"])])
-    total = len(scored) + len(distinct(unscored_hashes))
-    ids, rows = best.result()
-    if total <= limit:
-        ids = list({**first_corpus, **dict.fromkeys(first_articles)})
-    chosen = set(ids)
-    meta_df = pd.concat(meta, ignore_index=True) if meta else pd.DataFrame(columns=CORPUS_SHOWN)
-    if not len(rows):
-        rows = pd.DataFrame(columns=ARTICLE_SHOWN)
-    return ArticleIndex(
-        ids,
-        total,
-        list(corpus_sources),
-        list(sources),
-        list(frames),
-        rows[rows["article_id"].isin(chosen)],
-        meta_df[meta_df["article_id"].isin(chosen)],
-    )
+    return _ArticlesSeen(sources, frames, first_articles, distinct(hashes), at)
 
 
 def scan_validation(

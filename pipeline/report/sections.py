@@ -94,35 +94,46 @@ def summary_and_cells(
             "overlap": None,
         }
         if ranked and ranked[0][0] > 0:
-            best = ranked[0][0]
-            leaders = [x for x in ranked if x[0] == best]
-            for _, j, _r in leaders:
-                cells[j]["lead"] = True
-            item["leads"] = [
-                {
-                    "label": labels[frames[j]],
-                    "rate": fmt_rate(r.get("per_1k")),
-                    "ci": fmt_ci(r.get("ci_low"), r.get("ci_high")),
-                    "share": "–" if is_low else fmt_pct(r.get("share")),
-                    "target": cells[j]["target"],
-                }
-                for _, j, r in leaders
-            ]
-            rest = [x for x in ranked if x[0] < best]
-            if rest and rest[0][0] > 0:
-                _, j2, r2 = rest[0]
-                _, _, r1 = leaders[0]
-                item["runner"] = {
-                    "label": labels[frames[j2]],
-                    "rate": fmt_rate(r2.get("per_1k")),
-                    "ci": fmt_ci(r2.get("ci_low"), r2.get("ci_high")),
-                }
-                item["overlap"] = overlap(
-                    (r1.get("ci_low"), r1.get("ci_high")), (r2.get("ci_low"), r2.get("ci_high"))
-                )
+            _leaders(item, ranked, cells, [labels[f] for f in frames])
         summary.append(item)
         rows.append(cells)
     return summary, rows
+
+
+def _leaders(
+    item: dict[str, Any],
+    ranked: list[tuple[float, int, dict[str, Any]]],
+    cells: list[dict[str, Any]],
+    frame_labels: list[str],
+) -> None:
+    """Mark a source's leading frames (ties all lead) in its cells and summary, and name the
+    runner-up with whether the two intervals overlap."""
+    best = ranked[0][0]
+    leaders = [x for x in ranked if x[0] == best]
+    for _, j, _r in leaders:
+        cells[j]["lead"] = True
+    item["leads"] = [
+        {
+            "label": frame_labels[j],
+            "rate": fmt_rate(r.get("per_1k")),
+            "ci": fmt_ci(r.get("ci_low"), r.get("ci_high")),
+            "share": "–" if item["low"] else fmt_pct(r.get("share")),
+            "target": cells[j]["target"],
+        }
+        for _, j, r in leaders
+    ]
+    rest = [x for x in ranked if x[0] < best]
+    if rest and rest[0][0] > 0:
+        _, j2, r2 = rest[0]
+        _, _, r1 = leaders[0]
+        item["runner"] = {
+            "label": frame_labels[j2],
+            "rate": fmt_rate(r2.get("per_1k")),
+            "ci": fmt_ci(r2.get("ci_low"), r2.get("ci_high")),
+        }
+        item["overlap"] = overlap(
+            (r1.get("ci_low"), r1.get("ci_high")), (r2.get("ci_low"), r2.get("ci_high"))
+        )
 
 
 def passage_groups(
@@ -229,7 +240,7 @@ def articles_view(
 
 
 def lexicons_view(
-    run: dict,
+    run: dict[str, Any],
     lexicon: pd.DataFrame,
     terms: pd.DataFrame,
     frames: list[str],
@@ -373,7 +384,7 @@ def charts_view(run_dir: Path) -> list[dict[str, Any]]:
 
 def validation_view(
     run_dir: Path,
-    run: dict,
+    run: dict[str, Any],
     frames: list[str],
     labels: dict[str, str],
     chunksize: int | None = None,
@@ -525,3 +536,19 @@ def coverage_view(run_dir: Path, labels: dict[str, str]) -> dict[str, Any]:
             for r in records(c)
         ],
     }
+
+
+def terms_view(terms: pd.DataFrame, labels: dict[str, str]) -> list[dict[str, Any]]:
+    """The Terms section's rows: counts as text, with sort keys beside them."""
+    counts = ("author_hits", "quoted_hits", "negated_hits")
+    return [
+        {
+            "source": r["source"],
+            "frame": labels.get(r["frame"], r["frame"]),
+            "category": r["category"],
+            "term": r["term"],
+            **{k: fmt_int(r[k]) for k in counts},
+            **{f"{k}_key": sort_key(r[k]) for k in counts},
+        }
+        for r in records(terms)
+    ]

@@ -152,7 +152,9 @@ def _matrix(
     return targets, rows
 
 
-def stance_view(run_dir: Path, names: list[str], warnings: list[str], run: dict) -> dict[str, Any]:
+def stance_view(
+    run_dir: Path, names: list[str], warnings: list[str], run: dict[str, Any]
+) -> dict[str, Any]:
     """What the Stance section shows; ``available`` is false when the run measured no stance."""
     run_dir = Path(run_dir)
     targets = target_names(run)

@@ -6,6 +6,8 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
 
 import seaborn as sns
 from matplotlib.axes import Axes
@@ -82,37 +84,41 @@ def labels_width(labels: Iterable[str], size: float = 10) -> float:
     return max((text_width(str(t), size) for t in labels), default=0.0) * 1.04 * PT
 
 
-def place(
-    fig: Figure,
-    ncols: int,
-    nrows: int,
-    *,
-    left: float,
-    bottom: float,
-    top: float,
-    right: float = 0.3,
-    wspace: float = 0.3,
-    hspace: float = 0.0,
-) -> None:
+@dataclass(frozen=True)
+class Margins:
+    """A grid's margins and the gaps between its axes, in inches."""
+
+    left: float
+    bottom: float
+    top: float
+    right: float = 0.3
+    wspace: float = 0.3
+    hspace: float = 0.0
+
+
+def place(fig: Figure, ncols: int, nrows: int, margins: Margins) -> None:
     """Lay a grid of axes out with margins and gaps in inches.
 
     tight_layout measures every tick label of every axes to find these, which costs about as
     much as drawing the chart; each chart here knows its labels and works them out itself.
     """
+    m = margins
     width, height = fig.get_size_inches()
-    aw = max((width - left - right - wspace * (ncols - 1)) / ncols, 0.5)
-    ah = max((height - top - bottom - hspace * (nrows - 1)) / nrows, 0.5)
+    aw = max((width - m.left - m.right - m.wspace * (ncols - 1)) / ncols, 0.5)
+    ah = max((height - m.top - m.bottom - m.hspace * (nrows - 1)) / nrows, 0.5)
     fig.subplots_adjust(
-        left=left / width,
-        right=1 - right / width,
-        bottom=min(bottom / height, 0.9),
-        top=max(1 - top / height, min(bottom / height, 0.9) + 0.05),
-        wspace=wspace / aw,
-        hspace=hspace / ah,
+        left=m.left / width,
+        right=1 - m.right / width,
+        bottom=min(m.bottom / height, 0.9),
+        top=max(1 - m.top / height, min(m.bottom / height, 0.9) + 0.05),
+        wspace=m.wspace / aw,
+        hspace=m.hspace / ah,
     )
 
 
-def add_legend(fig: Figure, handles: list, labels: list[str], title: str, ncol: int = 3) -> float:
+def add_legend(
+    fig: Figure, handles: list[Any], labels: list[str], title: str, ncol: int = 3
+) -> float:
     """A legend across the foot of the figure; returns the inches it takes."""
     if not handles:
         return 0.0
@@ -134,12 +140,11 @@ def legend_below(fig: Figure, ax: Axes, title: str = "frame") -> float:
 
 def place_bars(fig: Figure, ax: Axes, legend: float) -> None:
     """Lay out a one-axes chart with a title, source names left, numbers and a label below."""
-    place(
-        fig, 1, 1,
+    place(fig, 1, 1, Margins(
         left=EDGE + AXIS_LABEL + labels_width(tick_labels(ax)) + TICK_OFFSET,
         bottom=EDGE + legend + TICK_LINE + TICK_OFFSET + AXIS_LABEL,
         top=EDGE + TITLE,
-    )  # fmt: skip
+    ))  # fmt: skip
 
 
 def place_scatter(fig: Figure, ax: Axes, legend: float, labels: list[tuple[float, float]]) -> None:
@@ -153,19 +158,21 @@ def place_scatter(fig: Figure, ax: Axes, legend: float, labels: list[tuple[float
         span = max(width - left - right, 1.0)
         over = max((((x - x0) / (x1 - x0 or 1.0)) * span + w - span for x, w in labels), default=0)
         right = max(0.3, EDGE + over)
-    place(fig, 1, 1, left=left, right=right, top=EDGE + TITLE,
-           bottom=EDGE + legend + TICK_LINE + TICK_OFFSET + AXIS_LABEL)  # fmt: skip
+    bottom = EDGE + legend + TICK_LINE + TICK_OFFSET + AXIS_LABEL
+    place(fig, 1, 1, Margins(left=left, right=right, top=EDGE + TITLE, bottom=bottom))
 
 
-def facet_grid(
-    fig: Figure,
-    n: int,
-    ncols: int,
-    sharey: bool = False,
-    xlabel: str = "",
-    ylabel: str = "",
-    sharex: bool = True,
-) -> tuple[list[Axes], int]:
+@dataclass(frozen=True)
+class Facets:
+    """How facets share their axes, and the axis titles the outer ones carry."""
+
+    sharex: bool = True
+    sharey: bool = False
+    xlabel: str = ""
+    ylabel: str = ""
+
+
+def facet_grid(fig: Figure, n: int, ncols: int, facets: Facets) -> tuple[list[Axes], int]:
     """``n`` facets in rows of ``ncols``; only the used cells get axes (an axes costs time).
 
     Tick labels and axis labels go on the outer panels only (x under the last panel of each
@@ -176,40 +183,34 @@ def facet_grid(
     nrows = max(1, math.ceil(n / ncols))
     grid = fig.add_gridspec(nrows, ncols)
     axes: list[Axes] = []
+    f = facets
     for i in range(max(n, 1)):
         first = axes[0] if axes else None
-        ax = fig.add_subplot(grid[i // ncols, i % ncols], sharex=first if sharex else None,
-                             sharey=first if sharey else None)  # fmt: skip
-        if sharex and i + ncols < n:
+        ax = fig.add_subplot(grid[i // ncols, i % ncols], sharex=first if f.sharex else None,
+                             sharey=first if f.sharey else None)  # fmt: skip
+        if f.sharex and i + ncols < n:
             ax.tick_params(axis="x", labelbottom=False)
-        elif xlabel:
-            ax.set_xlabel(xlabel)
-        if sharey and i % ncols:
+        elif f.xlabel:
+            ax.set_xlabel(f.xlabel)
+        if f.sharey and i % ncols:
             ax.tick_params(axis="y", labelleft=False)
-        elif ylabel:
-            ax.set_ylabel(ylabel)
+        elif f.ylabel:
+            ax.set_ylabel(f.ylabel)
         axes.append(ax)
     return axes, ncols
 
 
 def place_panels(
-    fig: Figure,
-    axes: list[Axes],
-    ncols: int,
-    legend: float,
-    xticks: float = TICK_LINE,
-    titles: int = 1,
-    sharex: bool = True,
+    fig: Figure, axes: list[Axes], ncols: int, legend: float, facets: Facets, titles: int = 1
 ) -> None:
     """Lay out facets made by ``facet_grid`` under a figure title, with a legend ``legend`` inches
-    tall at the foot; ``xticks``: inches of x tick labels; ``titles``: lines of panel title.
-    Panels that do not share x have their own tick labels and axis label under each row."""
+    tall at the foot; ``titles``: lines of panel title. Panels that do not share x have their
+    own tick labels and axis label under each row."""
     nrows = math.ceil(len(axes) / ncols)
-    xaxis = xticks + TICK_OFFSET + AXIS_LABEL
-    place(
-        fig, ncols, nrows,
+    xaxis = TICK_LINE + TICK_OFFSET + AXIS_LABEL
+    place(fig, ncols, nrows, Margins(
         left=EDGE + AXIS_LABEL + labels_width(tick_labels(axes[0])) + TICK_OFFSET,
         bottom=EDGE + legend + xaxis,
         top=suptitle_height(fig) + 0.1 + PANEL_TITLE * titles,
-        hspace=0.06 + PANEL_TITLE * titles + 0.15 + (0.0 if sharex else xaxis),
-    )  # fmt: skip
+        hspace=0.06 + PANEL_TITLE * titles + 0.15 + (0.0 if facets.sharex else xaxis),
+    ))  # fmt: skip

@@ -206,22 +206,7 @@ def similarity(d: ChartData) -> tuple[Figure, ChartNote]:
     box = (left / width, bottom / height, 1 - (left + right) / width, 1 - (top + bottom) / height)
     ax = fig.add_axes(box)
     cax = fig.add_axes((box[0] + box[2] + 0.2 / width, box[1], 0.2 / width, box[3]))
-    if clustered:
-        dist = (1.0 - m.fillna(0.0).to_numpy()).clip(0, 2)
-        dist = (dist + dist.T) / 2
-        np.fill_diagonal(dist, 0)
-        link = hierarchy.linkage(squareform(dist, checks=False), method="average")
-        # The clustermap layout, on this figure: the tree over the columns (the matrix is
-        # symmetric, so rows follow the same order), the heatmap, its colour bar.
-        ax_tree = fig.add_axes((box[0], box[1] + box[3] + 0.05 / height, box[2], 1.0 / height))
-        frame = pd.DataFrame(m.fillna(0).to_numpy(), index=labels, columns=labels)
-        tree = sns.matrix.dendrogram(frame, linkage=link, axis=1, label=False, ax=ax_tree)
-        ax_tree.set_xticks([])
-        ax_tree.set_yticks([])
-        ax_tree.grid(False)
-        order = tree.reordered_ind
-    else:
-        order = list(range(n))
+    order = _tree_order(fig, box, m, labels) if clustered else list(range(n))
     shown = m.iloc[order, order]
     tick = [labels[i] for i in order]
     if n:
@@ -242,6 +227,37 @@ def similarity(d: ChartData) -> tuple[Figure, ChartNote]:
         " (clustered)" if clustered else ""
     )
     fig.suptitle(title)
+    alt = _similarity_alt(m, names, clustered)
+    guide = (
+        "Bright cells and sources joined low in the tree share vocabulary (all lemmas, not only "
+        "the lexicons); 1 is an identical profile, 0 nothing in common."
+    )
+    return fig, ChartNote(title, alt, guide)
+
+
+def _tree_order(
+    fig: Figure, box: tuple[float, float, float, float], m: pd.DataFrame, labels: list[str]
+) -> list[int]:
+    """Draw the clustering tree over the heatmap's box; the sources' order under its leaves."""
+    height = fig.get_figheight()
+    dist = (1.0 - m.fillna(0.0).to_numpy()).clip(0, 2)
+    dist = (dist + dist.T) / 2
+    np.fill_diagonal(dist, 0)
+    link = hierarchy.linkage(squareform(dist, checks=False), method="average")
+    # The clustermap layout, on this figure: the tree over the columns (the matrix is
+    # symmetric, so rows follow the same order), the heatmap, its colour bar.
+    ax_tree = fig.add_axes((box[0], box[1] + box[3] + 0.05 / height, box[2], 1.0 / height))
+    frame = pd.DataFrame(m.fillna(0).to_numpy(), index=labels, columns=labels)
+    tree = sns.matrix.dendrogram(frame, linkage=link, axis=1, label=False, ax=ax_tree)
+    ax_tree.set_xticks([])
+    ax_tree.set_yticks([])
+    ax_tree.grid(False)
+    return list(tree.reordered_ind)
+
+
+def _similarity_alt(m: pd.DataFrame, names: list[str], clustered: bool) -> str:
+    """The similarity chart's alt text: the most and the least similar pair."""
+    n = len(names)
     values = m.to_numpy(dtype=float)
     pairs = [
         (float(values[i, j]), names[i], names[j])
@@ -251,16 +267,10 @@ def similarity(d: ChartData) -> tuple[Figure, ChartNote]:
     ]
     if pairs:
         hi, lo = max(pairs), min(pairs)
-        alt = (
+        return (
             f"Heatmap of cosine similarity of lemma profiles for {n} sources"
             + (", rows and columns ordered by hierarchical clustering" if clustered else "")
             + f". Most similar: {hi[1]} and {hi[2]} ({hi[0]:.2f}); least similar: {lo[1]} and "
             f"{lo[2]} ({lo[0]:.2f})."
         )
-    else:
-        alt = f"Heatmap of cosine similarity of lemma profiles for {n} source(s)."
-    guide = (
-        "Bright cells and sources joined low in the tree share vocabulary (all lemmas, not only "
-        "the lexicons); 1 is an identical profile, 0 nothing in common."
-    )
-    return fig, ChartNote(title, alt, guide)
+    return f"Heatmap of cosine similarity of lemma profiles for {n} source(s)."

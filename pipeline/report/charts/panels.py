@@ -9,6 +9,7 @@ from typing import Any
 
 import matplotlib as mpl
 import numpy as np
+from matplotlib.axes import Axes
 from matplotlib.collections import LineCollection, PatchCollection
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
@@ -47,23 +48,32 @@ BAR_VALUE_ROOM = 0.42  # inches right of the longest bar for its value
 FRAME_COLOR = "#cccccc"
 
 
+@dataclass(frozen=True)
+class BarScale:
+    """The scale of ``bar_panels``: ``xmax`` shares one across the panels (else each panel
+    has its own), ``ref`` a dashed reference line, ``value_size`` the values' font size."""
+
+    xmax: float | None = None
+    ref: float | None = None
+    value_size: float = 9
+
+
 def bar_panels(
     title: str,
     xlabel: str,
     panels: list[Panel],
     slots: int,
     panel_width: float,
-    xmax: float | None = None,
-    ref: float | None = None,
-    value_size: float = 9,
+    scaling: BarScale | None = None,
 ) -> Figure:
     """Small multiples of horizontal bars, up to three panels a row, drawn on one axes.
 
     Laid out in inches from the fonts' advance widths rather than with one matplotlib axes,
     ticks and tight layout per panel: those cost most of a chart's time, and a page of a dozen
-    sources now costs little more than one. ``xmax`` shares one scale across the panels (else
-    each panel has its own); ``ref`` draws a dashed reference line, labelled under the panel.
+    sources now costs little more than one. The reference line is labelled under the panel.
     """
+    scaling = scaling or BarScale()
+    xmax, ref, value_size = scaling.xmax, scaling.ref, scaling.value_size
     n = max(len(panels), 1)
     ncols = min(n, 3)
     nrows = math.ceil(n / ncols)
@@ -145,27 +155,69 @@ def nice_ticks(top: float) -> tuple[list[float], list[str]]:
     return ticks, [f"{t:.{decimals}f}" for t in ticks]
 
 
+@dataclass(frozen=True)
+class XAxis:
+    """The x axis ``line_panels`` share: ticks, their labels, limits and title; ``rotate``
+    tilts long labels; ``offset`` is a date axis's offset (the year), right under the ticks."""
+
+    ticks: list[float]
+    labels: list[str]
+    lim: tuple[float, float]
+    title: str
+    rotate: bool = False
+    offset: str = ""
+
+    def tick_height(self) -> float:
+        """Inches the tick labels take below a panel."""
+        if self.rotate:
+            return (labels_width(self.labels) + TICK_LINE) * math.sqrt(0.5)
+        return TICK_LINE
+
+    def height(self) -> float:
+        """Inches the whole axis (ticks, offset, title) takes below a panel."""
+        offset = TICK_LINE if self.offset else 0.0
+        return TICK_OFFSET + self.tick_height() + offset + AXIS_LABEL
+
+
+@dataclass(frozen=True)
+class LineChart:
+    """What a ``line_panels`` figure says around its panels: title, y axis title, the inches
+    of legend at its foot, and a dashed reference line (none when ``ref`` is None)."""
+
+    title: str
+    ylabel: str
+    legend: float
+    ref: float | None = None
+
+
+@dataclass(frozen=True)
+class _Box:
+    """One panel's place on the figure, in inches, and its data-to-inches scales."""
+
+    px: float
+    py: float
+    pw: float
+    ph: float
+    xlim: tuple[float, float]
+    ytop: float
+
+    def fx(self, x: Any) -> Any:
+        lo, hi = self.xlim
+        return self.px + (np.asarray(x, dtype=float) - lo) / (hi - lo) * self.pw
+
+    def fy(self, y: Any) -> Any:
+        return self.py + self.ph - np.asarray(y, dtype=float) / self.ytop * self.ph
+
+
 def line_panels(
-    fig: Figure,
-    title: str,
-    panels: list[tuple[str, list[Line], str]],
-    xticks: list[float],
-    xlabels: list[str],
-    xlim: tuple[float, float],
-    xlabel: str,
-    ylabel: str,
-    legend: float,
-    ref: float | None = None,
-    rotate: bool = False,
-    offset: str = "",
+    fig: Figure, panels: list[tuple[str, list[Line], str]], x: XAxis, chart: LineChart
 ) -> None:
     """Small multiples of line charts on one y scale from 0, up to three a row, drawn on one
     axes spanning ``fig`` (panel: title, lines, note when it has none).
 
     For the same reason as ``bar_panels``: matplotlib spends most of a faceted chart's time on
     the axes, their ticks and their layout, not on the lines. Tick labels go on the outer panels
-    (x under the last panel of each column, y on the first column); ``ref`` is a dashed
-    reference line; ``offset`` is a date axis's offset (the year), right under the ticks.
+    (x under the last panel of each column, y on the first column).
     """
     width, height = fig.get_size_inches()
     n = max(len(panels), 1)
@@ -175,12 +227,9 @@ def line_panels(
                default=0.0)  # fmt: skip
     ytop = (ymax or 1.0) * 1.05
     yticks, ylabels = nice_ticks(ytop)
-    widest = labels_width(xlabels) if rotate else 0.0
-    xtick_h = (widest + TICK_LINE) * math.sqrt(0.5) if rotate else TICK_LINE
-    xaxis = TICK_OFFSET + xtick_h + (TICK_LINE if offset else 0.0) + AXIS_LABEL
     left = EDGE + AXIS_LABEL + labels_width(ylabels) + TICK_OFFSET
     top = suptitle_height(fig) + 0.16 + PANEL_TITLE
-    bottom = EDGE + legend + xaxis
+    bottom = EDGE + chart.legend + x.height()
     gap_w, gap_h = 0.3, PANEL_TITLE + 0.25
     pw = max((width - left - 0.3 - gap_w * (ncols - 1)) / ncols, 0.5)
     ph = max((height - top - bottom - gap_h * (nrows - 1)) / nrows, 0.5)
@@ -191,46 +240,51 @@ def line_panels(
     grid, frames, refs = [], [], []
     for k, (name, lines, note) in enumerate(panels):
         r, c = divmod(k, ncols)
-        px, py = left + c * (pw + gap_w), top + r * (ph + gap_h)
-
-        def fx(x: Any, px: float = px) -> Any:
-            return px + (np.asarray(x, dtype=float) - xlim[0]) / (xlim[1] - xlim[0]) * pw
-
-        def fy(y: Any, py: float = py) -> Any:
-            return py + ph - np.asarray(y, dtype=float) / ytop * ph
-
-        frames.append(Rectangle((px, py), pw, ph))
-        grid += [[(px, fy(t)), (px + pw, fy(t))] for t in yticks]
-        grid += [[(fx(t), py), (fx(t), py + ph)] for t in xticks]
-        if ref is not None:
-            refs.append([(px, fy(ref)), (px + pw, fy(ref))])
-        ax.text(px + pw / 2, py - 0.06, name, ha="center", va="bottom", fontsize=11)
-        for ln in lines:
-            ax.plot(fx(ln.x), fy(ln.y), color=ln.color, marker=ln.marker or None,
-                    markersize=ln.markersize, linewidth=ln.linewidth, alpha=ln.alpha)  # fmt: skip
-        if not lines:
-            ax.text(px + pw / 2, py + ph / 2, note, ha="center", va="center", color="#555555",
-                    bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.85})  # fmt: skip
+        box = _Box(left + c * (pw + gap_w), top + r * (ph + gap_h), pw, ph, x.lim, ytop)
+        frames.append(Rectangle((box.px, box.py), pw, ph))
+        grid += [[(box.px, box.fy(t)), (box.px + pw, box.fy(t))] for t in yticks]
+        grid += [[(box.fx(t), box.py), (box.fx(t), box.py + ph)] for t in x.ticks]
+        if chart.ref is not None:
+            refs.append([(box.px, box.fy(chart.ref)), (box.px + pw, box.fy(chart.ref))])
+        _draw_lines(ax, box, name, lines, note)
         if c == 0:
             for t, s in zip(yticks, ylabels, strict=True):
-                ax.text(px - TICK_OFFSET, fy(t), s, ha="right", va="center", fontsize=10)
+                ax.text(box.px - TICK_OFFSET, box.fy(t), s, ha="right", va="center", fontsize=10)
         if k + ncols >= n:  # nothing under this panel: its column's x axis
-            below = py + ph + TICK_OFFSET
-            for t, s in zip(xticks, xlabels, strict=True):
-                if rotate:
-                    ax.text(fx(t), below, s, ha="right", va="top", rotation=45,
-                            rotation_mode="anchor", fontsize=10)  # fmt: skip
-                else:
-                    ax.text(fx(t), below, s, ha="center", va="top", fontsize=10)
-            if offset:
-                ax.text(px + pw, below + xtick_h, offset, ha="right", va="top", fontsize=10)
-            ax.text(px + pw / 2, py + ph + xaxis - AXIS_LABEL + 0.04, xlabel, ha="center",
-                    va="top", fontsize=11)  # fmt: skip
+            _draw_x_axis(ax, box, x)
     ax.add_collection(LineCollection(grid, colors=FRAME_COLOR, linewidths=1.0, zorder=0))
     ax.add_collection(PatchCollection(frames, facecolor="none", edgecolor=FRAME_COLOR,
                                       linewidth=1.25))  # fmt: skip
     if refs:
         ax.add_collection(LineCollection(refs, colors="#777777", linestyles="--", linewidths=0.8))
     y_mid = 1 - (top + (nrows * ph + (nrows - 1) * gap_h) / 2) / height
-    fig.text(EDGE / width, y_mid, ylabel, rotation=90, ha="left", va="center", fontsize=11)
-    fig.suptitle(title)
+    fig.text(EDGE / width, y_mid, chart.ylabel, rotation=90, ha="left", va="center", fontsize=11)
+    fig.suptitle(chart.title)
+
+
+def _draw_lines(ax: Axes, box: _Box, name: str, lines: list[Line], note: str) -> None:
+    """One panel's title and lines, or its note when it has none."""
+    px, py, pw, ph = box.px, box.py, box.pw, box.ph
+    ax.text(px + pw / 2, py - 0.06, name, ha="center", va="bottom", fontsize=11)
+    for ln in lines:
+        ax.plot(box.fx(ln.x), box.fy(ln.y), color=ln.color, marker=ln.marker or None,
+                markersize=ln.markersize, linewidth=ln.linewidth, alpha=ln.alpha)  # fmt: skip
+    if not lines:
+        ax.text(px + pw / 2, py + ph / 2, note, ha="center", va="center", color="#555555",
+                bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.85})  # fmt: skip
+
+
+def _draw_x_axis(ax: Axes, box: _Box, x: XAxis) -> None:
+    """The x tick labels, offset and axis title under one panel."""
+    below = box.py + box.ph + TICK_OFFSET
+    for t, s in zip(x.ticks, x.labels, strict=True):
+        if x.rotate:
+            ax.text(box.fx(t), below, s, ha="right", va="top", rotation=45,
+                    rotation_mode="anchor", fontsize=10)  # fmt: skip
+        else:
+            ax.text(box.fx(t), below, s, ha="center", va="top", fontsize=10)
+    if x.offset:
+        ax.text(box.px + box.pw, below + x.tick_height(), x.offset, ha="right", va="top",
+                fontsize=10)  # fmt: skip
+    ax.text(box.px + box.pw / 2, box.py + box.ph + x.height() - AXIS_LABEL + 0.04, x.title,
+            ha="center", va="top", fontsize=11)  # fmt: skip

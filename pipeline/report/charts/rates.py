@@ -20,6 +20,8 @@ from pipeline.report.charts.layout import (
     TICK_LINE,
     TICK_OFFSET,
     TITLE,
+    Facets,
+    Margins,
     add_legend,
     empty_note,
     facet_grid,
@@ -265,8 +267,8 @@ def voices(d: ChartData) -> tuple[Figure, ChartNote]:
     ncols = min(n_f, 3)
     nrows = math.ceil(n_f / ncols)
     fig = Figure(figsize=(3.6 * ncols + 2.2, max(3.0, 1.4 + 0.42 * len(d.names)) * nrows))
-    axes, _ = facet_grid(fig, n_f, ncols, sharey=True, xlabel="matches (count)", ylabel="source",
-                    sharex=False)  # fmt: skip
+    facets = Facets(sharex=False, sharey=True, xlabel="matches (count)", ylabel="source")
+    axes, _ = facet_grid(fig, n_f, ncols, facets)
     colors = dict(zip(VOICES, ("#1f5fa8", "#e09f3e", "#b23a48"), strict=True))
     y = np.arange(len(d.names))
     titles = [display_label(d.label(f), 26) for f in d.frames]
@@ -286,7 +288,7 @@ def voices(d: ChartData) -> tuple[Figure, ChartNote]:
     fig.suptitle("Whose voice: author, quoted and negated matches")
     legend = add_legend(fig, handles, labels, "")
     lines = max((t.count("\n") + 1 for t in titles), default=1)
-    place_panels(fig, axes, ncols, legend, titles=lines, sharex=False)
+    place_panels(fig, axes, ncols, legend, facets, titles=lines)
     n_auth = int(counts.xs(VOICES[0], level="kind").sum()) if total else 0
     alt = (
         f"Stacked bars per frame and source of {total} matches by voice: {n_auth} in the "
@@ -357,7 +359,9 @@ def ternary(d: ChartData) -> tuple[Figure, ChartNote]:
     ax.set_xlabel("share of each frame in the source's total rate (%): nearer a corner = more")
     title = "Frame mix: each source's shares of the three frames"
     ax.set_title(title)
-    place(fig, 1, 1, left=EDGE, right=EDGE, top=EDGE + TITLE, bottom=EDGE + AXIS_LABEL + 0.1)
+    place(
+        fig, 1, 1, Margins(left=EDGE, right=EDGE, top=EDGE + TITLE, bottom=EDGE + AXIS_LABEL + 0.1)
+    )
     parts = [
         f"{s}: " + ", ".join(f"{d.label(f)} {row[f] * 100:.0f}%" for f in fr)
         for s, row in ok.iterrows()

@@ -10,6 +10,7 @@ import matplotlib.dates as mdates
 import numpy as np
 import pandas as pd
 from matplotlib import colormaps
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Rectangle
@@ -82,8 +83,43 @@ def stance_heatmap(d: ChartData) -> tuple[Figure, ChartNote]:
     cmap = colormaps[CMAP].with_extremes(bad="white")
     image = ax.imshow(np.ma.masked_where(blank, value), cmap=cmap, vmin=-1, vmax=1, aspect="auto")
     ax.grid(False)
-    for i in range(len(sources)):
-        for j in range(len(targets)):
+    _draw_cells(ax, value, low, high, n, blank)
+    ax.set_xticks(range(len(targets)), _xlabels(d, targets))
+    ax.set_yticks(range(len(sources)), _ylabels(d, sources))
+    ax.set_title(f"Stance toward each target (n = {_total(st)} evaluations)")
+    fig.colorbar(image, ax=ax, shrink=0.8, label="−1 unfavourable … +1 favourable")
+    cells = [
+        f"{s} on {d.target(t)}: {value[i, j]:+.2f} [{low[i, j]:+.2f}, {high[i, j]:+.2f}], "
+        f"n={n[i, j]:.0f}"
+        for i, s in enumerate(sources)
+        for j, t in enumerate(targets)
+        if not blank[i, j]
+    ]
+    alt = (
+        f"Heatmap of stance, {len(sources)} sources by {len(targets)} targets, centred at zero. "
+        + (
+            f"With enough evidence: {listing(cells, 20)}."
+            if cells
+            else "No cell has enough evidence."
+        )
+    )
+    guide = (
+        "Blue: the source's own evaluations portray the target favourably; red: unfavourably. "
+        "Each cell gives the stance, its 95% interval and n, the evaluations counted. Hatched "
+        "cells, left without colour, have too little evidence (or none); a dashed frame marks "
+        "an interval that includes zero."
+    )
+    return fig, ChartNote("Stance toward each target", alt, guide)
+
+
+def _draw_cells(
+    ax: Axes, value: np.ndarray, low: np.ndarray, high: np.ndarray, n: np.ndarray, blank: np.ndarray
+) -> None:
+    """Write each cell's stance, interval and n; hatch the thin ones, frame those whose
+    interval includes zero."""
+    rows, cols = value.shape
+    for i in range(rows):
+        for j in range(cols):
             if blank[i, j]:
                 ax.add_patch(
                     Rectangle(
@@ -124,32 +160,6 @@ def stance_heatmap(d: ChartData) -> tuple[Figure, ChartNote]:
                         linewidth=1,
                     )
                 )
-    ax.set_xticks(range(len(targets)), _xlabels(d, targets))
-    ax.set_yticks(range(len(sources)), _ylabels(d, sources))
-    ax.set_title(f"Stance toward each target (n = {_total(st)} evaluations)")
-    fig.colorbar(image, ax=ax, shrink=0.8, label="−1 unfavourable … +1 favourable")
-    cells = [
-        f"{s} on {d.target(t)}: {value[i, j]:+.2f} [{low[i, j]:+.2f}, {high[i, j]:+.2f}], "
-        f"n={n[i, j]:.0f}"
-        for i, s in enumerate(sources)
-        for j, t in enumerate(targets)
-        if not blank[i, j]
-    ]
-    alt = (
-        f"Heatmap of stance, {len(sources)} sources by {len(targets)} targets, centred at zero. "
-        + (
-            f"With enough evidence: {listing(cells, 20)}."
-            if cells
-            else "No cell has enough evidence."
-        )
-    )
-    guide = (
-        "Blue: the source's own evaluations portray the target favourably; red: unfavourably. "
-        "Each cell gives the stance, its 95% interval and n, the evaluations counted. Hatched "
-        "cells, left without colour, have too little evidence (or none); a dashed frame marks "
-        "an interval that includes zero."
-    )
-    return fig, ChartNote("Stance toward each target", alt, guide)
 
 
 def _interval_key() -> list[Line2D]:

@@ -15,7 +15,7 @@ from pipeline.report.charts.layout import (
     safe_name,
 )
 from pipeline.report.charts.notes import ChartNote
-from pipeline.report.charts.panels import Panel, bar_panels
+from pipeline.report.charts.panels import BarScale, Panel, bar_panels
 from pipeline.report.charts.registry import Page, chart, has_rows
 from pipeline.runfolder.schema import ALPHA
 
@@ -130,7 +130,7 @@ def keyness(
     fig = bar_panels(
         display_label(title, 90, 1),
         "z of the log-odds (this source vs the others; value at the end of each bar)",
-        panels, slots, 4.4, xmax=max(zmax, Z_CRIT) * 1.08, ref=Z_CRIT, value_size=8,
+        panels, slots, 4.4, BarScale(xmax=max(zmax, Z_CRIT) * 1.08, ref=Z_CRIT, value_size=8),
     )  # fmt: skip
     alt = (
         f"Bar charts, one per source ({len(names)} sources), of the {label} terms each source "

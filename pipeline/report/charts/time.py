@@ -19,7 +19,7 @@ from pipeline.report.charts.layout import (
     source_palette,
 )
 from pipeline.report.charts.notes import ChartNote
-from pipeline.report.charts.panels import Line, line_panels
+from pipeline.report.charts.panels import Line, LineChart, XAxis, line_panels
 from pipeline.report.charts.registry import chart, has_rows
 from pipeline.report.runinfo import UNIT
 
@@ -62,11 +62,11 @@ def positions(d: ChartData) -> tuple[Figure, ChartNote]:
     handles = [Line2D([], [], color=colors[f], marker="o", label=display_label(d.label(f), 28, 1))
                for f in d.frames]  # fmt: skip
     legend = add_legend(fig, handles, [str(h.get_label()) for h in handles], "frame")
-    line_panels(
-        fig, "Where in the article each frame appears", panels, list(DECILES + 1),
-        [str(x) for x in DECILES + 1], (0.55, 10.45), "tenth of the article (1 = opening)",
-        "share of the frame's weight (%)", legend, ref=10,
-    )  # fmt: skip
+    axis = XAxis(list(DECILES + 1), [str(x) for x in DECILES + 1], (0.55, 10.45),
+              "tenth of the article (1 = opening)")  # fmt: skip
+    chart = LineChart("Where in the article each frame appears", "share of the frame's weight (%)",
+                      legend, ref=10)  # fmt: skip
+    line_panels(fig, panels, axis, chart)
     how = f"one panel per source ({len(names)})" if faceted else f"all {len(names)} sources pooled"
     alt = (
         "Line chart of the share of each frame's weighted author matches in each tenth of the "
@@ -142,14 +142,13 @@ def lines_by_source(
                                                  mdates.num2date(hi + pad))
                   if lo - pad <= v <= hi + pad]  # fmt: skip
         labels = list(formatter.format_ticks(values))
-        line_panels(fig, title, panels, values, labels, (lo - pad, hi + pad), xlabel, UNIT,
-                     legend, offset=formatter.get_offset())  # fmt: skip
+        axis = XAxis(values, labels, (lo - pad, hi + pad), xlabel, offset=formatter.get_offset())
     else:
         ticks = ticks or []
         step = max(1, math.ceil(len(ticks) / 8))
         positions: list[float] = list(range(0, len(ticks), step))
-        line_panels(fig, title, panels, positions, ticks[::step], (-0.5, len(ticks) - 0.5),
-                     xlabel, UNIT, legend, rotate=True)  # fmt: skip
+        axis = XAxis(positions, ticks[::step], (-0.5, len(ticks) - 0.5), xlabel, rotate=True)
+    line_panels(fig, panels, axis, LineChart(title, UNIT, legend))
     return fig
 
 
