@@ -215,24 +215,28 @@ def test_a_changed_setting_aggregates_again(
     seed_run, tmp_path, corpus_dir, lexicon_dir, aggregated
 ):
     """Each run differs from the one before (whose tables the cache holds) in one setting:
-    one of the bootstrap's and one of the thresholds (the others reach the key the same way,
-    through ``Settings.numbers``), and ``--no-cache``."""
+    ``--no-cache``, one of the bootstrap's and one of the thresholds (the others reach the key
+    the same way, through ``Settings.numbers``), then all the way back."""
     base = _settings(tmp_path / "out", corpus_dir, lexicon_dir)
-    changes = [{"seed": 7}, {"min_tokens": 5000}, {"cache": False}]
+    seeded = replace(base, seed=7)
+    steps = [
+        ("base", base, 1),
+        ("no cache", replace(base, cache=False), 1),  # the cache is not read...
+        ("base again", base, 0),  # ...nor replaced: the base run finds its tables
+        ("seed", seeded, 1),
+        ("seed and min_tokens", replace(seeded, min_tokens=5000), 1),
+        ("back", base, 1),  # the cache holds the last run's tables only
+    ]
     sources = {}
-    for change in [{}, *changes]:
-        if change:
-            result = framing_flow(replace(base, **change))
-            sources[str(change)] = _csv_bytes(Path(result["run_dir"]))["sources.csv"]
-        result = framing_flow(base)
-        sources.setdefault("base", _csv_bytes(Path(result["run_dir"]))["sources.csv"])
-        assert _csv_bytes(Path(result["run_dir"]))["sources.csv"] == sources["base"]
-    # Every change aggregates, and so does the way back; --no-cache neither reads nor
-    # replaces the entry, so the base run after it finds its tables.
-    assert len(aggregated) == 1 + 2 * 2 + 1
-    for change in changes[:2]:
-        assert sources[str(change)] != sources["base"], change
-    assert sources[str({"cache": False})] == sources["base"]
+    for name, settings, aggregates in steps:
+        before = len(aggregated)
+        result = framing_flow(settings)
+        assert len(aggregated) - before == aggregates, name
+        sources[name] = _csv_bytes(Path(result["run_dir"]))["sources.csv"]
+    for same in ("no cache", "base again", "back"):
+        assert sources[same] == sources["base"], same
+    assert sources["seed"] != sources["base"]
+    assert sources["seed and min_tokens"] != sources["seed"]
 
 
 def test_deployment_and_schedule_are_registered(harness, tmp_path, corpus_dir, lexicon_dir):
