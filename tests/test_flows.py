@@ -389,6 +389,14 @@ def test_local_workers_share_the_embedded_server(harness):
         for settings in own:
             with embedded_server(settings, Started()):
                 assert not PREFECT_API_URL.value()
+
+    class Launched(Started):  # the run launched it: the run's own client uses it too
+        points_every_client = True
+
+    with temporary_settings(restore_defaults={PREFECT_API_URL}):
+        with embedded_server(Settings(), Launched()):
+            assert PREFECT_API_URL.value() == url
+        assert not PREFECT_API_URL.value()
     team = temporary_settings(updates={PREFECT_API_URL: "http://team:4200/api"})
     with team, embedded_server(Settings(workers=4)):
         assert PREFECT_API_URL.value() == "http://team:4200/api"
