@@ -211,9 +211,7 @@ def test_unchanged_rerun_reuses_the_cache_and_a_lexicon_edit_rematches(
     )
 
 
-def test_a_changed_setting_aggregates_again(
-    seed_run, tmp_path, corpus_dir, lexicon_dir, aggregated
-):
+def test_a_changed_setting_aggregates_again(harness, tmp_path, corpus_dir, lexicon_dir, aggregated):
     """Each run differs from the one before (whose tables the cache holds) in one setting:
     ``--no-cache``, one of the bootstrap's and one of the thresholds (the others reach the key
     the same way, through ``Settings.numbers``), then all the way back."""
