@@ -177,6 +177,8 @@ def start_embedded_server() -> LaunchedServer | None:
     """
     if _configured_elsewhere():
         return None
+    if "prefect.settings" in sys.modules and not uses_embedded_server():  # read already
+        return None
     server = LaunchedServer()
     if uses_embedded_server():
         return server
