@@ -391,10 +391,12 @@ def test_local_workers_share_the_embedded_server(harness):
     class Launched(Started):  # the run launched it: the run's own client uses it too
         points_every_client = True
 
+    env = os.environ.get("PREFECT_API_URL")
     with temporary_settings(restore_defaults={PREFECT_API_URL}):
         with embedded_server(Settings(), Launched()):
             assert PREFECT_API_URL.value() == url
-        assert not PREFECT_API_URL.value()
+            assert os.environ["PREFECT_API_URL"] == url, "threads without the context too"
+        assert not PREFECT_API_URL.value() and os.environ.get("PREFECT_API_URL") == env
     team = temporary_settings(updates={PREFECT_API_URL: "http://team:4200/api"})
     with team, embedded_server(Settings(workers=4)):
         assert PREFECT_API_URL.value() == "http://team:4200/api"

@@ -3,6 +3,7 @@ run's local worker processes at it."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Protocol
@@ -95,5 +96,24 @@ def embedded_server(settings: Settings, server: Server | None = None) -> Iterato
     updates: dict = {PREFECT_API_URL: api_url}
     if own:  # its UI is off and it stops with the run: no "View at" link to it
         updates[PREFECT_UI_URL] = ""
-    with temporary_settings(updates=updates):
+    with temporary_settings(updates=updates), _api_url_in_environment(api_url if own else None):
         yield
+
+
+@contextmanager
+def _api_url_in_environment(api_url: str | None) -> Iterator[None]:
+    """``PREFECT_API_URL`` in the environment as well while inside: a thread started without
+    the settings context (Prefect's process-pool message forwarding) reads its settings from
+    the environment, and would otherwise start an embedded server of Prefect's own."""
+    if api_url is None:
+        yield
+        return
+    before = os.environ.get("PREFECT_API_URL")
+    os.environ["PREFECT_API_URL"] = api_url
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop("PREFECT_API_URL", None)
+        else:
+            os.environ["PREFECT_API_URL"] = before
