@@ -102,14 +102,18 @@ def embedded_server(settings: Settings, server: Server | None = None) -> Iterato
 
 @contextmanager
 def _api_url_in_environment(api_url: str | None) -> Iterator[None]:
-    """``PREFECT_API_URL`` in the environment as well while inside: a thread started without
-    the settings context (Prefect's process-pool message forwarding) reads its settings from
-    the environment, and would otherwise start an embedded server of Prefect's own."""
+    """``PREFECT_API_URL`` in the environment and Prefect's process-wide settings as well
+    while inside: a thread started without the settings context (Prefect's process-pool
+    message forwarding, its events loop) reads the process-wide ones, and would otherwise
+    start an embedded server of Prefect's own."""
     if api_url is None:
         yield
         return
+    from prefect.context import refresh_global_settings_context
+
     before = os.environ.get("PREFECT_API_URL")
     os.environ["PREFECT_API_URL"] = api_url
+    refresh_global_settings_context()
     try:
         yield
     finally:
@@ -117,3 +121,4 @@ def _api_url_in_environment(api_url: str | None) -> Iterator[None]:
             os.environ.pop("PREFECT_API_URL", None)
         else:
             os.environ["PREFECT_API_URL"] = before
+        refresh_global_settings_context()
