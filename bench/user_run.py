@@ -83,13 +83,14 @@ def repetition(sizes: list[float], corpora: dict, args: argparse.Namespace) -> d
 def summarise(sizes: list[float], corpora: dict, reps: list[dict]) -> str:
     small, large = sizes[0], sizes[-1]
     extra_chars = corpora[large][2] - corpora[small][2]
-    ratios, fixed, rows = [], [], []
+    ratios, fixed, fixed_cpu, rows = [], [], [], []
     for rep in reps:
         run_cpu = rep["runs"][large]["cpu"] - rep["runs"][small]["cpu"]
         mecab_cpu = rep["mecab"][large][1] - rep["mecab"][small][1]
         if run_cpu > 0 and mecab_cpu > 0:  # both differences above the CPU clock's resolution
             ratios.append((extra_chars / run_cpu) / (extra_chars / mecab_cpu))
         fixed.append(rep["runs"][small]["wall"] / rep["empty"][0])
+        fixed_cpu.append(rep["runs"][small]["cpu"] / rep["empty"][1])
     for mb in sizes:
         runs = [rep["runs"][mb] for rep in reps]
         med = {p: statistics.median(r["phases"].get(p, 0.0) for r in runs) for p in PHASES}
@@ -115,7 +116,9 @@ def summarise(sizes: list[float], corpora: dict, reps: list[dict]) -> str:
         ),
         f"- **Fixed cost**: one-article run / empty Prefect flow run (cold processes, wall): "
         f"**{statistics.median(fixed):.2f} ×** ({', '.join(f'{r:.2f}' for r in fixed)}); "
-        f"empty flow {statistics.median(rep['empty'][0] for rep in reps):.1f} s.",
+        f"empty flow {statistics.median(rep['empty'][0] for rep in reps):.1f} s; in CPU "
+        f"seconds of the process trees (steadier on a busy machine) "
+        f"{statistics.median(fixed_cpu):.2f} × ({', '.join(f'{r:.2f}' for r in fixed_cpu)}).",
         "- Phases are medians of `run.json`'s `phases_s` (seconds); `start` runs from the "
         "process's creation to the flow's first line.",
     ]

@@ -162,10 +162,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     except SettingsError as exc:
         return _usage_error(str(exc))
     server = None
-    if args.command == "run":  # first: it boots while the rest is checked and imported
-        from pipeline.orchestration.server import start_embedded_server
+    # First: the server boots while the rest is checked and imported. A run on a remote Dask
+    # cluster leaves it to Prefect (orchestration.embedded.start_server, after the imports).
+    if args.command == "run" and not (settings.dask and settings.dask_address):
+        from pipeline.orchestration import server as server_module
 
-        server = start_embedded_server()
+        server = server_module.start_embedded_server()
     from pipeline.analyze.lexicon_set import lexicon_set
     from pipeline.analyze.lexicon_yaml import LexiconError
     from pipeline.ingest.corpus import CorpusError

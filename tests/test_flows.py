@@ -211,28 +211,30 @@ def test_unchanged_rerun_reuses_the_cache_and_a_lexicon_edit_rematches(
     )
 
 
-def test_a_changed_setting_aggregates_again(
-    seed_run, tmp_path, corpus_dir, lexicon_dir, aggregated
-):
+def test_a_changed_setting_aggregates_again(harness, tmp_path, corpus_dir, lexicon_dir, aggregated):
     """Each run differs from the one before (whose tables the cache holds) in one setting:
-    one of the bootstrap's and one of the thresholds (the others reach the key the same way,
-    through ``Settings.numbers``), and ``--no-cache``."""
+    ``--no-cache``, one of the bootstrap's and one of the thresholds (the others reach the key
+    the same way, through ``Settings.numbers``), then all the way back."""
     base = _settings(tmp_path / "out", corpus_dir, lexicon_dir)
-    changes = [{"seed": 7}, {"min_tokens": 5000}, {"cache": False}]
+    seeded = replace(base, seed=7)
+    steps = [
+        ("base", base, 1),
+        ("no cache", replace(base, cache=False), 1),  # the cache is not read...
+        ("base again", base, 0),  # ...nor replaced: the base run finds its tables
+        ("seed", seeded, 1),
+        ("seed and min_tokens", replace(seeded, min_tokens=5000), 1),
+        ("back", base, 1),  # the cache holds the last run's tables only
+    ]
     sources = {}
-    for change in [{}, *changes]:
-        if change:
-            result = framing_flow(replace(base, **change))
-            sources[str(change)] = _csv_bytes(Path(result["run_dir"]))["sources.csv"]
-        result = framing_flow(base)
-        sources.setdefault("base", _csv_bytes(Path(result["run_dir"]))["sources.csv"])
-        assert _csv_bytes(Path(result["run_dir"]))["sources.csv"] == sources["base"]
-    # Every change aggregates, and so does the way back; --no-cache neither reads nor
-    # replaces the entry, so the base run after it finds its tables.
-    assert len(aggregated) == 1 + 2 * 2 + 1
-    for change in changes[:2]:
-        assert sources[str(change)] != sources["base"], change
-    assert sources[str({"cache": False})] == sources["base"]
+    for name, settings, aggregates in steps:
+        before = len(aggregated)
+        result = framing_flow(settings)
+        assert len(aggregated) - before == aggregates, name
+        sources[name] = _csv_bytes(Path(result["run_dir"]))["sources.csv"]
+    for same in ("no cache", "base again", "back"):
+        assert sources[same] == sources["base"], same
+    assert sources["seed"] != sources["base"]
+    assert sources["seed and min_tokens"] != sources["seed"]
 
 
 def test_deployment_and_schedule_are_registered(harness, tmp_path, corpus_dir, lexicon_dir):
@@ -385,6 +387,16 @@ def test_local_workers_share_the_embedded_server(harness):
         for settings in own:
             with embedded_server(settings, Started()):
                 assert not PREFECT_API_URL.value()
+
+    class Launched(Started):  # the run launched it: the run's own client uses it too
+        points_every_client = True
+
+    env = os.environ.get("PREFECT_API_URL")
+    with temporary_settings(restore_defaults={PREFECT_API_URL}):
+        with embedded_server(Settings(), Launched()):
+            assert PREFECT_API_URL.value() == url
+            assert os.environ["PREFECT_API_URL"] == url, "threads without the context too"
+        assert not PREFECT_API_URL.value() and os.environ.get("PREFECT_API_URL") == env
     team = temporary_settings(updates={PREFECT_API_URL: "http://team:4200/api"})
     with team, embedded_server(Settings(workers=4)):
         assert PREFECT_API_URL.value() == "http://team:4200/api"

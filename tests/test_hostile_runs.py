@@ -34,13 +34,22 @@ def _data(run: dict) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in sorted(data.glob("*.csv"))}
 
 
+@pytest.fixture(scope="module")
+def cached_run(harness, tmp_path_factory, corpus_dir: Path, lexicon_dir: Path):
+    """An output folder with one run and its caches, and that run's result (each test
+    damages a copy)."""
+    out = tmp_path_factory.mktemp("cached") / "out"
+    return out, framing_flow(_settings(corpus_dir, lexicon_dir, out, batch_size=2))
+
+
 @pytest.mark.parametrize("damage", ["aggregate_hits", "batch_table", "sqlite_file"])
 def test_a_damaged_cache_is_rebuilt_and_never_published(
-    harness, tmp_path: Path, corpus_dir: Path, lexicon_dir: Path, damage: str
+    cached_run, tmp_path: Path, corpus_dir: Path, lexicon_dir: Path, damage: str
 ) -> None:
     out = tmp_path / "out"
+    shutil.copytree(cached_run[0], out, symlinks=True)
     settings = _settings(corpus_dir, lexicon_dir, out, batch_size=2)
-    first = framing_flow(settings)
+    first = cached_run[1]
     cache = out / "cache"
     if damage == "aggregate_hits":  # the case that published a run without hits.csv
         (entry,) = (cache / "aggregate").iterdir()

@@ -1,5 +1,6 @@
-"""The embedded server started ahead of a run, through Prefect's public client: a real one,
-in a process of its own, gone when that process exits."""
+"""The embedded server started ahead of a run: launched by the run itself (``LaunchedServer``)
+or through Prefect's public client (``EmbeddedServer``, the remote Dask case). A real one, in
+a process of its own, one a process, gone when that process exits."""
 
 from __future__ import annotations
 
@@ -10,29 +11,31 @@ import sys
 import time
 
 import psutil
+import pytest
 from prefect.settings import PREFECT_API_URL, temporary_settings
 
 from pipeline.orchestration.server import start_embedded_server, uses_embedded_server
 
 SCRIPT = """
 import json, os, urllib.request
-from pipeline.orchestration.server import EmbeddedServer
-server = EmbeddedServer()
+from pipeline.orchestration.server import {cls} as Server
+server = Server()
 url = server.wait()
 with urllib.request.urlopen(url + "/health", timeout=10) as resp:
     status = resp.status
-same = EmbeddedServer().wait() == url
+same = Server().wait() == url
 import psutil
 children = [p.pid for p in psutil.Process().children(recursive=True)]
-print(json.dumps({"url": url, "status": status, "same": same, "children": children}))
-server.stop()
+print(json.dumps({{"url": url, "status": status, "same": same, "children": children}}))
 """
 
 
-def test_the_server_starts_answers_and_is_gone_when_the_process_exits():
+@pytest.mark.parametrize("cls", ["LaunchedServer", "EmbeddedServer"])
+def test_the_server_starts_answers_and_is_gone_when_the_process_exits(cls):
     env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
+    script = SCRIPT.format(cls=cls)
     proc = subprocess.run(
-        [sys.executable, "-c", SCRIPT], env=env, capture_output=True, text=True, timeout=180
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=180
     )
     assert proc.returncode == 0, proc.stderr
     out = json.loads(proc.stdout.strip().splitlines()[-1])
@@ -45,7 +48,12 @@ def test_the_server_starts_answers_and_is_gone_when_the_process_exits():
     assert not [p for p in out["children"] if psutil.pid_exists(p)], "stopped at exit"
 
 
-def test_no_server_is_started_when_one_is_configured():
+def test_no_server_is_started_when_one_is_configured(monkeypatch):
+    monkeypatch.setenv("PREFECT_API_URL", "http://team:4200/api")
+    before = psutil.Process().children(recursive=True)
+    assert start_embedded_server() is None
+    assert psutil.Process().children(recursive=True) == before, "none launched"
+    monkeypatch.delenv("PREFECT_API_URL")
     with temporary_settings(updates={PREFECT_API_URL: "http://team:4200/api"}):
         assert not uses_embedded_server()
         assert start_embedded_server() is None

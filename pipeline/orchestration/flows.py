@@ -20,13 +20,12 @@ from pipeline.analyze.lexicon_set import lexicon_set
 from pipeline.cache.store import BatchCache
 from pipeline.ingest.batches import Plan, auto_batch_size, count_articles, plan_batches
 from pipeline.orchestration.artifacts import publish_artifacts
-from pipeline.orchestration.embedded import embedded_server
+from pipeline.orchestration.embedded import Server, embedded_server
 from pipeline.orchestration.history import record_history
 from pipeline.orchestration.phases import PhaseClock
 from pipeline.orchestration.progress import Progress, articles_in
 from pipeline.orchestration.run_record import build_record
 from pipeline.orchestration.runners import task_runner, task_runner_name
-from pipeline.orchestration.server import EmbeddedServer
 from pipeline.orchestration.tasks import (
     aggregate_task,
     analyze_batch_task,
@@ -171,7 +170,7 @@ def _strict(result: dict[str, Any]) -> Any:
     return Failed(message=f"--strict: {n} article(s) quarantined", data=result)
 
 
-def run(settings: Settings, server: EmbeddedServer | None = None) -> dict[str, Any]:
+def run(settings: Settings, server: Server | None = None) -> dict[str, Any]:
     """Run the flow and wait until the server has recorded its task runs, then return.
 
     ``server``: the embedded server, if the caller started it already (the CLI does, first).
