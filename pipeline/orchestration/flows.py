@@ -24,7 +24,7 @@ from pipeline.orchestration.embedded import Server, embedded_server
 from pipeline.orchestration.history import record_history
 from pipeline.orchestration.phases import PhaseClock
 from pipeline.orchestration.progress import Progress, articles_in
-from pipeline.orchestration.run_record import build_record
+from pipeline.orchestration.run_record import RunInputs, build_record
 from pipeline.orchestration.runners import task_runner, task_runner_name
 from pipeline.orchestration.tasks import (
     aggregate_task,
@@ -133,7 +133,8 @@ def framing_flow(settings: Settings) -> dict[str, Any]:
         )
         clock.lap("aggregation")
         batches = BatchRecord(batch_size, len(plan.batch_files), task_runner_name())
-        record = build_record(run_id, started, settings, lexset, plan, summary, batches)
+        inputs = RunInputs(settings, lexset, plan)
+        record = build_record(run_id, started, inputs, summary, batches)
         record.stance_validation = write_stance_validation(stage, gold)
         charts_task(str(stage), record.as_dict())
         clock.lap("charts")

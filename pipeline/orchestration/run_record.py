@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import platform
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from importlib.metadata import version
 from typing import Any
@@ -32,17 +32,25 @@ def tool_versions() -> dict[str, str]:
     }
 
 
+@dataclass(frozen=True)
+class RunInputs:
+    """What a run read: its settings, its lexicon set and the plan of its corpus."""
+
+    settings: Settings
+    lexset: LexiconSet
+    plan: Plan
+
+
 def build_record(
     run_id: str,
     started: datetime,
-    settings: Settings,
-    lexset: LexiconSet,
-    plan: Plan,
+    inputs: RunInputs,
     summary: dict[str, Any],
     batches: BatchRecord,
 ) -> RunRecord:
     """What the run read (corpus, lexicons), with which tools and settings, and what came of
     it (quarantined articles, warnings, the validation summary)."""
+    settings, lexset, plan = inputs.settings, inputs.lexset, inputs.plan
     quarantined = [asdict(q) for q in plan.quarantined] + summary["quarantined"]
     return RunRecord(
         run_id=run_id,
