@@ -33,6 +33,7 @@ sys.path.insert(0, str(ROOT))
 import unidic_lite
 
 from pipeline.analyze.article import (
+    Caching,
     analyze_batch,
     clean_and_tokenize,
     content_counts,
@@ -76,9 +77,7 @@ def analyze_all(items: Items, lexset: LexiconSet, folder: Path) -> None:
                 lexset.frames,
                 folder / "texts",
                 10**7,
-                cache,
-                lexset.analysis_sha256,
-                {},
+                Caching(cache, lexset.analysis_sha256, {}),
                 lexset.stance,
             )
     finally:

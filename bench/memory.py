@@ -92,7 +92,8 @@ def measure(
     }
 
 
-def main() -> None:
+def _arguments() -> argparse.Namespace:
+    """The command line."""
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument(
         "--sizes", default="10000", help="articles per run, comma-separated (default 10000)"
@@ -110,7 +111,11 @@ def main() -> None:
     p.add_argument("--bootstrap", type=int, default=100)
     p.add_argument("--extra", default="", help="more arguments for `pipeline run`")
     p.add_argument("--write", action="store_true", help="add the figures to bench/RESULTS.md")
-    a = p.parse_args()
+    return p.parse_args()
+
+
+def main() -> None:
+    a = _arguments()
     sizes = [int(s) for s in a.sizes.split(",") if s.strip()]
     if a.full or a.big:
         sizes = sorted({*sizes, 10_000, 100_000} | ({1_000_000} if a.big else set()))

@@ -22,7 +22,7 @@ from pipeline.aggregate.params import fold_params
 from pipeline.aggregate.tables import write_tables
 from pipeline.analyze.actors import load_actors
 from pipeline.analyze.article import analyze_batch, write_batch
-from pipeline.analyze.lexicons import bundle_hash, load_lexicons
+from pipeline.analyze.lexicons import load_lexicons
 from pipeline.ingest.batches import plan_batches, read_batch
 from pipeline.report.charts.make import make_charts
 from pipeline.report.dashboard import render_dashboard
@@ -51,7 +51,6 @@ def main() -> None:
     p.add_argument("--bootstrap", type=int, default=100)
     a = p.parse_args()
     lexicons = load_lexicons(ROOT / "lexicons")
-    sha = bundle_hash(lexicons)
     out = ROOT / "bench" / "out" / "memphase"
     shutil.rmtree(out, ignore_errors=True)
     report("imports")
@@ -59,9 +58,7 @@ def main() -> None:
     report(f"plan ({len(plan.batch_files)} batches)")
     dirs = []
     for b in plan.batch_files:
-        tables = analyze_batch(
-            read_batch(Path(b)), lexicons, out / "data" / "texts", 5_000_000, None, sha
-        )
+        tables = analyze_batch(read_batch(Path(b)), lexicons, out / "data" / "texts", 5_000_000)
         dirs.append(write_batch(tables, Path(b).with_suffix("")))
     report("analyze")
     settings = Settings(bootstrap=a.bootstrap, seed=1)

@@ -91,7 +91,8 @@ def machine_baseline(cmd: list[str], workers: list[int], repeat: int) -> list[li
     return rows
 
 
-def main() -> None:
+def _arguments() -> argparse.Namespace:
+    """The command line."""
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--workers-list", default="1,2", help="comma-separated, e.g. 1,2,4,8,16")
     p.add_argument("--articles", type=int, default=3000, help="synthetic articles (default 3000)")
@@ -101,7 +102,11 @@ def main() -> None:
     p.add_argument("--out", type=Path, default=OUT / "scaling", help="scratch folder")
     p.add_argument("--no-baseline", action="store_true", help="skip the mecab ×N baseline")
     p.add_argument("--write", action="store_true", help="add the figures to bench/RESULTS.md")
-    a = p.parse_args()
+    return p.parse_args()
+
+
+def main() -> None:
+    a = _arguments()
     workers = [int(w) for w in a.workers_list.split(",") if w.strip()]
 
     corpus = a.out / f"corpus-{a.articles}.jsonl"

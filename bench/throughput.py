@@ -38,7 +38,7 @@ from synth import take_mb, write_blob
 from pipeline.aggregate.params import AGGREGATE_ARTICLES
 from pipeline.aggregate.scores import article_scores
 from pipeline.analyze import tokens as tokens_module
-from pipeline.analyze.article import analyze_article
+from pipeline.analyze.article import Caching, analyze_article
 from pipeline.analyze.cache import AnalysisCache
 from pipeline.analyze.lexicons import Lexicon, bundle_hash, load_lexicons
 from pipeline.analyze.tokens import tokenize
@@ -133,7 +133,7 @@ def pipeline_analyze(
     ``batch``, as analyze_batch does), article_scores per group of ``AGGREGATE_ARTICLES``
     (as write_tables scores them)."""
     frames = [lx.frame for lx in lexicons]
-    sha = bundle_hash(lexicons)
+    caching = Caching(cache, bundle_hash(lexicons)) if cache else None
     hits_total = 0
     rows: list[tuple[str, str, str, int]] = []
     hit_rows: list[tuple[str, str, str, bool, float]] = []
@@ -150,7 +150,7 @@ def pipeline_analyze(
     for start in range(0, len(items), batch):
         for ref, text in items[start : start + batch]:
             try:
-                a = analyze_article(ref, lexicons, MAX_BYTES, text, cache, sha)
+                a = analyze_article(ref, lexicons, MAX_BYTES, text, caching)
             except ArticleError:
                 continue
             rows.append((ref.id, ref.source, ref.published, a.content_tokens))
@@ -211,7 +211,8 @@ def ratio(x: float) -> str:
     return f"{x:.2f}" if x >= 0.01 else f"{x:.4f}"
 
 
-def main() -> None:
+def _arguments() -> argparse.Namespace:
+    """The command line."""
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--mb", type=float, default=10, help="MB of synthetic text (default 10)")
     p.add_argument("--repeat", type=int, default=3, help="runs per measurement; best is kept")
@@ -219,7 +220,42 @@ def main() -> None:
     p.add_argument("--ginza-tok-chars", type=int, default=1_000_000)
     p.add_argument("--ginza-full-chars", type=int, default=60_000)
     p.add_argument("--write", action="store_true", help="add the figures to bench/RESULTS.md")
-    a = p.parse_args()
+    return p.parse_args()
+
+
+def _ginza_rows(
+    a: argparse.Namespace, blob: Path, lexicons: list[Lexicon]
+) -> tuple[list[tuple[str, float, float, int, float | None]], list[str]]:
+    """(e): GiNZA's rows for the table and the notes on them, unless skipped."""
+    results: list[tuple[str, float, float, int, float | None]] = []
+    notes: list[str] = []
+    if a.ginza == "auto":
+        wait_quiet()
+        with Background() as bg:
+            g = ginza(blob, lexicons, a.ginza_tok_chars, a.ginza_full_chars)
+        if "skipped" in g:
+            notes.append(f"(e) GiNZA skipped: {g['skipped']}")
+            print(notes[-1])
+        else:
+            results += [
+                ("(e) GiNZA nlp.tokenizer only", g["tok_cpu"], g["tok_s"], g["tok_chars"], None),
+                ("(e) GiNZA tokenizer + PhraseMatcher", g["tok_match_cpu"], g["tok_match_s"],
+                 g["tok_chars"], None),
+                ("(e) GiNZA full nlp() + PhraseMatcher", g["full_cpu"], g["full_s"],
+                 g["full_chars"], None),
+            ]  # fmt: skip
+            notes.append(
+                f"(e) {g['versions']}; split mode C, PhraseMatcher on LEMMA with "
+                f"{g['patterns']} patterns; tokenizer on {g['tok_chars']:,} chars, full "
+                f"pipeline on {g['full_chars']:,} chars (background {bg.cores:.2f} cores)."
+            )
+    else:
+        notes.append("(e) GiNZA skipped (--ginza skip).")
+    return results, notes
+
+
+def main() -> None:
+    a = _arguments()
 
     arts = take_mb(a.mb)
     blob = OUT / f"blob-{a.mb:g}mb.txt"
@@ -272,29 +308,8 @@ def main() -> None:
     mecab_runs, whole_runs = runs[cases[0][0]], runs[cases[4][0]]
     paired = sorted(m[0] / w[0] for m, w in zip(mecab_runs, whole_runs, strict=True))
 
-    notes = []
-    if a.ginza == "auto":
-        wait_quiet()
-        with Background() as bg:
-            g = ginza(blob, lexicons, a.ginza_tok_chars, a.ginza_full_chars)
-        if "skipped" in g:
-            notes.append(f"(e) GiNZA skipped: {g['skipped']}")
-            print(notes[-1])
-        else:
-            results += [
-                ("(e) GiNZA nlp.tokenizer only", g["tok_cpu"], g["tok_s"], g["tok_chars"], None),
-                ("(e) GiNZA tokenizer + PhraseMatcher", g["tok_match_cpu"], g["tok_match_s"],
-                 g["tok_chars"], None),
-                ("(e) GiNZA full nlp() + PhraseMatcher", g["full_cpu"], g["full_s"],
-                 g["full_chars"], None),
-            ]  # fmt: skip
-            notes.append(
-                f"(e) {g['versions']}; split mode C, PhraseMatcher on LEMMA with "
-                f"{g['patterns']} patterns; tokenizer on {g['tok_chars']:,} chars, full "
-                f"pipeline on {g['full_chars']:,} chars (background {bg.cores:.2f} cores)."
-            )
-    else:
-        notes.append("(e) GiNZA skipped (--ginza skip).")
+    extra, notes = _ginza_rows(a, blob, lexicons)
+    results += extra
 
     ceiling = results[0][3] / results[0][1]
     rows = []

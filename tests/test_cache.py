@@ -11,7 +11,13 @@ import pandas as pd
 import pytest
 
 from pipeline.analyze import article as analyze_mod
-from pipeline.analyze.article import analyze_article, analyze_text, content_counts, doc_lemmas
+from pipeline.analyze.article import (
+    Caching,
+    analyze_article,
+    analyze_text,
+    content_counts,
+    doc_lemmas,
+)
 from pipeline.analyze.cache import AnalysisCache
 from pipeline.analyze.hits import find_hits
 from pipeline.analyze.lexicons import bundle_hash
@@ -97,7 +103,7 @@ def test_cached_analysis_equals_uncached_and_is_served_from_the_cache(
     plain = [analyze_article(r, lexicons, MAX_BYTES) for r in refs]
     db = tmp_path / "analysis.sqlite"
     first = AnalysisCache(db)
-    cached = [analyze_article(r, lexicons, MAX_BYTES, cache=first, lexicons_sha=sha) for r in refs]
+    cached = [analyze_article(r, lexicons, MAX_BYTES, caching=Caching(first, sha)) for r in refs]
     assert (first.tokens_found, first.hits_found) == (0, 0)
     first.close()
     for a, b in zip(plain, cached, strict=True):
@@ -110,7 +116,7 @@ def test_cached_analysis_equals_uncached_and_is_served_from_the_cache(
     monkeypatch.setattr(analyze_mod, "find_hits", must_not_run)
     monkeypatch.setattr(analyze_mod, "find_attributions", must_not_run)
     second = AnalysisCache(db)
-    served = [analyze_article(r, lexicons, MAX_BYTES, cache=second, lexicons_sha=sha) for r in refs]
+    served = [analyze_article(r, lexicons, MAX_BYTES, caching=Caching(second, sha)) for r in refs]
     assert (second.tokens_found, second.hits_found) == (len(refs), len(refs))
     for a, b in zip(plain, served, strict=True):
         _same(a, b)
@@ -123,7 +129,7 @@ def test_new_lexicon_hash_rematches_without_retokenizing(
     db = tmp_path / "analysis.sqlite"
     first = AnalysisCache(db)
     for r in refs:
-        analyze_article(r, lexicons, MAX_BYTES, cache=first, lexicons_sha="all-frames")
+        analyze_article(r, lexicons, MAX_BYTES, caching=Caching(first, "all-frames"))
     first.close()
 
     fewer = lexicons[:1]
@@ -142,9 +148,7 @@ def test_new_lexicon_hash_rematches_without_retokenizing(
     monkeypatch.setattr(analyze_mod, "clean_and_tokenize", must_not_tokenize)
     monkeypatch.setattr(analyze_mod, "find_hits", counting_find_hits)
     second = AnalysisCache(db)
-    got = [
-        analyze_article(r, fewer, MAX_BYTES, cache=second, lexicons_sha="one-frame") for r in refs
-    ]
+    got = [analyze_article(r, fewer, MAX_BYTES, caching=Caching(second, "one-frame")) for r in refs]
     assert (second.tokens_found, second.hits_found) == (len(refs), 0)
     assert len(calls) == len(refs)
     for a, b in zip(expected, got, strict=True):
@@ -153,7 +157,7 @@ def test_new_lexicon_hash_rematches_without_retokenizing(
     second.close()
 
     third = AnalysisCache(db)
-    again = analyze_article(refs[0], fewer, MAX_BYTES, cache=third, lexicons_sha="one-frame")
+    again = analyze_article(refs[0], fewer, MAX_BYTES, caching=Caching(third, "one-frame"))
     assert (third.tokens_found, third.hits_found) == (1, 1)
     assert len(calls) == len(refs), "the re-matched hits were cached too"
     assert again.hits == expected[0].hits
@@ -164,9 +168,9 @@ def test_inline_text_uses_the_same_cache_entry_as_the_file(tmp_path: Path, lexic
     ref = refs[2]
     text = ref.path.read_text(encoding="utf-8")
     cache = AnalysisCache(tmp_path / "a.sqlite")
-    from_file = analyze_article(ref, lexicons, MAX_BYTES, cache=cache, lexicons_sha="x")
+    from_file = analyze_article(ref, lexicons, MAX_BYTES, caching=Caching(cache, "x"))
     cache.commit()
-    inline = analyze_article(ref, lexicons, MAX_BYTES, text=text, cache=cache, lexicons_sha="x")
+    inline = analyze_article(ref, lexicons, MAX_BYTES, text=text, caching=Caching(cache, "x"))
     assert (cache.tokens_found, cache.hits_found) == (1, 1)
     assert inline.hits == from_file.hits
     cache.close()

@@ -85,6 +85,16 @@ def doc_lemmas(sentences: list[TokenColumns]) -> list[str]:
     return list(filterfalse(DOC_STOP.__contains__, kept))
 
 
+@dataclass(frozen=True, slots=True)
+class Caching:
+    """The per-article analysis cache; the sha256 that keys its matches (it must cover the
+    stance lexicons too); for a batch, where to collect its cleaned texts by file name."""
+
+    cache: AnalysisCache
+    lexicons_sha: str
+    texts: dict[str, str] | None = None
+
+
 @dataclass(slots=True)
 class Analysis:
     """One article after cleaning, tokenizing and matching: what the tables need of it."""
@@ -148,15 +158,15 @@ def analyze_article(
     lexicons: list[Lexicon],
     max_bytes: int,
     text: str | None = None,
-    cache: AnalysisCache | None = None,
-    lexicons_sha: str = "",
+    caching: Caching | None = None,
     stance: StanceLexicon | None = None,
 ) -> Analysis:
     """Read (unless ``text`` is given) and analyze one article, reusing cached work.
 
-    ``lexicons_sha`` keys the cached matches: it must cover the stance lexicons too.
     Raise ArticleError when it cannot be scored.
     """
+    cache = caching.cache if caching else None
+    lexicons_sha = caching.lexicons_sha if caching else ""
     if text is None:
         raw, encoding = read_article(ref, max_bytes=max_bytes)
     else:
@@ -233,19 +243,19 @@ def analyze_batch(
     lexicons: list[Lexicon],
     texts_dir: Path,
     max_bytes: int,
-    cache: AnalysisCache | None = None,
-    lexicons_sha: str = "",
-    texts: dict[str, str] | None = None,
+    caching: Caching | None = None,
     stance: StanceLexicon | None = None,
 ) -> dict[str, pd.DataFrame]:
     """Analyze a batch of (reference, inline text or None); write each cleaned text to
-    ``texts_dir`` (and into ``texts``, by file name, when given); return the batch's tables
-    (the stance tables stay empty without ``stance``)."""
+    ``texts_dir`` (and into ``caching.texts``, by file name, when given); return the batch's
+    tables (the stance tables stay empty without ``stance``)."""
+    cache = caching.cache if caching else None
+    texts = caching.texts if caching else None
     rows: dict[str, list[Any]] = {name: [] for name in TABLES}
     texts_dir.mkdir(parents=True, exist_ok=True)
     for ref, text in items:
         try:
-            a = analyze_article(ref, lexicons, max_bytes, text, cache, lexicons_sha, stance)
+            a = analyze_article(ref, lexicons, max_bytes, text, caching, stance)
         except (ArticleError, OSError) as exc:
             rows["quarantined"].append(asdict(Quarantined(ref.id, ref.file, str(exc), ref.line)))
             continue

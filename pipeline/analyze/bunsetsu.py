@@ -186,78 +186,129 @@ def _functional(lemmas: list[str], i: int) -> bool:
 _COLONS = frozenset({":", "：", ";", "；"})
 _NOMINAL_OR_ADNOMINAL = NOMINAL_POS | {"連体詞"}
 _PREDICATE_OR_AUXILIARY = PREDICATE_POS | {"助動詞"}
+_CASE_TE = ("因る", "対する", "関する", "取る", "於く", "つく", "基づく")
+
+
+@dataclass(frozen=True, slots=True)
+class _End:
+    """A bunsetsu's last content token ``j`` and what its kind depends on around it."""
+
+    tokens: TokenColumns
+    a: int
+    j: int
+    nxt: int
+    hi: int
+    comma: bool
+    pred: bool
+    next_nominal: bool
 
 
 def _kind(tokens: TokenColumns, a: int, b: int, nxt: int, hi: int) -> tuple[str, bool]:
     """The kind of bunsetsu ``a:b`` (the next starts at ``nxt``) and whether it predicates."""
     surfaces, lemmas, pos = tokens.surfaces, tokens.lemmas, tokens.pos
+    j, comma = _last_content(tokens, a, b)
+    if not _COLONS.isdisjoint(surfaces[a:b]):
+        return "predicate", True
+    pred = _predicates(tokens, a, j)
+    lp = pos[j]
+    end = _End(tokens, a, j, nxt, hi, comma, pred, nxt < hi and pos[nxt] in _NOMINAL_OR_ADNOMINAL)
+    if lp == "連体詞":
+        return "adnominal", False
+    if lp == "動詞" and j > a and pos[j - 1] == "助詞" and _functional(lemmas, j):
+        return _functional_verb_kind(end)
+    if lp == "助動詞" and surfaces[j] == "に":
+        return "adverb", False
+    if lp == "形容詞" and j == a and surfaces[j].endswith("く") and not comma:
+        return "adverb", False
+    if lp == "助詞":
+        return _particle_kind(end)
+    return _content_kind(end)
+
+
+def _last_content(tokens: TokenColumns, a: int, b: int) -> tuple[int, bool]:
+    """The last token of ``a:b`` before trailing symbols and comma, and whether a comma ends it."""
+    surfaces, pos = tokens.surfaces, tokens.pos
     j = b - 1
     while j > a and (pos[j] in ("補助記号", "記号") and surfaces[j] not in ("、", "，")):
         j -= 1
     comma = surfaces[b - 1] in ("、", "，") or (j + 1 < b and surfaces[j + 1] in ("、", "，"))
     if surfaces[j] in ("、", "，"):
         j -= 1
-    if not _COLONS.isdisjoint(surfaces[a:b]):
-        return "predicate", True
-    pred = False
+    return j, comma
+
+
+def _predicates(tokens: TokenColumns, a: int, j: int) -> bool:
+    """Whether tokens ``a..j`` hold a predicate: a non-functional verb or adjective, or だ/です."""
+    surfaces, lemmas, pos = tokens.surfaces, tokens.lemmas, tokens.pos
     for t in range(a, j + 1):
         q = pos[t]
         if q in PREDICATE_POS:
             if not (t > a and pos[t - 1] == "助詞" and _functional(lemmas, t)):
-                pred = True
-                break
+                return True
         elif q == "助動詞" and lemmas[t] in ("だ", "です") and surfaces[t] not in ("な", "に"):
-            pred = True
-            break
-    last, lp = lemmas[j], pos[j]
-    next_nominal = nxt < hi and pos[nxt] in _NOMINAL_OR_ADNOMINAL
-    if lp == "連体詞":
+            return True
+    return False
+
+
+def _functional_verb_kind(end: _End) -> tuple[str, bool]:
+    """A bunsetsu ending in a particle plus a functional verb (と言う, とする, に伴う)."""
+    last, pred = end.tokens.lemmas[end.j], end.pred
+    if last == "言う":
+        return ("quote" if pred or not end.next_nominal else "adnominal"), pred
+    if last == "為る" and pred:
+        return "quote", True
+    attributive = end.tokens.surfaces[end.j][-1:] in ("る", "う", "た")  # に伴う, not に伴い
+    return ("linked" if end.next_nominal and attributive else "case"), False
+
+
+def _particle_kind(end: _End) -> tuple[str, bool]:
+    """A bunsetsu ending in a particle: quotation, topic, clause, coordination or case."""
+    tokens, a, j, pred, comma = end.tokens, end.a, end.j, end.pred, end.comma
+    lemmas, last = tokens.lemmas, tokens.lemmas[end.j]
+    if last in ("と", "の"):
+        quoted = _quotative_kind(end)
+        if quoted is not None:
+            return quoted
+    if last == "て" and lemmas[j - 2 : j] == ["と", "為る"] and j - 2 > a and pred:
+        return "quote", True
+    if last in TOPIC:
+        return ("case" if j > a and lemmas[j - 1] in ("に", "で", "と", "から") else "topic"), pred
+    if last == "て" and j > a and lemmas[j - 1] in _CASE_TE:
+        return "case", False
+    if last == "て" and not comma:
+        return "adverb", True
+    if last in CONJUNCTIVE and (
+        last not in ("が", "し") or (j > a and tokens.pos[j - 1] in _PREDICATE_OR_AUXILIARY)
+    ):
+        return "clause", True
+    if last in ("と", "や") and end.next_nominal and not pred:
+        return "coord", False
+    return "case", pred
+
+
+def _quotative_kind(end: _End) -> tuple[str, bool] | None:
+    """The kind of a bunsetsu ending in と or の when that settles it, else None."""
+    tokens, a, j, nxt, hi, pred = end.tokens, end.a, end.j, end.nxt, end.hi, end.pred
+    last = tokens.lemmas[j]
+    if last == "と" and _trying(tokens, j, nxt, hi):
+        return "case", False  # 強化しようとする: an attempt, no quotation
+    if last == "と" and (pred or _reports_after(tokens, nxt, hi)) and not end.comma:
+        return "quote", pred
+    if last == "の" and j > a and tokens.lemmas[j - 1] == "と" and _content_noun(tokens, nxt, hi):
+        return "quote", pred
+    if last == "の":
         return "adnominal", False
-    if lp == "動詞" and j > a and pos[j - 1] == "助詞" and _functional(lemmas, j):
-        if last == "言う":
-            return ("quote" if pred or not next_nominal else "adnominal"), pred
-        if last == "為る" and pred:
-            return "quote", True
-        attributive = surfaces[j][-1:] in ("る", "う", "た")  # に伴う, not に伴い
-        return ("linked" if next_nominal and attributive else "case"), False
-    if lp == "助動詞" and surfaces[j] == "に":
-        return "adverb", False
-    if lp == "形容詞" and j == a and surfaces[j].endswith("く") and not comma:
-        return "adverb", False
-    if lp == "助詞":
-        if last == "と" and _trying(tokens, j, nxt, hi):
-            return "case", False  # 強化しようとする: an attempt, no quotation
-        if last == "と" and (pred or _reports_after(tokens, nxt, hi)) and not comma:
-            return "quote", pred
-        if last == "の" and j > a and lemmas[j - 1] == "と" and _content_noun(tokens, nxt, hi):
-            return "quote", pred
-        if last == "の":
-            return "adnominal", False
-        if last == "て" and lemmas[j - 2 : j] == ["と", "為る"] and j - 2 > a and pred:
-            return "quote", True
-        if last in TOPIC:
-            return (
-                "case" if j > a and lemmas[j - 1] in ("に", "で", "と", "から") else "topic"
-            ), pred
-        if (
-            last == "て"
-            and j > a
-            and lemmas[j - 1] in ("因る", "対する", "関する", "取る", "於く", "つく", "基づく")
-        ):
-            return "case", False
-        if last == "て" and not comma:
-            return "adverb", True
-        if last in CONJUNCTIVE and (
-            last not in ("が", "し") or (j > a and pos[j - 1] in _PREDICATE_OR_AUXILIARY)
-        ):
-            return "clause", True
-        if last in ("と", "や") and next_nominal and not pred:
-            return "coord", False
-        return "case", pred
+    return None
+
+
+def _content_kind(end: _End) -> tuple[str, bool]:
+    """A bunsetsu ending in a content word or an auxiliary other than a particle."""
+    surfaces, j, pred, comma = end.tokens.surfaces, end.j, end.pred, end.comma
+    last, lp = end.tokens.lemmas[j], end.tokens.pos[j]
     if surfaces[j] == "な" and lp == "助動詞":
         return "adnominal", False
     if pred and lp in _PREDICATE_OR_AUXILIARY:
-        if comma or not next_nominal:
+        if comma or not end.next_nominal:
             return ("clause" if comma else "predicate"), True
         attributive = surfaces[j][-1:] in ATTRIBUTIVE_ENDS and not (lp == "助動詞" and last == "う")
         return ("adnominal" if attributive else "clause"), True
@@ -321,6 +372,31 @@ def _hearsay(tokens: TokenColumns, a: int, b: int) -> bool:
     return any(lemmas[t] in ("れる", "られる") for t in range(a, b)) or lemmas[a] == "言う"
 
 
+@dataclass(frozen=True, slots=True)
+class _Columns:
+    """Per-bunsetsu facts that the head search reads."""
+
+    kinds: list[str]
+    predicate: list[bool]
+    first_pos: list[str]
+    commas: list[bool]
+    hearsay: list[bool]
+
+
+@dataclass(slots=True)
+class _Nearest:
+    """The nearest candidate heads of each sort right of the bunsetsu being placed."""
+
+    topic: int  # the nearest topic to the right
+    noun: int = -1
+    head: int = -1
+    phrase: int = -1
+    pred: int = -1
+    closing: int = -1
+    reporter: int | None = None  # the reporting verb a topic before its quotation belongs to
+    inner: int = -1  # a quotation whose speaker stands after it: a topic before it is its own
+
+
 def _heads(
     kinds: list[str],
     predicate: list[bool],
@@ -329,57 +405,66 @@ def _heads(
     hearsay: list[bool],
 ) -> list[int]:
     """Each bunsetsu's head, found right to left with the nearest candidate of each sort."""
+    cols = _Columns(kinds, predicate, first_pos, commas, hearsay)
     n = len(kinds)
     heads = [-1] * n
-    next_noun = next_head = next_phrase = next_pred = next_closing = -1
-    reporter: int | None = None  # the reporting verb a topic before its quotation belongs to
-    inner = -1  # a quotation whose speaker stands after it: a topic before it is its own
-    last_topic = n  # the nearest topic to the right
+    near = _Nearest(topic=n)
     for k in range(n - 1, -1, -1):
-        kind, comma = kinds[k], commas[k]
-        if k == n - 1:
-            head = -1
-        elif kind == "adnominal":
-            if predicate[k]:
-                head = next_head if next_head >= 0 else next_noun
-            elif kinds[k + 1] == "adnominal" and first_pos[k + 1] in PREDICATE_POS:
-                head = k + 1  # の as the subject of a relative clause: 根拠のない
-            else:
-                head = next_noun
-        elif kind == "linked":
-            head = _relative_head(kinds, predicate, heads, k + 1, next_phrase)
-        elif kind in ("coord", "bare"):
-            head = k + 1
-        elif kind == "quote":
-            head = k + 1 if first_pos[k + 1] in NOMINAL_POS else next_pred
-        elif kind == "case" and comma and next_closing >= 0:
-            head = next_closing
-        elif kind == "topic":
-            head = reporter if reporter is not None else inner if inner >= 0 else next_closing
-        elif kind == "clause":
-            head = next_closing
-        else:
-            head = next_pred
+        head = -1 if k == n - 1 else _head(cols, heads, near, k)
         heads[k] = head if head >= 0 or k == n - 1 else n - 1
-        if kind == "quote":
-            speaker_after = last_topic < heads[k] or (heads[k] >= 0 and hearsay[heads[k]])
-            reporter, inner = (None, k) if speaker_after else (heads[k], -1)
-        if kind == "topic":
-            last_topic = k
-        if first_pos[k] in NOMINAL_POS:
-            next_noun = k
-            h = heads[k]
-            if not (kind == "adnominal" and h >= 0 and kinds[h] == "adnominal" and predicate[h]):
-                next_head = k  # not the subject of a relative clause (根拠のない推測)
-            if kind != "adnominal":
-                next_phrase = k
-        if predicate[k] and not (kind == "adnominal" and first_pos[k] == "形容詞"):
-            next_pred = k
-            if kind in ("clause", "predicate", "bare", "case", "quote"):
-                next_closing = k
+        _advance(cols, heads, near, k)
     _speaker_is_first_topic(kinds, heads)
     _topics_span_clauses(kinds, heads)
     return heads
+
+
+def _head(cols: _Columns, heads: list[int], near: _Nearest, k: int) -> int:
+    """The head of bunsetsu ``k`` (not the last) from the nearest candidates right of it."""
+    kinds, predicate, first_pos = cols.kinds, cols.predicate, cols.first_pos
+    kind = kinds[k]
+    if kind == "adnominal":
+        if predicate[k]:
+            return near.head if near.head >= 0 else near.noun
+        if kinds[k + 1] == "adnominal" and first_pos[k + 1] in PREDICATE_POS:
+            return k + 1  # の as the subject of a relative clause: 根拠のない
+        return near.noun
+    if kind == "linked":
+        return _relative_head(kinds, predicate, heads, k + 1, near.phrase)
+    if kind in ("coord", "bare"):
+        return k + 1
+    if kind == "quote":
+        return k + 1 if first_pos[k + 1] in NOMINAL_POS else near.pred
+    if kind == "case" and cols.commas[k] and near.closing >= 0:
+        return near.closing
+    if kind == "topic":
+        if near.reporter is not None:
+            return near.reporter
+        return near.inner if near.inner >= 0 else near.closing
+    if kind == "clause":
+        return near.closing
+    return near.pred
+
+
+def _advance(cols: _Columns, heads: list[int], near: _Nearest, k: int) -> None:
+    """Make bunsetsu ``k``, now placed, the nearest candidate of the sorts it is."""
+    kinds, predicate, first_pos = cols.kinds, cols.predicate, cols.first_pos
+    kind = kinds[k]
+    if kind == "quote":
+        speaker_after = near.topic < heads[k] or (heads[k] >= 0 and cols.hearsay[heads[k]])
+        near.reporter, near.inner = (None, k) if speaker_after else (heads[k], -1)
+    if kind == "topic":
+        near.topic = k
+    if first_pos[k] in NOMINAL_POS:
+        near.noun = k
+        h = heads[k]
+        if not (kind == "adnominal" and h >= 0 and kinds[h] == "adnominal" and predicate[h]):
+            near.head = k  # not the subject of a relative clause (根拠のない推測)
+        if kind != "adnominal":
+            near.phrase = k
+    if predicate[k] and not (kind == "adnominal" and first_pos[k] == "形容詞"):
+        near.pred = k
+        if kind in ("clause", "predicate", "bare", "case", "quote"):
+            near.closing = k
 
 
 def _relative_head(

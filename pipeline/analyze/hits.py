@@ -228,19 +228,30 @@ def match_with_globs(
                     best[f] = (entry, i + k)
                     break
         if may_glob[i]:
-            taken: set[int] = set()
-            for group, end in glob_matches(surfaces, i, globs):
-                for f, entry in group:
-                    if i < free[f] or f in taken:
-                        continue
-                    taken.add(f)
-                    if f not in best or end > best[f][1]:
-                        best[f] = (entry, end)
+            _glob_best(glob_matches(surfaces, i, globs), i, free, best)
         for f in sorted(best) if len(best) > 1 else best:
             entry, end = best[f]
             found.append((f, entry, i, end))
             free[f] = end
     return found
+
+
+def _glob_best(
+    matches: list[tuple[list[tuple[int, Entry]], int]],
+    i: int,
+    free: list[int],
+    best: dict[int, tuple[Entry, int]],
+) -> None:
+    """Put in ``best`` the glob matches at ``i`` (longest first) of each free frame that end
+    later than its plain match."""
+    taken: set[int] = set()
+    for group, end in matches:
+        for f, entry in group:
+            if i < free[f] or f in taken:
+                continue
+            taken.add(f)
+            if f not in best or end > best[f][1]:
+                best[f] = (entry, end)
 
 
 def find_hits(

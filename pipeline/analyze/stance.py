@@ -21,18 +21,17 @@ stance score (README.md, "Stance"; docs/stance-codebook.md).
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import NamedTuple
 
 from pipeline.analyze.bunsetsu import Parse, parse
 from pipeline.analyze.hits import CONTEXT_CHARS, match_sentence, matcher
 from pipeline.analyze.lexicons import Entry
-from pipeline.analyze.stance_attribute import NOT_COUNTED, _passive, attribute
+from pipeline.analyze.stance_attribute import NOT_COUNTED, Sentence, _passive, attribute
 from pipeline.analyze.stance_lexicon import StanceLexicon
 from pipeline.analyze.stance_mentions import (
     BOTH,
     POINTERS,
-    Clauses,
     Mention,
     _mentions,
     _roles,
@@ -112,34 +111,60 @@ def find_stance(
             found = _with_split(found, _across_adverbs(tokens, stance, offset + 2))
         named: set[str] = set()
         if found and not _repeated(tokens, seen):
-            targets: list[tuple[int, Entry, int, int]] = []
-            relations: list[tuple[int, Entry, int, int]] = []
-            evaluations: list[tuple[int, Entry, int, int]] = []
-            groups = (targets, relations, evaluations)
-            for x in found:
-                if x[0] >= offset:
-                    groups[x[0] - offset].append(x)
+            targets, relations, evaluations = _split_groups(found, offset)
             targets = guard_targets(targets, tokens, stance)
-            named_here = government_named(targets, tokens)
-            if government is not None and sid - government[0] <= GOVERNMENT_REACH:
-                bare = bare_governments(targets, tokens, government[1])
-                if bare:
-                    targets = sorted(targets + bare, key=lambda x: x[2])
-                    government = (sid, government[1])
-            if named_here is not None:
-                government = (sid, named_here)
+            targets, government = _with_government(targets, tokens, sid, government)
             for x in targets:
                 for t in owners[id(x[1])]:
                     named.add(t)
                     counts[t] = counts.get(t, 0) + 1
             if evaluations or relations:
                 recent = history[-1] | history[-2] if relations else named
-                hits += _sentence(
-                    clean, tokens, sid, stance, (targets, relations, evaluations), named, recent,
-                    counts,
-                )  # fmt: skip
+                matched = _Matched(targets, relations, evaluations, named, recent)
+                hits += _sentence(clean, tokens, sid, stance, matched, counts)
         history.append(named)
     return hits, counts
+
+
+def _split_groups(
+    found: list[tuple[int, Entry, int, int]], offset: int
+) -> tuple[list[tuple[int, Entry, int, int]], ...]:
+    """The matches of the stance lexicons at ``offset``: targets, relations, evaluations."""
+    groups: tuple[list[tuple[int, Entry, int, int]], ...] = ([], [], [])
+    for x in found:
+        if x[0] >= offset:
+            groups[x[0] - offset].append(x)
+    return groups
+
+
+def _with_government(
+    targets: list[tuple[int, Entry, int, int]],
+    tokens: TokenColumns,
+    sid: int,
+    government: tuple[int, Match] | None,
+) -> tuple[list[tuple[int, Entry, int, int]], tuple[int, Match] | None]:
+    """The targets with bare mentions of the government last named (within reach) added, and
+    the sentence and match that last name one after this sentence."""
+    named_here = government_named(targets, tokens)
+    if government is not None and sid - government[0] <= GOVERNMENT_REACH:
+        bare = bare_governments(targets, tokens, government[1])
+        if bare:
+            targets = sorted(targets + bare, key=lambda x: x[2])
+            government = (sid, government[1])
+    if named_here is not None:
+        government = (sid, named_here)
+    return targets, government
+
+
+@dataclass(frozen=True, slots=True)
+class _Matched:
+    """One sentence's stance matches, the targets it names and those named just before."""
+
+    targets: list[tuple[int, Entry, int, int]]
+    relations: list[tuple[int, Entry, int, int]]
+    evaluations: list[tuple[int, Entry, int, int]]
+    named: set[str]
+    recent: set[str]
 
 
 _ADVERB_POS = frozenset({"副詞", "形状詞"})
@@ -206,13 +231,12 @@ def _sentence(
     tokens: TokenColumns,
     sid: int,
     stance: StanceLexicon,
-    groups: tuple[list, list, list],
-    named: set[str],
-    recent: set[str],
+    matched: _Matched,
     counts: dict[str, int],
 ) -> list[StanceHit]:
     """The evidence rows of one sentence; counts relationship nouns that became mentions."""
-    targets, relations, evaluations = groups
+    targets, relations, evaluations = matched.targets, matched.relations, matched.evaluations
+    named, recent = matched.named, matched.recent
     general_only = not any(x[1].category != "general" for x in relations)
     if not named and general_only and not (BOTH | POINTERS).intersection(tokens.lemmas):
         return []
@@ -231,15 +255,16 @@ def _sentence(
     for mention in mentions:
         mention.clause = clauses[mention.a]
     structure = parse(tokens)
+    sentence = Sentence(tokens, clauses, structure)
     out: list[StanceHit] = []
     for _, entry, a, b in evaluations:
         about = stance.about[entry.term]
         polarity = stance.polarity[entry.term]
         passive = _passive(tokens, b, clauses)
-        voice = voice_of(clean, tokens, structure, a, b, about, passive)
-        exclude = (voice.speaker_at, voice.complement)
         span = (a, b, about)
-        pairs = _attribute_typed(mentions, span, clauses, tokens, structure, exclude, stance)
+        voice = voice_of(clean, tokens, structure, span, passive)
+        exclude = (voice.speaker_at, voice.complement)
+        pairs = _attribute_typed(mentions, span, sentence, exclude, stance)
         if not pairs:
             continue
         if about in ("agent", "holder", "mutual"):
@@ -274,9 +299,7 @@ def _sentence(
 def _attribute_typed(
     mentions: list[Mention],
     span: tuple[int, int, str],
-    clauses: Clauses,
-    tokens: TokenColumns,
-    structure: Parse,
+    sentence: Sentence,
     exclude: tuple[int, int],
     stance: StanceLexicon,
 ) -> list[tuple[int, str, str]]:
@@ -286,10 +309,10 @@ def _attribute_typed(
     not take it and then drop it."""
     a, b, about = span
     if about != "relation":
-        return attribute(mentions, a, b, about, clauses, tokens, structure, exclude)
+        return attribute(mentions, a, b, about, sentence, exclude)
     allowed = {stance.relation_target, *stance.parties}
     only = [m if set(m.targets) <= allowed else replace(m, absorbed=True) for m in mentions]
-    return attribute(only, a, b, about, clauses, tokens, structure, exclude)
+    return attribute(only, a, b, about, sentence, exclude)
 
 
 def _pair_as_tie(

@@ -4,6 +4,8 @@ rules 4-6)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from pipeline.analyze.bunsetsu import Parse
 from pipeline.analyze.stance_mentions import (
     ATTRIBUTIVE_ENDINGS,
@@ -130,16 +132,33 @@ def link(p: Parse, m: Mention, a: int, b: int, tokens: TokenColumns) -> str:
     eb, mb = p.at(b - 1), p.at(m.b - 1)
     if eb == mb or p.at(a) == mb:
         return "same"
+    x = _chain_top(p, mb, eb)
+    if x < 0:
+        return "dependent"
+    modified = _modified_chain(p, eb, mb)
+    if modified is None:
+        return "modifies"
+    y, noun = modified
+    return _link_across(p, tokens, x, y, noun, eb)
+
+
+def _chain_top(p: Parse, mb: int, eb: int) -> int:
+    """Where the chain of modifiers from bunsetsu ``mb`` ends, or -1 when it reaches ``eb``."""
     x, conjunct = mb, True
     while True:
         if p.heads[x] == eb:
-            return "dependent"
+            return -1
         kind = p.kinds[x]
         if kind not in CHAINING or p.heads[x] < 0 or (kind == "coord" and not conjunct):
-            break
+            return x
         conjunct = conjunct and kind == "coord"
         x = p.heads[x]
-    noun = -1  # the first noun the evaluation modifies
+
+
+def _modified_chain(p: Parse, eb: int, mb: int) -> tuple[int, int] | None:
+    """Where the chain of what ``eb`` modifies ends and the first noun in it (-1 if none);
+    None when it reaches bunsetsu ``mb``."""
+    noun = -1
     y = eb
     while p.heads[y] >= 0:
         h = p.heads[y]
@@ -148,10 +167,16 @@ def link(p: Parse, m: Mention, a: int, b: int, tokens: TokenColumns) -> str:
         ):
             break
         if h == mb and p.kinds[y] in CHAINING:
-            return "modifies"
+            return None
         if noun < 0 and p.kinds[y] in ("adnominal", "linked"):
             noun = h
         y = h
+    return y, noun
+
+
+def _link_across(p: Parse, tokens: TokenColumns, x: int, y: int, noun: int, eb: int) -> str:
+    """The link between a mention's chain ending at ``x`` and the evaluation's ending at
+    ``y``: through a source, a predicate noun, a nominalised topic, a shared head, or ''."""
     verb = p.heads[x]
     if (
         noun >= 0
@@ -392,14 +417,32 @@ def _owns_subject(tokens: TokenColumns, p: Parse, mb: int, b: int) -> bool:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class Sentence:
+    """A sentence as attribution reads it: its tokens, clauses and phrase structure."""
+
+    tokens: TokenColumns
+    clauses: Clauses
+    parse: Parse
+
+
+@dataclass(frozen=True, slots=True)
+class _Evaluation:
+    """An evaluation at tokens ``a:b`` of ``sentence``, said of ``about``."""
+
+    a: int
+    b: int
+    about: str
+    passive: bool
+    sentence: Sentence
+
+
 def attribute(
     mentions: list[Mention],
     a: int,
     b: int,
     about: str,
-    clauses: Clauses,
-    tokens: TokenColumns,
-    parse: Parse,
+    sentence: Sentence,
     exclude: tuple[int, int] = (-1, -1),
 ) -> list[tuple[int, str, str]]:
     """(mention index, role, link) for an evaluation at tokens ``a:b`` (rules 4–6); roles of
@@ -409,12 +452,11 @@ def attribute(
     for k, m in enumerate(mentions):
         if m.a < b and a < m.b:  # a harm named with its victim (ロシア嫌悪) spares it
             return [(k, "victim_in_name" if about == "harm" else "in_name", "same")]
+    parse = sentence.parse
     speaker, inside = exclude
     if about == "holder" and parse.kinds[parse.at(b - 1)] == "adverb":
         about = "agent"  # 一方的に併合した: a manner qualifies the act, hence its doer
-    passive = _passive(tokens, b, clauses)
-    ranks = RANKS[(about, passive)]
-    victims = VICTIMS.get((about, passive), set())
+    ev = _Evaluation(a, b, about, _passive(sentence.tokens, b, sentence.clauses), sentence)
     best: list[tuple[int, int, int, int, str, str]] = []
     hurt: list[tuple[int, str, str]] = []
     live: list[int] = []
@@ -423,47 +465,80 @@ def attribute(
         if m.absorbed or mb == speaker or (inside >= 0 and not parse.dominates(inside, mb)):
             continue
         live.append(k)
-        how = link(parse, m, a, b, tokens)
-        made = _made(tokens, parse, mb) if not how else -1
-        if made >= 0:
-            how = link(
-                parse, Mention(m.targets, parse.starts[made], parse.starts[made] + 1), a, b, tokens
-            )
-        if not how:
-            continue
-        rel = (
-            "maker"
-            if made >= 0
-            else "origin"
-            if how == "source"
-            else _relation(mentions, k, a, tokens)
+        _candidate(ev, mentions, k, best, hurt)
+    return _choose(ev, mentions, best, hurt, live)
+
+
+def _candidate(
+    ev: _Evaluation,
+    mentions: list[Mention],
+    k: int,
+    best: list[tuple[int, int, int, int, str, str]],
+    hurt: list[tuple[int, str, str]],
+) -> None:
+    """Rank mention ``k`` as a target of the evaluation (into ``best``) or as its victim
+    (into ``hurt``), when the phrase structure links them."""
+    tokens, parse = ev.sentence.tokens, ev.sentence.parse
+    a, b, about, passive = ev.a, ev.b, ev.about, ev.passive
+    m = mentions[k]
+    mb = parse.at(m.b - 1)
+    how = link(parse, m, a, b, tokens)
+    made = _made(tokens, parse, mb) if not how else -1
+    if made >= 0:
+        how = link(
+            parse, Mention(m.targets, parse.starts[made], parse.starts[made] + 1), a, b, tokens
         )
-        if rel == "bare" and how == "dependent" and _possessor(tokens, parse, mb):
-            rel = "genitive"  # 北朝鮮の度重なる挑発: a genitive across a relative clause
-        if rel == "with" and how == "dependent" and _conjunct_genitive(tokens.lemmas, m, a):
-            rel = "genitive"  # ロシア軍と人民の正義: a conjunct of the genitive
-        if how == "modifies" and rel != "head":
-            rel = "modified"
-        if (
-            passive
-            and about == "agent"
-            and rel == "genitive"
-            and _owns_subject(tokens, parse, mb, b)
-        ):
-            hurt.append((k, "victim_genitive", how))
-            continue
-        if rel == "bare" and about == "agent" and m.a > a:
-            continue
-        own = _particle(tokens, parse, made) if made >= 0 else rel
-        if how == "sibling" and (own not in ARGUMENTS or _owned(tokens, parse, b)):
-            continue
-        if how == "sibling_far" and not _far_sibling(tokens, parse, a, b, about, rel):
-            continue
-        if rel in ranks:
-            far = 2 if how == "sibling_far" else int(how == "sibling")
-            best.append((ranks[rel], far, abs(m.a - a), k, rel, how))
-        elif rel in victims:
-            hurt.append((k, f"victim_{rel}", how))
+    if not how:
+        return
+    rel = _linked_relation(ev, mentions, k, how, made)
+    if passive and about == "agent" and rel == "genitive" and _owns_subject(tokens, parse, mb, b):
+        hurt.append((k, "victim_genitive", how))
+        return
+    if rel == "bare" and about == "agent" and m.a > a:
+        return
+    own = _particle(tokens, parse, made) if made >= 0 else rel
+    if how == "sibling" and (own not in ARGUMENTS or _owned(tokens, parse, b)):
+        return
+    if how == "sibling_far" and not _far_sibling(tokens, parse, a, b, about, rel):
+        return
+    ranks = RANKS[(about, passive)]
+    if rel in ranks:
+        far = 2 if how == "sibling_far" else int(how == "sibling")
+        best.append((ranks[rel], far, abs(m.a - a), k, rel, how))
+    elif rel in VICTIMS.get((about, passive), set()):
+        hurt.append((k, f"victim_{rel}", how))
+
+
+def _linked_relation(ev: _Evaluation, mentions: list[Mention], k: int, how: str, made: int) -> str:
+    """The relation of mention ``k``, linked to the evaluation by ``how``, to its predicate."""
+    tokens, parse = ev.sentence.tokens, ev.sentence.parse
+    m = mentions[k]
+    mb = parse.at(m.b - 1)
+    if made >= 0:
+        rel = "maker"
+    elif how == "source":
+        rel = "origin"
+    else:
+        rel = _relation(mentions, k, ev.a, tokens)
+    if rel == "bare" and how == "dependent" and _possessor(tokens, parse, mb):
+        rel = "genitive"  # 北朝鮮の度重なる挑発: a genitive across a relative clause
+    if rel == "with" and how == "dependent" and _conjunct_genitive(tokens.lemmas, m, ev.a):
+        rel = "genitive"  # ロシア軍と人民の正義: a conjunct of the genitive
+    if how == "modifies" and rel != "head":
+        rel = "modified"
+    return rel
+
+
+def _choose(
+    ev: _Evaluation,
+    mentions: list[Mention],
+    best: list[tuple[int, int, int, int, str, str]],
+    hurt: list[tuple[int, str, str]],
+    live: list[int],
+) -> list[tuple[int, str, str]]:
+    """The best-ranked target (with its group and partners) and the victims; without one, a
+    topic whose scope carries to the evaluation."""
+    tokens, parse, about = ev.sentence.tokens, ev.sentence.parse, ev.about
     if about == "agent" and any(x[4] == "agent_by" for x in best):
         hurt += [(x[3], "victim_genitive", x[5]) for x in best if x[4] == "genitive"]
         best = [x for x in best if x[4] != "genitive"]
@@ -473,11 +548,11 @@ def attribute(
         if about == "mutual":
             out += _partners(mentions, best, out)
         return out + hurt
-    eb = parse.at(b - 1)
-    if about in CARRY and not passive and not _own_head(tokens, parse, eb):
+    eb = parse.at(ev.b - 1)
+    if about in CARRY and not ev.passive and not _own_head(tokens, parse, eb):
         for k in live:
             if (
-                mentions[k].a < a
+                mentions[k].a < ev.a
                 and mentions[k].role == "topic"
                 and _scope(parse, mentions[k], eb)
                 and not _own_topic(parse, tokens, parse.at(mentions[k].b - 1), eb)

@@ -78,9 +78,11 @@ class StanceLexicon:
 
 
 def compile_term(
-    term: Any, frame: str, category: str, weight: float, note: str, path: Path, line: int
+    term: Any, frame: str, category: str, weight: float, note: str, where: tuple[Path, int]
 ) -> Entry:
-    """One term as an Entry: normalised, compiled to lemmas (and variants), checked."""
+    """One term as an Entry: normalised, compiled to lemmas (and variants), checked;
+    ``where`` is the (file, line) it was read from."""
+    path, line = where
     text = normalize(str(term or "")).strip()
     if not text:
         raise LexiconError(path, line, "empty term")
@@ -99,8 +101,26 @@ def _targets(path: Path, errors: list[LexiconError] | None) -> tuple[Lexicon, Le
     data = doc.data
     sha = hashlib.sha256(doc.raw).hexdigest()
     lex = Lexicon(TARGET_FRAME, "stance targets", "", path, sha)
+    labels = _target_aliases(doc, lex, errors)
+    for i, item in enumerate(data.get("compounds") or []):
+        line = doc.line("compounds", i)
+        ids = item["targets"]
+        if any(t not in labels for t in ids):
+            raise LexiconError(path, line, "a compound needs `term` and `targets` (known ids)")
+        _add(lex, errors, item["term"], "+".join(ids), "compound", (path, line))
+    _one_owner(lex, errors)
+    relations = Lexicon(RELATION_FRAME, "relations", "", path, sha)
+    target, parties = _relations(doc, relations, labels, errors)
+    guards = _guards(data.get("common_words"), lex, doc, path)
+    meta = {"labels": labels, "target": target, "parties": parties, "sha": sha, "guards": guards}
+    return lex, relations, meta
+
+
+def _target_aliases(doc: Doc, lex: Lexicon, errors: list[LexiconError] | None) -> dict[str, str]:
+    """Add each target's aliases to ``lex``; return the targets' labels by id."""
+    path = lex.path
     labels: dict[str, str] = {}
-    for i, item in enumerate(data["targets"]):
+    for i, item in enumerate(doc.data["targets"]):
         line = doc.line("targets", i)
         tid = item["id"]
         if not _ID.match(tid):
@@ -117,16 +137,17 @@ def _targets(path: Path, errors: list[LexiconError] | None) -> tuple[Lexicon, Le
             for k, alias in enumerate(item.get(kind) or []):
                 if not doc.bad("targets", i, kind, k):
                     where = doc.line("targets", i, kind, k) or line
-                    _add(lex, errors, alias, tid, kind, path, where)
-    for i, item in enumerate(data.get("compounds") or []):
-        line = doc.line("compounds", i)
-        ids = item["targets"]
-        if any(t not in labels for t in ids):
-            raise LexiconError(path, line, "a compound needs `term` and `targets` (known ids)")
-        _add(lex, errors, item["term"], "+".join(ids), "compound", path, line)
-    _one_owner(lex, errors)
-    relations = Lexicon(RELATION_FRAME, "relations", "", path, sha)
-    rel = data.get("relations") or {}
+                    _add(lex, errors, alias, tid, kind, (path, where))
+    return labels
+
+
+def _relations(
+    doc: Doc, relations: Lexicon, labels: dict[str, str], errors: list[LexiconError] | None
+) -> tuple[str, tuple[str, ...]]:
+    """Add the relationship terms to ``relations``; return the relationship target and its
+    two parties."""
+    path = relations.path
+    rel = doc.data.get("relations") or {}
     target = str(rel.get("target") or "")
     parties = tuple(rel.get("parties") or [])
     if rel and (target not in labels or len(parties) != 2 or set(parties) - set(labels)):
@@ -137,10 +158,8 @@ def _targets(path: Path, errors: list[LexiconError] | None) -> tuple[Lexicon, Le
         for k, term in enumerate(rel.get(kind) or []):
             if not doc.bad("relations", kind, k):
                 where = doc.line("relations", kind, k)
-                _add(relations, errors, term, target, kind, path, where)
-    guards = _guards(data.get("common_words"), lex, doc, path)
-    meta = {"labels": labels, "target": target, "parties": parties, "sha": sha, "guards": guards}
-    return lex, relations, meta
+                _add(relations, errors, term, target, kind, (path, where))
+    return target, parties
 
 
 def _guards(items: Any, lex: Lexicon, doc: Doc, path: Path) -> dict[str, Guard]:
@@ -188,12 +207,12 @@ def _add(
     term: Any,
     frame: str,
     category: str,
-    path: Path,
-    line: int,
+    where: tuple[Path, int],
 ) -> None:
+    path, line = where
     try:
         check_length(str(term or ""), path, line)
-        lex.entries.append(compile_term(term, frame, category, 1.0, category, path, line))
+        lex.entries.append(compile_term(term, frame, category, 1.0, category, (path, line)))
     except LexiconError as exc:
         if errors is None:
             raise
@@ -246,7 +265,8 @@ def _evaluation(item: dict[str, Any], path: Path, line: int) -> tuple[Entry, int
     note = " ".join(str(item["note"]).split())
     category = str(item["category"]).strip()
     check_length(str(term), path, line)
-    return compile_term(term, EVAL_FRAME, category, float(strength), note, path, line), pol, about
+    entry = compile_term(term, EVAL_FRAME, category, float(strength), note, (path, line))
+    return entry, pol, about
 
 
 def _expectations(path: Path, targets: set[str]) -> tuple[dict[str, dict[str, int]], str]:

@@ -261,7 +261,7 @@ def _roles(mentions: list[Mention], tokens: TokenColumns) -> None:
     lemmas, pos, surfaces = tokens.lemmas, tokens.pos, tokens.surfaces
     n = len(lemmas)
     starts = {m.a: k for k, m in enumerate(mentions)}
-    for k, m in enumerate(mentions):
+    for m in mentions:
         j = m.b
         role = ""
         while j < n and j not in starts:
@@ -284,7 +284,7 @@ def _roles(mentions: list[Mention], tokens: TokenColumns) -> None:
                 break
         m.chain_end = j
         if not role and j < n:
-            role = _particle_role(lemmas, pos, surfaces, j, starts, k, m)
+            role = _particle_role(lemmas, pos, surfaces, j, starts, m)
         if m.a > 0 and lemmas[m.a - 1] == "対":
             role = "object"
         m.role = role or "bare"
@@ -309,9 +309,10 @@ def _particle_role(
     surfaces: list[str],
     j: int,
     starts: dict[int, int],
-    k: int,
     m: Mention,
 ) -> str:
+    """The role that the token at ``j`` after mention ``m`` gives it (``starts``: the
+    mention starting at each token)."""
     lemma, nxt = lemmas[j], lemmas[j + 1] if j + 1 < len(lemmas) else ""
     if (
         (surfaces[j] == "、" and j == m.b)
@@ -328,21 +329,15 @@ def _particle_role(
         return "bare"
     if pos[j] != "助詞":
         return "bare"
-    if lemma in ("は", "も"):
-        return "topic"
-    if lemma == "が":
-        return "subject"
-    if lemma == "を":
-        return "object"
-    if lemma == "に" and nxt == "因る":
-        return "agent_by"
-    if lemma == "に" and nxt == "於く":
-        return "locative"
-    if lemma == "から":
-        return "source"
-    if lemma in ("に", "へ"):
-        return "dative"
-    return "bare"
+    return _PAIR_ROLES.get((lemma, nxt)) or _PARTICLE_ROLES.get(lemma, "bare")
+
+
+# Roles that a case particle gives by itself, and with the word after it (によって, において).
+_PARTICLE_ROLES = {
+    "は": "topic", "も": "topic", "が": "subject", "を": "object", "から": "source",
+    "に": "dative", "へ": "dative",
+}  # fmt: skip
+_PAIR_ROLES = {("に", "因る"): "agent_by", ("に", "於く"): "locative"}
 
 
 # Nouns that make その a connective (その後, その結果, その一方で), not a possessive.

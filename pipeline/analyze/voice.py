@@ -105,12 +105,12 @@ def voice_of(
     clean: CleanText,
     tokens: TokenColumns,
     p: Parse,
-    a: int,
-    b: int,
-    about: str,
+    span: tuple[int, int, str],
     passive: bool,
 ) -> Voice:
-    """The voice of the evaluation at tokens ``a:b`` (module docstring)."""
+    """The voice of the evaluation at tokens ``a:b`` said of ``about``, ``span`` being
+    (a, b, about) (module docstring)."""
+    a, b, about = span
     start, end = tokens.starts[a], tokens.ends[b - 1]
     if clean.in_quote(start):
         text = clean.text
@@ -233,7 +233,33 @@ def _agreed(lemmas: list[str], p: Parse, k: int) -> bool:
 
 def _document_or_act(tokens: TokenColumns, p: Parse, eb: int, about: str, passive: bool) -> Voice:
     """A document's content, a speech act's object, or a judgement with its own judge."""
-    lemmas = tokens.lemmas
+    found = _document(tokens, p, eb) or _agreement(tokens, p, eb)
+    if found:
+        return found
+    top = eb
+    while p.heads[top] >= 0 and (
+        p.kinds[top] in ("adnominal", "coord", "linked")
+        or (p.kinds[p.heads[top]] in ("adnominal", "linked") and p.predicate[p.heads[top]])
+    ):
+        top = p.heads[top]
+    head = p.heads[top]
+    found = _act_or_judgement(tokens, p, top, head)
+    if found:
+        return found
+    if about == "patient" and not passive:
+        who, at = _speaker(tokens, p, eb, -1)
+        if not who and head >= 0:
+            who, at = _speaker(tokens, p, head, -1)
+        if not who and p.kinds[eb] == "adnominal" and p.predicate[eb] and p.heads[eb] >= 0:
+            at = p.heads[eb]
+            who = phrase(tokens, p, at)
+        if who:
+            return Voice("reported", who, at, -1)
+    return AUTHOR
+
+
+def _document(tokens: TokenColumns, p: Parse, eb: int) -> Voice | None:
+    """The content of a document named with で by a verb over the evaluation, in its voice."""
     for verb in p.chain(eb)[1:]:
         for k in range(verb):
             if (
@@ -245,6 +271,12 @@ def _document_or_act(tokens: TokenColumns, p: Parse, eb: int, about: str, passiv
             ):
                 who, at = _speaker(tokens, p, verb, -1)
                 return Voice("reported", who or phrase(tokens, p, k), at, -1)
+    return None
+
+
+def _agreement(tokens: TokenColumns, p: Parse, eb: int) -> Voice | None:
+    """What a verb of agreeing over the evaluation agreed on, in its speaker's voice."""
+    lemmas = tokens.lemmas
     for verb in p.chain(eb)[1:]:
         if _first_content(tokens, p, verb) in AGREEING and any(
             p.heads[k] == verb and p.dominates(k, eb) and _agreed(lemmas, p, k)
@@ -252,13 +284,13 @@ def _document_or_act(tokens: TokenColumns, p: Parse, eb: int, about: str, passiv
         ):
             who, at = _speaker(tokens, p, verb, -1)
             return Voice("reported", who or phrase(tokens, p, verb), at, -1)
-    top = eb
-    while p.heads[top] >= 0 and (
-        p.kinds[top] in ("adnominal", "coord", "linked")
-        or (p.kinds[p.heads[top]] in ("adnominal", "linked") and p.predicate[p.heads[top]])
-    ):
-        top = p.heads[top]
-    head = p.heads[top]
+    return None
+
+
+def _act_or_judgement(tokens: TokenColumns, p: Parse, top: int, head: int) -> Voice | None:
+    """The object of a speech act, or of a judgement with a named judge, that the phrase
+    ``top`` holding the evaluation depends on at ``head``."""
+    lemmas = tokens.lemmas
     if (
         head >= 0
         and p.kinds[top] == "case"
@@ -276,13 +308,4 @@ def _document_or_act(tokens: TokenColumns, p: Parse, eb: int, about: str, passiv
         who, at = _speaker(tokens, p, head, -1)
         if who:
             return Voice("reported", who, at, -1)
-    if about == "patient" and not passive:
-        who, at = _speaker(tokens, p, eb, -1)
-        if not who and head >= 0:
-            who, at = _speaker(tokens, p, head, -1)
-        if not who and p.kinds[eb] == "adnominal" and p.predicate[eb] and p.heads[eb] >= 0:
-            at = p.heads[eb]
-            who = phrase(tokens, p, at)
-        if who:
-            return Voice("reported", who, at, -1)
-    return AUTHOR
+    return None

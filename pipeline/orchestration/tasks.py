@@ -30,7 +30,7 @@ def analyze_batch_task(
     With a cache, an unchanged batch's tables are read back whole (``BatchCache``), and a
     changed one is analyzed from the per-article cache (``AnalysisCache``).
     """
-    from pipeline.analyze.article import analyze_batch, write_batch
+    from pipeline.analyze.article import Caching, analyze_batch, write_batch
     from pipeline.analyze.cache import AnalysisCache
 
     batch = Path(batch_file)
@@ -48,15 +48,9 @@ def analyze_batch_task(
         return str(entry)
     cache, texts = AnalysisCache(Path(cache_path)), cast(dict[str, str], {})
     try:
+        caching = Caching(cache, lexset.analysis_sha256, texts)
         tables = analyze_batch(
-            items,
-            lexset.frames,
-            Path(texts_dir),
-            max_bytes,
-            cache,
-            lexset.analysis_sha256,
-            texts,
-            lexset.stance,
+            items, lexset.frames, Path(texts_dir), max_bytes, caching, lexset.stance
         )
     finally:
         cache.close()
