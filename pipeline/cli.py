@@ -7,6 +7,7 @@ arguments, a missing corpus or a broken lexicon, with a one-line reason; 1 anyth
 from __future__ import annotations
 
 import argparse
+import contextlib
 import ctypes
 import os
 import sys
@@ -246,7 +247,10 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         CronSchedule(cron=args.cron, timezone=timezone)
     except ValueError:
         return _usage_error(f"--cron {args.cron!r} is not a valid cron expression")
-    serve(settings, args.cron, args.name, timezone)
+    from pipeline.orchestration.signals import insistent_interrupt
+
+    with insistent_interrupt(), contextlib.suppress(KeyboardInterrupt):
+        serve(settings, args.cron, args.name, timezone)
     return EXIT_OK
 
 

@@ -133,3 +133,32 @@ def test_serve_stops_on_sigint_with_its_embedded_server(tmp_path, corpus_dir, le
     text = log.read_text()
     assert proc.returncode == 0, text
     assert "never awaited" not in text and "Traceback" not in text, text
+
+
+def test_an_interrupt_that_is_swallowed_comes_again(tmp_path):
+    """What ``serve`` runs inside: a first KeyboardInterrupt caught by the code (as Prefect's
+    runner was seen to swallow a Ctrl-C under load) is followed by another one."""
+    code = (
+        "import time\n"
+        "from pipeline.orchestration.signals import insistent_interrupt\n"
+        "with insistent_interrupt(every=0.5):\n"
+        "    print('ready', flush=True)\n"
+        "    try:\n"
+        "        time.sleep(120)\n"
+        "    except KeyboardInterrupt:\n"
+        "        print('swallowed', flush=True)\n"
+        "    try:\n"
+        "        time.sleep(120)\n"
+        "    except KeyboardInterrupt:\n"
+        "        print('stopped', flush=True)\n"
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code], stdout=subprocess.PIPE, text=True, cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)},
+    )  # fmt: skip
+    assert proc.stdout is not None
+    assert proc.stdout.readline().strip() == "ready"
+    proc.send_signal(signal.SIGINT)
+    out, _ = proc.communicate(timeout=60)
+    assert out.split() == ["swallowed", "stopped"]
+    assert proc.returncode == 0

@@ -71,3 +71,41 @@ def interruptible() -> Iterator[Callable[[], signal.Signals | None]]:
         signal.set_wakeup_fd(old_fd)
         os.close(read)
         os.close(write)
+
+
+def _repeat(done: threading.Event, every: float) -> None:
+    main = threading.main_thread().ident
+    assert main is not None
+    while not done.wait(every):  # to the main thread: a blocked system call there wakes up
+        signal.pthread_kill(main, signal.SIGINT)
+
+
+@contextmanager
+def insistent_interrupt(every: float = 20.0) -> Iterator[None]:
+    """While inside (``serve``), SIGINT raises ``KeyboardInterrupt`` at once and again every
+    ``every`` seconds until the command has unwound.
+
+    Left to asyncio, a Ctrl-C only cancels the served runner's main task, and under load
+    Prefect's runner was seen to swallow that cancellation and poll on for good. Raised as
+    ``KeyboardInterrupt`` (asyncio then leaves SIGINT alone), it unwinds the event loop, whose
+    tasks are cancelled so that the runner still pauses its deployment; repeated, as a user
+    presses Ctrl-C again, nothing can swallow it for long.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    again = threading.Event()
+    repeater = threading.Thread(target=lambda: _repeat(again, every), daemon=True)
+
+    def _handler(signum: int, frame: FrameType | None) -> None:
+        if not repeater.is_alive() and not again.is_set():
+            repeater.start()
+        raise KeyboardInterrupt
+
+    previous = signal.getsignal(signal.SIGINT)
+    signal.signal(signal.SIGINT, _handler)
+    try:
+        yield
+    finally:
+        again.set()
+        signal.signal(signal.SIGINT, previous)
