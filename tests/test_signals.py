@@ -139,16 +139,16 @@ def test_an_interrupt_that_is_swallowed_comes_again(tmp_path):
     """What ``serve`` runs inside: a first KeyboardInterrupt caught by the code (as Prefect's
     runner was seen to swallow a Ctrl-C under load) is followed by another one."""
     code = (
-        "import time\n"
+        "import signal\n"
         "from pipeline.orchestration.signals import insistent_interrupt\n"
-        "with insistent_interrupt(every=0.5):\n"
-        "    print('ready', flush=True)\n"
+        "with insistent_interrupt(every=2.0):\n"
         "    try:\n"
-        "        time.sleep(120)\n"
+        "        print('ready', flush=True)\n"
+        "        signal.pause()\n"
         "    except KeyboardInterrupt:\n"
         "        print('swallowed', flush=True)\n"
         "    try:\n"
-        "        time.sleep(120)\n"
+        "        signal.pause()\n"
         "    except KeyboardInterrupt:\n"
         "        print('stopped', flush=True)\n"
     )
