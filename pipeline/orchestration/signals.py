@@ -85,8 +85,8 @@ def insistent_interrupt(every: float = 20.0) -> Iterator[None]:
     """While inside (``serve``), SIGINT raises ``KeyboardInterrupt`` at once and again every
     ``every`` seconds until the command has unwound.
 
-    Left to asyncio, a Ctrl-C only cancels the served runner's main task, and under load
-    Prefect's runner was seen to swallow that cancellation and poll on for good. Raised as
+    Left to asyncio, a Ctrl-C only cancels the served runner's main task, and Prefect's runner
+    was seen (in full suite runs) to swallow that cancellation and poll on for good. Raised as
     ``KeyboardInterrupt`` (asyncio then leaves SIGINT alone), it unwinds the event loop, whose
     tasks are cancelled so that the runner still pauses its deployment; repeated, as a user
     presses Ctrl-C again, nothing can swallow it for long.
@@ -95,7 +95,7 @@ def insistent_interrupt(every: float = 20.0) -> Iterator[None]:
         yield
         return
     again = threading.Event()
-    repeater = threading.Thread(target=lambda: _repeat(again, every), daemon=True)
+    repeater = threading.Thread(target=_repeat, args=(again, every), daemon=True)
 
     def _handler(signum: int, frame: FrameType | None) -> None:
         if not repeater.is_alive() and not again.is_set():
