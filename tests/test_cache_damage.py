@@ -56,6 +56,35 @@ def test_a_damaged_sqlite_entry_is_a_miss_and_is_deleted(
     cache.close()
 
 
+@pytest.mark.parametrize("damage", ["truncate_blob", "flip_byte", "other_text"])
+def test_damaged_or_misfitting_tokens_are_a_miss_and_are_deleted(
+    tmp_path: Path, lexicons, refs, damage: str, caplog
+) -> None:
+    raw = refs[0].path.read_text(encoding="utf-8")
+    db = tmp_path / "analysis.sqlite"
+    tkey, _ = _filled(db, raw, lexicons)
+    other, _ = _filled(db, "短い記事だ。", lexicons)
+    con = sqlite3.connect(db)
+    (blob,) = con.execute("SELECT data FROM token_lists WHERE key = ?", (tkey,)).fetchone()
+    (short,) = con.execute("SELECT data FROM token_lists WHERE key = ?", (other,)).fetchone()
+    bad = {
+        "truncate_blob": blob[: len(blob) // 2],
+        "flip_byte": blob[:-1] + bytes([blob[-1] ^ 0xFF]),
+        "other_text": short,  # intact, but another article's sentences
+    }[damage]
+    con.execute("UPDATE token_lists SET data = ? WHERE key = ?", (bad, tkey))
+    con.commit()
+    con.close()
+    cache = AnalysisCache(db)
+    summary = cache.get_summary(tkey)
+    assert summary is not None
+    with caplog.at_level(logging.WARNING):
+        assert cache.get_tokens(tkey, summary[0]) is None
+    assert "token_lists" in caplog.text or "damaged" in caplog.text
+    assert cache.count("token_lists") == 1, "only the bad entry is gone"
+    cache.close()
+
+
 def _damage_file(db: Path, damage: str) -> None:
     """Overwrite the SQLite file with garbage, or keep its header and lose the pages behind."""
     if damage == "garbage":

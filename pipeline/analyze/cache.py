@@ -13,11 +13,17 @@ a task's source, not at lexicon files, which is why the keys are built in
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import logging
 import os
 import sqlite3
-from collections.abc import Iterator
+import struct
+import sys
+import zlib
+from array import array
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from itertools import accumulate, chain
 from pathlib import Path
 from typing import Any
 
@@ -94,7 +100,7 @@ class AnalysisCache:
         for suffix in ("", "-wal", "-shm"):
             Path(f"{self.path}{suffix}").unlink(missing_ok=True)
 
-    def _get(self, table: str, key: str) -> Any:
+    def _get(self, table: str, key: str, decode: Callable[[bytes], Any] = unpack) -> Any:
         """The entry under ``key``; None when absent or damaged (a damaged one is deleted)."""
         try:
             row = self.db.execute(f"SELECT data FROM {table} WHERE key = ?", (key,)).fetchone()
@@ -106,7 +112,7 @@ class AnalysisCache:
         if not row:
             return None
         try:
-            return unpack(row[0])
+            return decode(row[0])
         except CorruptEntry as exc:
             log.warning("analysis cache: %s entry %s is damaged (%s): rebuilt", table, key, exc)
             self.db.execute(f"DELETE FROM {table} WHERE key = ?", (key,))
@@ -145,15 +151,20 @@ class AnalysisCache:
 
     def get_tokens(self, key: str, clean: CleanText) -> list[TokenColumns] | None:
         """The tokens, per sentence, of ``clean`` stored under ``key``, or None."""
-        data = self._get("token_lists", key)
+        data = self._get("token_lists", key, unpack_tokens)
         if data is None:
             return None
-        text = clean.text
+        counts, lemmas, pos, ends = data
+        if len(counts) != len(clean.sentences):
+            log.warning("analysis cache: token_lists entry %s does not fit its text: rebuilt", key)
+            self.db.execute("DELETE FROM token_lists WHERE key = ?", (key,))
+            return None
+        text, bounds = clean.text, list(accumulate(counts, initial=0))
         return [
-            restore_columns(text[a:b], a, ends, lemmas.split("\t"), pos.split("\t"))
-            if ends
+            restore_columns(text[a:b], a, ends[i:j], lemmas[i:j], pos[i:j])
+            if j > i
             else TokenColumns([], [], [], [], [])
-            for (a, b), (lemmas, pos, ends) in zip(clean.sentences, data, strict=True)
+            for (a, b), i, j in zip(clean.sentences, bounds[:-1], bounds[1:], strict=True)
         ]
 
     def put_tokens(
@@ -164,12 +175,7 @@ class AnalysisCache:
         doc: list[str],
         sentences: list[TokenColumns],
     ) -> None:
-        """Queue an article's summary and tokens.
-
-        Lemmas (which never contain a tab) are stored joined by tabs; per sentence so are
-        the parts of speech, with the tokens' ends: restore_columns gets the rest back from
-        the text.
-        """
+        """Queue an article's summary and tokens (``pack_tokens``)."""
         summary = {
             "text": clean.text,
             "sentences": clean.sentences,
@@ -178,9 +184,8 @@ class AnalysisCache:
             "counts": counts,
             "doc": "\t".join(doc),
         }
-        tokens = [("\t".join(s.lemmas), "\t".join(s.pos), s.ends) for s in sentences]
         self.pending.append(("summaries", key, pack(summary)))
-        self.pending.append(("token_lists", key, pack(tokens)))
+        self.pending.append(("token_lists", key, pack_tokens(sentences)))
 
     def get_hits(self, key: str) -> list[Hit] | None:
         data = self._get("hits", key)
@@ -230,6 +235,71 @@ class AnalysisCache:
     def close(self) -> None:
         self.commit()
         self.db.close()
+
+
+_DIGEST = 16  # bytes of BLAKE2b in front of a blob, as ``pack`` writes them
+_HEADER = struct.Struct("<4I")
+
+
+def _ints(values: Iterator[int] | list[int]) -> bytes:
+    """Unsigned 32-bit little-endian integers."""
+    a = array("I", values)
+    if sys.byteorder == "big":
+        a.byteswap()
+    return a.tobytes()
+
+
+def _read_ints(data: bytes) -> list[int]:
+    a = array("I")
+    a.frombytes(data)
+    if sys.byteorder == "big":
+        a.byteswap()
+    return a.tolist()
+
+
+def pack_tokens(sentences: list[TokenColumns]) -> bytes:
+    """An article's token columns as one checksummed, compressed blob.
+
+    What restore_columns needs of each token: lemma and part of speech (neither holds a
+    tab), each joined by tabs over the whole article, and its end offset; with the tokens
+    per sentence. Columns as joined strings and integer arrays, not JSON lists: cheaper
+    to write and to read, and smaller.
+    """
+    lemmas = "\t".join(chain.from_iterable(s.lemmas for s in sentences)).encode()
+    pos = "\t".join(chain.from_iterable(s.pos for s in sentences)).encode()
+    counts = _ints([len(s.lemmas) for s in sentences])
+    ends = _ints(chain.from_iterable(s.ends for s in sentences))
+    head = _HEADER.pack(len(lemmas), len(pos), len(counts), len(ends))
+    data = zlib.compress(b"".join((head, lemmas, pos, counts, ends)), 1)
+    return hashlib.blake2b(data, digest_size=_DIGEST).digest() + data
+
+
+def unpack_tokens(blob: object) -> tuple[list[int], list[str], list[str], list[int]]:
+    """What ``pack_tokens`` stored (tokens per sentence, lemmas, parts of speech, ends);
+    raise CorruptEntry when the bytes are not that."""
+    if not isinstance(blob, bytes) or len(blob) < _DIGEST:
+        raise CorruptEntry("not a cache blob")
+    digest, data = blob[:_DIGEST], blob[_DIGEST:]
+    if hashlib.blake2b(data, digest_size=_DIGEST).digest() != digest:
+        raise CorruptEntry("checksum mismatch")
+    try:
+        payload = zlib.decompress(data)
+        sizes = _HEADER.unpack_from(payload)
+    except (zlib.error, struct.error) as exc:
+        raise CorruptEntry(str(exc)) from None
+    if _HEADER.size + sum(sizes) != len(payload) or sizes[2] % 4 or sizes[3] % 4:
+        raise CorruptEntry("column sizes do not add up")
+    cuts = list(accumulate(sizes, initial=_HEADER.size))
+    counts, ends = _read_ints(payload[cuts[2] : cuts[3]]), _read_ints(payload[cuts[3] :])
+    n = len(ends)
+    try:
+        lemmas = payload[cuts[0] : cuts[1]].decode().split("\t") if n else []
+        pos = payload[cuts[1] : cuts[2]].decode().split("\t") if n else []
+    except UnicodeDecodeError as exc:
+        raise CorruptEntry(str(exc)) from None
+    if sum(counts) != n or len(lemmas) != n or len(pos) != n:
+        raise CorruptEntry("columns of different lengths")
+    return counts, lemmas, pos, ends
 
 
 def _damaged(exc: sqlite3.DatabaseError) -> bool:
