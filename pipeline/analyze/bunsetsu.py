@@ -189,9 +189,13 @@ _PREDICATE_OR_AUXILIARY = PREDICATE_POS | {"助動詞"}
 _CASE_TE = ("因る", "対する", "関する", "取る", "於く", "つく", "基づく")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class _End:
-    """A bunsetsu's last content token ``j`` and what its kind depends on around it."""
+    """A bunsetsu's last content token ``j`` and what its kind depends on around it.
+
+    One per bunsetsu, never changed; not frozen, whose ``__init__`` costs five times as
+    much (it sets each field through ``object.__setattr__``).
+    """
 
     tokens: TokenColumns
     a: int
