@@ -12,6 +12,17 @@ os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Files that run the real flow or start servers go first. Whole files go to one test
+    process, so a long file collected last leaves the other process idle until it ends."""
+    heavy = {
+        item.path
+        for item in items
+        if "harness" in getattr(item, "fixturenames", ()) or item.get_closest_marker("slow")
+    }
+    items.sort(key=lambda item: item.path not in heavy)
+
+
 @pytest.fixture(scope="session")
 def corpus_dir() -> Path:
     return ROOT / "corpus"
