@@ -107,7 +107,9 @@ def find_stance(
             found = match_sentence(tokens.lemmas, m)
         else:
             found = matches[sid]  # of the sentences as given: the caller removed white space
-        if any(x[0] == offset for x in found) and _ADVERB_POS.intersection(tokens.pos):
+        if any(x[0] == offset for x in found) and (
+            _ADVERB_POS.intersection(tokens.pos) or _ADVERBIAL_NOUNS.intersection(tokens.lemmas)
+        ):
             found = _with_split(found, _across_adverbs(tokens, stance, offset + 2))
         named: set[str] = set()
         if found and not _repeated(tokens, seen):
@@ -168,6 +170,8 @@ class _Matched:
 
 
 _ADVERB_POS = frozenset({"副詞", "形状詞"})
+# Nouns UniDic tags as nouns that stand as adverbs before a verb (扉を自ら閉ざす).
+_ADVERBIAL_NOUNS = frozenset({"自ら", "事実上", "再度", "一斉"})
 
 
 def _across_adverbs(
@@ -179,9 +183,13 @@ def _across_adverbs(
     lemmas, pos = tokens.lemmas, tokens.pos
     keep = list(range(len(lemmas)))
     for j in range(1, len(lemmas) - 1):
-        if pos[j] in _ADVERB_POS and lemmas[j - 1] in ("を", "に") and pos[j - 1] == "助詞":
+        if lemmas[j - 1] not in ("を", "に") or pos[j - 1] != "助詞":
+            continue
+        if pos[j] in _ADVERB_POS or lemmas[j] in _ADVERBIAL_NOUNS:
             k = j + 1 if _adverbial(tokens, j + 1) else j
-            if k > j or pos[j] == "副詞":  # 公然と, 完全に, 次々と, また; not 重要な
+            if (
+                k > j or pos[j] == "副詞" or lemmas[j] in _ADVERBIAL_NOUNS
+            ):  # 公然と, 完全に, 次々と, また; not 重要な
                 keep = [i for i in keep if not j <= i <= k]
     if len(keep) == len(lemmas):
         return []

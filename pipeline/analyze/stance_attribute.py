@@ -333,7 +333,32 @@ def _predicate_noun(p: Parse, tokens: TokenColumns, x: int, y: int) -> bool:
         tail = tokens.lemmas[max(p.starts[y], p.ends[y] - 3) : p.ends[y] - 1]
     h = p.heads[y]
     copula = tail in (["だ", "は"], ["だ", "も"], ["で", "は"], ["で", "も"]) and h >= 0
-    return copula and p.heads[x] == h and tokens.lemmas[p.starts[h]] in ("有る", "無い")
+    if copula and p.heads[x] == h and tokens.lemmas[p.starts[h]] in ("有る", "無い"):
+        return True
+    # Yにとどまる, Yに過ぎない: the topic is no more than Y
+    return (
+        tail[-1:] == ["に"]
+        and h >= 0
+        and p.heads[x] == h
+        and _first_content(tokens, p, h) in LIMITING
+    )
+
+
+HAD = frozenset({"holder", "relation"})
+LIMITING = frozenset({"留まる", "過ぎる"})
+# Predicates of having: Xには Yがある (露朝協力には限界がある) says Y of X.
+HAVING = frozenset(
+    {"有る", "見える", "残る", "生じる", "目立つ", "漂う", "付き纏う", "潜む", "伴う"}
+)
+
+
+def _had(tokens: TokenColumns, p: Parse, b: int) -> bool:
+    """Whether the evaluation ending at token ``b`` is the subject of a predicate of having."""
+    eb = p.at(b - 1)
+    h = p.heads[eb]
+    if h < 0 or tokens.lemmas[p.ends[eb] - 1] not in ("が", "も", "は"):
+        return False
+    return _first_content(tokens, p, h) in HAVING
 
 
 def _copular_clause(p: Parse, tokens: TokenColumns, x: int, y: int) -> bool:
@@ -491,6 +516,13 @@ def _candidate(
     if not how:
         return
     rel = _linked_relation(ev, mentions, k, how, made)
+    if (
+        rel == "dative"
+        and how == "sibling"
+        and about in ("holder", "relation")
+        and _had(tokens, parse, b)
+    ):
+        rel = "topic"
     if passive and about == "agent" and rel == "genitive" and _owns_subject(tokens, parse, mb, b):
         hurt.append((k, "victim_genitive", how))
         return

@@ -1,0 +1,46 @@
+"""Stance classes of issue 22's fourth round: breadth that carries to unseen writers. Names
+UniDic splits into symbols (北ロ), a quality a target has (Xには限界がある), a topic that is no
+more than its predicate noun (…ものにとどまる), an adverbial noun splitting a phrase (扉を自ら
+閉ざす). Each test pairs the class with a sentence of the same shape that must stay uncounted.
+Every sentence is written for these tests."""
+
+from __future__ import annotations
+
+from pipeline.analyze.article import clean_and_tokenize
+from pipeline.analyze.stance import find_stance
+from pipeline.analyze.stance_lexicon import StanceLexicon
+
+
+def counted(text: str, stance: StanceLexicon) -> set[tuple[str, int]]:
+    clean, sentences = clean_and_tokenize(text)
+    return {(h.target, h.polarity) for h in find_stance(clean, sentences, stance)[0] if h.counted}
+
+
+def mentions(text: str, stance: StanceLexicon) -> dict[str, int]:
+    clean, sentences = clean_and_tokenize(text)
+    return find_stance(clean, sentences, stance)[1]
+
+
+def test_pair_names_tokenized_as_symbols_name_the_ties(stance: StanceLexicon) -> None:
+    assert "russia_dprk_ties" in mentions("北ロ首脳会談が開かれた。", stance)
+    assert ("russia_dprk_ties", -1) in counted("ロ北の結託は明らかだ。", stance)
+    assert "russia_dprk_ties" not in mentions("船は北の海に向かった。", stance)
+
+
+def test_what_a_target_has_is_said_of_it(stance: StanceLexicon) -> None:
+    assert ("russia_dprk_ties", -1) in counted("露朝協力には限界がある。", stance)
+    assert ("russia_dprk_ties", -1) in counted("露朝協力には亀裂が見える。", stance)
+    # a target reached by に without a predicate of having is not the holder
+    assert not counted("露朝協力に限界を設けた。", stance)
+    assert not counted("露朝協力に反対する声がある。", stance)
+
+
+def test_a_topic_no_more_than_its_predicate_noun_takes_it(stance: StanceLexicon) -> None:
+    got = counted("ロシアと北朝鮮の関係は取引的なものにとどまる。", stance)
+    assert ("russia_dprk_ties", -1) in got
+    assert not counted("ロシアと北朝鮮の関係は首脳会談にとどまる。", stance)
+
+
+def test_an_adverbial_noun_does_not_split_a_phrase(stance: StanceLexicon) -> None:
+    assert ("south_korea", -1) in counted("韓国政府は対話の扉を自ら閉ざしてきた。", stance)
+    assert not counted("韓国政府は自ら対話の扉を開いた。", stance)
