@@ -44,3 +44,33 @@ def test_a_topic_no_more_than_its_predicate_noun_takes_it(stance: StanceLexicon)
 def test_an_adverbial_noun_does_not_split_a_phrase(stance: StanceLexicon) -> None:
     assert ("south_korea", -1) in counted("韓国政府は対話の扉を自ら閉ざしてきた。", stance)
     assert not counted("韓国政府は自ら対話の扉を開いた。", stance)
+
+
+def test_a_clause_denied_or_called_unlikely_asserts_nothing(stance: StanceLexicon) -> None:
+    assert not counted("北朝鮮は孤立しているわけではない。", stance)
+    assert not counted("ロシアは孤立しているとは言えない。", stance)
+    assert not counted("北朝鮮の傍観は考えにくい。", stance)
+    assert ("dprk", -1) in counted("北朝鮮は孤立している。", stance)
+
+
+def test_an_evaluation_taken_as_a_pretext_is_denied(stance: StanceLexicon) -> None:
+    got = counted("米国は北朝鮮の脅威を口実に軍備を増強している。", stance)
+    assert ("dprk", -1) not in got
+    assert ("united_states", -1) in got
+    assert not counted("日本は北朝鮮の脅威を誇張している。", stance) & {("dprk", -1)}
+    # the same threat given as a reason is asserted
+    assert ("dprk", -1) in counted("米国は北朝鮮の脅威を理由に軍備を増強している。", stance)
+
+
+def test_the_one_rescued_from_a_state_is_not_in_it(stance: StanceLexicon) -> None:
+    assert not counted("ロシアは北朝鮮を国際的孤立から救い出した。", stance)
+    assert ("dprk", -1) in counted("北朝鮮は国際的孤立を深めている。", stance)
+
+
+def test_the_republic_reached_across_modifiers_is_the_dprk(stance: StanceLexicon) -> None:
+    got = counted("共和国の強力な自衛的国防力は、地域の平和を守っている。", stance)
+    assert ("dprk", 1) in got
+    got = counted("米国は、共和国の合法的な自衛権行使を非難している。", stance)
+    assert ("united_states", 1) not in got
+    assert "dprk" not in mentions("チェコ共和国の軍は演習に参加した。", stance)
+    assert "dprk" not in mentions("共和国の強力な支持者が集まった。", stance)

@@ -2,7 +2,8 @@
 米農家 and 米の価格) and a leader named by title alone (総書記, 同委員長).
 
 ``common_words`` in targets.yaml lists, per alias, the next words that make it the actor
-(``needs``: 米 before 政府, 側, 大統領 …, also after の: 共和国の武力) or that make it
+(``needs``: 米 before 政府, 側, 大統領 …, also after の and its modifiers: 共和国の武力,
+共和国の強力な国防力; never right after another noun: チェコ共和国) or that make it
 something else (``unless``: 朝鮮 before 半島, 戦争, 日報 …). An alias with ``needs`` also
 counts when it is coordinated with another target (米と韓国, 日本・米) or follows 対 (対米).
 An alias of kind ``titles`` counts only when no noun stands right before it (習近平総書記 is
@@ -44,8 +45,10 @@ def guard_targets(
             nxt = lemmas[b] if b < len(lemmas) else ""
             if nxt in guard.unless:
                 continue
-            after = lemmas[b + 1] if nxt == "の" and b + 1 < len(lemmas) else ""
-            if guard.needs and nxt not in guard.needs and after not in guard.needs:
+            after = _phrase_after(tokens, b + 1) if nxt == "の" else frozenset()
+            if a > 0 and pos[a - 1] == "名詞" and guard.needs:
+                continue  # チェコ共和国, 人民共和国: part of another name
+            if guard.needs and nxt not in guard.needs and not after & guard.needs:
                 linked = (nxt in COORDINATORS and b + 1 in starts) or (
                     a > 0
                     and (lemmas[a - 1] == "対" or (lemmas[a - 1] in COORDINATORS and a - 1 in ends))
@@ -57,6 +60,18 @@ def guard_targets(
 
 
 Match = tuple[int, Entry, int, int]
+# Modifiers between の and the noun it reaches (共和国の強力な自衛的国防力).
+PHRASE_LENGTH = 8
+
+
+def _phrase_after(tokens: TokenColumns, i: int) -> frozenset[str]:
+    """The lemmas of the phrase starting at ``i`` up to its particle or punctuation."""
+    out = []
+    for j in range(i, min(i + PHRASE_LENGTH, len(tokens.lemmas))):
+        if tokens.pos[j] in ("助詞", "補助記号") or tokens.lemmas[j] in ("の", "と"):
+            break
+        out.append(tokens.lemmas[j])
+    return frozenset(out)
 
 
 def government_named(targets: list[Match], tokens: TokenColumns) -> Match | None:
