@@ -74,3 +74,29 @@ def test_the_republic_reached_across_modifiers_is_the_dprk(stance: StanceLexicon
     assert ("united_states", 1) not in got
     assert "dprk" not in mentions("チェコ共和国の軍は演習に参加した。", stance)
     assert "dprk" not in mentions("共和国の強力な支持者が集まった。", stance)
+
+
+def test_a_nominalised_clause_a_named_speaker_says_is_reported(stance: StanceLexicon) -> None:
+    text = (
+        "ザハロワ氏は、ロシアと北朝鮮の協力は完全に合法的なものであり、"
+        "第三国に向けられていないことを強調しました。"
+    )
+    assert not counted(text, stance)
+    assert not counted("北朝鮮外務省は、露朝協力が合法的であることを強調した。", stance)
+    # the author's own first-person remark stays the author's
+    got = counted("露朝協力が違法であることを指摘しておきたい。", stance)
+    assert ("russia_dprk_ties", -1) in got
+
+
+def test_a_speaker_before_a_colon_owns_the_headline(stance: StanceLexicon) -> None:
+    assert not counted("ザハロワ報道官：NATOのアジア進出は緊張を高めるものだ", stance)
+    # a wire's label before a colon is no speaker
+    assert ("west", -1) in counted("焦点：NATOのアジア進出は緊張を高めるものだ", stance)
+
+
+def test_what_a_target_opposes_is_not_its_quality(stance: StanceLexicon) -> None:
+    text = "帝国主義者の強権に反対する闘争の中で鍛えられた朝露の友誼は揺るがない。"
+    assert ("russia_dprk_ties", -1) not in counted(text, stance)
+    assert ("russia", -1) not in counted("米国の覇権に対抗するロシアは前進した。", stance)
+    # the act a target carries on is still its own
+    assert ("dprk", -1) in counted("挑発を続ける北朝鮮は孤立を深めている。", stance)

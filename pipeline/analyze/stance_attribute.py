@@ -15,6 +15,7 @@ from pipeline.analyze.stance_mentions import (
     Clauses,
     Mention,
 )
+from pipeline.analyze.stance_verbs import had, opposed
 from pipeline.analyze.tokens import TokenColumns
 
 # Ranks of the relations a target can have to an evaluation, by what the evaluation is about
@@ -346,19 +347,6 @@ def _predicate_noun(p: Parse, tokens: TokenColumns, x: int, y: int) -> bool:
 
 HAD = frozenset({"holder", "relation"})
 LIMITING = frozenset({"留まる", "過ぎる"})
-# Predicates of having: Xには Yがある (露朝協力には限界がある) says Y of X.
-HAVING = frozenset(
-    {"有る", "見える", "残る", "生じる", "目立つ", "漂う", "付き纏う", "潜む", "伴う"}
-)
-
-
-def _had(tokens: TokenColumns, p: Parse, b: int) -> bool:
-    """Whether the evaluation ending at token ``b`` is the subject of a predicate of having."""
-    eb = p.at(b - 1)
-    h = p.heads[eb]
-    if h < 0 or tokens.lemmas[p.ends[eb] - 1] not in ("が", "も", "は"):
-        return False
-    return _first_content(tokens, p, h) in HAVING
 
 
 def _copular_clause(p: Parse, tokens: TokenColumns, x: int, y: int) -> bool:
@@ -516,13 +504,10 @@ def _candidate(
     if not how:
         return
     rel = _linked_relation(ev, mentions, k, how, made)
-    if (
-        rel == "dative"
-        and how == "sibling"
-        and about in ("holder", "relation")
-        and _had(tokens, parse, b)
-    ):
-        rel = "topic"
+    if rel == "dative" and how == "sibling" and about in HAD and had(tokens, parse, b):
+        rel = "topic"  # 露朝協力には限界がある
+    if rel in ("head", "topic", "subject") and opposed(tokens, parse, b):
+        return  # 強権に反対する闘争で鍛えられた友誼: the opponent is not what it opposes
     if passive and about == "agent" and rel == "genitive" and _owns_subject(tokens, parse, mb, b):
         hurt.append((k, "victim_genitive", how))
         return
