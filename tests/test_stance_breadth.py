@@ -100,3 +100,12 @@ def test_what_a_target_opposes_is_not_its_quality(stance: StanceLexicon) -> None
     assert ("russia", -1) not in counted("米国の覇権に対抗するロシアは前進した。", stance)
     # the act a target carries on is still its own
     assert ("dprk", -1) in counted("挑発を続ける北朝鮮は孤立を深めている。", stance)
+
+
+def test_kore_wa_points_back_to_the_sentence_before(stance: StanceLexicon) -> None:
+    text = "北朝鮮はロシアに武器を売却した。これは安保理決議の明白な違反である。"
+    assert ("dprk", -1) in counted(text, stance)
+    # not when the sentence before reports someone's words, nor with nothing named before
+    text = "米国務省は、北朝鮮がロシアに武器を売却したと発表した。これは明白な違反である。"
+    assert not counted(text, stance)
+    assert not counted("雨が続いた。これは明白な違反である。", stance)

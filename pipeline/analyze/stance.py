@@ -44,6 +44,8 @@ from pipeline.analyze.stance_names import (
     bare_governments,
     government_named,
     guard_targets,
+    reports_speech,
+    sentence_anaphor,
 )
 from pipeline.analyze.stance_negation import REVERSE_WINDOW, neutralised, unrealised
 from pipeline.analyze.tokens import TokenColumns
@@ -99,6 +101,7 @@ def find_stance(
     seen: set[str] = set()
     owners = stance.owners
     government: tuple[int, Match] | None = None  # the sentence and match last naming one
+    before: tuple[list[Match], bool] = ([], False)  # the sentence before: targets, said
     for sid, tokens in enumerate(sentences):
         if matches is None:
             if "空白" in tokens.pos:
@@ -112,10 +115,13 @@ def find_stance(
         ):
             found = _with_split(found, _across_adverbs(tokens, stance, offset + 2))
         named: set[str] = set()
+        current: list[Match] = []
         if found and not _repeated(tokens, seen):
             targets, relations, evaluations = _split_groups(found, offset)
             targets = guard_targets(targets, tokens, stance)
+            targets += sentence_anaphor(tokens, *before)
             targets, government = _with_government(targets, tokens, sid, government)
+            current = targets
             for x in targets:
                 for t in owners[id(x[1])]:
                     named.add(t)
@@ -125,6 +131,7 @@ def find_stance(
                 matched = _Matched(targets, relations, evaluations, named, recent)
                 hits += _sentence(clean, tokens, sid, stance, matched, counts)
         history.append(named)
+        before = (current, reports_speech(tokens))
     return hits, counts
 
 

@@ -100,3 +100,31 @@ def bare_governments(targets: list[Match], tokens: TokenColumns, last: Match) ->
             continue
         found.append((last[0], last[1], j - int(j > 0 and lemmas[j - 1] == "同"), j + 1))
     return found
+
+
+# これは / それは opening a sentence points back to the whole sentence before: its first named
+# target, the topic or subject of a Japanese sentence, unless that sentence reports speech.
+DEMONSTRATIVES = frozenset({"此れ", "其れ"})
+REPORTING = frozenset(
+    {
+        "述べる", "非難", "批判", "発表", "強調", "明らか", "伝える", "報じる", "指摘", "主張",
+        "表明", "言う", "語る", "明かす", "示す", "糾弾", "反発",
+    }
+)  # fmt: skip
+
+
+def sentence_anaphor(tokens: TokenColumns, before: list[Match], said: bool) -> list[Match]:
+    """A mention for これは / それは opening the sentence, standing for the first target of
+    the sentence before (``before``; ``said``: that sentence reports speech): none else."""
+    lemmas = tokens.lemmas
+    if len(lemmas) < 3 or lemmas[0] not in DEMONSTRATIVES or lemmas[1] not in ("は", "が", "も"):
+        return []
+    if not before or said:
+        return []
+    first = min(before, key=lambda x: x[2])
+    return [(first[0], first[1], 0, 1)]
+
+
+def reports_speech(tokens: TokenColumns) -> bool:
+    """Whether the sentence has a verb of saying (its content is someone's, not a fact)."""
+    return not REPORTING.isdisjoint(tokens.lemmas)
