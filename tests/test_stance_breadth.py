@@ -109,3 +109,20 @@ def test_kore_wa_points_back_to_the_sentence_before(stance: StanceLexicon) -> No
     text = "米国務省は、北朝鮮がロシアに武器を売却したと発表した。これは明白な違反である。"
     assert not counted(text, stance)
     assert not counted("雨が続いた。これは明白な違反である。", stance)
+
+
+def test_the_judge_of_a_concern_further_up_owns_it(stance: StanceLexicon) -> None:
+    text = "日本政府は、露朝の軍事協力の動向を強い警戒感をもって注視している。"
+    assert not counted(text, stance)
+    assert ("russia_dprk_ties", -1) in counted("露朝の軍事協力は警戒すべき動きだ。", stance)
+
+
+def test_a_headline_subject_set_off_by_a_comma_is_the_judge(stance: StanceLexicon) -> None:
+    assert not counted("朝鮮外務省スポークスマン、G7外相会議の共同声明を糾弾", stance)
+    # with a full stop it is a sentence whose opening phrase is no speaker
+    assert ("dprk", -1) in counted("昨年、北朝鮮は挑発を繰り返した。", stance)
+
+
+def test_the_genitive_of_a_reaction_drawn_is_its_judge(stance: StanceLexicon) -> None:
+    assert ("china", -1) not in counted("この決定は中国の強い反発を招いた。", stance)
+    assert ("russia", -1) in counted("ロシアの行動は国際的な反発を招いた。", stance)

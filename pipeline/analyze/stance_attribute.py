@@ -346,6 +346,8 @@ def _predicate_noun(p: Parse, tokens: TokenColumns, x: int, y: int) -> bool:
 
 
 HAD = frozenset({"holder", "relation"})
+# Judgements a phrase says someone draws (反発を招く, 非難を浴びる): their genitive is the judge.
+JUDGEMENTS = frozenset({"反発", "非難", "批判", "懸念", "反感", "怒り"})
 LIMITING = frozenset({"留まる", "過ぎる"})
 
 
@@ -506,6 +508,8 @@ def _candidate(
     rel = _linked_relation(ev, mentions, k, how, made)
     if rel == "dative" and how == "sibling" and about in HAD and had(tokens, parse, b):
         rel = "topic"  # 露朝協力には限界がある
+    if rel == "genitive" and b - a > 2 and tokens.lemmas[a] in JUDGEMENTS:
+        return  # 中国の反発を招く: the genitive is the one who reacts
     if rel in ("head", "topic", "subject") and opposed(tokens, parse, b):
         return  # 強権に反対する闘争で鍛えられた友誼: the opponent is not what it opposes
     if passive and about == "agent" and rel == "genitive" and _owns_subject(tokens, parse, mb, b):

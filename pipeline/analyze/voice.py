@@ -100,7 +100,21 @@ def _speaker(tokens: TokenColumns, p: Parse, verb: int, inside: int) -> tuple[st
         ]
         if p.kinds[k] == "topic" or last == "が":
             return phrase(tokens, p, k), k
+    if verb > 0 and _headline_subject(tokens, p):
+        return phrase(tokens, p, 0), 0
     return "", -1
+
+
+def _headline_subject(tokens: TokenColumns, p: Parse) -> bool:
+    """Whether the first phrase is a headline's subject set off by 、 (朝鮮外務省スポークス
+    マン、共同声明を糾弾): a noun and a comma opening a sentence with no full stop."""
+    end = p.ends[0]
+    return (
+        tokens.surfaces[-1] not in ("。", "．")
+        and end >= 2
+        and tokens.surfaces[end - 1] == "、"
+        and tokens.pos[end - 2] in ("名詞", "接尾辞")
+    )
 
 
 def quotation(p: Parse, eb: int) -> int:
@@ -320,6 +334,10 @@ def _document_or_act(tokens: TokenColumns, p: Parse, eb: int, about: str, passiv
         if not who and p.kinds[eb] == "adnominal" and p.predicate[eb] and p.heads[eb] >= 0:
             at = p.heads[eb]
             who = phrase(tokens, p, at)
+        for verb in p.chain(eb)[2:] if not who else []:
+            who, at = _speaker(tokens, p, verb, -1)  # 日本政府は…を警戒感をもって注視している
+            if who:
+                break
         if who:
             return Voice("reported", who, at, -1)
     return AUTHOR
