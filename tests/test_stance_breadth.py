@@ -126,3 +126,10 @@ def test_a_headline_subject_set_off_by_a_comma_is_the_judge(stance: StanceLexico
 def test_the_genitive_of_a_reaction_drawn_is_its_judge(stance: StanceLexicon) -> None:
     assert ("china", -1) not in counted("この決定は中国の強い反発を招いた。", stance)
     assert ("russia", -1) in counted("ロシアの行動は国際的な反発を招いた。", stance)
+
+
+def test_ryokoku_after_both_parties_names_the_ties(stance: StanceLexicon) -> None:
+    text = "ロシアと北朝鮮は会談した。両国の姿勢は多くの国々の手本となっている。"
+    assert ("russia_dprk_ties", 1) in counted(text, stance)
+    text = "日本と韓国は会談した。両国の姿勢は多くの国々の手本となっている。"
+    assert "russia_dprk_ties" not in {t for t, _ in counted(text, stance)}
