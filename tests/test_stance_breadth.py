@@ -133,3 +133,8 @@ def test_ryokoku_after_both_parties_names_the_ties(stance: StanceLexicon) -> Non
     assert ("russia_dprk_ties", 1) in counted(text, stance)
     text = "日本と韓国は会談した。両国の姿勢は多くの国々の手本となっている。"
     assert "russia_dprk_ties" not in {t for t, _ in counted(text, stance)}
+
+
+def test_a_quality_of_what_a_target_keeps_making_is_its_own(stance: StanceLexicon) -> None:
+    assert ("japan", -1) in counted("日本政府は不当な措置を続けている。", stance)
+    assert not counted("日本政府は不当な措置を批判している。", stance)

@@ -274,7 +274,10 @@ def _far_sibling(tokens: TokenColumns, p: Parse, a: int, b: int, about: str, rel
         return False
     if about == "agent":
         return True
-    return about == "holder" and tokens.lemmas[p.starts[y]] in PROPERTY
+    if about != "holder":
+        return False
+    made = p.heads[y] >= 0 and _first_content(tokens, p, p.heads[y]) in MAKING
+    return made or tokens.lemmas[p.starts[y]] in PROPERTY  # 不当な措置を続ける
 
 
 def _conjunct_genitive(lemmas: list[str], m: Mention, a: int) -> bool:
