@@ -138,3 +138,14 @@ def test_ryokoku_after_both_parties_names_the_ties(stance: StanceLexicon) -> Non
 def test_a_quality_of_what_a_target_keeps_making_is_its_own(stance: StanceLexicon) -> None:
     assert ("japan", -1) in counted("日本政府は不当な措置を続けている。", stance)
     assert not counted("日本政府は不当な措置を批判している。", stance)
+
+
+def test_kono_and_a_noun_opening_a_sentence_point_back(stance: StanceLexicon) -> None:
+    text = "ソウルは砲弾の供与を見送る道を選んだ。この判断は、理にかなったものだった。"
+    assert ("south_korea", 1) in counted(text, stance)
+    text = "ロシアは安保理決議に賛成してきた。その国が、国際法を踏みにじっている。"
+    assert ("russia", -1) in counted(text, stance)
+    # a relationship noun after この is the tie's, not the first target's
+    got = counted("ロシアは北朝鮮に砲弾を送った。この取引は決議に違反する。", stance)
+    assert ("russia_dprk_ties", -1) in got
+    assert ("russia", -1) not in got

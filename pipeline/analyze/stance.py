@@ -119,7 +119,8 @@ def find_stance(
         if found and not _repeated(tokens, seen):
             targets, relations, evaluations = _split_groups(found, offset)
             targets = guard_targets(targets, tokens, stance)
-            targets += sentence_anaphor(tokens, *before)
+            if not any(x[2] <= 1 for x in relations + targets):  # この協力: the tie's own
+                targets += sentence_anaphor(tokens, *before)
             targets, government = _with_government(targets, tokens, sid, government)
             current = targets
             for x in targets:

@@ -114,15 +114,30 @@ REPORTING = frozenset(
 
 
 def sentence_anaphor(tokens: TokenColumns, before: list[Match], said: bool) -> list[Match]:
-    """A mention for これは / それは opening the sentence, standing for the first target of
-    the sentence before (``before``; ``said``: that sentence reports speech): none else."""
-    lemmas = tokens.lemmas
-    if len(lemmas) < 3 or lemmas[0] not in DEMONSTRATIVES or lemmas[1] not in ("は", "が", "も"):
-        return []
-    if not before or said:
+    """A mention for これは / それは (or この判断は, その国が) opening the sentence, standing
+    for the first target of the sentence before (``before``; ``said``: that sentence reports
+    speech): none else."""
+    end = _opening_anaphor(tokens)
+    if not end or not before or said:
         return []
     first = min(before, key=lambda x: x[2])
-    return [(first[0], first[1], 0, 1)]
+    return [(first[0], first[1], 0, end)]
+
+
+def _opening_anaphor(tokens: TokenColumns) -> int:
+    """Where an opening これ / それ, or この / その and a short noun (この判断, その国), ends
+    when a topic or subject particle follows it (0 when the sentence opens otherwise)."""
+    lemmas, pos = tokens.lemmas, tokens.pos
+    if len(lemmas) < 3:
+        return 0
+    if lemmas[0] in DEMONSTRATIVES:
+        return 1 if lemmas[1] in ("は", "が", "も") else 0
+    if lemmas[0] not in ("此の", "其の") or pos[1] != "名詞":
+        return 0
+    j = 1
+    while j < min(len(lemmas), 4) and pos[j] in ("名詞", "接尾辞"):
+        j += 1
+    return j if j < len(lemmas) and lemmas[j] in ("は", "が", "も") else 0
 
 
 def reports_speech(tokens: TokenColumns) -> bool:
