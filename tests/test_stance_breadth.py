@@ -149,3 +149,16 @@ def test_kono_and_a_noun_opening_a_sentence_point_back(stance: StanceLexicon) ->
     got = counted("ロシアは北朝鮮に砲弾を送った。この取引は決議に違反する。", stance)
     assert ("russia_dprk_ties", -1) in got
     assert ("russia", -1) not in got
+
+
+def test_a_dateline_is_not_the_sentence_before_s_subject(stance: StanceLexicon) -> None:
+    text = "【朝鮮中央通信】南朝鮮軍部は合同演習を強行した。これは露骨な戦争挑発だ。"
+    got = counted(text, stance)
+    assert ("south_korea", -1) in got
+    assert ("dprk", -1) not in got
+
+
+def test_advice_to_act_well_is_no_praise(stance: StanceLexicon) -> None:
+    text = "日本政府は、韓国や米国と足並みをそろえ、努力を重ねるべきだ。"
+    assert ("japan", 1) not in counted(text, stance)
+    assert ("west", 1) in counted("G7は足並みをそろえて輸出管理を締め上げてきた。", stance)

@@ -41,6 +41,7 @@ from pipeline.analyze.stance_mentions import (
 from pipeline.analyze.stance_names import (
     GOVERNMENT_REACH,
     Match,
+    after_dateline,
     bare_governments,
     government_named,
     guard_targets,
@@ -132,7 +133,7 @@ def find_stance(
                 matched = _Matched(targets, relations, evaluations, named, recent)
                 hits += _sentence(clean, tokens, sid, stance, matched, counts)
         history.append(named)
-        before = (current, reports_speech(tokens))
+        before = (after_dateline(tokens, current), reports_speech(tokens))
     return hits, counts
 
 

@@ -140,6 +140,15 @@ def _opening_anaphor(tokens: TokenColumns) -> int:
     return j if j < len(lemmas) and lemmas[j] in ("は", "が", "も") else 0
 
 
+def after_dateline(tokens: TokenColumns, targets: list[Match]) -> list[Match]:
+    """The targets after a leading 【…】 dateline (【朝鮮中央通信】 names the outlet, not the
+    subject)."""
+    if not tokens.surfaces or tokens.surfaces[0] != "【" or "】" not in tokens.surfaces:
+        return targets
+    close = tokens.surfaces.index("】")
+    return [x for x in targets if x[2] > close]
+
+
 def reports_speech(tokens: TokenColumns) -> bool:
     """Whether the sentence has a verb of saying (its content is someone's, not a fact)."""
     return not REPORTING.isdisjoint(tokens.lemmas)

@@ -70,6 +70,8 @@ def neutralised(
     for j in range(b, min(b + REVERSE_WINDOW, clauses.end(b - 1) + 1, len(lemmas))):
         if lemmas[j] in REVERSERS or (lemmas[j] == "か" and pos[j] == "助詞"):
             return tokens.surfaces[j]
+    if polarity > 0 and "べし" in lemmas[b:]:
+        return "べき"  # 足並みをそろえ…努力を重ねるべきだ: advice, not praise
     if polarity > 0:
         for j in range(b, min(b + REVERSE_WINDOW, clauses.end(b - 1) + 1, len(lemmas) - 1)):
             if lemmas[j] == "過ぎる" and lemmas[j + 1] in NEGATORS:
