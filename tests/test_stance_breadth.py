@@ -162,3 +162,10 @@ def test_advice_to_act_well_is_no_praise(stance: StanceLexicon) -> None:
     text = "日本政府は、韓国や米国と足並みをそろえ、努力を重ねるべきだ。"
     assert ("japan", 1) not in counted(text, stance)
     assert ("west", 1) in counted("G7は足並みをそろえて輸出管理を締め上げてきた。", stance)
+
+
+def test_a_topic_reaches_past_a_noun_with_a_case_particle(stance: StanceLexicon) -> None:
+    text = "この判断は、ロシアに口実を与えないという点で、理にかなったものだった。"
+    before = "ソウルは砲弾の供与を見送った。"
+    assert ("south_korea", 1) in counted(before + text, stance)
+    assert ("russia", 1) not in counted(before + text, stance)

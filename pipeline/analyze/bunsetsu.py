@@ -482,12 +482,13 @@ def _relative_head(
 
 def _topics_span_clauses(kinds: list[str], heads: list[int]) -> None:
     """A topic governs the clauses that continue its first one (北朝鮮は開発を加速させ、威嚇を
-    繰り返している) up to the next topic: it depends on the last predicate of that chain."""
+    繰り返している) up to the next topic: it depends on the last predicate of that chain, never
+    on a noun with a case particle (この判断は、…という点で、理にかなったものだった)."""
     for t, kind in enumerate(kinds):
         if kind != "topic":
             continue
         h = heads[t]
-        while h >= 0 and kinds[h] == "clause" and heads[h] >= 0:
+        while h >= 0 and kinds[h] in ("clause", "case") and heads[h] >= 0:
             nxt = heads[h]
             if any(kinds[k] == "topic" and heads[k] == nxt for k in range(t + 1, nxt)):
                 break
