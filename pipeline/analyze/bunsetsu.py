@@ -364,6 +364,12 @@ def parse(tokens: TokenColumns, lo: int = 0, hi: int | None = None) -> Parse:
         if verb >= 0:
             hearsay[verb] = _hearsay(tokens, starts[verb], ends[verb])
     heads = _heads(kinds, predicate, [tokens.pos[a] for a in starts], commas, hearsay)
+    for t in (t for t, kind in enumerate(kinds) if kind == "topic"):
+        # never on a noun taken with で (この判断は、…という点で、理にかなったものだった)
+        while heads[t] >= 0 and kinds[heads[t]] == "case" and heads[heads[t]] >= 0:
+            if tokens.surfaces[ends[heads[t]] - 1 - commas[heads[t]]] != "で":
+                break
+            heads[t] = heads[heads[t]]
     return Parse(lo, starts, ends, heads, kinds, predicate, of_token)
 
 
@@ -482,13 +488,12 @@ def _relative_head(
 
 def _topics_span_clauses(kinds: list[str], heads: list[int]) -> None:
     """A topic governs the clauses that continue its first one (北朝鮮は開発を加速させ、威嚇を
-    繰り返している) up to the next topic: it depends on the last predicate of that chain, never
-    on a noun with a case particle (この判断は、…という点で、理にかなったものだった)."""
+    繰り返している) up to the next topic: it depends on the last predicate of that chain."""
     for t, kind in enumerate(kinds):
         if kind != "topic":
             continue
         h = heads[t]
-        while h >= 0 and kinds[h] in ("clause", "case") and heads[h] >= 0:
+        while h >= 0 and kinds[h] == "clause" and heads[h] >= 0:
             nxt = heads[h]
             if any(kinds[k] == "topic" and heads[k] == nxt for k in range(t + 1, nxt)):
                 break
