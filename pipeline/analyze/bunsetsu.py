@@ -83,7 +83,8 @@ CONTENT_NOUNS = frozenset(
         "立場", "見方", "認識", "考え", "見解", "方針", "姿勢", "声明", "談話", "主張", "懸念",
         "批判", "分析", "指摘", "報道", "観測", "見通し", "推測", "憶測", "疑惑", "情報", "噂",
         "見", "意向", "意見", "観点", "非難", "警告", "発言", "論評", "評価", "判断", "結論",
-        "説", "論", "批評", "訴え", "メッセージ", "報告",
+        "説", "論", "批評", "訴え", "メッセージ", "報告", "確信", "決意", "期待", "信念", "反論",
+        "説明", "回答",
     }
 )  # fmt: skip
 
@@ -367,6 +368,12 @@ def parse(tokens: TokenColumns, lo: int = 0, hi: int | None = None) -> Parse:
         if verb >= 0:
             hearsay[verb] = _hearsay(tokens, starts[verb], ends[verb])
     heads = _heads(kinds, predicate, [tokens.pos[a] for a in starts], commas, hearsay)
+    for t in (t for t, kind in enumerate(kinds) if kind == "topic"):
+        # never on a noun taken with で (この判断は、…という点で、理にかなったものだった)
+        while heads[t] >= 0 and kinds[heads[t]] == "case" and heads[heads[t]] >= 0:
+            if tokens.surfaces[ends[heads[t]] - 1 - commas[heads[t]]] != "で":
+                break
+            heads[t] = heads[heads[t]]
     return Parse(lo, starts, ends, heads, kinds, predicate, of_token)
 
 

@@ -41,9 +41,12 @@ from pipeline.analyze.stance_mentions import (
 from pipeline.analyze.stance_names import (
     GOVERNMENT_REACH,
     Match,
+    after_dateline,
     bare_governments,
     government_named,
     guard_targets,
+    reports_speech,
+    sentence_anaphor,
 )
 from pipeline.analyze.stance_negation import REVERSE_WINDOW, neutralised, unrealised
 from pipeline.analyze.tokens import TokenColumns
@@ -99,6 +102,7 @@ def find_stance(
     seen: set[str] = set()
     owners = stance.owners
     government: tuple[int, Match] | None = None  # the sentence and match last naming one
+    before: tuple[list[Match], bool] = ([], False)  # the sentence before: targets, said
     for sid, tokens in enumerate(sentences):
         if matches is None:
             if "空白" in tokens.pos:
@@ -107,13 +111,19 @@ def find_stance(
             found = match_sentence(tokens.lemmas, m)
         else:
             found = matches[sid]  # of the sentences as given: the caller removed white space
-        if any(x[0] == offset for x in found) and _ADVERB_POS.intersection(tokens.pos):
+        if any(x[0] == offset for x in found) and (
+            _ADVERB_POS.intersection(tokens.pos) or _ADVERBIAL_NOUNS.intersection(tokens.lemmas)
+        ):
             found = _with_split(found, _across_adverbs(tokens, stance, offset + 2))
         named: set[str] = set()
+        current: list[Match] = []
         if found and not _repeated(tokens, seen):
             targets, relations, evaluations = _split_groups(found, offset)
             targets = guard_targets(targets, tokens, stance)
+            if not any(x[2] <= 1 for x in relations + targets):  # この協力: the tie's own
+                targets += sentence_anaphor(tokens, *before)
             targets, government = _with_government(targets, tokens, sid, government)
+            current = targets
             for x in targets:
                 for t in owners[id(x[1])]:
                     named.add(t)
@@ -123,6 +133,7 @@ def find_stance(
                 matched = _Matched(targets, relations, evaluations, named, recent)
                 hits += _sentence(clean, tokens, sid, stance, matched, counts)
         history.append(named)
+        before = (after_dateline(tokens, current), reports_speech(tokens))
     return hits, counts
 
 
@@ -168,6 +179,8 @@ class _Matched:
 
 
 _ADVERB_POS = frozenset({"副詞", "形状詞"})
+# Nouns UniDic tags as nouns that stand as adverbs before a verb (扉を自ら閉ざす).
+_ADVERBIAL_NOUNS = frozenset({"自ら", "事実上", "再度", "一斉"})
 
 
 def _across_adverbs(
@@ -179,9 +192,13 @@ def _across_adverbs(
     lemmas, pos = tokens.lemmas, tokens.pos
     keep = list(range(len(lemmas)))
     for j in range(1, len(lemmas) - 1):
-        if pos[j] in _ADVERB_POS and lemmas[j - 1] in ("を", "に") and pos[j - 1] == "助詞":
+        if lemmas[j - 1] not in ("を", "に") or pos[j - 1] != "助詞":
+            continue
+        if pos[j] in _ADVERB_POS or lemmas[j] in _ADVERBIAL_NOUNS:
             k = j + 1 if _adverbial(tokens, j + 1) else j
-            if k > j or pos[j] == "副詞":  # 公然と, 完全に, 次々と, また; not 重要な
+            if (
+                k > j or pos[j] == "副詞" or lemmas[j] in _ADVERBIAL_NOUNS
+            ):  # 公然と, 完全に, 次々と, また; not 重要な
                 keep = [i for i in keep if not j <= i <= k]
     if len(keep) == len(lemmas):
         return []

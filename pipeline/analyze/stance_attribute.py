@@ -15,6 +15,7 @@ from pipeline.analyze.stance_mentions import (
     Clauses,
     Mention,
 )
+from pipeline.analyze.stance_verbs import had, opposed
 from pipeline.analyze.tokens import TokenColumns
 
 # Ranks of the relations a target can have to an evaluation, by what the evaluation is about
@@ -273,7 +274,10 @@ def _far_sibling(tokens: TokenColumns, p: Parse, a: int, b: int, about: str, rel
         return False
     if about == "agent":
         return True
-    return about == "holder" and tokens.lemmas[p.starts[y]] in PROPERTY
+    if about != "holder":
+        return False
+    made = p.heads[y] >= 0 and _first_content(tokens, p, p.heads[y]) in MAKING
+    return made or tokens.lemmas[p.starts[y]] in PROPERTY  # 不当な措置を続ける
 
 
 def _conjunct_genitive(lemmas: list[str], m: Mention, a: int) -> bool:
@@ -333,7 +337,21 @@ def _predicate_noun(p: Parse, tokens: TokenColumns, x: int, y: int) -> bool:
         tail = tokens.lemmas[max(p.starts[y], p.ends[y] - 3) : p.ends[y] - 1]
     h = p.heads[y]
     copula = tail in (["だ", "は"], ["だ", "も"], ["で", "は"], ["で", "も"]) and h >= 0
-    return copula and p.heads[x] == h and tokens.lemmas[p.starts[h]] in ("有る", "無い")
+    if copula and p.heads[x] == h and tokens.lemmas[p.starts[h]] in ("有る", "無い"):
+        return True
+    # Yにとどまる, Yに過ぎない: the topic is no more than Y
+    return (
+        tail[-1:] == ["に"]
+        and h >= 0
+        and p.heads[x] == h
+        and _first_content(tokens, p, h) in LIMITING
+    )
+
+
+HAD = frozenset({"holder", "relation"})
+# Judgements a phrase says someone draws (反発を招く, 非難を浴びる): their genitive is the judge.
+JUDGEMENTS = frozenset({"反発", "非難", "批判", "懸念", "反感", "怒り"})
+LIMITING = frozenset({"留まる", "過ぎる"})
 
 
 def _copular_clause(p: Parse, tokens: TokenColumns, x: int, y: int) -> bool:
@@ -491,6 +509,12 @@ def _candidate(
     if not how:
         return
     rel = _linked_relation(ev, mentions, k, how, made)
+    if rel == "dative" and how == "sibling" and about in HAD and had(tokens, parse, b):
+        rel = "topic"  # 露朝協力には限界がある
+    if rel == "genitive" and b - a > 2 and tokens.lemmas[a] in JUDGEMENTS:
+        return  # 中国の反発を招く: the genitive is the one who reacts
+    if rel in ("head", "topic", "subject") and opposed(tokens, parse, b):
+        return  # 強権に反対する闘争で鍛えられた友誼: the opponent is not what it opposes
     if passive and about == "agent" and rel == "genitive" and _owns_subject(tokens, parse, mb, b):
         hurt.append((k, "victim_genitive", how))
         return

@@ -77,6 +77,11 @@ class StanceLexicon:
         return [self.targets, self.relations, self.evaluations]
 
 
+def _function_word(pos: str, surface: str) -> bool:
+    """A function word, not a letter UniDic tags as a symbol (北 and ロ in 北ロ)."""
+    return pos in FUNCTION_POS and not (pos == "記号" and surface.isalpha())
+
+
 def compile_term(
     term: Any, frame: str, category: str, weight: float, note: str, where: tuple[Path, int]
 ) -> Entry:
@@ -89,7 +94,7 @@ def compile_term(
     seq = lemmas(text)
     if not seq:
         raise LexiconError(path, line, f"{text}: compiles to no tokens")
-    if all(t.pos in FUNCTION_POS for t in tokenize(text)):
+    if all(_function_word(t.pos, t.surface) for t in tokenize(text)):
         raise LexiconError(path, line, f"{text}: made only of function words")
     return Entry(frame, text, category, weight, note, seq, line, (), variants(text, seq))
 

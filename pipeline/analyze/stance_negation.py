@@ -38,9 +38,20 @@ HEDGES = frozenset({"部分", "一部", "形式", "表面", "名目", "限定", 
 REVERSERS = frozenset(
     {
         "自制", "控える", "避ける", "回避", "防ぐ", "阻止", "否定", "否認", "打開", "脱却", "克服",
-        "和らげる", "解消", "脱する", "撤回", "抑止", "免れる",
+        "和らげる", "解消", "脱する", "撤回", "抑止", "免れる", "救う", "救い出す", "抜け出す",
+        "誇張", "喧伝",
     }
 )  # fmt: skip
+# Nouns that make what they take with を a pretext (北朝鮮の脅威を口実に): the author denies it.
+PRETEXTS = frozenset({"口実", "名目", "言い訳", "大義名分"})
+# A clause denied as a whole or called unlikely: 孤立しているわけではない, 孤立しているとは言えない,
+# 傍観は考えにくい.
+DENIALS = (
+    ("訳", "で", "は", "無い"),
+    ("訳", "で", "は", "ない"),
+    ("と", "は", "言う", "ない"),
+    ("考える", "難い"),
+)
 REVERSE_WINDOW = 10
 
 
@@ -53,14 +64,41 @@ def neutralised(
         if j >= 0 and not _affirming(tokens, j) and not _blocked(tokens, p, b, j):
             return tokens.surfaces[j]
     lemmas, pos = tokens.lemmas, tokens.pos
+    denied = _denial(tokens, b, clauses) or _pretext(tokens, p, b)
+    if denied:
+        return denied
     for j in range(b, min(b + REVERSE_WINDOW, clauses.end(b - 1) + 1, len(lemmas))):
         if lemmas[j] in REVERSERS or (lemmas[j] == "か" and pos[j] == "助詞"):
             return tokens.surfaces[j]
+    if polarity > 0 and "べし" in lemmas[b:]:
+        return "べき"  # 足並みをそろえ…努力を重ねるべきだ: advice, not praise
     if polarity > 0:
         for j in range(b, min(b + REVERSE_WINDOW, clauses.end(b - 1) + 1, len(lemmas) - 1)):
             if lemmas[j] == "過ぎる" and lemmas[j + 1] in NEGATORS:
                 return "に過ぎない"
         return _hedge(tokens, p, a, b)
+    return ""
+
+
+def _denial(tokens: TokenColumns, b: int, clauses: Clauses) -> str:
+    """A whole-clause denial (わけではない, とは言えない, 考えにくい) in the evaluation's clause."""
+    lemmas = tokens.lemmas
+    end = min(b + REVERSE_WINDOW, clauses.end(b - 1) + 1, len(lemmas))
+    for j in range(b, end):
+        for denial in DENIALS:
+            if tuple(lemmas[j : j + len(denial)]) == denial:
+                return "".join(tokens.surfaces[j : j + len(denial)])
+    return ""
+
+
+def _pretext(tokens: TokenColumns, p: Parse, b: int) -> str:
+    """The pretext noun right after the evaluation's を (脅威を口実に), or ''."""
+    eb = p.at(b - 1)
+    if eb + 1 >= len(p.starts) or tokens.lemmas[p.ends[eb] - 1] != "を":
+        return ""
+    for t in range(p.starts[eb + 1], p.ends[eb + 1]):
+        if tokens.lemmas[t] in PRETEXTS:
+            return tokens.surfaces[t]
     return ""
 
 

@@ -47,7 +47,18 @@ INFERENCE = frozenset({"言える", "見る", "考える", "思う", "思える"
 NAMING = frozenset({"称する", "自称", "名乗る"})
 # Words that say the danger or charge is made up or inflated: the author disputes it.
 FABRICATING = frozenset(
-    {"捏ち上げる", "捏造", "誇張", "煽る", "作り出す", "作り上げる", "でっち上げ", "吹聴", "喧伝"}
+    {
+        "捏ち上げる",
+        "捏造",
+        "誇張",
+        "煽る",
+        "作り出す",
+        "作り上げる",
+        "でっち上げ",
+        "吹聴",
+        "喧伝",
+        "拵える",
+    }
 )
 UNREAL = frozenset({"架空", "虚構", "偽り", "虚偽", "幻想", "所謂", "作り話", "神話", "偽装"})
 THEORY = frozenset({"論", "説", "論者"})
@@ -89,7 +100,21 @@ def _speaker(tokens: TokenColumns, p: Parse, verb: int, inside: int) -> tuple[st
         ]
         if p.kinds[k] == "topic" or last == "が":
             return phrase(tokens, p, k), k
+    if verb > 0 and _headline_subject(tokens, p):
+        return phrase(tokens, p, 0), 0
     return "", -1
+
+
+def _headline_subject(tokens: TokenColumns, p: Parse) -> bool:
+    """Whether the first phrase is a headline's subject set off by 、 (朝鮮外務省スポークス
+    マン、共同声明を糾弾): a noun and a comma opening a sentence with no full stop."""
+    end = p.ends[0]
+    return (
+        tokens.surfaces[-1] not in ("。", "．")
+        and end >= 2
+        and tokens.surfaces[end - 1] == "、"
+        and tokens.pos[end - 2] in ("名詞", "接尾辞")
+    )
 
 
 def quotation(p: Parse, eb: int) -> int:
@@ -118,7 +143,7 @@ def voice_of(
             return Voice("distanced", text[start - 1 : end + 1], -1, -1)
         return Voice("quoted", "「」", -1, -1)
     eb = p.at(b - 1)
-    found = _source(tokens, p, a)
+    found = _source(tokens, p, a) or _headline_speaker(tokens, a)
     if found:
         return found
     q = quotation(p, eb)
@@ -138,7 +163,7 @@ def voice_of(
             return Voice("reported", phrase(tokens, p, verb), -1, -1)  # hearsay: とされる
         who, at = _speaker(tokens, p, verb, q)
         return Voice("reported", who or phrase(tokens, p, verb), at, q)
-    held = _position(tokens, p, eb)
+    held = _position(tokens, p, eb) or _said_clause(tokens, p, eb)
     if held is not None:
         return held
     distance = _distanced(tokens, p, a, b, eb)
@@ -179,6 +204,42 @@ def _position(tokens: TokenColumns, p: Parse, eb: int) -> Voice | None:
     return None
 
 
+# Verbs whose nominalised object (…ことを強調した) is what their subject says.
+SAYING = SPEECH_ACT | {"明らか", "発表", "指摘", "説明", "報告", "確認", "言及", "示唆"}
+
+
+def _said_clause(tokens: TokenColumns, p: Parse, eb: int) -> Voice | None:
+    """A nominalised clause (…ことを) that a named speaker's verb of saying takes as its
+    object, with the clauses joined to it by 、 (ザハロワ氏は、…合法的なものであり、…向けられて
+    いないことを強調しました). Without a named speaker (…ことを指摘したい) it is the author's."""
+    for k in p.chain(eb):
+        head = p.heads[k]
+        if head < 0 or _first_content(tokens, p, head) not in SAYING:
+            continue
+        joined = p.kinds[k] == "clause" and any(
+            p.heads[j] == head and _nominal_object(tokens, p, j) for j in range(k, head)
+        )
+        if not (joined or _nominal_object(tokens, p, k)):
+            return None
+        who, at = _comma_topic(tokens, p, k) if joined else ("", -1)
+        if not who:
+            who, at = _speaker(tokens, p, head, k)
+        return Voice("reported", who, at, k) if who else None
+    return None
+
+
+def _comma_topic(tokens: TokenColumns, p: Parse, k: int) -> tuple[str, int]:
+    """The first topic set off by 、 (ザハロワ氏は、) that depends on clause ``k``."""
+    for j in range(k):
+        if p.heads[j] == k and p.kinds[j] == "topic" and tokens.surfaces[p.ends[j] - 1] == "、":
+            return phrase(tokens, p, j), j
+    return "", -1
+
+
+def _nominal_object(tokens: TokenColumns, p: Parse, k: int) -> bool:
+    return tokens.lemmas[max(p.starts[k], p.ends[k] - 2) : p.ends[k]] == ["事", "を"]
+
+
 def _passive_or_potential(tokens: TokenColumns, p: Parse, verb: int, head: str) -> bool:
     if head in ("言える", "思える", "考えられる", "見られる"):
         return True
@@ -194,6 +255,26 @@ def _source(tokens: TokenColumns, p: Parse, a: int) -> Voice | None:
             if nxt[:1] in (["と"], ["ば"]) or nxt == ["ます", "と"]:
                 k = p.at(j)
                 return Voice("reported", phrase(tokens, p, k), k, -1)
+    return None
+
+
+# Titles that make a name before a colon a speaker (ザハロワ報道官：…), unlike the labels of
+# wire copy (焦点：, 解説：, コラム：).
+SPEAKER_TITLES = frozenset(
+    {
+        "報道官", "官", "氏", "大統領", "外相", "長官", "首相", "大使", "委員長", "総書記", "代表",
+        "議員", "局長", "次官", "スポークスマン", "書記", "高官", "大臣", "相", "主席", "司令官",
+    }
+)  # fmt: skip
+COLON_REACH = 8
+
+
+def _headline_speaker(tokens: TokenColumns, a: int) -> Voice | None:
+    """A speaker named before a colon near the start (ザハロワ報道官：NATOの拡大は…): what
+    follows is the speaker's statement."""
+    for j in range(1, min(a, COLON_REACH)):
+        if tokens.lemmas[j] in ("：", ":") and tokens.lemmas[j - 1] in SPEAKER_TITLES:
+            return Voice("reported", "".join(tokens.surfaces[:j]), -1, -1)
     return None
 
 
@@ -253,6 +334,10 @@ def _document_or_act(tokens: TokenColumns, p: Parse, eb: int, about: str, passiv
         if not who and p.kinds[eb] == "adnominal" and p.predicate[eb] and p.heads[eb] >= 0:
             at = p.heads[eb]
             who = phrase(tokens, p, at)
+        for verb in p.chain(eb)[2:] if not who else []:
+            who, at = _speaker(tokens, p, verb, -1)  # 日本政府は…を警戒感をもって注視している
+            if who:
+                break
         if who:
             return Voice("reported", who, at, -1)
     return AUTHOR
