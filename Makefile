@@ -2,7 +2,8 @@
 # what it needs the first time (and again when pyproject.toml changes).
 PYTHON ?= python3
 # Test processes: much of the suite waits on real servers and schedules, so two overlap well
-# even on two cores. Whole files go to one process (module fixtures start servers once).
+# even on two cores. Whole files go to one process (module fixtures start servers once), in
+# conftest.py's order (--no-loadscope-reorder): files that start servers or run the flow first.
 TEST_WORKERS ?= 2
 VENV   := .venv
 PY     := $(VENV)/bin/python
@@ -24,7 +25,7 @@ test: $(STAMP)
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) -m mypy
-	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
 
 lint: $(STAMP)
 	$(PY) -m ruff check .

@@ -13,14 +13,13 @@ os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Files that run the real flow or start servers go first. Whole files go to one test
-    process, so a long file collected last leaves the other process idle until it ends."""
-    heavy = {
-        item.path
-        for item in items
-        if "harness" in getattr(item, "fixturenames", ()) or item.get_closest_marker("slow")
-    }
-    items.sort(key=lambda item: item.path not in heavy)
+    """Files that start servers go first, then files that run the real flow. Whole files go
+    to one test process (``--dist loadfile --no-loadscope-reorder`` keeps this order), so a
+    long file started last would leave the other process idle until it ends; a server test
+    that waits for a schedule to fire overlaps best with the other process's work."""
+    servers = {item.path for item in items if item.get_closest_marker("slow")}
+    flows = {item.path for item in items if "harness" in getattr(item, "fixturenames", ())}
+    items.sort(key=lambda item: (item.path not in servers, item.path not in flows))
 
 
 @pytest.fixture(scope="session")
