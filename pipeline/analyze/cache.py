@@ -13,13 +13,11 @@ a task's source, not at lexicon files, which is why the keys are built in
 from __future__ import annotations
 
 import fcntl
-import hashlib
 import logging
 import os
 import sqlite3
 import struct
 import sys
-import zlib
 from array import array
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -31,7 +29,7 @@ from pipeline.analyze.hits import Hit
 from pipeline.analyze.sourcing import Attribution
 from pipeline.analyze.stance import StanceHit
 from pipeline.analyze.tokens import TokenColumns, restore_columns
-from pipeline.cache.store import CorruptEntry, pack, unpack
+from pipeline.cache.store import CorruptEntry, pack, seal, unpack, unseal
 from pipeline.ingest.clean import CleanText, Removed
 
 log = logging.getLogger(__name__)
@@ -237,7 +235,6 @@ class AnalysisCache:
         self.db.close()
 
 
-_DIGEST = 16  # bytes of BLAKE2b in front of a blob, as ``pack`` writes them
 _HEADER = struct.Struct("<4I")
 
 
@@ -270,22 +267,16 @@ def pack_tokens(sentences: list[TokenColumns]) -> bytes:
     counts = _ints([len(s.lemmas) for s in sentences])
     ends = _ints(chain.from_iterable(s.ends for s in sentences))
     head = _HEADER.pack(len(lemmas), len(pos), len(counts), len(ends))
-    data = zlib.compress(b"".join((head, lemmas, pos, counts, ends)), 1)
-    return hashlib.blake2b(data, digest_size=_DIGEST).digest() + data
+    return seal(b"".join((head, lemmas, pos, counts, ends)))
 
 
 def unpack_tokens(blob: object) -> tuple[list[int], list[str], list[str], list[int]]:
     """What ``pack_tokens`` stored (tokens per sentence, lemmas, parts of speech, ends);
     raise CorruptEntry when the bytes are not that."""
-    if not isinstance(blob, bytes) or len(blob) < _DIGEST:
-        raise CorruptEntry("not a cache blob")
-    digest, data = blob[:_DIGEST], blob[_DIGEST:]
-    if hashlib.blake2b(data, digest_size=_DIGEST).digest() != digest:
-        raise CorruptEntry("checksum mismatch")
+    payload = unseal(blob)
     try:
-        payload = zlib.decompress(data)
         sizes = _HEADER.unpack_from(payload)
-    except (zlib.error, struct.error) as exc:
+    except struct.error as exc:
         raise CorruptEntry(str(exc)) from None
     if _HEADER.size + sum(sizes) != len(payload) or sizes[2] % 4 or sizes[3] % 4:
         raise CorruptEntry("column sizes do not add up")

@@ -31,22 +31,36 @@ class CorruptEntry(ValueError):
     """A cache entry whose bytes are not what was stored."""
 
 
-def pack(obj: object) -> bytes:
-    """JSON, compressed, behind a checksum of the compressed bytes."""
-    data = zlib.compress(json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode(), 1)
+def seal(payload: bytes) -> bytes:
+    """``payload`` compressed, behind a checksum of the compressed bytes."""
+    data = zlib.compress(payload, 1)
     return hashlib.blake2b(data, digest_size=_DIGEST).digest() + data
 
 
-def unpack(blob: object) -> object:
-    """What ``pack`` stored; raise CorruptEntry when the bytes are not that."""
+def unseal(blob: object) -> bytes:
+    """What ``seal`` was given; raise CorruptEntry when the bytes are not a sealed blob."""
     if not isinstance(blob, bytes) or len(blob) < _DIGEST:
         raise CorruptEntry("not a cache blob")
     digest, data = blob[:_DIGEST], blob[_DIGEST:]
     if hashlib.blake2b(data, digest_size=_DIGEST).digest() != digest:
         raise CorruptEntry("checksum mismatch")
     try:
-        return json.loads(zlib.decompress(data))
-    except (zlib.error, ValueError) as exc:
+        return zlib.decompress(data)
+    except zlib.error as exc:
+        raise CorruptEntry(str(exc)) from None
+
+
+def pack(obj: object) -> bytes:
+    """JSON, sealed."""
+    return seal(json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode())
+
+
+def unpack(blob: object) -> object:
+    """What ``pack`` stored; raise CorruptEntry when the bytes are not that."""
+    payload = unseal(blob)
+    try:
+        return json.loads(payload)
+    except ValueError as exc:
         raise CorruptEntry(str(exc)) from None
 
 
