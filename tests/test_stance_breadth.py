@@ -6,19 +6,9 @@ Every sentence is written for these tests."""
 
 from __future__ import annotations
 
-from pipeline.analyze.article import clean_and_tokenize
-from pipeline.analyze.stance import find_stance
+from stance_helpers import counted, mentions
+
 from pipeline.analyze.stance_lexicon import StanceLexicon
-
-
-def counted(text: str, stance: StanceLexicon) -> set[tuple[str, int]]:
-    clean, sentences = clean_and_tokenize(text)
-    return {(h.target, h.polarity) for h in find_stance(clean, sentences, stance)[0] if h.counted}
-
-
-def mentions(text: str, stance: StanceLexicon) -> dict[str, int]:
-    clean, sentences = clean_and_tokenize(text)
-    return find_stance(clean, sentences, stance)[1]
 
 
 def test_pair_names_tokenized_as_symbols_name_the_ties(stance: StanceLexicon) -> None:

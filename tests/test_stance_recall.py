@@ -5,21 +5,13 @@ sentence is written for these tests."""
 
 from __future__ import annotations
 
+from stance_helpers import counted, mentions
+
 from pipeline.analyze.article import clean_and_tokenize
 from pipeline.analyze.bunsetsu import parse
 from pipeline.analyze.stance import find_stance
 from pipeline.analyze.stance_lexicon import StanceLexicon
 from pipeline.analyze.tokens import tokenize_columns
-
-
-def counted(text: str, stance: StanceLexicon) -> set[tuple[str, int]]:
-    clean, sentences = clean_and_tokenize(text)
-    return {(h.target, h.polarity) for h in find_stance(clean, sentences, stance)[0] if h.counted}
-
-
-def mentions(text: str, stance: StanceLexicon) -> dict[str, int]:
-    clean, sentences = clean_and_tokenize(text)
-    return find_stance(clean, sentences, stance)[1]
 
 
 def test_a_mutual_act_reaches_the_partner_named_with_to(stance: StanceLexicon) -> None:
